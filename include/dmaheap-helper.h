@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dmaheap-helper UAPI: the interface between dmaheapd and the dmaheap_helper
+ * kernel module. Only the daemon uses it; applications use <linux/dma-heap.h>.
+ */
+#ifndef _UAPI_DMAHEAP_HELPER_H
+#define _UAPI_DMAHEAP_HELPER_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* The helper's misc device, /dev/dmaheap-helper (root only, one opener). */
+#define DMAHEAP_HELPER_DEVNAME		"dmaheap-helper"
+/* Counters, one file each, below /sys/class/misc/dmaheap-helper/. */
+#define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
+
+#define DMAHEAP_HELPER_VERSION		1
+
+/* Heap kinds the helper can allocate from, as bits in features. */
+enum dmaheap_helper_kind {
+	DMAHEAP_HELPER_KIND_SYSTEM = 0,
+};
+
+#define DMAHEAP_HELPER_FEATURE_SYSTEM	_BITULL(DMAHEAP_HELPER_KIND_SYSTEM)
+
+/**
+ * struct dmaheap_helper_info - what the loaded helper is and can do
+ * @version:	DMAHEAP_HELPER_VERSION of the module
+ * @reserved0:	zero
+ * @features:	DMAHEAP_HELPER_FEATURE_* bits
+ * @page_size:	PAGE_SIZE of the kernel
+ * @reserved:	zero
+ */
+struct dmaheap_helper_info {
+	__u32 version;
+	__u32 reserved0;
+	__u64 features;
+	__u64 page_size;
+	__u64 reserved[5];
+};
+
+/**
+ * struct dmaheap_helper_alloc - allocate a buffer for a waiting caller
+ * @len:	in: bytes, page aligned by the daemon, not zero
+ * @user_addr:	in: address of the caller's struct dma_heap_allocation_data
+ * @kind:	in: enum dmaheap_helper_kind
+ * @fd_flags:	in: O_CLOEXEC and O_ACCMODE bits only
+ * @tid:	in: caller's thread id as the daemon sees it (its pid namespace)
+ * @cmd:	in: the ioctl command the caller issued on the heap node
+ * @flags:	in: DMAHEAP_HELPER_ALLOC_* bits
+ * @reserved0:	in: zero
+ * @id:		out: the buffer's id, unique while the module is loaded
+ * @reserved:	in: zero
+ *
+ * The caller must be blocked in ioctl(@cmd, @user_addr) on a CUSE heap node
+ * whose daemon has not replied yet. The helper allocates and exports the
+ * buffer, then queues its delivery on the caller's thread: once the ioctl
+ * returns 0, the dma-buf fd is written at @user_addr + 8 and installed in
+ * the caller's file table. The daemon must call this before it replies.
+ */
+struct dmaheap_helper_alloc {
+	__u64 len;
+	__u64 user_addr;
+	__u32 kind;
+	__u32 fd_flags;
+	__u32 tid;
+	__u32 cmd;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 id;
+	__u64 reserved[4];
+};
+
+/**
+ * struct dmaheap_helper_stats - the helper's counters
+ * @live_buffers:	buffers exported and not yet released
+ * @live_bytes:		their size
+ * @fds_installed:	fds delivered into callers since load
+ * @deliveries_dropped:	buffers dropped because delivery was not possible
+ *			(caller gone, ioctl failed, struct not writable)
+ * @allocations:	buffers allocated since load
+ * @alloc_failures:	allocation requests that failed in the helper
+ * @reserved:		zero
+ */
+struct dmaheap_helper_stats {
+	__u64 live_buffers;
+	__u64 live_bytes;
+	__u64 fds_installed;
+	__u64 deliveries_dropped;
+	__u64 allocations;
+	__u64 alloc_failures;
+	__u64 reserved[2];
+};
+
+/* The caller is a 32-bit task on a 64-bit kernel (FUSE_IOCTL_COMPAT). */
+#define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
+
+#define DMAHEAP_HELPER_IOC_MAGIC	0xDB
+
+#define DMAHEAP_HELPER_IOC_INFO \
+	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 0, struct dmaheap_helper_info)
+#define DMAHEAP_HELPER_IOC_ALLOC \
+	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 1, struct dmaheap_helper_alloc)
+#define DMAHEAP_HELPER_IOC_STATS \
+	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 2, struct dmaheap_helper_stats)
+
+#endif /* _UAPI_DMAHEAP_HELPER_H */

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dma-buf every heap kind exports: attachments, DMA mapping, CPU access,
+ * mmap, vmap and release. Modelled on drivers/dma-buf/heaps/system_heap.c.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "dmaheap_helper.h"
+
+struct dh_attachment {
+	struct device *dev;
+	struct sg_table table;
+	struct list_head list;
+	bool mapped;
+};
+
+static atomic64_t dh_next_id = ATOMIC64_INIT(0);
+
+static int dh_dup_sg_table(struct sg_table *from, struct sg_table *to)
+{
+	struct scatterlist *sg, *new_sg;
+	int ret, i;
+
+	ret = sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	new_sg = to->sgl;
+	for_each_sgtable_sg(from, sg, i) {
+		sg_set_page(new_sg, sg_page(sg), sg->length, sg->offset);
+		new_sg = sg_next(new_sg);
+	}
+	return 0;
+}
+
+static int dh_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_attachment *a;
+	int ret;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+
+	ret = dh_dup_sg_table(&buffer->sg_table, &a->table);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+
+	a->dev = attach->dev;
+	INIT_LIST_HEAD(&a->list);
+	attach->priv = a;
+
+	mutex_lock(&buffer->lock);
+	list_add(&a->list, &buffer->attachments);
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+
+static void dh_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_attachment *a = attach->priv;
+
+	mutex_lock(&buffer->lock);
+	list_del(&a->list);
+	mutex_unlock(&buffer->lock);
+
+	sg_free_table(&a->table);
+	kfree(a);
+}
+
+static struct sg_table *dh_map_dma_buf(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct dh_attachment *a = attach->priv;
+	int ret;
+
+	ret = dma_map_sgtable(attach->dev, &a->table, dir, 0);
+	if (ret)
+		return ERR_PTR(ret);
+
+	a->mapped = true;
+	return &a->table;
+}
+
+static void dh_unmap_dma_buf(struct dma_buf_attachment *attach,
+			     struct sg_table *table,
+			     enum dma_data_direction dir)
+{
+	struct dh_attachment *a = attach->priv;
+
+	a->mapped = false;
+	dma_unmap_sgtable(attach->dev, table, dir, 0);
+}
+
+static int dh_begin_cpu_access(struct dma_buf *dmabuf,
+			       enum dma_data_direction dir)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (a->mapped)
+			dma_sync_sgtable_for_cpu(a->dev, &a->table, dir);
+	}
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+
+static int dh_end_cpu_access(struct dma_buf *dmabuf,
+			     enum dma_data_direction dir)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_attachment *a;
+
+	mutex_lock(&buffer->lock);
+	if (buffer->vmap_cnt)
+		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
+
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (a->mapped)
+			dma_sync_sgtable_for_device(a->dev, &a->table, dir);
+	}
+	mutex_unlock(&buffer->lock);
+	return 0;
+}
+
+static int dh_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	unsigned long addr = vma->vm_start;
+	struct sg_page_iter piter;
+	int ret;
+
+	for_each_sgtable_page(&buffer->sg_table, &piter, vma->vm_pgoff) {
+		struct page *page = sg_page_iter_page(&piter);
+
+		ret = remap_pfn_range(vma, addr, page_to_pfn(page), PAGE_SIZE,
+				      vma->vm_page_prot);
+		if (ret)
+			return ret;
+		addr += PAGE_SIZE;
+		if (addr >= vma->vm_end)
+			return 0;
+	}
+	return 0;
+}
+
+static void *dh_do_vmap(struct dh_buffer *buffer)
+{
+	unsigned long npages = buffer->len >> PAGE_SHIFT;
+	struct sg_page_iter piter;
+	struct page **pages, **tmp;
+	void *vaddr;
+
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+
+	tmp = pages;
+	for_each_sgtable_page(&buffer->sg_table, &piter, 0) {
+		if (WARN_ON(tmp - pages >= npages))
+			break;
+		*tmp++ = sg_page_iter_page(&piter);
+	}
+
+	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	kvfree(pages);
+	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
+}
+
+static int dh_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+	void *vaddr;
+	int ret = 0;
+
+	mutex_lock(&buffer->lock);
+	if (!buffer->vmap_cnt) {
+		vaddr = dh_do_vmap(buffer);
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
+			goto out_unlock;
+		}
+		buffer->vaddr = vaddr;
+	}
+	buffer->vmap_cnt++;
+	iosys_map_set_vaddr(map, buffer->vaddr);
+out_unlock:
+	mutex_unlock(&buffer->lock);
+	return ret;
+}
+
+static void dh_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+
+	mutex_lock(&buffer->lock);
+	if (!--buffer->vmap_cnt) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
+	mutex_unlock(&buffer->lock);
+	iosys_map_clear(map);
+}
+
+static void dh_buffer_free(struct dh_buffer *buffer)
+{
+	buffer->kind->free(buffer);
+	sg_free_table(&buffer->sg_table);
+	kfree(buffer);
+}
+
+static void dh_release(struct dma_buf *dmabuf)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+
+	atomic64_dec(&dh_counters.live_buffers);
+	atomic64_sub(buffer->len, &dh_counters.live_bytes);
+	dh_buffer_free(buffer);
+}
+
+static const struct dma_buf_ops dh_buf_ops = {
+	.attach = dh_attach,
+	.detach = dh_detach,
+	.map_dma_buf = dh_map_dma_buf,
+	.unmap_dma_buf = dh_unmap_dma_buf,
+	.begin_cpu_access = dh_begin_cpu_access,
+	.end_cpu_access = dh_end_cpu_access,
+	.mmap = dh_mmap,
+	.vmap = dh_vmap,
+	.vunmap = dh_vunmap,
+	.release = dh_release,
+};
+
+/**
+ * dh_buffer_create() - allocate zeroed memory of @kind and export it
+ * @kind:	the heap kind that provides the memory
+ * @len:	page-aligned size in bytes
+ * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
+ * @caller:	the thread the buffer is for; allocation stops if it is killed
+ *
+ * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
+ */
+struct dma_buf *dh_buffer_create(const struct dh_kind *kind, size_t len,
+				 u32 fd_flags, struct task_struct *caller)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct dh_buffer *buffer;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	if (!buffer)
+		return ERR_PTR(-ENOMEM);
+
+	buffer->kind = kind;
+	buffer->len = len;
+	INIT_LIST_HEAD(&buffer->attachments);
+	mutex_init(&buffer->lock);
+
+	ret = kind->allocate(buffer, caller);
+	if (ret)
+		goto out_free_buffer;
+
+	buffer->id = atomic64_inc_return(&dh_next_id);
+	exp_info.exp_name = kind->name;
+	exp_info.ops = &dh_buf_ops;
+	exp_info.size = len;
+	exp_info.flags = fd_flags;
+	exp_info.priv = buffer;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out_free_memory;
+	}
+
+	atomic64_inc(&dh_counters.allocations);
+	atomic64_inc(&dh_counters.live_buffers);
+	atomic64_add(len, &dh_counters.live_bytes);
+	return dmabuf;
+
+out_free_memory:
+	dh_buffer_free(buffer);
+	return ERR_PTR(ret);
+out_free_buffer:
+	kfree(buffer);
+	return ERR_PTR(ret);
+}

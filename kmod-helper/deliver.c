@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Delivery of a dma-buf fd into the thread that asked the CUSE heap node:
+ * task work that runs when that thread's ioctl returns, checks that it is
+ * the very ioctl the daemon answered, and installs the fd there.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/dma-buf.h>
+#include <linux/file.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <asm/syscall.h>
+#include <asm/unistd.h>
+#include <uapi/linux/dma-heap.h>
+
+#include "dmaheap_helper.h"
+
+#if IS_ENABLED(CONFIG_IA32_EMULATION)
+#define DH_COMPAT_IOCTL_NR	__NR_ia32_ioctl
+#else
+#define DH_COMPAT_IOCTL_NR	(-1)
+#endif
+
+struct dh_delivery {
+	struct callback_head work;
+	struct dma_buf *dmabuf;
+	u64 user_addr;
+	u32 cmd;
+	u32 fd_flags;
+	bool compat;
+};
+
+/* Is @task (blocked, or current) inside ioctl(fd, @cmd, @user_addr)? */
+bool dh_task_in_ioctl(struct task_struct *task, bool compat, u32 cmd,
+		      u64 user_addr)
+{
+	struct pt_regs *regs = task_pt_regs(task);
+	unsigned long args[6];
+	int nr = compat ? DH_COMPAT_IOCTL_NR : __NR_ioctl;
+
+	if (nr < 0 || syscall_get_nr(task, regs) != nr)
+		return false;
+
+	syscall_get_arguments(task, regs, args);
+	return (u32)args[1] == cmd && args[2] == user_addr;
+}
+
+static bool dh_delivery_wanted(struct dh_delivery *d, struct pt_regs *regs)
+{
+	/*
+	 * A killed caller runs task work from get_signal() before do_exit():
+	 * nobody would ever see the fd, drop the buffer instead.
+	 */
+	if (current->flags & PF_EXITING || fatal_signal_pending(current))
+		return false;
+	if (in_compat_syscall() != d->compat)
+		return false;
+	if (!dh_task_in_ioctl(current, d->compat, d->cmd, d->user_addr))
+		return false;
+	/* The daemon replied with an error, died, or FUSE failed the copy. */
+	return syscall_get_return_value(current, regs) == 0;
+}
+
+static void dh_deliver_work(struct callback_head *head)
+{
+	struct dh_delivery *d = container_of(head, struct dh_delivery, work);
+	struct pt_regs *regs = task_pt_regs(current);
+	u32 __user *ufd;
+	int fd;
+
+	if (!dh_delivery_wanted(d, regs))
+		goto out_drop;
+
+	fd = get_unused_fd_flags(d->fd_flags);
+	if (fd < 0) {
+		pr_info_ratelimited("%s[%d]: no free fd, buffer dropped\n",
+				    current->comm, task_pid_nr(current));
+		syscall_set_return_value(current, regs, fd, 0);
+		goto out_drop;
+	}
+
+	ufd = u64_to_user_ptr(d->user_addr +
+			      offsetof(struct dma_heap_allocation_data, fd));
+	if (put_user(fd, ufd)) {
+		pr_info_ratelimited("%s[%d]: cannot write the fd at 0x%llx, buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    d->user_addr);
+		put_unused_fd(fd);
+		syscall_set_return_value(current, regs, -EFAULT, 0);
+		goto out_drop;
+	}
+
+	fd_install(fd, d->dmabuf->file);
+	atomic64_inc(&dh_counters.fds_installed);
+	kfree(d);
+	return;
+
+out_drop:
+	atomic64_inc(&dh_counters.deliveries_dropped);
+	pr_debug("dropped buffer for %s[%d]\n", current->comm,
+		 task_pid_nr(current));
+	dma_buf_put(d->dmabuf);
+	kfree(d);
+}
+
+/**
+ * dh_deliver() - queue the fd delivery of @dmabuf on @task
+ * @task:	the thread blocked in ioctl(@cmd, @user_addr) on a heap node
+ * @dmabuf:	the buffer; its reference is consumed on success and on error
+ * @compat:	@task is in a 32-bit syscall
+ * @cmd:	the ioctl command the daemon saw
+ * @user_addr:	the caller's struct dma_heap_allocation_data
+ * @fd_flags:	flags for the new fd
+ *
+ * Return: 0 when queued, -ENOMEM or -ESRCH (the task is exiting).
+ */
+int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, bool compat,
+	       u32 cmd, u64 user_addr, u32 fd_flags)
+{
+	struct dh_delivery *d;
+	int ret;
+
+	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		ret = -ENOMEM;
+		goto out_drop;
+	}
+
+	d->dmabuf = dmabuf;
+	d->user_addr = user_addr;
+	d->cmd = cmd;
+	d->fd_flags = fd_flags;
+	d->compat = compat;
+	init_task_work(&d->work, dh_deliver_work);
+
+	/*
+	 * TWA_RESUME: no wake-up, no signal, so FUSE does not see an
+	 * interrupt; the work runs on the way back to user mode, or in
+	 * do_exit() if the caller is killed.
+	 */
+	ret = task_work_add(task, &d->work, TWA_RESUME);
+	if (ret)
+		goto out_free_delivery;
+	return 0;
+
+out_free_delivery:
+	kfree(d);
+out_drop:
+	atomic64_inc(&dh_counters.deliveries_dropped);
+	dma_buf_put(dmabuf);
+	return ret;
+}

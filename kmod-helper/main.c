@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap_helper: the kernel half of dmaheapd. A misc device that only the
+ * daemon opens, allocating dma-bufs for callers of its CUSE heap nodes and
+ * handing their fds to those callers. Policy lives in the daemon, not here.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/sched/task.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "dmaheap-helper.h"
+#include "dmaheap_helper.h"
+
+struct dh_counters dh_counters;
+
+static atomic_t dh_opened = ATOMIC_INIT(0);
+
+static const struct dh_kind *const dh_kinds[] = {
+	[DMAHEAP_HELPER_KIND_SYSTEM] = &dh_system_kind,
+};
+
+static int dh_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (atomic_cmpxchg(&dh_opened, 0, 1))
+		return -EBUSY;
+	return nonseekable_open(inode, file);
+}
+
+static int dh_release(struct inode *inode, struct file *file)
+{
+	atomic_set(&dh_opened, 0);
+	return 0;
+}
+
+static u64 dh_features(void)
+{
+	u64 features = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dh_kinds); i++)
+		if (dh_kinds[i])
+			features |= 1ULL << i;
+	return features;
+}
+
+static long dh_ioctl_info(void __user *uarg)
+{
+	struct dmaheap_helper_info info = {
+		.version = DMAHEAP_HELPER_VERSION,
+		.features = dh_features(),
+		.page_size = PAGE_SIZE,
+	};
+
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static void dh_read_stats(struct dmaheap_helper_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->live_buffers = atomic64_read(&dh_counters.live_buffers);
+	st->live_bytes = atomic64_read(&dh_counters.live_bytes);
+	st->fds_installed = atomic64_read(&dh_counters.fds_installed);
+	st->deliveries_dropped = atomic64_read(&dh_counters.deliveries_dropped);
+	st->allocations = atomic64_read(&dh_counters.allocations);
+	st->alloc_failures = atomic64_read(&dh_counters.alloc_failures);
+}
+
+static long dh_ioctl_stats(void __user *uarg)
+{
+	struct dmaheap_helper_stats st;
+
+	dh_read_stats(&st);
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
+{
+	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->reserved0 ||
+	    req->id || memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+		return -EINVAL;
+	if (req->fd_flags & ~(O_CLOEXEC | O_ACCMODE))
+		return -EINVAL;
+	if (!req->len || !PAGE_ALIGNED(req->len) || req->len > SIZE_MAX)
+		return -EINVAL;
+	if (req->kind >= ARRAY_SIZE(dh_kinds) || !dh_kinds[req->kind])
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/* The thread @tid of the daemon's pid namespace, unless it is exiting. */
+static struct task_struct *dh_get_caller(pid_t tid)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	pid = find_get_pid(tid);
+	if (!pid)
+		return NULL;
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (task && task->flags & (PF_EXITING | PF_KTHREAD)) {
+		put_task_struct(task);
+		task = NULL;
+	}
+	return task;
+}
+
+static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
+{
+	struct dmaheap_helper_alloc req;
+	struct task_struct *caller;
+	struct dma_buf *dmabuf;
+	bool compat;
+	u64 id;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	ret = dh_check_alloc(&req);
+	if (ret)
+		return ret;
+	compat = req.flags & DMAHEAP_HELPER_ALLOC_COMPAT;
+
+	caller = dh_get_caller(req.tid);
+	if (!caller)
+		return -ESRCH;
+
+	if (!dh_task_in_ioctl(caller, compat, req.cmd, req.user_addr)) {
+		pr_warn_ratelimited("thread %u is not waiting in ioctl 0x%x\n",
+				    req.tid, req.cmd);
+		ret = -EINVAL;
+		goto out_put_caller;
+	}
+
+	dmabuf = dh_buffer_create(dh_kinds[req.kind], req.len, req.fd_flags,
+				  caller);
+	if (IS_ERR(dmabuf)) {
+		atomic64_inc(&dh_counters.alloc_failures);
+		ret = PTR_ERR(dmabuf);
+		goto out_put_caller;
+	}
+	id = ((struct dh_buffer *)dmabuf->priv)->id;
+
+	ret = dh_deliver(caller, dmabuf, compat, req.cmd, req.user_addr,
+			 req.fd_flags);
+	if (ret)
+		goto out_put_caller;
+
+	if (put_user(id, &uarg->id))
+		ret = -EFAULT;
+out_put_caller:
+	put_task_struct(caller);
+	return ret;
+}
+
+static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case DMAHEAP_HELPER_IOC_INFO:
+		return dh_ioctl_info(uarg);
+	case DMAHEAP_HELPER_IOC_ALLOC:
+		return dh_ioctl_alloc(uarg);
+	case DMAHEAP_HELPER_IOC_STATS:
+		return dh_ioctl_stats(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations dh_fops = {
+	.owner = THIS_MODULE,
+	.open = dh_open,
+	.release = dh_release,
+	.unlocked_ioctl = dh_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+#define DH_COUNTER_ATTR(name)						\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n",				\
+			  atomic64_read(&dh_counters.name));		\
+}									\
+static DEVICE_ATTR_RO(name)
+
+DH_COUNTER_ATTR(live_buffers);
+DH_COUNTER_ATTR(live_bytes);
+DH_COUNTER_ATTR(fds_installed);
+DH_COUNTER_ATTR(deliveries_dropped);
+DH_COUNTER_ATTR(allocations);
+DH_COUNTER_ATTR(alloc_failures);
+
+static struct attribute *dh_attrs[] = {
+	&dev_attr_live_buffers.attr,
+	&dev_attr_live_bytes.attr,
+	&dev_attr_fds_installed.attr,
+	&dev_attr_deliveries_dropped.attr,
+	&dev_attr_allocations.attr,
+	&dev_attr_alloc_failures.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(dh);
+
+static struct miscdevice dh_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = DMAHEAP_HELPER_DEVNAME,
+	.fops = &dh_fops,
+	.groups = dh_groups,
+	.mode = 0600,
+};
+
+static int __init dh_init(void)
+{
+	return misc_register(&dh_misc);
+}
+
+static void __exit dh_exit(void)
+{
+	misc_deregister(&dh_misc);
+}
+
+module_init(dh_init);
+module_exit(dh_exit);
+
+MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
+MODULE_AUTHOR("The dmaheapd developers");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

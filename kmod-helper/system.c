@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The system heap kind: zeroed pages of order 8, 4 and 0 (1 MiB, 64 KiB,
+ * 4 KiB), largest first, exactly as drivers/dma-buf/heaps/system_heap.c.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+
+#include "dmaheap_helper.h"
+
+#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP)
+#define MID_ORDER_GFP	(LOW_ORDER_GFP | __GFP_NOWARN)
+#define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
+
+static const gfp_t order_flags[] = { HIGH_ORDER_GFP, MID_ORDER_GFP,
+				     LOW_ORDER_GFP };
+static const unsigned int orders[] = { 8, 4, 0 };
+
+static struct page *dh_alloc_largest(size_t size, unsigned int max_order)
+{
+	struct page *page;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(orders); i++) {
+		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
+			continue;
+		page = alloc_pages(order_flags[i], orders[i]);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+static void dh_free_page_list(struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+}
+
+static int dh_system_allocate(struct dh_buffer *buffer,
+			      struct task_struct *caller)
+{
+	size_t remaining = buffer->len;
+	unsigned int max_order = orders[0];
+	struct scatterlist *sg;
+	struct page *page, *tmp;
+	LIST_HEAD(pages);
+	unsigned int n = 0;
+	int ret;
+
+	if (buffer->len / PAGE_SIZE > totalram_pages())
+		return -ENOMEM;
+
+	while (remaining) {
+		/* Stop early if the caller or the daemon is being killed. */
+		if (fatal_signal_pending(caller) ||
+		    fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_free_pages;
+		}
+
+		page = dh_alloc_largest(remaining, max_order);
+		if (!page) {
+			ret = -ENOMEM;
+			goto out_free_pages;
+		}
+		list_add_tail(&page->lru, &pages);
+		remaining -= page_size(page);
+		max_order = compound_order(page);
+		n++;
+		cond_resched();
+	}
+
+	ret = sg_alloc_table(&buffer->sg_table, n, GFP_KERNEL);
+	if (ret)
+		goto out_free_pages;
+
+	sg = buffer->sg_table.sgl;
+	list_for_each_entry_safe(page, tmp, &pages, lru) {
+		list_del(&page->lru);
+		sg_set_page(sg, page, page_size(page), 0);
+		sg = sg_next(sg);
+	}
+	return 0;
+
+out_free_pages:
+	dh_free_page_list(&pages);
+	return ret;
+}
+
+static void dh_system_free(struct dh_buffer *buffer)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sgtable_sg(&buffer->sg_table, sg, i) {
+		struct page *page = sg_page(sg);
+
+		__free_pages(page, compound_order(page));
+	}
+}
+
+const struct dh_kind dh_system_kind = {
+	.name = "dmaheapd-system",
+	.allocate = dh_system_allocate,
+	.free = dh_system_free,
+};
