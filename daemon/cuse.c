@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CUSE side of a heap: the session behind /dev/dma_heap/NAME and its
+ * operations table. Every operation replies exactly once.
+ */
+#define FUSE_USE_VERSION 31
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <cuse_lowlevel.h>
+#include <fuse_lowlevel.h>
+
+#include "cuse.h"
+#include "log.h"
+
+static const char zeroes[DH_IOC_SIZE_MAX];
+
+static void heap_init_done(void *userdata)
+{
+	struct heap *h = userdata;
+
+	h->ready = true;
+}
+
+static void heap_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	fi->nonseekable = 1;
+	fuse_reply_open(req, fi);
+}
+
+/* The kernel's heap nodes have no read or write: vfs answers -EINVAL. */
+static void heap_read(fuse_req_t req, size_t size, off_t off,
+		      struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EINVAL);
+}
+
+static void heap_write(fuse_req_t req, const char *buf, size_t size,
+		       off_t off, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, EINVAL);
+}
+
+static void heap_ioctl(fuse_req_t req, int cmd, void *arg,
+		       struct fuse_file_info *fi, unsigned int flags,
+		       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	struct heap *h = fuse_req_userdata(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct caller caller = {
+		.tid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid,
+	};
+	struct heap_ioctl io = {
+		.cmd = (unsigned int)cmd,
+		.user_addr = (uintptr_t)arg,
+		.compat = flags & FUSE_IOCTL_COMPAT,
+		.in = in_buf,
+		.in_size = in_bufsz,
+		.out_size = out_bufsz,
+	};
+	struct dh_alloc_request rq;
+	struct iovec iov[2];
+	size_t echo;
+	int r;
+
+	r = heap_alloc(h, &caller, &io, &rq);
+	if (r == 0 && h->fault == FAULT_REPLY_ERROR)
+		r = -EIO;
+	if (r == 0 && h->fault == FAULT_REPLY_DELAY)
+		usleep(500 * 1000);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+
+	/* Echo the caller's bytes, zero-filled, as the kernel copies out. */
+	echo = in_bufsz < out_bufsz ? in_bufsz : out_bufsz;
+	iov[0].iov_base = (void *)in_buf;
+	iov[0].iov_len = echo;
+	iov[1].iov_base = (void *)zeroes;
+	iov[1].iov_len = out_bufsz - echo;
+	fuse_reply_ioctl_iov(req, 0, iov, 2);
+}
+
+static const struct cuse_lowlevel_ops heap_ops = {
+	.init_done = heap_init_done,
+	.open = heap_open,
+	.read = heap_read,
+	.write = heap_write,
+	.ioctl = heap_ioctl,
+};
+
+int cuse_heap_start(struct heap *h, const char *cuse_path)
+{
+	char devname[sizeof("DEVNAME=dma_heap/") + DH_HEAP_NAME_MAX];
+	char mountpoint[32];
+	const char *dev_info[] = { devname };
+	char *argv[] = { "dmaheapd", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	struct cuse_info ci = {
+		.dev_info_argc = 1,
+		.dev_info_argv = dev_info,
+		.flags = 0,	/* restricted ioctls: the kernel copies */
+	};
+	int fd, r;
+
+	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", h->cfg.name);
+
+	fd = open(cuse_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	h->se = cuse_lowlevel_new(&args, &ci, &heap_ops, h);
+	if (!h->se) {
+		close(fd);
+		return -ENOMEM;
+	}
+
+	/* libfuse takes an open device fd as the "/dev/fd/N" mountpoint. */
+	snprintf(mountpoint, sizeof(mountpoint), "/dev/fd/%d", fd);
+	r = fuse_session_mount(h->se, mountpoint);
+	if (r != 0) {
+		fuse_session_destroy(h->se);
+		h->se = NULL;
+		close(fd);
+		return -EIO;
+	}
+	return 0;
+}
+
+int cuse_heap_fd(const struct heap *h)
+{
+	return fuse_session_fd(h->se);
+}
+
+int cuse_heap_process(struct heap *h)
+{
+	struct fuse_buf buf = { .mem = h->buf_mem };
+	int r;
+
+	r = fuse_session_receive_buf(h->se, &buf);
+	/* libfuse allocates it once; keep it, no allocation per request. */
+	h->buf_mem = buf.mem;
+	if (r == -EINTR || r == -EAGAIN)
+		return 0;
+	if (r <= 0)
+		return r < 0 ? r : -ENODEV;
+
+	fuse_session_process_buf(h->se, &buf);
+	if (fuse_session_exited(h->se))
+		return -ENODEV;
+	return 0;
+}
+
+void cuse_heap_stop(struct heap *h)
+{
+	if (h->se)
+		fuse_session_destroy(h->se);	/* closes the fd: node goes */
+	h->se = NULL;
+	free(h->buf_mem);
+	h->buf_mem = NULL;
+}

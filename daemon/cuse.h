@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One CUSE session per heap node: creating /dev/dma_heap/NAME, reading and
+ * answering its requests.
+ */
+#ifndef DMAHEAPD_CUSE_H
+#define DMAHEAPD_CUSE_H
+
+#include "heap.h"
+
+/* Open @cuse_path and register dma_heap/NAME; the node appears once ready. */
+int cuse_heap_start(struct heap *h, const char *cuse_path);
+/* The fd to poll for requests. */
+int cuse_heap_fd(const struct heap *h);
+/* Read and answer one request: 0, or -ENODEV once the session ended. */
+int cuse_heap_process(struct heap *h);
+void cuse_heap_stop(struct heap *h);
+
+#endif

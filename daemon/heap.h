@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A served heap: its configuration, its CUSE session, and the allocation
+ * path from a decoded request to the helper.
+ */
+#ifndef DMAHEAPD_HEAP_H
+#define DMAHEAPD_HEAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "request.h"
+
+struct fuse_session;
+
+struct heap {
+	struct heap_config cfg;
+	int helper_fd;
+	uint64_t page_size;
+	enum fault fault;
+	/* CUSE side, owned by cuse.c */
+	struct fuse_session *se;
+	void *buf_mem;
+	bool ready;
+};
+
+/* Who asked, as FUSE reports it (ids in the daemon's namespaces). */
+struct caller {
+	pid_t tid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* One ioctl on a heap node, as CUSE hands it over. */
+struct heap_ioctl {
+	unsigned int cmd;
+	uint64_t user_addr;
+	bool compat;
+	const void *in;
+	size_t in_size;
+	size_t out_size;
+};
+
+/**
+ * heap_alloc() - serve DMA_HEAP_IOCTL_ALLOC for @caller
+ *
+ * Validates like the kernel, asks the helper for the buffer and queues the
+ * fd delivery into the caller; the reply must follow this call. Logs every
+ * failure.
+ *
+ * Return: 0 and the decoded request in @ret_req (the reply echoes it), or a
+ * negative errno for the caller.
+ */
+int heap_alloc(struct heap *h, const struct caller *caller,
+	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req);
+
+#endif

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's ioctls, returning negative errno. No logging here: callers
+ * know what the failure means.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+int helper_open(const char *path, struct dmaheap_helper_info *ret_info)
+{
+	struct dmaheap_helper_info info;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	if (ioctl(fd, DMAHEAP_HELPER_IOC_INFO, &info) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	if (info.version != DMAHEAP_HELPER_VERSION) {
+		close(fd);
+		return -EPROTO;
+	}
+	*ret_info = info;
+	return fd;
+}
+
+int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
+{
+	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
+}
+
+int helper_stats(int fd, struct dmaheap_helper_stats *ret)
+{
+	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret) < 0 ? -errno : 0;
+}

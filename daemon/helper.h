@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Thin wrapper over the dmaheap_helper module's ioctls: the only place the
+ * daemon talks to the module, and the seam unit tests replace.
+ */
+#ifndef DMAHEAPD_HELPER_H
+#define DMAHEAPD_HELPER_H
+
+#include <stdint.h>
+
+#include "dmaheap-helper.h"
+
+#define DH_HELPER_PATH	"/dev/" DMAHEAP_HELPER_DEVNAME
+#define DH_HELPER_MODULE "dmaheap_helper"
+
+/* Open @path and check the module's version; returns the fd or -errno. */
+int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
+int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
+int helper_stats(int fd, struct dmaheap_helper_stats *ret);
+
+#endif
