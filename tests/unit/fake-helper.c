@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A fake of daemon/helper.c for unit tests: records calls, returns mocks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helper.h"
+
+struct dmaheap_helper_alloc fake_helper_last;
+int fake_helper_calls;
+
+int helper_open(const char *path, struct dmaheap_helper_info *ret_info)
+{
+	return -ENOSYS;
+}
+
+int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
+{
+	int r = mock_type(int);
+
+	fake_helper_calls++;
+	fake_helper_last = *req;
+	if (r == 0)
+		req->id = 42;
+	return r;
+}
+
+int helper_stats(int fd, struct dmaheap_helper_stats *ret)
+{
+	return -ENOSYS;
+}

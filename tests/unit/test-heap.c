@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of daemon/heap.c against a fake helper: what reaches the module. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/dma-heap.h>
+
+#include "heap.h"
+#include "helper.h"
+#include "log.h"
+
+extern struct dmaheap_helper_alloc fake_helper_last;
+extern int fake_helper_calls;
+
+static struct heap test_heap = {
+	.cfg = { .name = "system", .kind = DMAHEAP_HELPER_KIND_SYSTEM },
+	.helper_fd = 7,
+	.page_size = 4096,
+};
+static const struct caller test_caller = { .tid = 1234, .uid = 1000 };
+
+static int setup(void **state)
+{
+	fake_helper_calls = 0;
+	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
+	return 0;
+}
+
+static struct heap_ioctl io_for(const struct dma_heap_allocation_data *d,
+				unsigned int cmd)
+{
+	struct heap_ioctl io = {
+		.cmd = cmd, .user_addr = 0x7ffd0000, .in = d,
+		.in_size = _IOC_SIZE(cmd), .out_size = _IOC_SIZE(cmd),
+	};
+	return io;
+}
+
+static void test_helper_gets_the_request(void **state)
+{
+	struct dma_heap_allocation_data d = {
+		.len = 5000, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_calls, 1);
+	assert_int_equal(fake_helper_last.len, 8192);
+	assert_int_equal(fake_helper_last.user_addr, 0x7ffd0000);
+	assert_int_equal(fake_helper_last.kind, DMAHEAP_HELPER_KIND_SYSTEM);
+	assert_int_equal(fake_helper_last.fd_flags, O_RDWR | O_CLOEXEC);
+	assert_int_equal(fake_helper_last.tid, 1234);
+	assert_int_equal(fake_helper_last.cmd, DMA_HEAP_IOCTL_ALLOC);
+	assert_int_equal(fake_helper_last.flags, 0);
+	assert_int_equal(fake_helper_last.id, 0);
+	assert_int_equal(fake_helper_last.reserved0, 0);
+	assert_true(rq.fd_reachable);
+}
+
+static void test_compat_flag(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	io.compat = true;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_COMPAT);
+}
+
+static void test_helper_errors_reach_caller(void **state)
+{
+	static const int errs[] = { -ENOMEM, -EINTR, -ESRCH, -EMFILE };
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	size_t i;
+
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		will_return(helper_alloc, errs[i]);
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+				 errs[i]);
+	}
+}
+
+static void test_invalid_never_reaches_helper(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .heap_flags = 1 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), -EINVAL);
+	d.heap_flags = 0;
+	io = io_for(&d, _IOWR('H', 1, struct dma_heap_allocation_data));
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), -EINVAL);
+	assert_int_equal(fake_helper_calls, 0);
+}
+
+/* A write-only command cannot return the fd: nothing is allocated. */
+static void test_unreachable_fd_allocates_nothing(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, _IOW('H', 0,
+					       struct dma_heap_allocation_data));
+	struct dh_alloc_request rq;
+
+	io.out_size = 0;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_false(rq.fd_reachable);
+	assert_int_equal(fake_helper_calls, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_helper_gets_the_request, setup),
+		cmocka_unit_test_setup(test_compat_flag, setup),
+		cmocka_unit_test_setup(test_helper_errors_reach_caller, setup),
+		cmocka_unit_test_setup(test_invalid_never_reaches_helper, setup),
+		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
+				       setup),
+	};
+
+	log_init(false);
+	return cmocka_run_group_tests_name("heap", tests, NULL, NULL);
+}
