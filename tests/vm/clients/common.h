@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared bits of the VM test clients. The clients are ordinary programs:
+ * they use <linux/dma-heap.h> and <linux/dma-buf.h> only, plus the helper's
+ * sysfs counters to check that nothing leaked.
+ */
+#ifndef DMAHEAPD_TEST_COMMON_H
+#define DMAHEAPD_TEST_COMMON_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+
+#define KiB (1024ull)
+#define MiB (1024ull * 1024)
+
+#define CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: check failed: %s: ",	\
+				__FILE__, __LINE__, #cond);		\
+			fprintf(stderr, __VA_ARGS__);			\
+			fprintf(stderr, " (errno %d: %s)\n", errno,	\
+				strerror(errno));			\
+			exit(1);					\
+		}							\
+	} while (0)
+
+#define SKIP(...)							\
+	do {								\
+		fprintf(stderr, "skip: " __VA_ARGS__);			\
+		fputc('\n', stderr);					\
+		exit(77);						\
+	} while (0)
+
+/* $DMAHEAP, else the first heap the VM serves ($DMAHEAPD_HEAPS), else system. */
+static inline const char *heap_path(void)
+{
+	static char path[128];
+	const char *p = getenv("DMAHEAP");
+	const char *heaps = getenv("DMAHEAPD_HEAPS");
+
+	if (p)
+		return p;
+	if (!heaps || !*heaps)
+		heaps = "system";
+	snprintf(path, sizeof(path), "/dev/dma_heap/%.*s",
+		 (int)strcspn(heaps, " "), heaps);
+	return path;
+}
+
+static inline int heap_open(int flags)
+{
+	int fd = open(heap_path(), flags | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open %s", heap_path());
+	return fd;
+}
+
+/* DMA_HEAP_IOCTL_ALLOC: the dma-buf fd, or -errno. */
+static inline int heap_alloc(int heap, uint64_t len, uint32_t fd_flags)
+{
+	struct dma_heap_allocation_data d = {
+		.len = len, .fd_flags = fd_flags,
+	};
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d) < 0)
+		return -errno;
+	return (int)d.fd;
+}
+
+static inline uint64_t dmabuf_size(int fd)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+
+	CHECK(end >= 0, "lseek dma-buf fd %d", fd);
+	lseek(fd, 0, SEEK_SET);
+	return (uint64_t)end;
+}
+
+static inline int dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+}
+
+/* A counter of the helper module, or -1 if it is not there. */
+static inline long long helper_counter(const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/dmaheap-helper/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait up to @ms for live_buffers to drop to @want; returns the last value. */
+static inline long long wait_live_buffers(long long want, long ms)
+{
+	long long v = helper_counter("live_buffers");
+
+	while (v != want && ms > 0) {
+		sleep_ms(20);
+		ms -= 20;
+		v = helper_counter("live_buffers");
+	}
+	return v;
+}
+
+/* Open fds of this process. */
+static inline int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d, "opendir /proc/self/fd");
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the DIR's own fd */
+}
+
+#endif

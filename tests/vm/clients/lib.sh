@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell helpers for the VM tests that stop and start the daemon.
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# The first heap the VM serves, and its node.
+heap_name() {
+	set -- ${DMAHEAPD_HEAPS:-system}
+	echo "$1"
+}
+
+heap_node() {
+	echo "/dev/dma_heap/$(heap_name)"
+}
+
+counter() {
+	cat "/sys/class/misc/dmaheap-helper/$1"
+}
+
+# wait_for CONDITION-COMMAND... : up to 15 s
+wait_for() {
+	n=150
+	while ! "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+node_gone() { [ ! -e "$(heap_node)" ]; }
+node_there() { [ -e "$(heap_node)" ]; }
+daemon_gone() { ! pidof dmaheapd >/dev/null; }
+
+daemon_stop() {
+	pid=$(pidof dmaheapd) || return 0
+	kill "$pid"
+	wait_for daemon_gone || fail "dmaheapd did not stop on SIGTERM"
+	wait_for node_gone || fail "$(heap_node) still there after the daemon stopped"
+}
+
+# daemon_start [EXTRA-ARG...]: serve the VM's heaps again.
+daemon_start() {
+	args=""
+	for h in ${DMAHEAPD_HEAPS:-system}; do
+		args="$args --heap $h"
+	done
+	# shellcheck disable=SC2086
+	dmaheapd $args "$@" </dev/null >>/tmp/dmaheapd.log 2>&1 &
+	wait_for node_there || fail "dmaheapd $args $* did not serve $(heap_node)"
+}

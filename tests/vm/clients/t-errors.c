@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every bad input gets the errno the kernel's own heaps give, and leaves no
+ * fd and no buffer behind.
+ */
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "common.h"
+
+static int heap;
+static long long live0;
+static int fds0;
+
+static void no_leak(const char *what)
+{
+	CHECK(wait_live_buffers(live0, 2000) == live0,
+	      "%s: live buffers %lld, expected %lld", what,
+	      helper_counter("live_buffers"), live0);
+	CHECK(count_fds() == fds0, "%s: %d fds open, expected %d", what,
+	      count_fds(), fds0);
+}
+
+static void expect(unsigned int cmd, void *arg, int want, const char *what)
+{
+	int r = ioctl(heap, cmd, arg);
+
+	CHECK(r == -1 && errno == want, "%s: got %d/%s, want %s", what, r,
+	      r < 0 ? strerror(errno) : "success", strerror(want));
+	no_leak(what);
+	printf("%-36s -> %s\n", what, strerror(want));
+}
+
+static void check_einval(void)
+{
+	struct dma_heap_allocation_data d;
+
+	d = (struct dma_heap_allocation_data){ .len = 4096, .fd = 5 };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "fd != 0");
+	d = (struct dma_heap_allocation_data){ .len = 4096,
+					       .fd_flags = O_NONBLOCK };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "fd_flags O_NONBLOCK");
+	d = (struct dma_heap_allocation_data){ .len = 4096,
+					       .fd_flags = 1u << 31 };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "fd_flags bit 31");
+	d = (struct dma_heap_allocation_data){ .len = 4096, .heap_flags = 1 };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "heap_flags bit 0");
+	d = (struct dma_heap_allocation_data){ .len = 4096,
+					       .heap_flags = 1ull << 63 };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "heap_flags bit 63");
+	d = (struct dma_heap_allocation_data){ .len = 0 };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "len 0");
+	d = (struct dma_heap_allocation_data){ .len = UINT64_MAX };
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, EINVAL, "len wraps when page aligned");
+	d = (struct dma_heap_allocation_data){ .len = 4096 };
+	expect(_IOWR('H', 1, struct dma_heap_allocation_data), &d, EINVAL,
+	       "ioctl number 1");
+	expect(_IO('H', 7), NULL, EINVAL, "ioctl number 7, no data");
+	expect(_IOR('H', 0, struct dma_heap_allocation_data), &d, EINVAL,
+	       "read-only ALLOC (nothing copied in)");
+}
+
+static void check_enomem(void)
+{
+	struct dma_heap_allocation_data d = { .len = 1ull << 50,
+					      .fd_flags = O_RDWR };
+
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, ENOMEM, "len 1 PiB");
+	d.len = (uint64_t)sysconf(_SC_PHYS_PAGES) * 4096 + 4096;
+	expect(DMA_HEAP_IOCTL_ALLOC, &d, ENOMEM, "len RAM + 1 page");
+}
+
+static void check_efault(void)
+{
+	struct dma_heap_allocation_data *ro;
+	long long dropped0 = helper_counter("deliveries_dropped");
+
+	expect(DMA_HEAP_IOCTL_ALLOC, NULL, EFAULT, "NULL struct");
+	expect(DMA_HEAP_IOCTL_ALLOC, (void *)8, EFAULT, "struct at 0x8");
+
+	/* Readable, not writable: allocated, then the copy-out fails. */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(ro != MAP_FAILED, "mmap");
+	ro->len = 4096;
+	ro->fd_flags = O_RDWR;
+	CHECK(mprotect(ro, 4096, PROT_READ) == 0, "mprotect");
+	expect(DMA_HEAP_IOCTL_ALLOC, ro, EFAULT, "read-only struct");
+	CHECK(helper_counter("deliveries_dropped") == dropped0 + 1,
+	      "dropped %lld, was %lld", helper_counter("deliveries_dropped"),
+	      dropped0);
+	munmap(ro, 4096);
+}
+
+static void check_emfile(void)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct rlimit old, lim;
+	int extra[64], n = 0, fd, r, e;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, "getrlimit");
+	lim = old;
+	lim.rlim_cur = (rlim_t)fds0 + 16;
+	CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, "setrlimit");
+	/* Take every fd number the limit leaves. */
+	while (n < 64 && (fd = open("/dev/null", O_RDONLY)) >= 0)
+		extra[n++] = fd;
+	CHECK(errno == EMFILE, "filling the fd table");
+	r = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
+	e = errno;
+	while (n)
+		close(extra[--n]);
+	CHECK(r == -1 && e == EMFILE, "no free fd: got %d/%s", r, strerror(e));
+	no_leak("no free fd");
+	printf("%-36s -> %s\n", "no free fd (RLIMIT_NOFILE)", strerror(EMFILE));
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, "setrlimit");
+}
+
+static void check_read_write(void)
+{
+	char c = 0;
+
+	CHECK(read(heap, &c, 1) == -1 && errno == EINVAL, "read");
+	CHECK(write(heap, &c, 1) == -1 && errno == EINVAL, "write");
+	printf("%-36s -> %s\n", "read() and write() on the node",
+	       strerror(EINVAL));
+}
+
+int main(void)
+{
+	heap = heap_open(O_RDWR);
+	live0 = helper_counter("live_buffers");
+	CHECK(live0 >= 0, "helper counters missing");
+	fds0 = count_fds();
+
+	check_einval();
+	check_enomem();
+	check_efault();
+	check_emfile();
+	check_read_write();
+
+	/* And the node still serves. */
+	{
+		int fd = heap_alloc(heap, 4096, O_RDWR);
+
+		CHECK(fd >= 0, "alloc after errors: %s", strerror(-fd));
+		close(fd);
+	}
+	close(heap);
+	return 0;
+}
