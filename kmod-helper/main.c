@@ -189,31 +189,37 @@ static const struct file_operations dh_fops = {
 	.llseek = no_llseek,
 };
 
-#define DH_COUNTER_ATTR(name)						\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&dh_counters.name));		\
-}									\
-static DEVICE_ATTR_RO(name)
-
-DH_COUNTER_ATTR(live_buffers);
-DH_COUNTER_ATTR(live_bytes);
-DH_COUNTER_ATTR(fds_installed);
-DH_COUNTER_ATTR(deliveries_dropped);
-DH_COUNTER_ATTR(allocations);
-DH_COUNTER_ATTR(alloc_failures);
-
-static struct attribute *dh_attrs[] = {
-	&dev_attr_live_buffers.attr,
-	&dev_attr_live_bytes.attr,
-	&dev_attr_fds_installed.attr,
-	&dev_attr_deliveries_dropped.attr,
-	&dev_attr_allocations.attr,
-	&dev_attr_alloc_failures.attr,
-	NULL,
+struct dh_counter_attr {
+	struct device_attribute attr;
+	atomic64_t *value;
 };
+
+static ssize_t dh_counter_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct dh_counter_attr *ca = container_of(attr, struct dh_counter_attr,
+						  attr);
+
+	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
+}
+
+/* /sys/class/misc/dmaheap-helper/<counter>, one number each. */
+static struct dh_counter_attr dh_counter_attrs[] = {
+	{ __ATTR(live_buffers, 0444, dh_counter_show, NULL),
+	  &dh_counters.live_buffers },
+	{ __ATTR(live_bytes, 0444, dh_counter_show, NULL),
+	  &dh_counters.live_bytes },
+	{ __ATTR(fds_installed, 0444, dh_counter_show, NULL),
+	  &dh_counters.fds_installed },
+	{ __ATTR(deliveries_dropped, 0444, dh_counter_show, NULL),
+	  &dh_counters.deliveries_dropped },
+	{ __ATTR(allocations, 0444, dh_counter_show, NULL),
+	  &dh_counters.allocations },
+	{ __ATTR(alloc_failures, 0444, dh_counter_show, NULL),
+	  &dh_counters.alloc_failures },
+};
+
+static struct attribute *dh_attrs[ARRAY_SIZE(dh_counter_attrs) + 1];
 ATTRIBUTE_GROUPS(dh);
 
 static struct miscdevice dh_misc = {
@@ -226,6 +232,10 @@ static struct miscdevice dh_misc = {
 
 static int __init dh_init(void)
 {
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
+		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
 	return misc_register(&dh_misc);
 }
 
