@@ -18,10 +18,24 @@ expect_refusal() {
 
 expect_refusal "another dmaheapd is running" --heap other
 daemon_stop
-expect_refusal "modprobe dmaheap_helper" --helper /dev/no-such-helper
-expect_refusal "modprobe cuse" --cuse /dev/no-such-cuse
+
+# The modules really missing, not just a wrong path.
+rmmod dmaheap_helper || fail "rmmod dmaheap_helper"
+expect_refusal "modprobe dmaheap_helper" --heap "$(heap_name)"
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod dmaheap_helper"
+cuse_ko=$(find /lib/modules -name 'cuse.ko*' | head -n 1)
+if [ -n "$cuse_ko" ] && rmmod cuse 2>/dev/null; then
+	expect_refusal "modprobe cuse" --heap "$(heap_name)"
+	insmod "$cuse_ko" || fail "insmod $cuse_ko"
+fi
+expect_refusal "modprobe dmaheap_helper" --helper /dev/no-such-helper --heap "$(heap_name)"
+expect_refusal "modprobe cuse" --cuse /dev/no-such-cuse --heap "$(heap_name)"
 mkdir -p /tmp/fakedev/dma_heap
 : >/tmp/fakedev/dma_heap/taken
 expect_refusal "already exists" --dev-dir /tmp/fakedev --heap taken
 expect_refusal "invalid heap name" --heap a/b
+# A kernel with its own heaps (the reference kernel): its node is refused.
+if [ "$(heap_name)" != system ] && [ -e /dev/dma_heap/system ]; then
+	expect_refusal "/dev/dma_heap/system already exists"
+fi
 daemon_start
