@@ -58,6 +58,22 @@ static inline const char *heap_path(void)
 	return path;
 }
 
+/*
+ * Is the heap under test served by dmaheapd, or is it one of the kernel's
+ * own (class dma_heap in sysfs)? The same clients run against both, to check
+ * that dmaheapd answers like the kernel; assertions on the helper's counters
+ * only make sense for ours.
+ */
+static inline int heap_is_ours(void)
+{
+	const char *name = strrchr(heap_path(), '/');
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s",
+		 name ? name + 1 : heap_path());
+	return access(path, F_OK) != 0;
+}
+
 static inline int heap_open(int flags)
 {
 	int fd = open(heap_path(), flags | O_CLOEXEC);

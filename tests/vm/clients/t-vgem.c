@@ -71,7 +71,7 @@ static int attached_devices(unsigned long ino, int *vgem)
 		if (sscanf(line, "%lu %lx %lx %lu %63s %lu", &size, &flags,
 			   &mode, &count, exp_name, &i) == 6) {
 			found = i == ino;
-			if (found)
+			if (found && heap_is_ours())
 				CHECK(!strcmp(exp_name, "dmaheapd-system"),
 				      "exp_name %s", exp_name);
 			continue;
