@@ -147,6 +147,18 @@ static inline long long wait_live_buffers(long long want, long ms)
 	return v;
 }
 
+/* Wait up to @ms for counter @name to reach at least @want. */
+static inline int wait_counter(const char *name, long long want, long ms)
+{
+	while (helper_counter(name) < want) {
+		if (ms <= 0)
+			return 0;
+		sleep_ms(5);
+		ms -= 5;
+	}
+	return 1;
+}
+
 /* Open fds of this process. */
 static inline int count_fds(void)
 {

@@ -29,7 +29,9 @@ int main(void)
 			heap_alloc(heap, 64 * KiB, O_RDWR | O_CLOEXEC);
 			_exit(0);
 		}
-		sleep_ms(250);	/* the helper has allocated; no answer yet */
+		/* Kill once the helper has allocated: the answer is 500 ms off. */
+		CHECK(wait_counter("allocations", allocs0 + i + 1, 5000),
+		      "the helper did not allocate for the child");
 		kill(pid, SIGKILL);
 		CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
