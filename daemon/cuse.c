@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cuse_lowlevel.h>
@@ -19,11 +20,17 @@
 
 static const char zeroes[DH_IOC_SIZE_MAX];
 
+/* The kernel created the device; devtmpfs has the node by now. */
 static void heap_init_done(void *userdata)
 {
 	struct heap *h = userdata;
+	struct stat st;
 
 	h->ready = true;
+	if (stat(h->node_path, &st) < 0)
+		h->node_errno = errno;
+	else
+		h->node = st.st_rdev;
 }
 
 static void heap_open(fuse_req_t req, struct fuse_file_info *fi)
@@ -110,7 +117,9 @@ int cuse_heap_start(struct heap *h, const char *cuse_path)
 
 	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", h->cfg.name);
 
-	fd = open(cuse_path, O_RDWR | O_CLOEXEC);
+	/* Non-blocking: a request withdrawn between poll() and read() (its
+	 * caller was killed) must not leave the daemon asleep in read(). */
+	fd = open(cuse_path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 

@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/sysmacros.h>
 
 #include "heap.h"
 #include "helper.h"
@@ -34,12 +36,44 @@ static void caller_describe(const struct caller *c, char *buf, size_t size)
 		 comm, (unsigned int)c->uid);
 }
 
+/*
+ * At most LOG_BURST failure lines per LOG_INTERVAL seconds, so a client
+ * looping on a bad request cannot flood the log; then one line that says
+ * how many were suppressed.
+ */
+#define LOG_INTERVAL	5
+#define LOG_BURST	20
+
+static bool log_failure_allowed(void)
+{
+	static time_t start;
+	static unsigned int printed, missed;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - start >= LOG_INTERVAL) {
+		if (missed)
+			log_warning("%u allocation failures not logged in the last %d s",
+				    missed, LOG_INTERVAL);
+		start = now.tv_sec;
+		printed = missed = 0;
+	}
+	if (printed < LOG_BURST) {
+		printed++;
+		return true;
+	}
+	missed++;
+	return false;
+}
+
 static int log_failure(const struct heap *h, const struct caller *c,
 		       uint64_t size, const char *what, int r)
 {
 	char who[128];
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
 
+	if (!log_failure_allowed())
+		return r;
 	caller_describe(c, who, sizeof(who));
 	log_msg(level,
 		"heap \"%s\": %s, size %" PRIu64 ", for %s: errno=%s (%s)",
@@ -84,6 +118,8 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	req.tid = caller->tid;
 	req.cmd = io->cmd;
 	req.flags = io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0;
+	req.node_major = major(h->node);
+	req.node_minor = minor(h->node);
 
 	r = helper_alloc(h->helper_fd, &req);
 	if (r < 0)

@@ -17,13 +17,16 @@ struct fuse_session;
 
 struct heap {
 	struct heap_config cfg;
+	char *node_path;	/* /dev/dma_heap/NAME */
 	int helper_fd;
 	uint64_t page_size;
 	enum fault fault;
 	/* CUSE side, owned by cuse.c */
 	struct fuse_session *se;
 	void *buf_mem;
-	bool ready;
+	bool ready;		/* CUSE initialised, node created */
+	int node_errno;		/* stat() of the node once ready */
+	dev_t node;		/* its device number */
 };
 
 /* Who asked, as FUSE reports it (ids in the daemon's namespaces). */

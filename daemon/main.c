@@ -174,27 +174,20 @@ static int open_helper(const struct config *c)
 	return fd;
 }
 
-static int node_path(const struct config *c, const struct heap *h,
-		     char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/dma_heap/%s", c->dev_dir, h->cfg.name);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 static int start_heap(const struct config *c, struct heap *h)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	int r;
 
-	r = node_path(c, h, path, sizeof(path));
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "--dev-dir \"%s\": %m", c->dev_dir);
-	if (stat(path, &st) == 0)
+	if (asprintf(&h->node_path, "%s/dma_heap/%s", c->dev_dir,
+		     h->cfg.name) < 0) {
+		h->node_path = NULL;
+		return log_errno(LOG_ERR, -ENOMEM, "out of memory");
+	}
+	if (stat(h->node_path, &st) == 0)
 		return log_errno(LOG_ERR, -EEXIST,
 				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name with --heap",
-				 path, h->cfg.name);
+				 h->node_path, h->cfg.name);
 
 	r = cuse_heap_start(h, c->cuse_path);
 	if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
@@ -238,32 +231,26 @@ static int handle_signal(int fd)
 }
 
 /* Once every session is initialised, check that every node is there. */
-static int check_ready(const struct config *c, struct heap *heaps,
-		       size_t n, bool *announced)
+static int check_ready(struct heap *heaps, size_t n, bool *announced)
 {
-	char path[PATH_MAX];
-	struct stat st;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (!heaps[i].ready)
 			return 0;
 
-	for (i = 0; i < n; i++) {
-		if (node_path(c, &heaps[i], path, sizeof(path)) < 0 ||
-		    stat(path, &st) < 0)
-			return log_errno(LOG_ERR, -errno,
-					 "%s did not appear: %m; is another device of that name registered?",
-					 path);
-	}
 	for (i = 0; i < n; i++)
-		if (node_path(c, &heaps[i], path, sizeof(path)) == 0)
-			log_info("serving %s", path);
+		if (heaps[i].node_errno)
+			return log_errno(LOG_ERR, -heaps[i].node_errno,
+					 "%s did not appear: %m; is another device of that name registered?",
+					 heaps[i].node_path);
+	for (i = 0; i < n; i++)
+		log_info("serving %s", heaps[i].node_path);
 	*announced = true;
 	return 0;
 }
 
-static int event_loop(const struct config *c, struct heap *heaps, size_t n,
+static int event_loop(struct heap *heaps, size_t n,
 		      int sig_fd)
 {
 	struct pollfd pfd[DH_HEAPS_MAX + 1];
@@ -302,7 +289,7 @@ static int event_loop(const struct config *c, struct heap *heaps, size_t n,
 		}
 
 		if (!announced) {
-			r = check_ready(c, heaps, n, &announced);
+			r = check_ready(heaps, n, &announced);
 			if (r < 0)
 				return r;
 		}
@@ -351,11 +338,13 @@ int main(int argc, char **argv)
 			goto out_stop_heaps;
 	}
 
-	r = event_loop(&c, heaps, n, sig_fd);
+	r = event_loop(heaps, n, sig_fd);
 
 out_stop_heaps:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < c.n_heaps; i++) {	/* zeroed if never started */
 		cuse_heap_stop(&heaps[i]);
+		free(heaps[i].node_path);
+	}
 	close(helper_fd);
 out_close_signals:
 	close(sig_fd);

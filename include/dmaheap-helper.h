@@ -49,15 +49,20 @@ struct dmaheap_helper_info {
  * @tid:	in: caller's thread id as the daemon sees it (its pid namespace)
  * @cmd:	in: the ioctl command the caller issued on the heap node
  * @flags:	in: DMAHEAP_HELPER_ALLOC_* bits
+ * @node_major:	in: major number of the heap node the caller's ioctl is on
+ * @node_minor:	in: its minor number
  * @reserved0:	in: zero
  * @id:		out: the buffer's id, unique while the module is loaded
  * @reserved:	in: zero
  *
- * The caller must be blocked in ioctl(@cmd, @user_addr) on a CUSE heap node
- * whose daemon has not replied yet. The helper allocates and exports the
- * buffer, then queues its delivery on the caller's thread: once the ioctl
- * returns 0, the dma-buf fd is written at @user_addr + 8 and installed in
- * the caller's file table. The daemon must call this before it replies.
+ * The caller must be blocked in ioctl(@cmd, @user_addr) on the heap node
+ * @node_major:@node_minor, whose daemon has not replied yet. The helper
+ * allocates and exports the buffer, then queues its delivery on the caller's
+ * thread: once that ioctl returns 0, the dma-buf fd is written at
+ * @user_addr + 8 and installed in the caller's file table. Any other
+ * syscall returning first gets nothing and the buffer is dropped. The daemon
+ * must call this before it replies. One delivery per thread at a time: a
+ * second one for the same thread gets -EBUSY.
  */
 struct dmaheap_helper_alloc {
 	__u64 len;
@@ -67,9 +72,11 @@ struct dmaheap_helper_alloc {
 	__u32 tid;
 	__u32 cmd;
 	__u32 flags;
+	__u32 node_major;
+	__u32 node_minor;
 	__u32 reserved0;
 	__u64 id;
-	__u64 reserved[4];
+	__u64 reserved[3];
 };
 
 /**
@@ -77,10 +84,12 @@ struct dmaheap_helper_alloc {
  * @live_buffers:	buffers exported and not yet released
  * @live_bytes:		their size
  * @fds_installed:	fds delivered into callers since load
- * @deliveries_dropped:	buffers dropped because delivery was not possible
- *			(caller gone, ioctl failed, struct not writable)
+ * @deliveries_dropped:	buffers allocated but not delivered (the ioctl
+ *			failed or was not the one expected, the caller was
+ *			dying, had no free fd or an unwritable struct)
  * @allocations:	buffers allocated since load
- * @alloc_failures:	allocation requests that failed in the helper
+ * @alloc_failures:	buffers the helper could not allocate (-ENOMEM, or
+ *			-EINTR when the caller or daemon was being killed)
  * @reserved:		zero
  */
 struct dmaheap_helper_stats {

@@ -9,12 +9,14 @@
 #include <linux/compat.h>
 #include <linux/dma-buf.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 #include <uapi/linux/dma-heap.h>
@@ -31,50 +33,89 @@ struct dh_delivery {
 	struct callback_head work;
 	struct dma_buf *dmabuf;
 	u64 user_addr;
+	dev_t node;
 	u32 cmd;
 	u32 fd_flags;
 	bool compat;
 };
 
-/* Is @task (blocked, or current) inside ioctl(fd, @cmd, @user_addr)? */
-bool dh_task_in_ioctl(struct task_struct *task, bool compat, u32 cmd,
-		      u64 user_addr)
+/* Threads with a delivery reserved or queued, by global tid: one each. */
+static DEFINE_XARRAY(dh_pending);
+
+/**
+ * dh_deliver_reserve() - claim @task's one delivery slot
+ * @task: the caller
+ *
+ * Return: 0, or -EBUSY if a delivery is already queued for @task.
+ */
+int dh_deliver_reserve(struct task_struct *task)
 {
-	struct pt_regs *regs = task_pt_regs(task);
-	unsigned long args[6];
-	int nr = compat ? DH_COMPAT_IOCTL_NR : __NR_ioctl;
-
-	if (nr < 0 || syscall_get_nr(task, regs) != nr)
-		return false;
-
-	syscall_get_arguments(task, regs, args);
-	return (u32)args[1] == cmd && args[2] == user_addr;
+	return xa_insert(&dh_pending, task_pid_nr(task), xa_mk_value(0),
+			 GFP_KERNEL);
 }
 
-static bool dh_delivery_wanted(struct dh_delivery *d, struct pt_regs *regs)
+void dh_deliver_unreserve(struct task_struct *task)
 {
-	/*
-	 * A killed caller runs task work from get_signal() before do_exit():
-	 * nobody would ever see the fd, drop the buffer instead.
-	 */
-	if (current->flags & PF_EXITING || fatal_signal_pending(current))
+	xa_erase(&dh_pending, task_pid_nr(task));
+}
+
+bool dh_compat_supported(void)
+{
+	return DH_COMPAT_IOCTL_NR >= 0;
+}
+
+/* Is file descriptor @fd of current the heap node @node? */
+static bool dh_fd_is_node(unsigned int fd, dev_t node)
+{
+	struct file *file = fget(fd);
+	bool ret;
+
+	if (!file)
 		return false;
-	if (in_compat_syscall() != d->compat)
+	ret = S_ISCHR(file_inode(file)->i_mode) &&
+	      file_inode(file)->i_rdev == node;
+	fput(file);
+	return ret;
+}
+
+/* Is current returning from ioctl(node fd, cmd, user_addr)? */
+static bool dh_is_our_ioctl(struct dh_delivery *d, struct pt_regs *regs)
+{
+	unsigned long args[6];
+	int nr = d->compat ? DH_COMPAT_IOCTL_NR : __NR_ioctl;
+
+	if (in_compat_syscall() != d->compat || syscall_get_nr(current, regs) != nr)
 		return false;
-	if (!dh_task_in_ioctl(current, d->compat, d->cmd, d->user_addr))
+
+	syscall_get_arguments(current, regs, args);
+	if ((u32)args[1] != d->cmd)
 		return false;
-	/* The daemon replied with an error, died, or FUSE failed the copy. */
-	return syscall_get_return_value(current, regs) == 0;
+	if (d->compat ? (u32)args[2] != (u32)d->user_addr :
+			args[2] != d->user_addr)
+		return false;
+	return dh_fd_is_node((unsigned int)args[0], d->node);
 }
 
 static void dh_deliver_work(struct callback_head *head)
 {
 	struct dh_delivery *d = container_of(head, struct dh_delivery, work);
 	struct pt_regs *regs = task_pt_regs(current);
+	struct file *file;
 	u32 __user *ufd;
 	int fd;
 
-	if (!dh_delivery_wanted(d, regs))
+	dh_deliver_unreserve(current);
+
+	/* Another syscall, or ours failed (daemon error, FUSE copy): drop. */
+	if (!dh_is_our_ioctl(d, regs) ||
+	    syscall_get_return_value(current, regs) != 0)
+		goto out_drop;
+
+	/*
+	 * A killed caller runs task work from get_signal() or do_exit():
+	 * nobody would ever see the fd, drop the buffer instead.
+	 */
+	if (current->flags & PF_EXITING || fatal_signal_pending(current))
 		goto out_drop;
 
 	fd = get_unused_fd_flags(d->fd_flags);
@@ -96,9 +137,14 @@ static void dh_deliver_work(struct callback_head *head)
 		goto out_drop;
 	}
 
-	fd_install(fd, d->dmabuf->file);
-	atomic64_inc(&dh_counters.fds_installed);
+	/*
+	 * Once installed, another thread may close the fd and drop the last
+	 * reference (and with it this module's): finish with d first.
+	 */
+	file = d->dmabuf->file;
 	kfree(d);
+	atomic64_inc(&dh_counters.fds_installed);
+	fd_install(fd, file);
 	return;
 
 out_drop:
@@ -111,17 +157,19 @@ out_drop:
 
 /**
  * dh_deliver() - queue the fd delivery of @dmabuf on @task
- * @task:	the thread blocked in ioctl(@cmd, @user_addr) on a heap node
+ * @task:	the thread blocked in ioctl(@cmd, @user_addr) on @node, whose
+ *		slot dh_deliver_reserve() claimed; released here on error
  * @dmabuf:	the buffer; its reference is consumed on success and on error
+ * @node:	device number of the heap node
  * @compat:	@task is in a 32-bit syscall
  * @cmd:	the ioctl command the daemon saw
  * @user_addr:	the caller's struct dma_heap_allocation_data
  * @fd_flags:	flags for the new fd
  *
- * Return: 0 when queued, -ENOMEM or -ESRCH (the task is exiting).
+ * Return: 0 when queued; -ENOMEM, or -ESRCH if @task is exiting.
  */
-int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, bool compat,
-	       u32 cmd, u64 user_addr, u32 fd_flags)
+int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
+	       bool compat, u32 cmd, u64 user_addr, u32 fd_flags)
 {
 	struct dh_delivery *d;
 	int ret;
@@ -134,6 +182,7 @@ int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, bool compat,
 
 	d->dmabuf = dmabuf;
 	d->user_addr = user_addr;
+	d->node = node;
 	d->cmd = cmd;
 	d->fd_flags = fd_flags;
 	d->compat = compat;
@@ -152,6 +201,7 @@ int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, bool compat,
 out_free_delivery:
 	kfree(d);
 out_drop:
+	dh_deliver_unreserve(task);
 	atomic64_inc(&dh_counters.deliveries_dropped);
 	dma_buf_put(dmabuf);
 	return ret;

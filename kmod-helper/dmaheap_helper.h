@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
+#include <linux/kdev_t.h>
 
 struct dma_buf;
 struct task_struct;
@@ -49,9 +50,10 @@ extern const struct dh_kind dh_system_kind;
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, size_t len,
 				 u32 fd_flags, struct task_struct *caller);
 
-bool dh_task_in_ioctl(struct task_struct *task, bool compat, u32 cmd,
-		      u64 user_addr);
-int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, bool compat,
-	       u32 cmd, u64 user_addr, u32 fd_flags);
+bool dh_compat_supported(void);
+int dh_deliver_reserve(struct task_struct *task);
+void dh_deliver_unreserve(struct task_struct *task);
+int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
+	       bool compat, u32 cmd, u64 user_addr, u32 fd_flags);
 
 #endif /* DMAHEAP_HELPER_INTERNAL_H */

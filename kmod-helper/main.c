@@ -95,6 +95,12 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (req->kind >= ARRAY_SIZE(dh_kinds) || !dh_kinds[req->kind])
 		return -EOPNOTSUPP;
+	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dh_compat_supported())
+		return -EOPNOTSUPP;
+	/* A device number that fits dev_t: 12 bits of major, 20 of minor. */
+	if (!req->node_major || req->node_major > MAJOR(~0U) ||
+	    req->node_minor > MINORMASK)
+		return -EINVAL;
 	return 0;
 }
 
@@ -132,33 +138,39 @@ static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 		return ret;
 	compat = req.flags & DMAHEAP_HELPER_ALLOC_COMPAT;
 
+	/*
+	 * The caller is blocked in FUSE until the daemon replies; whether it
+	 * is in the ioctl the daemon says is checked by the delivery itself,
+	 * in the caller's context: another thread's registers cannot be read
+	 * safely from a module (its stack cannot be pinned).
+	 */
 	caller = dh_get_caller(req.tid);
 	if (!caller)
 		return -ESRCH;
 
-	if (!dh_task_in_ioctl(caller, compat, req.cmd, req.user_addr)) {
-		pr_warn_ratelimited("thread %u is not waiting in ioctl 0x%x\n",
-				    req.tid, req.cmd);
-		ret = -EINVAL;
+	ret = dh_deliver_reserve(caller);
+	if (ret)
 		goto out_put_caller;
-	}
 
 	dmabuf = dh_buffer_create(dh_kinds[req.kind], req.len, req.fd_flags,
 				  caller);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
-		goto out_put_caller;
+		goto out_unreserve;
 	}
 	id = ((struct dh_buffer *)dmabuf->priv)->id;
 
-	ret = dh_deliver(caller, dmabuf, compat, req.cmd, req.user_addr,
-			 req.fd_flags);
-	if (ret)
-		goto out_put_caller;
-
-	if (put_user(id, &uarg->id))
+	/* Takes over the buffer and the reservation. */
+	ret = dh_deliver(caller, dmabuf, MKDEV(req.node_major, req.node_minor),
+			 compat, req.cmd, req.user_addr, req.fd_flags);
+	if (!ret && put_user(id, &uarg->id))
 		ret = -EFAULT;
+	put_task_struct(caller);
+	return ret;
+
+out_unreserve:
+	dh_deliver_unreserve(caller);
 out_put_caller:
 	put_task_struct(caller);
 	return ret;

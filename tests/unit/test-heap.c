@@ -20,6 +20,7 @@ static struct heap test_heap = {
 	.cfg = { .name = "system", .kind = DMAHEAP_HELPER_KIND_SYSTEM },
 	.helper_fd = 7,
 	.page_size = 4096,
+	.node = (246 << 8) | 3,		/* makedev(246, 3) */
 };
 static const struct caller test_caller = { .tid = 1234, .uid = 1000 };
 
@@ -58,6 +59,8 @@ static void test_helper_gets_the_request(void **state)
 	assert_int_equal(fake_helper_last.tid, 1234);
 	assert_int_equal(fake_helper_last.cmd, DMA_HEAP_IOCTL_ALLOC);
 	assert_int_equal(fake_helper_last.flags, 0);
+	assert_int_equal(fake_helper_last.node_major, 246);
+	assert_int_equal(fake_helper_last.node_minor, 3);
 	assert_int_equal(fake_helper_last.id, 0);
 	assert_int_equal(fake_helper_last.reserved0, 0);
 	assert_true(rq.fd_reachable);

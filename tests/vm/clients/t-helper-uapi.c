@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The helper's own UAPI, with the daemon stopped: the version query, the
- * stats, and the refusals: reserved fields, bad lengths and flags, unknown
- * kinds, threads that do not exist or are not waiting in a heap ioctl,
- * unknown commands. None of them allocates anything.
+ * stats, and the refusals: reserved fields, bad lengths, flags and device
+ * numbers, unknown kinds, threads that do not exist, unknown commands. None
+ * of them allocates anything. A buffer for a thread that is not in a heap
+ * ioctl is allocated but never delivered: dropped when that thread's next
+ * syscall returns, and a second one for the same thread is refused.
  */
+#include <signal.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "common.h"
@@ -27,11 +32,56 @@ static void expect_alloc(struct dmaheap_helper_alloc a, int want,
 
 static volatile pid_t sleeper_tid;
 
+static void on_usr1(int sig)
+{
+}
+
 static void *sleeper(void *arg)
 {
 	sleeper_tid = (pid_t)syscall(SYS_gettid);
 	pause();
 	return NULL;
+}
+
+/*
+ * The delivery checks the ioctl's fd is the heap node it was told. Here the
+ * "caller" is this thread's own ALLOC ioctl on the helper, which returns 0
+ * with the right number, command and address: told another node, nothing
+ * is delivered; told the helper's own device number, the fd lands at
+ * user_addr + 8, that is in the struct's user_addr field.
+ */
+static void check_node_matters(struct dmaheap_helper_alloc good)
+{
+	long long installed0 = helper_counter("fds_installed");
+	long long dropped0 = helper_counter("deliveries_dropped");
+	struct dmaheap_helper_alloc a = good;
+	struct stat st;
+	uint32_t fd;
+
+	CHECK(fstat(helper, &st) == 0, "fstat helper");
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a.user_addr = (uintptr_t)&a;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	CHECK(a.user_addr == (uintptr_t)&a, "written into a foreign ioctl");
+	CHECK(helper_counter("fds_installed") == installed0 &&
+	      helper_counter("deliveries_dropped") == dropped0 + 1,
+	      "ioctl on another device was not refused");
+
+	a = good;
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a.user_addr = (uintptr_t)&a;
+	a.node_major = major(st.st_rdev);
+	a.node_minor = minor(st.st_rdev);
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	CHECK(helper_counter("fds_installed") == installed0 + 1,
+	      "not delivered with every check satisfied");
+	fd = (uint32_t)a.user_addr;	/* offset 8 is user_addr's low half */
+	CHECK(dmabuf_size((int)fd) == good.len, "fd %u is not the buffer", fd);
+	close((int)fd);
+	printf("%-40s -> dropped; on the node told: delivered\n",
+	       "ioctl on another device than the node");
 }
 
 int main(void)
@@ -41,7 +91,9 @@ int main(void)
 	struct dmaheap_helper_alloc good = {
 		.len = 4096, .user_addr = 0x10000, .kind = 0,
 		.fd_flags = O_RDWR, .cmd = DMA_HEAP_IOCTL_ALLOC,
+		.node_major = 246, .node_minor = 0,
 	}, a;
+	long long dropped0, live0, installed0;
 	pthread_t t;
 
 	helper = open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC);
@@ -60,6 +112,7 @@ int main(void)
 	       (unsigned long long)info.features);
 
 	/* A thread of ours, asleep in pause(): not in a heap ioctl. */
+	signal(SIGUSR1, on_usr1);
 	CHECK(pthread_create(&t, NULL, sleeper, NULL) == 0, "thread");
 	while (!sleeper_tid)
 		sleep_ms(10);
@@ -68,8 +121,8 @@ int main(void)
 
 	a = good; a.reserved0 = 1;
 	expect_alloc(a, EINVAL, "reserved0 set");
-	a = good; a.reserved[3] = 1;
-	expect_alloc(a, EINVAL, "reserved[3] set");
+	a = good; a.reserved[2] = 1;
+	expect_alloc(a, EINVAL, "reserved[2] set");
 	a = good; a.id = 5;
 	expect_alloc(a, EINVAL, "id set on input");
 	a = good; a.flags = 2;
@@ -86,10 +139,34 @@ int main(void)
 	expect_alloc(a, ESRCH, "no such thread");
 	a = good; a.tid = 2;	/* kthreadd */
 	expect_alloc(a, ESRCH, "a kernel thread");
-	a = good;
-	expect_alloc(a, EINVAL, "the calling thread, not in a heap ioctl");
+	a = good; a.node_major = 0;
+	expect_alloc(a, EINVAL, "no node device number");
+	a = good; a.node_minor = 1u << 20;
+	expect_alloc(a, EINVAL, "minor number beyond 20 bits");
+
+	/* Queued on threads that are not in a heap ioctl: never delivered. */
+	dropped0 = helper_counter("deliveries_dropped");
+	live0 = helper_counter("live_buffers");
+	installed0 = helper_counter("fds_installed");
+	a = good;	/* this thread: its helper ioctl returns first */
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0,
+	      "ALLOC for the calling thread");
+	CHECK(helper_counter("deliveries_dropped") == dropped0 + 1,
+	      "not dropped on the helper ioctl's return");
 	a = good; a.tid = (uint32_t)sleeper_tid;
-	expect_alloc(a, EINVAL, "a thread asleep in pause()");
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0,
+	      "ALLOC for a thread in pause()");
+	a = good; a.tid = (uint32_t)sleeper_tid;
+	expect_alloc(a, EBUSY, "a second one for that thread");
+	CHECK(pthread_kill(t, SIGUSR1) == 0, "wake the sleeper");
+	CHECK(wait_counter("deliveries_dropped", dropped0 + 2, 5000),
+	      "not dropped when pause() returned");
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
+	      helper_counter("live_buffers"));
+	CHECK(helper_counter("fds_installed") == installed0, "an fd went out");
+	printf("%-40s -> dropped, no fd\n", "buffer for a thread not in a heap ioctl");
+	check_node_matters(good);
+
 	CHECK(ioctl(helper, _IO(DMAHEAP_HELPER_IOC_MAGIC, 9)) == -1 &&
 	      errno == ENOTTY, "unknown command");
 	printf("%-40s -> %s\n", "unknown command", strerror(ENOTTY));
