@@ -5,7 +5,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/dma-heap.h>
 
@@ -120,6 +122,35 @@ static void test_unreachable_fd_allocates_nothing(void **state)
 	assert_int_equal(fake_helper_calls, 0);
 }
 
+/* A client looping on a bad request gets 20 log lines per 5 s, not more. */
+static void test_failure_logs_rate_limited(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 0 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	FILE *tmp = tmpfile();
+	char line[512];
+	int saved, i, lines = 0;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+				 -EINVAL);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp))
+		if (strstr(line, "invalid allocation request"))
+			lines++;
+	fclose(tmp);
+	assert_in_range(lines, 1, 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +160,7 @@ int main(void)
 		cmocka_unit_test_setup(test_invalid_never_reaches_helper, setup),
 		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
 				       setup),
+		cmocka_unit_test_setup(test_failure_logs_rate_limited, setup),
 	};
 
 	log_init(false);
