@@ -22,8 +22,8 @@ VM_RC_INFRA=125    # host-side preparation failed, VM did not boot or died
 
 # Modules loaded in the guest (with their dependencies). A missing optional
 # one only warns; the others are needed (unless built into the kernel).
-VM_WANTED_MODULES="fuse cuse drm drm_shmem_helper vgem"
-VM_OPTIONAL_MODULES="drm drm_shmem_helper vgem"
+VM_WANTED_MODULES="fuse cuse drm drm_shmem_helper vgem vivid"
+VM_OPTIONAL_MODULES="drm drm_shmem_helper vgem vivid"
 
 vm_msg() {
 	echo "vm: $*" >&2
