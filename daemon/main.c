@@ -5,7 +5,6 @@
  * checks that name the fix, the event loop and signals.
  */
 #include <errno.h>
-#include <limits.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -165,7 +164,7 @@ static int open_helper(const struct config *c)
 			return log_errno(LOG_ERR, fd, "cannot open %s: %m",
 					 c->helper_path);
 	}
-	if (!(info.features & (1ULL << DMAHEAP_HELPER_KIND_SYSTEM))) {
+	if (!(info.features & DMAHEAP_HELPER_FEATURE_SYSTEM)) {
 		close(fd);
 		return log_errno(LOG_ERR, -EOPNOTSUPP,
 				 "the %s module cannot allocate system heap buffers",
