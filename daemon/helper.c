@@ -37,8 +37,3 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 {
 	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
 }
-
-int helper_stats(int fd, struct dmaheap_helper_stats *ret)
-{
-	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret) < 0 ? -errno : 0;
-}

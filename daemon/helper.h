@@ -16,6 +16,5 @@
 /* Open @path and check the module's version; returns the fd or -errno. */
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
-int helper_stats(int fd, struct dmaheap_helper_stats *ret);
 
 #endif

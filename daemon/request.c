@@ -39,9 +39,7 @@ int dh_request_decode(unsigned int cmd, const void *in, size_t in_size,
 		return -EINVAL;
 
 	ret->len = len;
-	ret->raw_len = data.len;
 	ret->fd_flags = data.fd_flags;
-	ret->out_size = out_size;
 	ret->fd_reachable = out_size >= offsetof(struct dma_heap_allocation_data,
 						 fd) + sizeof(data.fd);
 	return 0;

@@ -16,14 +16,7 @@
 struct dh_alloc_request {
 	uint64_t len;		/* page aligned, not zero */
 	uint32_t fd_flags;
-	uint64_t raw_len;	/* as the caller wrote it, for logs */
-	/*
-	 * The caller's struct, as the kernel echoes it back: the bytes it
-	 * passed in, zero-filled up to out_size; fd stays 0 here and the
-	 * helper writes the real one.
-	 */
-	size_t out_size;
-	/* out_size covers the fd field, so the caller can learn its fd. */
+	/* What is copied out covers the fd field: the caller learns its fd. */
 	bool fd_reachable;
 };
 

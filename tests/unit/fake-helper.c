@@ -26,8 +26,3 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 		req->id = 42;
 	return r;
 }
-
-int helper_stats(int fd, struct dmaheap_helper_stats *ret)
-{
-	return -ENOSYS;
-}
