@@ -15,14 +15,34 @@
 /* Counters, one file each, below /sys/class/misc/dmaheap-helper/. */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		1
+#define DMAHEAP_HELPER_VERSION		2
 
-/* Heap kinds the helper can allocate from, as bits in features. */
+/**
+ * enum dmaheap_helper_kind - where a buffer's memory comes from
+ * @DMAHEAP_HELPER_KIND_SYSTEM:	zeroed pages of order 8, 4 and 0, like the
+ *				kernel's system heap
+ * @DMAHEAP_HELPER_KIND_CONTIGUOUS: one physically contiguous block of buddy
+ *				pages, at most &dmaheap_helper_info.contig_max
+ *				bytes
+ * @DMAHEAP_HELPER_KIND_CMA:	physically contiguous, from the kernel's
+ *				default CMA area (kernels with CONFIG_DMA_CMA)
+ * @DMAHEAP_HELPER_KIND_REGION:	physically contiguous, from a physical range
+ *				claimed with DMAHEAP_HELPER_IOC_REGION_ADD
+ *				(kernels with CONFIG_ZONE_DEVICE)
+ *
+ * A kind the loaded helper can serve has its bit set in
+ * &dmaheap_helper_info.features.
+ */
 enum dmaheap_helper_kind {
 	DMAHEAP_HELPER_KIND_SYSTEM = 0,
+	DMAHEAP_HELPER_KIND_CONTIGUOUS = 1,
+	DMAHEAP_HELPER_KIND_CMA = 2,
+	DMAHEAP_HELPER_KIND_REGION = 3,
 };
 
-#define DMAHEAP_HELPER_FEATURE_SYSTEM	_BITULL(DMAHEAP_HELPER_KIND_SYSTEM)
+#define DMAHEAP_HELPER_FEATURE(kind)	_BITULL(kind)
+#define DMAHEAP_HELPER_FEATURE_SYSTEM \
+	DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_SYSTEM)
 
 /**
  * struct dmaheap_helper_info - what the loaded helper is and can do
@@ -30,6 +50,8 @@ enum dmaheap_helper_kind {
  * @reserved0:	zero
  * @features:	DMAHEAP_HELPER_FEATURE_* bits
  * @page_size:	PAGE_SIZE of the kernel
+ * @contig_max:	largest buffer of kind CONTIGUOUS, in bytes (the largest
+ *		block the page allocator hands out)
  * @reserved:	zero
  */
 struct dmaheap_helper_info {
@@ -37,7 +59,8 @@ struct dmaheap_helper_info {
 	__u32 reserved0;
 	__u64 features;
 	__u64 page_size;
-	__u64 reserved[5];
+	__u64 contig_max;
+	__u64 reserved[4];
 };
 
 /**
@@ -51,7 +74,7 @@ struct dmaheap_helper_info {
  * @flags:	in: DMAHEAP_HELPER_ALLOC_* bits
  * @node_major:	in: major number of the heap node the caller's ioctl is on
  * @node_minor:	in: its minor number
- * @reserved0:	in: zero
+ * @region:	in: region id for kind REGION, else zero
  * @id:		out: the buffer's id, unique while the module is loaded
  * @reserved:	in: zero
  *
@@ -74,7 +97,7 @@ struct dmaheap_helper_alloc {
 	__u32 flags;
 	__u32 node_major;
 	__u32 node_minor;
-	__u32 reserved0;
+	__u32 region;
 	__u64 id;
 	__u64 reserved[3];
 };
@@ -102,6 +125,30 @@ struct dmaheap_helper_stats {
 	__u64 reserved[2];
 };
 
+/**
+ * struct dmaheap_helper_region - claim a physical range for kind REGION
+ * @base:	in: physical address, aligned to 2 MiB (memory hotplug's
+ *		subsection size)
+ * @size:	in: bytes, a non-zero multiple of 2 MiB
+ * @id:		out: the region's id for &dmaheap_helper_alloc.region
+ * @reserved0:	in: zero
+ * @reserved:	in: zero
+ *
+ * The range must have been kept from the kernel at boot (memmap=SIZE$BASE
+ * on x86, a no-map reserved-memory node on device-tree machines): a range
+ * that is ordinary RAM gets -EADDRNOTAVAIL, one overlapping a range already
+ * claimed (by this helper or a driver) -EBUSY. Claiming exactly a range the
+ * helper already holds returns its id again, so a restarted daemon finds its
+ * regions. A region stays claimed until the module is unloaded.
+ */
+struct dmaheap_helper_region {
+	__u64 base;
+	__u64 size;
+	__u32 id;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 /* The caller is a 32-bit task on a 64-bit kernel (FUSE_IOCTL_COMPAT). */
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
 
@@ -113,5 +160,7 @@ struct dmaheap_helper_stats {
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 1, struct dmaheap_helper_alloc)
 #define DMAHEAP_HELPER_IOC_STATS \
 	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 2, struct dmaheap_helper_stats)
+#define DMAHEAP_HELPER_IOC_REGION_ADD \
+	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 3, struct dmaheap_helper_region)
 
 #endif /* _UAPI_DMAHEAP_HELPER_H */

@@ -9,6 +9,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -22,6 +23,37 @@ struct dh_attachment {
 };
 
 static atomic64_t dh_next_id = ATOMIC64_INIT(0);
+
+/**
+ * dh_sg_set_contiguous() - describe @len contiguous bytes from @page
+ * @table:	the table to allocate and fill
+ * @page:	first page of the block
+ * @len:	page-aligned size
+ *
+ * An entry's length is an unsigned int: blocks of 4 GiB and more take
+ * several entries.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
+			 size_t len)
+{
+	struct scatterlist *sg;
+	size_t chunk;
+	int ret, i;
+
+	ret = sg_alloc_table(table, DIV_ROUND_UP(len, SZ_1G), GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	for_each_sgtable_sg(table, sg, i) {
+		chunk = min_t(size_t, len, SZ_1G);
+		sg_set_page(sg, page, chunk, 0);
+		page = nth_page(page, chunk >> PAGE_SHIFT);
+		len -= chunk;
+	}
+	return 0;
+}
 
 static int dh_dup_sg_table(struct sg_table *from, struct sg_table *to)
 {
@@ -250,14 +282,16 @@ static const struct dma_buf_ops dh_buf_ops = {
 /**
  * dh_buffer_create() - allocate zeroed memory of @kind and export it
  * @kind:	the heap kind that provides the memory
+ * @pool:	what the kind allocates from (the region), or NULL
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is killed
  *
  * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
  */
-struct dma_buf *dh_buffer_create(const struct dh_kind *kind, size_t len,
-				 u32 fd_flags, struct task_struct *caller)
+struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
+				 size_t len, u32 fd_flags,
+				 struct task_struct *caller)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dh_buffer *buffer;
@@ -269,6 +303,7 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, size_t len,
 		return ERR_PTR(-ENOMEM);
 
 	buffer->kind = kind;
+	buffer->pool = pool;
 	buffer->len = len;
 	INIT_LIST_HEAD(&buffer->attachments);
 	mutex_init(&buffer->lock);

@@ -12,12 +12,17 @@
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/kdev_t.h>
+#include <linux/dma-mapping.h>
+#include <linux/errno.h>
 
 struct dma_buf;
 struct task_struct;
 struct dh_buffer;
 
-/* One heap kind: fills buffer->sg_table with zeroed memory, frees it. */
+/*
+ * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
+ * the kernel cannot serve is not built (Kbuild) and its slot stays NULL.
+ */
 struct dh_kind {
 	const char *name;
 	int (*allocate)(struct dh_buffer *buffer, struct task_struct *caller);
@@ -31,6 +36,8 @@ struct dh_buffer {
 	size_t len;
 	u64 id;
 	struct sg_table sg_table;
+	void *pool;			/* the region, for kind REGION */
+	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
 	void *vaddr;
 };
@@ -45,10 +52,40 @@ struct dh_counters {
 };
 
 extern struct dh_counters dh_counters;
+extern struct device *dh_dev;
 extern const struct dh_kind dh_system_kind;
+extern const struct dh_kind dh_contig_kind;
+size_t dh_contig_max(void);
 
-struct dma_buf *dh_buffer_create(const struct dh_kind *kind, size_t len,
-				 u32 fd_flags, struct task_struct *caller);
+#if IS_ENABLED(CONFIG_DMA_CMA)
+extern const struct dh_kind dh_cma_kind;
+#define DH_CMA_KIND	(&dh_cma_kind)
+#else
+#define DH_CMA_KIND	NULL
+#endif
+
+#if IS_ENABLED(CONFIG_ZONE_DEVICE)
+extern const struct dh_kind dh_region_kind;
+#define DH_REGION_KIND	(&dh_region_kind)
+void *dh_region_get(u32 id);
+long dh_ioctl_region_add(void __user *uarg);
+void dh_regions_exit(void);
+#else
+#define DH_REGION_KIND	NULL
+static inline void *dh_region_get(u32 id) { return NULL; }
+static inline long dh_ioctl_region_add(void __user *uarg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void dh_regions_exit(void) { }
+#endif
+
+struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
+				 size_t len, u32 fd_flags,
+				 struct task_struct *caller);
+int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
+			 size_t len);
 
 bool dh_compat_supported(void);
 int dh_deliver_reserve(struct task_struct *task);

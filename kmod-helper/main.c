@@ -8,6 +8,7 @@
 
 #include <linux/capability.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -21,11 +22,15 @@
 #include "dmaheap_helper.h"
 
 struct dh_counters dh_counters;
+struct device *dh_dev;
 
 static atomic_t dh_opened = ATOMIC_INIT(0);
 
 static const struct dh_kind *const dh_kinds[] = {
 	[DMAHEAP_HELPER_KIND_SYSTEM] = &dh_system_kind,
+	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dh_contig_kind,
+	[DMAHEAP_HELPER_KIND_CMA] = DH_CMA_KIND,
+	[DMAHEAP_HELPER_KIND_REGION] = DH_REGION_KIND,
 };
 
 static int dh_open(struct inode *inode, struct file *file)
@@ -60,6 +65,7 @@ static long dh_ioctl_info(void __user *uarg)
 		.version = DMAHEAP_HELPER_VERSION,
 		.features = dh_features(),
 		.page_size = PAGE_SIZE,
+		.contig_max = dh_contig_max(),
 	};
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
@@ -86,8 +92,8 @@ static long dh_ioctl_stats(void __user *uarg)
 
 static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
-	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->reserved0 ||
-	    req->id || memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->id ||
+	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
 	if (req->fd_flags & ~(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
@@ -95,6 +101,9 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (req->kind >= ARRAY_SIZE(dh_kinds) || !dh_kinds[req->kind])
 		return -EOPNOTSUPP;
+	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
+	    !dh_region_get(req->region) : req->region != 0)
+		return -EINVAL;
 	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dh_compat_supported())
 		return -EOPNOTSUPP;
 	/* A device number that fits dev_t: 12 bits of major, 20 of minor. */
@@ -152,8 +161,8 @@ static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 	if (ret)
 		goto out_put_caller;
 
-	dmabuf = dh_buffer_create(dh_kinds[req.kind], req.len, req.fd_flags,
-				  caller);
+	dmabuf = dh_buffer_create(dh_kinds[req.kind], dh_region_get(req.region),
+				  req.len, req.fd_flags, caller);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
@@ -187,6 +196,8 @@ static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dh_ioctl_alloc(uarg);
 	case DMAHEAP_HELPER_IOC_STATS:
 		return dh_ioctl_stats(uarg);
+	case DMAHEAP_HELPER_IOC_REGION_ADD:
+		return dh_ioctl_region_add(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -244,16 +255,34 @@ static struct miscdevice dh_misc = {
 
 static int __init dh_init(void)
 {
-	int i;
+	int ret, i;
 
 	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
 		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
-	return misc_register(&dh_misc);
+	ret = misc_register(&dh_misc);
+	if (ret)
+		return ret;
+
+	/*
+	 * The CMA kind allocates with the DMA API on our own device: it has
+	 * no CMA area of its own, so blocks come from the default one.
+	 */
+	dh_dev = dh_misc.this_device;
+	dh_dev->dma_mask = &dh_dev->coherent_dma_mask;
+	ret = dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_deregister;
+	return 0;
+
+out_deregister:
+	misc_deregister(&dh_misc);
+	return ret;
 }
 
 static void __exit dh_exit(void)
 {
 	misc_deregister(&dh_misc);
+	dh_regions_exit();
 }
 
 module_init(dh_init);

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The region kind: contiguous buffers from a physical range the
+ * administrator kept from the kernel at boot (memmap=SIZE$BASE on x86). Such
+ * a range has no struct page, so the helper gives it ZONE_DEVICE pages with
+ * memremap_pages(MEMORY_DEVICE_GENERIC): the buffer code then maps, vmaps
+ * and DMA-maps region buffers like any other. Built on kernels with
+ * CONFIG_ZONE_DEVICE.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "dmaheap-helper.h"
+#include "dmaheap_helper.h"
+
+#define DH_REGIONS_MAX		8
+/* Memory hotplug adds ZONE_DEVICE memory in subsections of 2 MiB. */
+#define DH_REGION_ALIGN		SZ_2M
+
+struct dh_region {
+	struct dev_pagemap pgmap;
+	struct resource *res;
+	phys_addr_t base;
+	u64 size;
+	unsigned long npages;
+	struct mutex lock;		/* bitmap */
+	unsigned long *bitmap;		/* one bit per page, set when used */
+};
+
+/* Region id N is dh_regions[N - 1]; regions live until the module goes. */
+static struct dh_region *dh_regions[DH_REGIONS_MAX];
+static DEFINE_MUTEX(dh_regions_lock);
+
+void *dh_region_get(u32 id)
+{
+	if (!id || id > DH_REGIONS_MAX)
+		return NULL;
+	return smp_load_acquire(&dh_regions[id - 1]);
+}
+
+static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
+{
+	struct dh_region *region;
+	void *addr;
+	int ret;
+
+	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	if (!region)
+		return ERR_PTR(-ENOMEM);
+
+	region->base = base;
+	region->size = size;
+	region->npages = size >> PAGE_SHIFT;
+	mutex_init(&region->lock);
+	region->bitmap = bitmap_zalloc(region->npages, GFP_KERNEL);
+	if (!region->bitmap) {
+		ret = -ENOMEM;
+		goto out_free_region;
+	}
+
+	region->res = request_mem_region(base, size, "dmaheap-helper region");
+	if (!region->res) {
+		ret = -EBUSY;
+		goto out_free_bitmap;
+	}
+
+	region->pgmap.type = MEMORY_DEVICE_GENERIC;
+	region->pgmap.range.start = base;
+	region->pgmap.range.end = base + size - 1;
+	region->pgmap.nr_range = 1;
+	addr = memremap_pages(&region->pgmap, NUMA_NO_NODE);
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		goto out_release;
+	}
+	return region;
+
+out_release:
+	release_mem_region(base, size);
+out_free_bitmap:
+	bitmap_free(region->bitmap);
+out_free_region:
+	kfree(region);
+	return ERR_PTR(ret);
+}
+
+static void dh_region_destroy(struct dh_region *region)
+{
+	memunmap_pages(&region->pgmap);
+	release_mem_region(region->base, region->size);
+	bitmap_free(region->bitmap);
+	kfree(region);
+}
+
+static int dh_region_check(u64 base, u64 size)
+{
+	if (!size || !IS_ALIGNED(base, DH_REGION_ALIGN) ||
+	    !IS_ALIGNED(size, DH_REGION_ALIGN) || base + size < base ||
+	    base + size - 1 > (phys_addr_t)-1)
+		return -EINVAL;
+	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT)
+		return -EADDRNOTAVAIL;
+	/* Only what firmware or memmap= marked reserved, nothing else. */
+	if (region_intersects(base, size, IORESOURCE_MEM,
+			      IORES_DESC_RESERVED) != REGION_INTERSECTS)
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+/* Under dh_regions_lock: the id of exactly this range, or an error. */
+static int dh_region_find(u64 base, u64 size, u32 *id)
+{
+	struct dh_region *r;
+	int i;
+
+	for (i = 0; i < DH_REGIONS_MAX; i++) {
+		r = dh_regions[i];
+		if (!r)
+			continue;
+		if (r->base == base && r->size == size) {
+			*id = i + 1;
+			return 0;
+		}
+		if (base < r->base + r->size && r->base < base + size)
+			return -EBUSY;
+	}
+	return -ENOENT;
+}
+
+static int dh_region_add(u64 base, u64 size, u32 *id)
+{
+	struct dh_region *region;
+	int ret, i;
+
+	ret = dh_region_check(base, size);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dh_regions_lock);
+	ret = dh_region_find(base, size, id);
+	if (ret != -ENOENT)
+		goto out_unlock;
+
+	for (i = 0; i < DH_REGIONS_MAX && dh_regions[i]; i++)
+		;
+	if (i == DH_REGIONS_MAX) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+
+	region = dh_region_create(base, size);
+	if (IS_ERR(region)) {
+		ret = PTR_ERR(region);
+		goto out_unlock;
+	}
+	smp_store_release(&dh_regions[i], region);
+	*id = i + 1;
+	ret = 0;
+	pr_info("region %u: %pa, %llu MiB\n", *id, &region->base,
+		size >> 20);
+out_unlock:
+	mutex_unlock(&dh_regions_lock);
+	return ret;
+}
+
+long dh_ioctl_region_add(void __user *uarg)
+{
+	struct dmaheap_helper_region req;
+	int ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.id || req.reserved0 ||
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
+
+	ret = dh_region_add(req.base, req.size, &req.id);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
+void dh_regions_exit(void)
+{
+	int i;
+
+	for (i = 0; i < DH_REGIONS_MAX; i++)
+		if (dh_regions[i])
+			dh_region_destroy(dh_regions[i]);
+}
+
+static int dh_region_allocate(struct dh_buffer *buffer,
+			      struct task_struct *caller)
+{
+	struct dh_region *region = buffer->pool;
+	unsigned long npages = buffer->len >> PAGE_SHIFT;
+	unsigned long start;
+	struct page *page;
+	int ret;
+
+	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
+		return -EINTR;
+	if (buffer->len > region->size)
+		return -ENOMEM;
+
+	mutex_lock(&region->lock);
+	start = bitmap_find_next_zero_area(region->bitmap, region->npages, 0,
+					   npages, 0);
+	if (start >= region->npages) {
+		mutex_unlock(&region->lock);
+		return -ENOMEM;
+	}
+	bitmap_set(region->bitmap, start, npages);
+	mutex_unlock(&region->lock);
+
+	page = pfn_to_page(PHYS_PFN(region->base) + start);
+	/* The pages are in the linear map since memremap_pages(). */
+	memset(page_address(page), 0, buffer->len);
+
+	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	if (ret) {
+		mutex_lock(&region->lock);
+		bitmap_clear(region->bitmap, start, npages);
+		mutex_unlock(&region->lock);
+	}
+	return ret;
+}
+
+static void dh_region_free(struct dh_buffer *buffer)
+{
+	struct dh_region *region = buffer->pool;
+	unsigned long start;
+
+	start = page_to_pfn(sg_page(buffer->sg_table.sgl)) -
+		PHYS_PFN(region->base);
+	mutex_lock(&region->lock);
+	bitmap_clear(region->bitmap, start, buffer->len >> PAGE_SHIFT);
+	mutex_unlock(&region->lock);
+}
+
+const struct dh_kind dh_region_kind = {
+	.name = "dmaheapd-region",
+	.allocate = dh_region_allocate,
+	.free = dh_region_free,
+};
