@@ -115,7 +115,7 @@ int cuse_heap_start(struct heap *h, const char *cuse_path)
 	};
 	int fd, r;
 
-	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", h->cfg.name);
+	snprintf(devname, sizeof(devname), "DEVNAME=dma_heap/%s", h->node_name);
 
 	/* Non-blocking: a request withdrawn between poll() and read() (its
 	 * caller was killed) must not leave the daemon asleep in read(). */

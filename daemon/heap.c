@@ -113,7 +113,8 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 
 	req.len = rq.len;
 	req.user_addr = io->user_addr;
-	req.kind = h->cfg.kind;
+	req.kind = h->helper_kind;
+	req.region = h->region_id;
 	req.fd_flags = rq.fd_flags;
 	req.tid = caller->tid;
 	req.cmd = io->cmd;

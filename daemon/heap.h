@@ -17,8 +17,11 @@ struct fuse_session;
 
 struct heap {
 	struct heap_config cfg;
-	char *node_path;	/* /dev/dma_heap/NAME */
+	const char *node_name;	/* cfg.name or one of its aliases */
+	char *node_path;	/* /dev/dma_heap/NODE_NAME */
 	int helper_fd;
+	uint32_t helper_kind;	/* enum dmaheap_helper_kind serving cfg.kind */
+	uint32_t region_id;	/* kind REGION: the helper's region */
 	uint64_t page_size;
 	enum fault fault;
 	/* CUSE side, owned by cuse.c */

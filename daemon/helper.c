@@ -37,3 +37,13 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 {
 	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
 }
+
+int helper_region_add(int fd, uint64_t base, uint64_t size, uint32_t *ret_id)
+{
+	struct dmaheap_helper_region req = { .base = base, .size = size };
+
+	if (ioctl(fd, DMAHEAP_HELPER_IOC_REGION_ADD, &req) < 0)
+		return -errno;
+	*ret_id = req.id;
+	return 0;
+}

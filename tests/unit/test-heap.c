@@ -19,8 +19,10 @@ extern struct dmaheap_helper_alloc fake_helper_last;
 extern int fake_helper_calls;
 
 static struct heap test_heap = {
-	.cfg = { .name = "system", .kind = DMAHEAP_HELPER_KIND_SYSTEM },
+	.cfg = { .name = "system" },
+	.node_name = "system",
 	.helper_fd = 7,
+	.helper_kind = DMAHEAP_HELPER_KIND_SYSTEM,
 	.page_size = 4096,
 	.node = (246 << 8) | 3,		/* makedev(246, 3) */
 };
@@ -64,8 +66,24 @@ static void test_helper_gets_the_request(void **state)
 	assert_int_equal(fake_helper_last.node_major, 246);
 	assert_int_equal(fake_helper_last.node_minor, 3);
 	assert_int_equal(fake_helper_last.id, 0);
-	assert_int_equal(fake_helper_last.reserved0, 0);
+	assert_int_equal(fake_helper_last.region, 0);
 	assert_true(rq.fd_reachable);
+}
+
+static void test_region_heap(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct heap h = test_heap;
+	struct dh_alloc_request rq;
+
+	h.helper_kind = DMAHEAP_HELPER_KIND_REGION;
+	h.region_id = 3;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_last.kind, DMAHEAP_HELPER_KIND_REGION);
+	assert_int_equal(fake_helper_last.region, 3);
+	assert_int_equal(fake_helper_last.len, 1 << 20);
 }
 
 static void test_compat_flag(void **state)
@@ -156,6 +174,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_helper_gets_the_request, setup),
 		cmocka_unit_test_setup(test_compat_flag, setup),
+		cmocka_unit_test_setup(test_region_heap, setup),
 		cmocka_unit_test_setup(test_helper_errors_reach_caller, setup),
 		cmocka_unit_test_setup(test_invalid_never_reaches_helper, setup),
 		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
