@@ -41,10 +41,10 @@ daemon_stop() {
 	wait_for node_gone || fail "$(heap_node) still there after the daemon stopped"
 }
 
-# daemon_start [EXTRA-ARG...]: serve the VM's heaps again.
+# daemon_start [EXTRA-ARG...]: serve the VM's heaps again, as at boot.
 daemon_start() {
-	args=""
-	for h in ${DMAHEAPD_HEAPS:-system}; do
+	args=${DMAHEAPD_ARGS:-}
+	[ -n "$args" ] || for h in ${DMAHEAPD_HEAPS:-system}; do
 		args="$args --heap $h"
 	done
 	# shellcheck disable=SC2086

@@ -30,6 +30,43 @@ static void expect_alloc(struct dmaheap_helper_alloc a, int want,
 	printf("%-40s -> %s\n", what, strerror(want));
 }
 
+static void expect_region(uint64_t base, uint64_t size, uint32_t res0,
+			  int want, const char *what)
+{
+	struct dmaheap_helper_region r = {
+		.base = base, .size = size, .reserved0 = res0,
+	};
+	int ret = ioctl(helper, DMAHEAP_HELPER_IOC_REGION_ADD, &r);
+
+	CHECK(ret == -1 && errno == want, "%s: got %d/%s, want %s", what, ret,
+	      ret ? strerror(errno) : "success", strerror(want));
+	printf("%-40s -> %s\n", what, strerror(want));
+}
+
+/* Ordinary RAM: 16 MiB, the kernel's own memory on x86. */
+#define RAM_BASE	(16ull << 20)
+
+static void check_region_add(const struct dmaheap_helper_info *info)
+{
+	if (!(info->features &
+	      DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_REGION))) {
+		expect_region(RAM_BASE, 2 << 20, 0, EOPNOTSUPP,
+			      "region on a kernel without ZONE_DEVICE");
+		return;
+	}
+	expect_region(RAM_BASE, 2 << 20, 1, EINVAL, "region, reserved0 set");
+	expect_region(RAM_BASE + 4096, 2 << 20, 0, EINVAL,
+		      "region base not 2 MiB aligned");
+	expect_region(RAM_BASE, 1 << 20, 0, EINVAL, "region size 1 MiB");
+	expect_region(RAM_BASE, 0, 0, EINVAL, "region size 0");
+	expect_region(-(2ull << 20), 4ull << 20, 0, EINVAL,
+		      "region wrapping around");
+	expect_region(RAM_BASE, 2 << 20, 0, EADDRNOTAVAIL, "region in RAM");
+	/* 1 TiB: nothing there, not reserved by anyone. */
+	expect_region(1ull << 40, 2 << 20, 0, EADDRNOTAVAIL,
+		      "region where nothing is reserved");
+}
+
 static volatile pid_t sleeper_tid;
 
 static void on_usr1(int sig)
@@ -119,8 +156,12 @@ int main(void)
 	sleep_ms(50);
 	good.tid = (uint32_t)syscall(SYS_gettid);
 
-	a = good; a.reserved0 = 1;
-	expect_alloc(a, EINVAL, "reserved0 set");
+	a = good; a.region = 1;
+	expect_alloc(a, EINVAL, "region set for a system buffer");
+	if (info.features & DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_REGION)) {
+		a = good; a.kind = DMAHEAP_HELPER_KIND_REGION; a.region = 8;
+		expect_alloc(a, EINVAL, "a region never claimed");
+	}
 	a = good; a.reserved[2] = 1;
 	expect_alloc(a, EINVAL, "reserved[2] set");
 	a = good; a.id = 5;
@@ -166,6 +207,8 @@ int main(void)
 	CHECK(helper_counter("fds_installed") == installed0, "an fd went out");
 	printf("%-40s -> dropped, no fd\n", "buffer for a thread not in a heap ioctl");
 	check_node_matters(good);
+
+	check_region_add(&info);
 
 	CHECK(ioctl(helper, _IO(DMAHEAP_HELPER_IOC_MAGIC, 9)) == -1 &&
 	      errno == ENOTTY, "unknown command");

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Contiguous heaps, checked from outside: physical contiguity from
+ * /proc/self/pagemap (root sees PFNs), zeroing of reused blocks, -ENOMEM on
+ * exhaustion and room again after a free.
+ *
+ * Usage: t-contig contiguity SIZE...    every buffer is one physical run
+ *        t-contig reuse SIZE            dirty, free, reallocate: zeroes
+ *        t-contig exhaust SIZE MAX      -ENOMEM before MAX buffers; a free
+ *                                       makes room again
+ *        t-contig too-big SIZE          -ENOMEM at once
+ * SIZE takes a K, M or G suffix. The heap is $DMAHEAP or the VM's first.
+ */
+#include <sys/mman.h>
+
+#include "common.h"
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; break;
+	case '\0': break;
+	default: CHECK(0, "bad size %s", s);
+	}
+	return v;
+}
+
+static void *map(int fd, uint64_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	CHECK(p != MAP_FAILED, "mmap %llu bytes", (unsigned long long)len);
+	return p;
+}
+
+static uint64_t pfn_of(int pagemap, const void *addr)
+{
+	uint64_t e;
+	off_t off = (off_t)((uintptr_t)addr / 4096) * 8;
+
+	CHECK(pread(pagemap, &e, 8, off) == 8, "read pagemap");
+	CHECK(e >> 63, "page at %p not present", addr);
+	e &= (1ull << 55) - 1;
+	CHECK(e, "pagemap shows PFN 0: run as root (CAP_SYS_ADMIN)");
+	return e;
+}
+
+/* The PFN of the first page; fails unless every page follows it. */
+static uint64_t check_contiguous(int fd, uint64_t len)
+{
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	volatile uint8_t *p = map(fd, len);
+	uint64_t first, i;
+
+	CHECK(pagemap >= 0, "open /proc/self/pagemap");
+	for (i = 0; i < len; i += 4096)
+		(void)p[i];
+	first = pfn_of(pagemap, (void *)p);
+	for (i = 4096; i < len; i += 4096) {
+		uint64_t pfn = pfn_of(pagemap, (void *)(p + i));
+
+		CHECK(pfn == first + i / 4096,
+		      "page %llu is PFN %#llx, not %#llx: not contiguous",
+		      (unsigned long long)(i / 4096), (unsigned long long)pfn,
+		      (unsigned long long)(first + i / 4096));
+	}
+	munmap((void *)p, len);
+	close(pagemap);
+	return first;
+}
+
+static int alloc_or_die(int heap, uint64_t len)
+{
+	int fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+
+	errno = -fd;
+	CHECK(fd >= 0, "alloc %llu bytes", (unsigned long long)len);
+	return fd;
+}
+
+static void contiguity(int heap, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		uint64_t len = parse_size(argv[i]);
+		int fd = alloc_or_die(heap, len);
+
+		printf("%s: one run from PFN %#llx\n", argv[i],
+		       (unsigned long long)check_contiguous(fd, len));
+		close(fd);
+	}
+}
+
+#define REUSE_N 8
+
+static void reuse(int heap, uint64_t len)
+{
+	uint64_t dirty[REUSE_N];
+	int fds[REUSE_N], i, j, reused = 0;
+
+	for (i = 0; i < REUSE_N; i++) {
+		uint8_t *p;
+
+		fds[i] = alloc_or_die(heap, len);
+		dirty[i] = check_contiguous(fds[i], len);
+		p = map(fds[i], len);
+		memset(p, 0xa5, len);
+		munmap(p, len);
+	}
+	for (i = 0; i < REUSE_N; i++)
+		close(fds[i]);
+
+	for (i = 0; i < REUSE_N; i++) {
+		const uint64_t *p;
+		uint64_t pfn, k;
+
+		fds[i] = alloc_or_die(heap, len);
+		pfn = check_contiguous(fds[i], len);
+		for (j = 0; j < REUSE_N; j++)
+			reused += pfn == dirty[j];
+		p = map(fds[i], len);
+		for (k = 0; k < len / 8; k++)
+			CHECK(p[k] == 0, "word %llu of a reused block is %#llx",
+			      (unsigned long long)k, (unsigned long long)p[k]);
+		munmap((void *)p, len);
+	}
+	for (i = 0; i < REUSE_N; i++)
+		close(fds[i]);
+	printf("%d of %d new buffers started where a dirtied one did; all zero\n",
+	       reused, REUSE_N);
+	CHECK(reused > 0, "no block was reused: the zeroing was not tested");
+}
+
+static void exhaust(int heap, uint64_t len, int max)
+{
+	int *fds = calloc(max, sizeof(*fds));
+	int n, fd = 0;
+
+	CHECK(fds, "calloc");
+	for (n = 0; n < max; n++) {
+		fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		fds[n] = fd;
+	}
+	CHECK(n < max, "no -ENOMEM after %d buffers", max);
+	errno = -fd;
+	CHECK(fd == -ENOMEM, "buffer %d failed, but not with ENOMEM", n + 1);
+	CHECK(n > 0, "not even one buffer");
+	printf("%d buffers of %llu bytes, then ENOMEM\n", n,
+	       (unsigned long long)len);
+
+	close(fds[--n]);
+	fds[n] = alloc_or_die(heap, len);
+	printf("after a free: allocated again\n");
+	fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+	errno = -fd;
+	CHECK(fd == -ENOMEM, "full again, but not ENOMEM");
+	for (; n >= 0; n--)
+		close(fds[n]);
+	free(fds);
+}
+
+static void too_big(int heap, uint64_t len)
+{
+	struct timespec a, b;
+	int fd;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	errno = fd < 0 ? -fd : 0;
+	CHECK(fd == -ENOMEM, "%llu bytes: expected ENOMEM, got %d",
+	      (unsigned long long)len, fd);
+	printf("%llu bytes: ENOMEM in %ld ms\n", (unsigned long long)len, ms);
+}
+
+int main(int argc, char **argv)
+{
+	long long live = helper_counter("live_buffers");
+	int heap;
+
+	CHECK(argc >= 3, "usage: t-contig contiguity|reuse|exhaust|too-big SIZE...");
+	heap = heap_open(O_RDONLY);
+	printf("heap %s\n", heap_path());
+	if (!strcmp(argv[1], "contiguity"))
+		contiguity(heap, argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "reuse"))
+		reuse(heap, parse_size(argv[2]));
+	else if (!strcmp(argv[1], "exhaust") && argc == 4)
+		exhaust(heap, parse_size(argv[2]), atoi(argv[3]));
+	else if (!strcmp(argv[1], "too-big"))
+		too_big(heap, parse_size(argv[2]));
+	else
+		CHECK(0, "unknown mode %s", argv[1]);
+	close(heap);
+
+	if (heap_is_ours() && live >= 0)
+		CHECK(wait_live_buffers(live, 2000) == live,
+		      "live buffers did not return to %lld", live);
+	return 0;
+}
