@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Configuration defaults and the heap list. The configuration file parser
- * joins this file later; the rules here stay pure and unit tested.
+ * Configuration defaults, the heap list and the rules between its keys.
+ * Pure: conffile.c reads the files, names.c checks the names.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -34,28 +37,167 @@ int heap_name_check(const char *name)
 	return 0;
 }
 
-int config_add_heap(struct config *c, const char *name,
-		    enum dmaheap_helper_kind kind)
+struct heap_config *config_find_heap(struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_heaps; i++)
+		if (!strcmp(c->heaps[i].name, name))
+			return &c->heaps[i];
+	return NULL;
+}
+
+int config_add_heap(struct config *c, const char *name, int kind)
 {
 	struct heap_config *h;
-	size_t i;
 
 	if (heap_name_check(name) < 0)
 		return -EINVAL;
-	for (i = 0; i < c->n_heaps; i++)
-		if (!strcmp(c->heaps[i].name, name))
-			return -EEXIST;
+	if (config_find_heap(c, name))
+		return -EEXIST;
 	if (c->n_heaps == DH_HEAPS_MAX)
 		return -E2BIG;
 
 	h = &c->heaps[c->n_heaps++];
+	memset(h, 0, sizeof(*h));
 	strcpy(h->name, name);
-	h->kind = kind;
+	h->kind = (enum heap_kind)kind;
 	return 0;
 }
 
 void config_finish(struct config *c)
 {
-	if (!c->n_heaps)
-		config_add_heap(c, DH_DEFAULT_HEAP, DMAHEAP_HELPER_KIND_SYSTEM);
+	if (c->n_heaps)
+		return;
+	config_add_heap(c, DH_DEFAULT_HEAP, HEAP_KIND_SYSTEM);
+	c->heaps[0].origin.file = CONFIG_ORIGIN_DEFAULT;
+}
+
+static const char *const kind_names[] = {
+	[HEAP_KIND_SYSTEM] = "system",
+	[HEAP_KIND_CONTIGUOUS] = "contiguous",
+	[HEAP_KIND_REGION] = "region",
+};
+
+const char *heap_kind_name(enum heap_kind kind)
+{
+	if ((size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]))
+		return kind_names[kind];
+	return "unknown";
+}
+
+int heap_kind_from_string(const char *s, enum heap_kind *ret_kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+		if (!strcmp(s, kind_names[i])) {
+			*ret_kind = (enum heap_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int config_check(const struct config *c, struct config_diag *d)
+{
+	const struct heap_config *h;
+	size_t i;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		h = &c->heaps[i];
+		if (h->kind != HEAP_KIND_REGION && h->base_origin.line)
+			return config_fail(d, c, h->base_origin,
+					   "Base= is only for Kind=region heaps, heap \"%s\" is Kind=%s",
+					   h->name, heap_kind_name(h->kind));
+		if (h->kind != HEAP_KIND_REGION && h->size_origin.line)
+			return config_fail(d, c, h->size_origin,
+					   "Size= is only for Kind=region heaps, heap \"%s\" is Kind=%s",
+					   h->name, heap_kind_name(h->kind));
+		if (h->kind != HEAP_KIND_CONTIGUOUS &&
+		    h->legacy_node_origin.line)
+			return config_fail(d, c, h->legacy_node_origin,
+					   "LegacyNode= is only for Kind=contiguous heaps, heap \"%s\" is Kind=%s",
+					   h->name, heap_kind_name(h->kind));
+		if (h->kind != HEAP_KIND_REGION)
+			continue;
+		if (!h->base_origin.line || !h->size_origin.line)
+			return config_fail(d, c, h->origin,
+					   "Kind=region heap \"%s\" needs both Base= and Size=",
+					   h->name);
+		if (h->base + h->size < h->base)
+			return config_fail(d, c, h->size_origin,
+					   "heap \"%s\": Base=0x%" PRIx64 " plus Size=0x%" PRIx64 " is beyond the end of the address space",
+					   h->name, h->base, h->size);
+	}
+	return 0;
+}
+
+int config_add_file(struct config *c, const char *path,
+		    unsigned int *ret_file)
+{
+	if (strlen(path) >= DH_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (c->n_files == DH_FILES_MAX)
+		return -E2BIG;
+	strcpy(c->files[c->n_files++], path);
+	*ret_file = c->n_files;
+	return 0;
+}
+
+const char *config_origin_file(const struct config *c, struct config_origin o)
+{
+	if (o.file == CONFIG_ORIGIN_DEFAULT)
+		return "built-in default";
+	if (!o.file || o.file > c->n_files)
+		return "command line";
+	return c->files[o.file - 1];
+}
+
+const char *config_origin_str(const struct config *c, struct config_origin o,
+			      char *buf, size_t size)
+{
+	if (!o.file || o.file > c->n_files)
+		snprintf(buf, size, "%s", config_origin_file(c, o));
+	else
+		snprintf(buf, size, "%s:%u", c->files[o.file - 1], o.line);
+	return buf;
+}
+
+static void diag_format(char *buf, size_t size, const struct config *c,
+			struct config_origin o, const char *fmt, va_list ap)
+{
+	char where[DH_PATH_MAX + 16];
+	int n;
+
+	n = snprintf(buf, size, "%s: ",
+		     config_origin_str(c, o, where, sizeof(where)));
+	if (n >= 0 && (size_t)n < size)
+		vsnprintf(buf + n, size - n, fmt, ap);
+}
+
+int config_fail(struct config_diag *d, const struct config *c,
+		struct config_origin o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_format(d->error, sizeof(d->error), c, o, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_warn(struct config_diag *d, const struct config *c,
+		 struct config_origin o, const char *fmt, ...)
+{
+	char msg[DH_ERROR_MAX];
+	va_list ap;
+
+	d->n_warnings++;
+	if (!d->warn)
+		return;
+	va_start(ap, fmt);
+	diag_format(msg, sizeof(msg), c, o, fmt, ap);
+	va_end(ap);
+	d->warn(d->userdata, msg);
 }

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dmaheapd.conf(5) parser: one file's text into struct config, systemd
+ * style ([Section], Key=Value, # and ; comments). Pure: no I/O, no globals.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conffile.h"
+
+enum section {
+	SECTION_NONE,
+	SECTION_HEAP,
+	SECTION_DAEMON,
+	SECTION_UNKNOWN,
+};
+
+/* What one [Heap] section says, applied to the heap of its Name= at its end. */
+struct heap_patch {
+	unsigned int line;	/* of [Heap] */
+	struct heap_config h;	/* origins with line 0: key not given */
+	bool reset_aliases;	/* an empty Alias= */
+	bool reset_legacy;	/* an empty LegacyAlias= */
+};
+
+struct parser {
+	struct config *c;
+	struct config_diag *d;
+	unsigned int file;
+	unsigned int line;
+	enum section section;
+	struct heap_patch p;
+};
+
+#define ALIGN_WHY "region heaps must be page (4 KiB) aligned and in fact 2 MiB aligned, the memory hotplug subsection granularity"
+
+static struct config_origin here(const struct parser *ps)
+{
+	return (struct config_origin){ .file = ps->file, .line = ps->line };
+}
+
+#define fail(ps, ...) config_fail((ps)->d, (ps)->c, here(ps), __VA_ARGS__)
+#define warn(ps, ...) config_warn((ps)->d, (ps)->c, here(ps), __VA_ARGS__)
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' ||
+	       ch == '\v';
+}
+
+static char *strip(char *s)
+{
+	char *e;
+
+	while (is_space(*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_space(e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "yes", "true", "1", "on" };
+	static const char *const no[] = { "no", "false", "0", "off" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(s, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Decimal or 0x hex, no sign, no blanks; the rest of @s in *ret_end. */
+static int parse_u64(const char *s, uint64_t *ret, const char **ret_end)
+{
+	const char *digits = "0123456789";
+	int base = 10;
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		digits = "0123456789abcdefABCDEF";
+		s += 2;
+	}
+	if (!*s || !strchr(digits, *s))
+		return -EINVAL;
+	errno = 0;
+	*ret = strtoull(s, &end, base);
+	if (errno)
+		return -errno;
+	*ret_end = end;
+	return 0;
+}
+
+static int parse_address(const char *s, uint64_t *ret)
+{
+	const char *end;
+	int r;
+
+	r = parse_u64(s, ret, &end);
+	if (r < 0)
+		return r;
+	return *end ? -EINVAL : 0;
+}
+
+/* A number with an optional binary K, M, G or T suffix. */
+static int parse_size(const char *s, uint64_t *ret)
+{
+	static const char suffixes[] = "KMGT";
+	const char *end, *suffix;
+	unsigned int shift = 0;
+	uint64_t v;
+	int r;
+
+	r = parse_u64(s, &v, &end);
+	if (r < 0)
+		return r;
+	if (*end) {
+		suffix = strchr(suffixes, *end);
+		if (!suffix || end[1])
+			return -EINVAL;
+		shift = 10 * (unsigned int)(suffix - suffixes + 1);
+		if (v > UINT64_MAX >> shift)
+			return -ERANGE;
+	}
+	*ret = v << shift;
+	return 0;
+}
+
+static int add_alias(struct parser *ps, const char *name, bool legacy)
+{
+	struct heap_config *h = &ps->p.h;
+	struct heap_alias *a;
+
+	if (strlen(name) > DH_HEAP_NAME_MAX)
+		return fail(ps, "alias \"%s\" is longer than %d characters",
+			    name, DH_HEAP_NAME_MAX);
+	if (h->n_aliases == DH_ALIASES_MAX) {
+		fail(ps, "too many aliases: at most %d per heap",
+		     DH_ALIASES_MAX);
+		return -E2BIG;
+	}
+	a = &h->aliases[h->n_aliases++];
+	strcpy(a->name, name);
+	a->legacy = legacy;
+	a->origin = here(ps);
+	return 0;
+}
+
+static void drop_aliases(struct heap_config *h, bool legacy)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->n_aliases; i++)
+		if (h->aliases[i].legacy != legacy)
+			h->aliases[n++] = h->aliases[i];
+	h->n_aliases = n;
+}
+
+/* Alias=a b c adds, Alias= resets: systemd's list semantics. */
+static int heap_aliases(struct parser *ps, char *value, bool legacy)
+{
+	char *tok, *save;
+	int r;
+
+	if (!*value) {
+		drop_aliases(&ps->p.h, legacy);
+		if (legacy)
+			ps->p.reset_legacy = true;
+		else
+			ps->p.reset_aliases = true;
+		return 0;
+	}
+	for (tok = strtok_r(value, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		r = add_alias(ps, tok, legacy);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int heap_key(struct parser *ps, const char *key, char *value)
+{
+	struct heap_config *h = &ps->p.h;
+	uint64_t v;
+	bool b;
+	int r;
+
+	if (!strcmp(key, "Name")) {
+		if (!*value)
+			return fail(ps, "Name= must not be empty");
+		if (strlen(value) > DH_HEAP_NAME_MAX)
+			return fail(ps, "Name= \"%s\" is longer than %d characters",
+				    value, DH_HEAP_NAME_MAX);
+		strcpy(h->name, value);
+		h->origin = here(ps);
+	} else if (!strcmp(key, "Kind")) {
+		if (heap_kind_from_string(value, &h->kind) < 0)
+			return fail(ps, "invalid Kind= \"%s\": use system, contiguous or region",
+				    value);
+		h->kind_origin = here(ps);
+	} else if (!strcmp(key, "Alias")) {
+		return heap_aliases(ps, value, false);
+	} else if (!strcmp(key, "LegacyAlias")) {
+		return heap_aliases(ps, value, true);
+	} else if (!strcmp(key, "LegacyNode")) {
+		if (parse_bool(value, &b) < 0)
+			return fail(ps, "invalid LegacyNode= \"%s\": use yes or no",
+				    value);
+		h->legacy_node = b;
+		h->legacy_node_origin = here(ps);
+	} else if (!strcmp(key, "Base")) {
+		r = parse_address(value, &v);
+		if (r == -ERANGE)
+			return fail(ps, "Base= \"%s\" is out of range", value);
+		if (r < 0)
+			return fail(ps, "invalid Base= \"%s\": use a physical address, 0x hex or decimal",
+				    value);
+		if (v % DH_REGION_ALIGN)
+			return fail(ps, "Base=0x%" PRIx64 " is not 2 MiB aligned: " ALIGN_WHY,
+				    v);
+		h->base = v;
+		h->base_origin = here(ps);
+	} else if (!strcmp(key, "Size")) {
+		r = parse_size(value, &v);
+		if (r == -ERANGE)
+			return fail(ps, "Size= \"%s\" is out of range", value);
+		if (r < 0)
+			return fail(ps, "invalid Size= \"%s\": use a number of bytes with an optional K, M, G or T suffix",
+				    value);
+		if (!v)
+			return fail(ps, "Size= must not be 0");
+		if (v % DH_REGION_ALIGN)
+			return fail(ps, "Size=%s (0x%" PRIx64 " bytes) is not 2 MiB aligned: " ALIGN_WHY,
+				    value, v);
+		h->size = v;
+		h->size_origin = here(ps);
+	} else {
+		warn(ps, "unknown key \"%s\" in section [Heap], ignored", key);
+	}
+	return 0;
+}
+
+static int daemon_key(struct parser *ps, const char *key, char *value)
+{
+	bool b;
+
+	if (!strcmp(key, "Debug")) {
+		if (parse_bool(value, &b) < 0)
+			return fail(ps, "invalid Debug= \"%s\": use yes or no",
+				    value);
+		ps->c->debug = b;
+	} else {
+		warn(ps, "unknown key \"%s\" in section [Daemon], ignored",
+		     key);
+	}
+	return 0;
+}
+
+#define take(field)                                      \
+	do {                                             \
+		if (p->h.field##_origin.line) {          \
+			h->field = p->h.field;           \
+			h->field##_origin = p->h.field##_origin; \
+		}                                        \
+	} while (0)
+
+/* The end of a [Heap]: create or merge into the heap it names. */
+static int heap_end(struct parser *ps)
+{
+	struct heap_patch *p = &ps->p;
+	struct config *c = ps->c;
+	struct heap_config *h;
+	size_t i;
+
+	if (!p->h.origin.line)
+		return config_fail(ps->d, c,
+				   (struct config_origin){ ps->file, p->line },
+				   "[Heap] section without Name=");
+	h = config_find_heap(c, p->h.name);
+	if (!h) {
+		if (c->n_heaps == DH_HEAPS_MAX) {
+			config_fail(ps->d, c, p->h.origin,
+				    "too many heaps: at most %d", DH_HEAPS_MAX);
+			return -E2BIG;
+		}
+		h = &c->heaps[c->n_heaps++];
+		memset(h, 0, sizeof(*h));
+		strcpy(h->name, p->h.name);
+		h->kind = HEAP_KIND_SYSTEM;
+		h->origin = p->h.origin;
+	}
+	take(kind);
+	take(legacy_node);
+	take(base);
+	take(size);
+	if (p->reset_aliases)
+		drop_aliases(h, false);
+	if (p->reset_legacy)
+		drop_aliases(h, true);
+	for (i = 0; i < p->h.n_aliases; i++) {
+		if (h->n_aliases == DH_ALIASES_MAX) {
+			config_fail(ps->d, c, p->h.aliases[i].origin,
+				    "too many aliases for heap \"%s\": at most %d per heap",
+				    h->name, DH_ALIASES_MAX);
+			return -E2BIG;
+		}
+		h->aliases[h->n_aliases++] = p->h.aliases[i];
+	}
+	return 0;
+}
+
+static int section_end(struct parser *ps)
+{
+	int r = 0;
+
+	if (ps->section == SECTION_HEAP)
+		r = heap_end(ps);
+	ps->section = SECTION_NONE;
+	return r;
+}
+
+static int section_start(struct parser *ps, char *l)
+{
+	size_t n = strlen(l);
+	char *name;
+	int r;
+
+	if (n < 2 || l[n - 1] != ']')
+		return fail(ps, "malformed section header \"%s\": use [Heap] or [Daemon]",
+			    l);
+	l[n - 1] = '\0';
+	name = l + 1;
+	r = section_end(ps);
+	if (r < 0)
+		return r;
+	if (!strcmp(name, "Heap")) {
+		ps->section = SECTION_HEAP;
+		memset(&ps->p, 0, sizeof(ps->p));
+		ps->p.line = ps->line;
+	} else if (!strcmp(name, "Daemon")) {
+		ps->section = SECTION_DAEMON;
+	} else {
+		warn(ps, "unknown section [%s], ignored", name);
+		ps->section = SECTION_UNKNOWN;
+	}
+	return 0;
+}
+
+static int parse_line(struct parser *ps, char *l)
+{
+	char *eq, *key, *value;
+
+	l = strip(l);
+	if (!*l || *l == '#' || *l == ';')
+		return 0;
+	if (*l == '[')
+		return section_start(ps, l);
+
+	eq = strchr(l, '=');
+	if (!eq)
+		return fail(ps, "malformed line \"%s\": use Key=Value or [Section]",
+			    l);
+	*eq = '\0';
+	key = strip(l);
+	value = strip(eq + 1);
+	if (!*key)
+		return fail(ps, "malformed line: no key before \"=\"");
+
+	switch (ps->section) {
+	case SECTION_HEAP:
+		return heap_key(ps, key, value);
+	case SECTION_DAEMON:
+		return daemon_key(ps, key, value);
+	case SECTION_UNKNOWN:
+		return 0;
+	case SECTION_NONE:
+		break;
+	}
+	return fail(ps, "%s= outside of any section: put it below [Heap] or [Daemon]",
+		    key);
+}
+
+int conffile_parse(struct config *c, const char *file, const char *text,
+		   struct config_diag *d)
+{
+	struct parser *ps;
+	char *buf, *l, *nl;
+	int r;
+
+	ps = calloc(1, sizeof(*ps));
+	buf = strdup(text);
+	if (!ps || !buf) {
+		r = -ENOMEM;
+		snprintf(d->error, sizeof(d->error), "%s: out of memory", file);
+		goto out;
+	}
+	ps->c = c;
+	ps->d = d;
+	r = config_add_file(c, file, &ps->file);
+	if (r < 0) {
+		snprintf(d->error, sizeof(d->error), "%s: %s", file,
+			 r == -E2BIG ? "too many configuration files" :
+				       "path too long");
+		goto out;
+	}
+
+	for (l = buf; l; l = nl) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl++ = '\0';
+		ps->line++;
+		r = parse_line(ps, l);
+		if (r < 0)
+			goto out;
+	}
+	r = section_end(ps);
+out:
+	free(buf);
+	free(ps);
+	return r;
+}
