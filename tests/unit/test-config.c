@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of daemon/config.c: defaults, heap names, the heap list. */
+/*
+ * Unit tests of daemon/config.c: defaults, heap names, the heap list, kinds,
+ * origins and diagnostics.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,6 +81,77 @@ static void test_add_errors(void **state)
 	assert_int_equal(c.n_heaps, DH_HEAPS_MAX);
 }
 
+static void test_kinds(void **state)
+{
+	enum heap_kind k = HEAP_KIND_SYSTEM;
+
+	assert_int_equal(HEAP_KIND_SYSTEM, DMAHEAP_HELPER_KIND_SYSTEM);
+	assert_string_equal(heap_kind_name(HEAP_KIND_SYSTEM), "system");
+	assert_string_equal(heap_kind_name(HEAP_KIND_CONTIGUOUS), "contiguous");
+	assert_string_equal(heap_kind_name(HEAP_KIND_REGION), "region");
+	assert_string_equal(heap_kind_name((enum heap_kind)7), "unknown");
+	assert_int_equal(heap_kind_from_string("region", &k), 0);
+	assert_int_equal(k, HEAP_KIND_REGION);
+	assert_int_equal(heap_kind_from_string("contiguous", &k), 0);
+	assert_int_equal(k, HEAP_KIND_CONTIGUOUS);
+	assert_int_equal(heap_kind_from_string("system", &k), 0);
+	assert_int_equal(k, HEAP_KIND_SYSTEM);
+	assert_int_equal(heap_kind_from_string("System", &k), -EINVAL);
+	assert_int_equal(heap_kind_from_string("cma", &k), -EINVAL);
+	assert_int_equal(k, HEAP_KIND_SYSTEM);
+}
+
+static char last_warning[DH_ERROR_MAX];
+
+static void save_warning(void *userdata, const char *msg)
+{
+	snprintf(last_warning, sizeof(last_warning), "%s|%s",
+		 (const char *)userdata, msg);
+}
+
+static void test_origins(void **state)
+{
+	struct config c;
+	struct config_diag d = { .warn = save_warning, .userdata = "u" };
+	struct config_origin o = { 0 };
+	char buf[64], path[DH_PATH_MAX + 1];
+	unsigned int file = 0;
+	int i;
+
+	config_init(&c);
+	assert_int_equal(config_add_file(&c, "/etc/dmaheapd.conf", &file), 0);
+	assert_int_equal(file, 1);
+	o = (struct config_origin){ .file = file, .line = 7 };
+	assert_string_equal(config_origin_file(&c, o), "/etc/dmaheapd.conf");
+	assert_string_equal(config_origin_str(&c, o, buf, sizeof(buf)),
+			    "/etc/dmaheapd.conf:7");
+	assert_int_equal(config_fail(&d, &c, o, "bad %s", "thing"), -EINVAL);
+	assert_string_equal(d.error, "/etc/dmaheapd.conf:7: bad thing");
+	config_warn(&d, &c, o, "odd %d", 3);
+	assert_string_equal(last_warning, "u|/etc/dmaheapd.conf:7: odd 3");
+	assert_int_equal(d.n_warnings, 1);
+
+	o.file = 0;
+	assert_string_equal(config_origin_str(&c, o, buf, sizeof(buf)),
+			    "command line");
+	config_finish(&c);
+	assert_int_equal(c.heaps[0].origin.file, CONFIG_ORIGIN_DEFAULT);
+	assert_string_equal(config_origin_str(&c, c.heaps[0].origin, buf,
+					      sizeof(buf)),
+			    "built-in default");
+
+	memset(path, 'a', DH_PATH_MAX);
+	path[DH_PATH_MAX] = '\0';
+	assert_int_equal(config_add_file(&c, path, &file), -ENAMETOOLONG);
+	path[DH_PATH_MAX - 1] = '\0';
+	assert_int_equal(config_add_file(&c, path, &file), 0);
+	assert_int_equal(file, 2);
+	for (i = 2; i < DH_FILES_MAX; i++)
+		assert_int_equal(config_add_file(&c, "f", &file), 0);
+	assert_int_equal(file, DH_FILES_MAX);
+	assert_int_equal(config_add_file(&c, "f", &file), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -85,6 +159,8 @@ int main(void)
 		cmocka_unit_test(test_given_heaps_replace_default),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_add_errors),
+		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_origins),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
