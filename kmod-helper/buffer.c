@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -23,6 +24,10 @@ struct dh_attachment {
 };
 
 static atomic64_t dh_next_id = ATOMIC64_INIT(0);
+
+/* Every exported buffer until its release, for the debugfs listing. */
+static LIST_HEAD(dh_live);
+static DEFINE_MUTEX(dh_live_lock);
 
 /**
  * dh_sg_set_contiguous() - describe @len contiguous bytes from @page
@@ -261,6 +266,10 @@ static void dh_release(struct dma_buf *dmabuf)
 {
 	struct dh_buffer *buffer = dmabuf->priv;
 
+	mutex_lock(&dh_live_lock);
+	list_del(&buffer->node);
+	mutex_unlock(&dh_live_lock);
+
 	atomic64_dec(&dh_counters.live_buffers);
 	atomic64_sub(buffer->len, &dh_counters.live_bytes);
 	dh_buffer_free(buffer);
@@ -278,6 +287,43 @@ static const struct dma_buf_ops dh_buf_ops = {
 	.vunmap = dh_vunmap,
 	.release = dh_release,
 };
+
+/* One buffer: "ID INO KIND LEN PFN+PAGES[,PFN+PAGES...]", runs merged. */
+static void dh_buffer_show(struct seq_file *m, struct dh_buffer *buffer)
+{
+	unsigned long start = 0, n = 0, pfn;
+	struct sg_page_iter piter;
+	char sep = ' ';
+
+	seq_printf(m, "%llu %lu %s %zu", buffer->id, buffer->ino,
+		   buffer->kind->name, buffer->len);
+	for_each_sgtable_page(&buffer->sg_table, &piter, 0) {
+		pfn = page_to_pfn(sg_page_iter_page(&piter));
+		if (n && pfn == start + n) {
+			n++;
+			continue;
+		}
+		if (n) {
+			seq_printf(m, "%c%#lx+%lu", sep, start, n);
+			sep = ',';
+		}
+		start = pfn;
+		n = 1;
+	}
+	seq_printf(m, "%c%#lx+%lu\n", sep, start, n);
+}
+
+/* debugfs dmaheap-helper/buffers: the physical runs of every buffer. */
+int dh_buffers_show(struct seq_file *m, void *unused)
+{
+	struct dh_buffer *buffer;
+
+	mutex_lock(&dh_live_lock);
+	list_for_each_entry(buffer, &dh_live, node)
+		dh_buffer_show(m, buffer);
+	mutex_unlock(&dh_live_lock);
+	return 0;
+}
 
 /**
  * dh_buffer_create() - allocate zeroed memory of @kind and export it
@@ -323,6 +369,11 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 		ret = PTR_ERR(dmabuf);
 		goto out_free_memory;
 	}
+
+	buffer->ino = file_inode(dmabuf->file)->i_ino;
+	mutex_lock(&dh_live_lock);
+	list_add_tail(&buffer->node, &dh_live);
+	mutex_unlock(&dh_live_lock);
 
 	atomic64_inc(&dh_counters.allocations);
 	atomic64_inc(&dh_counters.live_buffers);

@@ -3,6 +3,11 @@
  * The contiguous kind on kernels without CMA: one block from the page
  * allocator, as large as its largest order allows (4 MiB on x86-64). A larger
  * request fails with -ENOMEM at once; it never falls back to scattered pages.
+ *
+ * The block is the power of two that holds the buffer, kept whole as
+ * dma-direct does without CMA: freed whole, it goes straight back to the
+ * buddy lists and the next request of that size finds it. Split, its pages
+ * would sit on per-CPU lists, and a freed 4 MiB would not be 4 MiB again.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -11,7 +16,7 @@
 #include "dmaheap_helper.h"
 
 /* Try hard (compaction), but fail rather than invoke the OOM killer. */
-#define CONTIG_GFP	(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | \
+#define CONTIG_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			 __GFP_RETRY_MAYFAIL)
 
 size_t dh_contig_max(void)
@@ -22,7 +27,8 @@ size_t dh_contig_max(void)
 static int dh_contig_allocate(struct dh_buffer *buffer,
 			      struct task_struct *caller)
 {
-	void *vaddr;
+	unsigned int order = get_order(buffer->len);
+	struct page *page;
 	int ret;
 
 	if (buffer->len > dh_contig_max())
@@ -30,22 +36,19 @@ static int dh_contig_allocate(struct dh_buffer *buffer,
 	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
 		return -EINTR;
 
-	/* The tail beyond len is split off and given back. */
-	vaddr = alloc_pages_exact(buffer->len, CONTIG_GFP);
-	if (!vaddr)
+	page = alloc_pages(CONTIG_GFP, order);
+	if (!page)
 		return -ENOMEM;
 
-	ret = dh_sg_set_contiguous(&buffer->sg_table, virt_to_page(vaddr),
-				   buffer->len);
+	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
-		free_pages_exact(vaddr, buffer->len);
+		__free_pages(page, order);
 	return ret;
 }
 
 static void dh_contig_free(struct dh_buffer *buffer)
 {
-	free_pages_exact(page_address(sg_page(buffer->sg_table.sgl)),
-			 buffer->len);
+	__free_pages(sg_page(buffer->sg_table.sgl), get_order(buffer->len));
 }
 
 const struct dh_kind dh_contig_kind = {

@@ -36,6 +36,8 @@ struct dh_buffer {
 	size_t len;
 	u64 id;
 	struct sg_table sg_table;
+	struct list_head node;		/* in the live list, for debugfs */
+	unsigned long ino;		/* of the dma-buf file */
 	void *pool;			/* the region, for kind REGION */
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
@@ -84,6 +86,8 @@ static inline void dh_regions_exit(void) { }
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
 				 struct task_struct *caller);
+struct seq_file;
+int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 			 size_t len);
 

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
@@ -14,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/seq_file.h>
 #include <linux/sched/task.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -253,6 +255,10 @@ static struct miscdevice dh_misc = {
 	.mode = 0600,
 };
 
+DEFINE_SHOW_ATTRIBUTE(dh_buffers);
+
+static struct dentry *dh_debugfs;
+
 static int __init dh_init(void)
 {
 	int ret, i;
@@ -272,6 +278,11 @@ static int __init dh_init(void)
 	ret = dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto out_deregister;
+
+	/* For tests: which physical pages each buffer has. */
+	dh_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
+	debugfs_create_file("buffers", 0400, dh_debugfs, NULL,
+			    &dh_buffers_fops);
 	return 0;
 
 out_deregister:
@@ -281,6 +292,7 @@ out_deregister:
 
 static void __exit dh_exit(void)
 {
+	debugfs_remove(dh_debugfs);
 	misc_deregister(&dh_misc);
 	dh_regions_exit();
 }
