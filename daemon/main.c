@@ -14,13 +14,18 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <inttypes.h>
 #include <fuse_log.h>
 
+#include "cma.h"
+#include "conffile.h"
 #include "config.h"
 #include "cuse.h"
 #include "heap.h"
 #include "helper.h"
 #include "log.h"
+#include "names.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -31,8 +36,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: dmaheapd [OPTION]...\n"
 		"Serve dma-buf heaps at /dev/dma_heap/NAME through CUSE.\n\n"
-		"  -H, --heap=NAME     serve a system heap named NAME (repeatable;\n"
-		"                      default: one heap named \"" DH_DEFAULT_HEAP "\")\n"
+		"  -c, --config=FILE   read FILE and FILE.d/*.conf instead of\n"
+		"                      " DH_CONFIG_FILE " and its drop-in directories\n"
+		"  -H, --heap=NAME     serve a system heap named NAME, ignoring the\n"
+		"                      configuration files (repeatable)\n"
 		"  -d, --debug         log every allocation\n"
 		"      --helper=PATH   the helper device (default /dev/%s)\n"
 		"      --cuse=PATH     the CUSE device (default /dev/cuse)\n"
@@ -45,9 +52,16 @@ static void usage(FILE *f)
 		DMAHEAP_HELPER_DEVNAME);
 }
 
+/* Nodes: a heap's name, its aliases and its legacy node. */
+#define DH_NODES_MAX	(DH_HEAPS_MAX * 2)
+
+static const char *arg_config;
+static bool arg_heaps;
+
 static int parse_args(int argc, char **argv, struct config *c)
 {
 	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "heap", required_argument, NULL, 'H' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "helper", required_argument, NULL, 1 },
@@ -60,10 +74,14 @@ static int parse_args(int argc, char **argv, struct config *c)
 	};
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "H:dhV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:H:dhV", options, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+			arg_config = optarg;
+			break;
 		case 'H':
-			r = config_add_heap(c, optarg, DMAHEAP_HELPER_KIND_SYSTEM);
+			arg_heaps = true;
+			r = config_add_heap(c, optarg, HEAP_KIND_SYSTEM);
 			if (r == -EINVAL)
 				return log_errno(LOG_ERR, r,
 						 "invalid heap name \"%s\": use 1 to %d letters, digits or @._,+-",
@@ -115,7 +133,98 @@ static int parse_args(int argc, char **argv, struct config *c)
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		return -EINVAL;
 	}
+	if (arg_config && arg_heaps) {
+		log_error("--config and --heap exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void config_warning(void *userdata, const char *msg)
+{
+	log_warning("%s", msg);
+}
+
+/* The node names already below DEV_DIR/dma_heap, in @names (freed by caller). */
+static size_t existing_nodes(const char *dev_dir, char **names, size_t max)
+{
+	char path[4096];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/dma_heap", dev_dir);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	return n;
+}
+
+/* A LegacyNode=yes heap gets the default CMA area's legacy name as alias. */
+static int add_legacy_nodes(struct config *c)
+{
+	char area[DH_HEAP_NAME_MAX + 1], where[DH_PATH_MAX + 16];
+	struct heap_config *h;
+	struct heap_alias *a;
+	uint64_t bytes;
+	size_t i;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		h = &c->heaps[i];
+		if (!h->legacy_node)
+			continue;
+		config_origin_str(c, h->legacy_node_origin, where, sizeof(where));
+		if (cma_default_area("/", area, sizeof(area), &bytes) < 0)
+			return log_errno(LOG_ERR, -ENOENT,
+					 "%s: heap \"%s\": LegacyNode=yes, but this kernel has no CMA area, so there is no legacy name to serve",
+					 where, h->name);
+		if (h->n_aliases == DH_ALIASES_MAX)
+			return log_errno(LOG_ERR, -E2BIG,
+					 "%s: heap \"%s\": no room for its legacy node, at most %d aliases",
+					 where, h->name, DH_ALIASES_MAX);
+		a = &h->aliases[h->n_aliases++];
+		snprintf(a->name, sizeof(a->name), "%s", area);
+		a->legacy = true;
+		a->origin = h->legacy_node_origin;
+	}
+	return 0;
+}
+
+/*
+ * The configuration files (unless --heap), then the naming convention,
+ * checked before anything is opened or created.
+ */
+static int load_config(struct config *c)
+{
+	struct config_diag d = { .warn = config_warning };
+	char *existing[256];
+	size_t n, i;
+	int r;
+
+	if (!arg_heaps) {
+		r = config_load(c, arg_config, &d);
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "%s", d.error);
+	}
 	config_finish(c);
+
+	r = add_legacy_nodes(c);
+	if (r < 0)
+		return r;
+	r = names_check_config(c, &d);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s", d.error);
+
+	n = existing_nodes(c->dev_dir, existing, 256);
+	r = names_check_existing(c, (const char *const *)existing, n, &d);
+	for (i = 0; i < n; i++)
+		free(existing[i]);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "%s", d.error);
 	return 0;
 }
 
@@ -132,7 +241,8 @@ static void fuse_log_to_ours(enum fuse_log_level level, const char *fmt,
 	log_msg((int)level, "libfuse: %s", line);
 }
 
-static int open_helper(const struct config *c)
+static int open_helper(const struct config *c,
+		       struct dmaheap_helper_info *ret_info)
 {
 	struct dmaheap_helper_info info;
 	int fd;
@@ -170,7 +280,74 @@ static int open_helper(const struct config *c)
 				 "the %s module cannot allocate system heap buffers",
 				 DH_HELPER_MODULE);
 	}
+	*ret_info = info;
 	return fd;
+}
+
+static int claim_region(const struct config *c, const struct heap_config *hc,
+			int helper_fd, uint32_t *ret_id)
+{
+	char where[DH_PATH_MAX + 16];
+	int r;
+
+	config_origin_str(c, hc->base_origin, where, sizeof(where));
+	r = helper_region_add(helper_fd, hc->base, hc->size, ret_id);
+	switch (r) {
+	case 0:
+		log_info("heap \"%s\": region 0x%" PRIx64 "-0x%" PRIx64
+			 " (%" PRIu64 " MiB)", hc->name, hc->base,
+			 hc->base + hc->size - 1, hc->size >> 20);
+		return 0;
+	case -EADDRNOTAVAIL:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is ordinary RAM or was not reserved at boot; keep it from the kernel with memmap=%" PRIu64 "M$0x%" PRIx64 " (x86) or a no-map reserved-memory node",
+				 where, hc->name, hc->base, hc->size >> 20,
+				 hc->size >> 20, hc->base);
+	case -EBUSY:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M overlaps a range another region or driver already claimed",
+				 where, hc->name, hc->base, hc->size >> 20);
+	case -EOPNOTSUPP:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": this kernel has no ZONE_DEVICE memory, needed for region heaps",
+				 where, hc->name);
+	default:
+		return log_errno(LOG_ERR, r, "%s: heap \"%s\": cannot claim the region: %m",
+				 where, hc->name);
+	}
+}
+
+/* The helper kind that serves @hc on this kernel, and its region. */
+static int resolve_kind(const struct config *c, const struct heap_config *hc,
+			const struct dmaheap_helper_info *info, int helper_fd,
+			uint32_t *ret_kind, uint32_t *ret_region)
+{
+	char area[DH_HEAP_NAME_MAX + 1];
+	uint64_t cma_bytes;
+
+	*ret_region = 0;
+	switch (hc->kind) {
+	case HEAP_KIND_SYSTEM:
+		*ret_kind = DMAHEAP_HELPER_KIND_SYSTEM;
+		return 0;
+	case HEAP_KIND_CONTIGUOUS:
+		if (info->features &
+		    DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_CMA) &&
+		    cma_default_area("/", area, sizeof(area), &cma_bytes) == 0) {
+			*ret_kind = DMAHEAP_HELPER_KIND_CMA;
+			log_info("heap \"%s\": contiguous, from the default CMA area (%" PRIu64 " MiB)",
+				 hc->name, cma_bytes >> 20);
+			return 0;
+		}
+		*ret_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+		log_info("heap \"%s\": contiguous, from the page allocator (no CMA): at most %" PRIu64 " KiB a buffer",
+			 hc->name, (uint64_t)info->contig_max >> 10);
+		return 0;
+	case HEAP_KIND_REGION:
+		*ret_kind = DMAHEAP_HELPER_KIND_REGION;
+		return claim_region(c, hc, helper_fd, ret_region);
+	}
+	return -EINVAL;
 }
 
 static int start_heap(const struct config *c, struct heap *h)
@@ -179,14 +356,14 @@ static int start_heap(const struct config *c, struct heap *h)
 	int r;
 
 	if (asprintf(&h->node_path, "%s/dma_heap/%s", c->dev_dir,
-		     h->cfg.name) < 0) {
+		     h->node_name) < 0) {
 		h->node_path = NULL;
 		return log_errno(LOG_ERR, -ENOMEM, "out of memory");
 	}
 	if (stat(h->node_path, &st) == 0)
 		return log_errno(LOG_ERR, -EEXIST,
-				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name with --heap",
-				 h->node_path, h->cfg.name);
+				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name",
+				 h->node_path, h->node_name);
 
 	r = cuse_heap_start(h, c->cuse_path);
 	if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
@@ -194,8 +371,8 @@ static int start_heap(const struct config *c, struct heap *h)
 				 "cannot open %s: %m; load the CUSE module: modprobe cuse",
 				 c->cuse_path);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot start CUSE for heap \"%s\": %m",
-				 h->cfg.name);
+		return log_errno(LOG_ERR, r, "cannot start CUSE for node \"%s\": %m",
+				 h->node_name);
 	return 0;
 }
 
@@ -252,7 +429,7 @@ static int check_ready(struct heap *heaps, size_t n, bool *announced)
 static int event_loop(struct heap *heaps, size_t n,
 		      int sig_fd)
 {
-	struct pollfd pfd[DH_HEAPS_MAX + 1];
+	struct pollfd pfd[DH_NODES_MAX + 1];
 	bool announced = false;
 	size_t i;
 	int r;
@@ -280,11 +457,11 @@ static int event_loop(struct heap *heaps, size_t n,
 			if (r == -ENODEV && !heaps[i].ready)
 				return log_errno(LOG_ERR, r,
 						 "the kernel refused CUSE device dma_heap/%s: is a CUSE device of that name already registered?",
-						 heaps[i].cfg.name);
+						 heaps[i].node_name);
 			if (r < 0)
 				return log_errno(LOG_ERR, r,
-						 "heap \"%s\": CUSE session ended: %m",
-						 heaps[i].cfg.name);
+						 "node \"%s\": CUSE session ended: %m",
+						 heaps[i].node_name);
 		}
 
 		if (!announced) {
@@ -295,13 +472,52 @@ static int event_loop(struct heap *heaps, size_t n,
 	}
 }
 
+/* One struct heap per node: the heap's name, then each alias. */
+static int start_nodes(const struct config *c,
+		       const struct dmaheap_helper_info *info, int helper_fd,
+		       struct heap *nodes, size_t *ret_n)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	uint32_t kind, region;
+	size_t i, a, n = 0;
+	struct heap *h;
+	int r;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		r = resolve_kind(c, &c->heaps[i], info, helper_fd, &kind,
+				 &region);
+		if (r < 0)
+			return r;
+		for (a = 0; a <= c->heaps[i].n_aliases; a++) {
+			if (n == DH_NODES_MAX)
+				return log_errno(LOG_ERR, -E2BIG,
+						 "too many nodes: at most %d",
+						 DH_NODES_MAX);
+			h = &nodes[n++];
+			*ret_n = n;
+			h->cfg = c->heaps[i];
+			h->node_name = a ? h->cfg.aliases[a - 1].name :
+					   h->cfg.name;
+			h->helper_fd = helper_fd;
+			h->helper_kind = kind;
+			h->region_id = region;
+			h->page_size = page_size;
+			h->fault = c->fault;
+			r = start_heap(c, h);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct heap heaps[DH_HEAPS_MAX] = { 0 };
-	struct config c;
-	size_t i, n = 0;
+	static struct heap nodes[DH_NODES_MAX];
+	struct dmaheap_helper_info info = { 0 };
+	static struct config c;
 	int helper_fd, sig_fd, r;
-	long page_size;
+	size_t i, n = 0;
 
 	config_init(&c);
 	log_init(false);
@@ -311,9 +527,10 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, &c);
 	if (r < 0)
 		return EXIT_FAILURE;
+	r = load_config(&c);
+	if (r < 0)
+		return EXIT_FAILURE;
 	log_init(c.debug);
-
-	page_size = sysconf(_SC_PAGESIZE);
 
 	sig_fd = signals_open();
 	if (sig_fd < 0) {
@@ -321,28 +538,22 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
-	helper_fd = open_helper(&c);
+	helper_fd = open_helper(&c, &info);
 	if (helper_fd < 0) {
 		r = helper_fd;
 		goto out_close_signals;
 	}
 
-	for (n = 0; n < c.n_heaps; n++) {
-		heaps[n].cfg = c.heaps[n];
-		heaps[n].helper_fd = helper_fd;
-		heaps[n].page_size = page_size;
-		heaps[n].fault = c.fault;
-		r = start_heap(&c, &heaps[n]);
-		if (r < 0)
-			goto out_stop_heaps;
-	}
+	r = start_nodes(&c, &info, helper_fd, nodes, &n);
+	if (r < 0)
+		goto out_stop_nodes;
 
-	r = event_loop(heaps, n, sig_fd);
+	r = event_loop(nodes, n, sig_fd);
 
-out_stop_heaps:
-	for (i = 0; i < c.n_heaps; i++) {	/* zeroed if never started */
-		cuse_heap_stop(&heaps[i]);
-		free(heaps[i].node_path);
+out_stop_nodes:
+	for (i = 0; i < n; i++) {
+		cuse_heap_stop(&nodes[i]);
+		free(nodes[i].node_path);
 	}
 	close(helper_fd);
 out_close_signals:
