@@ -51,3 +51,18 @@ daemon_start() {
 	dmaheapd $args "$@" </dev/null >>/tmp/dmaheapd.log 2>&1 &
 	wait_for node_there || fail "dmaheapd $args $* did not serve $(heap_node)"
 }
+
+# expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG exits
+# non-zero within 10 s, saying every TEXT (fixed strings).
+expect_refusal() {
+	conf=$(dirname "$0")/configs/$1
+	shift
+	out=$(timeout 10 dmaheapd --config "$conf" </dev/null 2>&1)
+	rc=$?
+	echo "$out" | sed "s|^|    $(basename "$conf"): |"
+	[ "$rc" -ne 0 ] || fail "dmaheapd started with $conf"
+	[ "$rc" -ne 124 ] || fail "dmaheapd did not exit with $conf"
+	for text in "$@"; do
+		echo "$out" | grep -qF -- "$text" || fail "no \"$text\" in its output"
+	done
+}

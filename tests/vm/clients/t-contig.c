@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Contiguous heaps, checked from outside: physical contiguity from
- * /proc/self/pagemap (root sees PFNs), zeroing of reused blocks, -ENOMEM on
- * exhaustion and room again after a free.
+ * Contiguous heaps: physical contiguity as the helper's debugfs lists it,
+ * zeroing of reused blocks seen through mmap, -ENOMEM on exhaustion and
+ * room again after a free.
  *
  * Usage: t-contig contiguity SIZE...    every buffer is one physical run
  *        t-contig reuse SIZE            dirty, free, reallocate: zeroes
@@ -12,6 +12,7 @@
  * SIZE takes a K, M or G suffix. The heap is $DMAHEAP or the VM's first.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "common.h"
 
@@ -38,40 +39,44 @@ static void *map(int fd, uint64_t len)
 	return p;
 }
 
-static uint64_t pfn_of(int pagemap, const void *addr)
-{
-	uint64_t e;
-	off_t off = (off_t)((uintptr_t)addr / 4096) * 8;
+/*
+ * The helper lists every live buffer's physical runs in debugfs, by the
+ * inode of its dma-buf. User mappings of dma-bufs are VM_PFNMAP, which
+ * /proc/self/pagemap does not show.
+ */
+#define BUFFERS "/sys/kernel/debug/dmaheap-helper/buffers"
 
-	CHECK(pread(pagemap, &e, 8, off) == 8, "read pagemap");
-	CHECK(e >> 63, "page at %p not present", addr);
-	e &= (1ull << 55) - 1;
-	CHECK(e, "pagemap shows PFN 0: run as root (CAP_SYS_ADMIN)");
-	return e;
-}
-
-/* The PFN of the first page; fails unless every page follows it. */
+/* The PFN of the first page; fails unless the buffer is one run. */
 static uint64_t check_contiguous(int fd, uint64_t len)
 {
-	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	volatile uint8_t *p = map(fd, len);
-	uint64_t first, i;
+	unsigned long long id, ino, blen, pfn, pages;
+	char line[4096], kind[64];
+	struct stat st;
+	FILE *f;
+	int off;
 
-	CHECK(pagemap >= 0, "open /proc/self/pagemap");
-	for (i = 0; i < len; i += 4096)
-		(void)p[i];
-	first = pfn_of(pagemap, (void *)p);
-	for (i = 4096; i < len; i += 4096) {
-		uint64_t pfn = pfn_of(pagemap, (void *)(p + i));
-
-		CHECK(pfn == first + i / 4096,
-		      "page %llu is PFN %#llx, not %#llx: not contiguous",
-		      (unsigned long long)(i / 4096), (unsigned long long)pfn,
-		      (unsigned long long)(first + i / 4096));
+	CHECK(fstat(fd, &st) == 0, "fstat");
+	f = fopen(BUFFERS, "re");
+	CHECK(f, "open " BUFFERS " (debugfs mounted, running as root?)");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llu %llu %63s %llu %n", &id, &ino, kind, &blen,
+			   &off) != 4 || ino != (unsigned long long)st.st_ino)
+			continue;
+		fclose(f);
+		CHECK(blen == len, "listed with %llu bytes", blen);
+		CHECK(!strchr(line + off, ','),
+		      "%llu bytes in several physical runs: %s",
+		      (unsigned long long)len, line + off);
+		CHECK(sscanf(line + off, "%llx+%llu", &pfn, &pages) == 2,
+		      "bad line %s", line);
+		CHECK(pages == len / 4096, "one run of %llu pages, not %llu",
+		      pages, (unsigned long long)(len / 4096));
+		return pfn;
 	}
-	munmap((void *)p, len);
-	close(pagemap);
-	return first;
+	fclose(f);
+	CHECK(0, "no buffer with inode %llu in " BUFFERS,
+	      (unsigned long long)st.st_ino);
+	return 0;
 }
 
 static int alloc_or_die(int heap, uint64_t len)
@@ -90,9 +95,17 @@ static void contiguity(int heap, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		uint64_t len = parse_size(argv[i]);
 		int fd = alloc_or_die(heap, len);
+		uint8_t *p = map(fd, len);
+		uint64_t k;
 
-		printf("%s: one run from PFN %#llx\n", argv[i],
-		       (unsigned long long)check_contiguous(fd, len));
+		for (k = 0; k < len; k += 4096)
+			p[k] = (uint8_t)(k >> 12);
+		for (k = 0; k < len; k += 4096)
+			CHECK(p[k] == (uint8_t)(k >> 12), "read back page %llu",
+			      (unsigned long long)(k >> 12));
+		munmap(p, len);
+		printf("%s: mapped, written, read back; one run from PFN %#llx\n",
+		       argv[i], (unsigned long long)check_contiguous(fd, len));
 		close(fd);
 	}
 }

@@ -72,7 +72,7 @@ static int attached_devices(unsigned long ino, int *vgem)
 			   &mode, &count, exp_name, &i) == 6) {
 			found = i == ino;
 			if (found && heap_is_ours())
-				CHECK(!strcmp(exp_name, "dmaheapd-system"),
+				CHECK(!strncmp(exp_name, "dmaheapd-", 9),
 				      "exp_name %s", exp_name);
 			continue;
 		}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The contiguous heap on the reference kernel (configs/refkernel.conf): from
+# its 64 MiB default CMA area, so larger than the page allocator's 4 MiB;
+# zeroed on reuse; -ENOMEM when the area is full, room again after a free;
+# vgem imports it.
+. "$(dirname "$0")/lib.sh"
+DMAHEAP=/dev/dma_heap/default_cma_region
+export DMAHEAP
+d=$(dirname "$0")
+
+grep CmaTotal /proc/meminfo
+"$d/t-contig" contiguity 64K 1M 16M 32M || fail contiguity
+"$d/t-contig" reuse 8M || fail reuse
+"$d/t-contig" exhaust 8M 16 || fail exhaustion
+"$d/t-contig" too-big 128M || fail "128 MiB"
+"$d/t-vgem" || fail "t-vgem"

@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# On the reference kernel, which creates "system" and "reserved" itself,
+# dmaheapd refuses a name or a legacy node the kernel already serves.
+. "$(dirname "$0")/lib.sh"
+
+[ -e /dev/dma_heap/reserved ] || fail "the kernel's reserved heap is missing"
+expect_refusal system-clash.conf "system-clash.conf:3" "\"system\" is already a node in /dev/dma_heap"
+expect_refusal legacy-clash.conf "legacy-clash.conf:5" "\"reserved\" is already a node in /dev/dma_heap"
+pidof dmaheapd >/dev/null || fail "the VM's daemon died"
+echo "system and the legacy node reserved refused"
