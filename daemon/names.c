@@ -260,6 +260,18 @@ static const char *name_key(const struct heap_config *h)
 	return h->origin.file ? "Name=" : "--heap";
 }
 
+/* How an alias got there: LegacyNode=yes adds the CMA area's name. */
+static const char *alias_key(const struct heap_config *h,
+			     const struct heap_alias *a)
+{
+	if (!a->legacy)
+		return "Alias=";
+	if (h->legacy_node && a->origin.file == h->legacy_node_origin.file &&
+	    a->origin.line == h->legacy_node_origin.line)
+		return "LegacyNode=";
+	return "LegacyAlias=";
+}
+
 static size_t collect(const struct config *c, struct named *all)
 {
 	const struct heap_config *h;
@@ -271,9 +283,8 @@ static size_t collect(const struct config *c, struct named *all)
 		all[n++] = (struct named){ h->name, name_key(h), h->origin };
 		for (j = 0; j < h->n_aliases; j++) {
 			a = &h->aliases[j];
-			all[n++] = (struct named){
-				a->name, a->legacy ? "LegacyAlias=" : "Alias=",
-				a->origin };
+			all[n++] = (struct named){ a->name, alias_key(h, a),
+						   a->origin };
 		}
 	}
 	return n;
@@ -298,9 +309,7 @@ int names_check_config(const struct config *c, struct config_diag *d)
 			if (name_check(a->name, h->kind, h->base, a->legacy,
 				       msg, sizeof(msg)) < 0)
 				return config_fail(d, c, a->origin, "%s %s",
-						   a->legacy ? "LegacyAlias=" :
-							       "Alias=",
-						   msg);
+						   alias_key(h, a), msg);
 		}
 	}
 
@@ -334,8 +343,9 @@ int names_check_existing(const struct config *c, const char *const *existing,
 			if (strcmp(all[i].name, existing[j]))
 				continue;
 			config_fail(d, c, all[i].origin,
-				    "%s \"%s\" is already a node in /dev/dma_heap, a kernel heap or another server's: \"%s\"",
-				    all[i].key, all[i].name, RULE_UNIQUE);
+				    "%s \"%s\": %s/dma_heap/%s already exists: the kernel or another program serves a heap of that name: \"%s\"",
+				    all[i].key, all[i].name, c->dev_dir,
+				    all[i].name, RULE_UNIQUE);
 			return -EEXIST;
 		}
 	}

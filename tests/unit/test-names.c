@@ -314,13 +314,13 @@ static void test_existing(void **state)
 			 0);
 	assert_int_equal(names_check_existing(&c, existing, 2, &d), -EEXIST);
 	assert_string_equal(d.error,
-			    "t.conf:6: LegacyAlias= \"reserved\" is already a node in /dev/dma_heap, a kernel heap or another server's: " RULE_UNIQUE);
+			    "t.conf:6: LegacyAlias= \"reserved\": /dev/dma_heap/reserved already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE);
 
 	config_init(&c);
 	config_finish(&c);
 	assert_int_equal(names_check_existing(&c, existing, 2, &d), -EEXIST);
 	assert_string_equal(d.error,
-			    "built-in default: heap \"system\" is already a node in /dev/dma_heap, a kernel heap or another server's: " RULE_UNIQUE);
+			    "built-in default: heap \"system\": /dev/dma_heap/system already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE);
 }
 
 int main(void)
