@@ -44,6 +44,7 @@ void *dh_region_get(u32 id)
 {
 	if (!id || id > DH_REGIONS_MAX)
 		return NULL;
+	/* Pairs with dh_region_add(): a region is seen whole or not at all. */
 	return smp_load_acquire(&dh_regions[id - 1]);
 }
 
@@ -163,6 +164,7 @@ static int dh_region_add(u64 base, u64 size, u32 *id)
 		ret = PTR_ERR(region);
 		goto out_unlock;
 	}
+	/* Publish it initialised, for dh_region_get() without the lock. */
 	smp_store_release(&dh_regions[i], region);
 	*id = i + 1;
 	ret = 0;
