@@ -57,6 +57,7 @@ static void usage(FILE *f)
 
 static const char *arg_config;
 static bool arg_heaps;
+static bool arg_debug;
 
 static int parse_args(int argc, char **argv, struct config *c)
 {
@@ -95,7 +96,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 						 DH_HEAPS_MAX);
 			break;
 		case 'd':
-			c->debug = true;
+			arg_debug = true;
 			break;
 		case 1:
 			c->helper_path = optarg;
@@ -211,6 +212,8 @@ static int load_config(struct config *c)
 			return log_errno(LOG_ERR, r, "%s", d.error);
 	}
 	config_finish(c);
+	/* -d wins over Debug=no in a file. */
+	c->debug |= arg_debug;
 
 	r = add_legacy_nodes(c);
 	if (r < 0)
