@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -e /dev/dma_heap/reserved ] || fail "the kernel's reserved heap is missing"
-expect_refusal system-clash.conf "system-clash.conf:3" "\"system\" is already a node in /dev/dma_heap"
-expect_refusal legacy-clash.conf "legacy-clash.conf:5" "\"reserved\" is already a node in /dev/dma_heap"
+expect_refusal system-clash.conf "system-clash.conf:3" "/dev/dma_heap/system already exists"
+expect_refusal legacy-clash.conf "legacy-clash.conf:6" "LegacyNode= \"reserved\": /dev/dma_heap/reserved already exists"
 pidof dmaheapd >/dev/null || fail "the VM's daemon died"
 echo "system and the legacy node reserved refused"
