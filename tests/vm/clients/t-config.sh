@@ -15,5 +15,5 @@ expect_refusal unknown-key.conf "unknown-key.conf:3" "Colour" \
 pidof dmaheapd >/dev/null || fail "the VM's daemon died"
 echo "bad value, bad name, node clash refused; unknown key warned about"
 # No CMA on this kernel: no legacy CMA name to serve.
-expect_refusal legacy-clash.conf "legacy-clash.conf:6" "no CMA area"
+expect_refusal legacy.conf "legacy.conf:7" "no CMA area"
 echo "LegacyNode=yes refused without CMA"
