@@ -111,6 +111,16 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		return 0;
 	}
 
+	/* Contiguous kinds: a buffer larger than the block or area. */
+	if (h->max_len && rq.len > h->max_len) {
+		char what[96];
+
+		snprintf(what, sizeof(what),
+			 "larger than the heap's largest buffer (%" PRIu64 " KiB)",
+			 h->max_len >> 10);
+		return log_failure(h, caller, rq.len, what, -ENOMEM);
+	}
+
 	req.len = rq.len;
 	req.user_addr = io->user_addr;
 	req.kind = h->helper_kind;

@@ -22,6 +22,7 @@ struct heap {
 	int helper_fd;
 	uint32_t helper_kind;	/* enum dmaheap_helper_kind serving cfg.kind */
 	uint32_t region_id;	/* kind REGION: the helper's region */
+	uint64_t max_len;	/* largest buffer the kind can give; 0: RAM */
 	uint64_t page_size;
 	enum fault fault;
 	/* CUSE side, owned by cuse.c */

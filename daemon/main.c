@@ -323,12 +323,14 @@ static int claim_region(const struct config *c, const struct heap_config *hc,
 /* The helper kind that serves @hc on this kernel, and its region. */
 static int resolve_kind(const struct config *c, const struct heap_config *hc,
 			const struct dmaheap_helper_info *info, int helper_fd,
-			uint32_t *ret_kind, uint32_t *ret_region)
+			uint32_t *ret_kind, uint32_t *ret_region,
+			uint64_t *ret_max_len)
 {
 	char area[DH_HEAP_NAME_MAX + 1];
 	uint64_t cma_bytes;
 
 	*ret_region = 0;
+	*ret_max_len = 0;
 	switch (hc->kind) {
 	case HEAP_KIND_SYSTEM:
 		*ret_kind = DMAHEAP_HELPER_KIND_SYSTEM;
@@ -338,16 +340,19 @@ static int resolve_kind(const struct config *c, const struct heap_config *hc,
 		    DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_CMA) &&
 		    cma_default_area("/", area, sizeof(area), &cma_bytes) == 0) {
 			*ret_kind = DMAHEAP_HELPER_KIND_CMA;
+			*ret_max_len = cma_bytes;
 			log_info("heap \"%s\": contiguous, from the default CMA area (%" PRIu64 " MiB)",
 				 hc->name, cma_bytes >> 20);
 			return 0;
 		}
 		*ret_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+		*ret_max_len = info->contig_max;
 		log_info("heap \"%s\": contiguous, from the page allocator (no CMA): at most %" PRIu64 " KiB a buffer",
 			 hc->name, (uint64_t)info->contig_max >> 10);
 		return 0;
 	case HEAP_KIND_REGION:
 		*ret_kind = DMAHEAP_HELPER_KIND_REGION;
+		*ret_max_len = hc->size;
 		return claim_region(c, hc, helper_fd, ret_region);
 	}
 	return -EINVAL;
@@ -483,12 +488,13 @@ static int start_nodes(const struct config *c,
 	long page_size = sysconf(_SC_PAGESIZE);
 	uint32_t kind, region;
 	size_t i, a, n = 0;
+	uint64_t max_len;
 	struct heap *h;
 	int r;
 
 	for (i = 0; i < c->n_heaps; i++) {
 		r = resolve_kind(c, &c->heaps[i], info, helper_fd, &kind,
-				 &region);
+				 &region, &max_len);
 		if (r < 0)
 			return r;
 		for (a = 0; a <= c->heaps[i].n_aliases; a++) {
@@ -504,6 +510,7 @@ static int start_nodes(const struct config *c,
 			h->helper_fd = helper_fd;
 			h->helper_kind = kind;
 			h->region_id = region;
+			h->max_len = max_len;
 			h->page_size = page_size;
 			h->fault = c->fault;
 			r = start_heap(c, h);

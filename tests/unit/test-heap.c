@@ -86,6 +86,25 @@ static void test_region_heap(void **state)
 	assert_int_equal(fake_helper_last.len, 1 << 20);
 }
 
+static void test_larger_than_the_heap(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = (4 << 20) + 1 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct heap h = test_heap;
+	struct dh_alloc_request rq;
+
+	h.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	h.max_len = 4 << 20;
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), -ENOMEM);
+	assert_int_equal(fake_helper_calls, 0);
+
+	d.len = 4 << 20;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_calls, 1);
+	assert_int_equal(fake_helper_last.len, 4 << 20);
+}
+
 static void test_compat_flag(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 4096 };
@@ -175,6 +194,7 @@ int main(void)
 		cmocka_unit_test_setup(test_helper_gets_the_request, setup),
 		cmocka_unit_test_setup(test_compat_flag, setup),
 		cmocka_unit_test_setup(test_region_heap, setup),
+		cmocka_unit_test_setup(test_larger_than_the_heap, setup),
 		cmocka_unit_test_setup(test_helper_errors_reach_caller, setup),
 		cmocka_unit_test_setup(test_invalid_never_reaches_helper, setup),
 		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
