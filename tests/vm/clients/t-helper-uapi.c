@@ -176,6 +176,11 @@ int main(void)
 	expect_alloc(a, EINVAL, "fd_flags O_NONBLOCK");
 	a = good; a.kind = 99;
 	expect_alloc(a, EOPNOTSUPP, "unknown kind");
+	CHECK(info.contig_max >= (4u << 20), "contig_max %llu",
+	      (unsigned long long)info.contig_max);
+	a = good; a.kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	a.len = info.contig_max + info.page_size;
+	expect_alloc(a, ENOMEM, "contiguous, beyond contig_max");
 	a = good; a.tid = 0x3fffffff;
 	expect_alloc(a, ESRCH, "no such thread");
 	a = good; a.tid = 2;	/* kthreadd */

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The region heap of configs/stock.conf on memmap=64M$0x30000000: buffers
 # are one run inside the range, zeroed on reuse, -ENOMEM when it is full and
-# room again after a free; the alias is the same heap; unchanged clients and
-# vgem work on it; the helper refuses a second, overlapping claim; a region
+# room again after a free; the alias is the same heap; unchanged clients,
+# vgem (attach, map, sync) and vivid (vmap) work on it; the helper refuses
+# an overlapping claim and gives the same id for the same range; a region
 # of ordinary RAM is refused with the fix named.
 . "$(dirname "$0")/lib.sh"
 DMAHEAP=/dev/dma_heap/memory@30000000-contiguous
@@ -29,7 +30,7 @@ in_range "$out"
 "$d/t-contig" reuse 1M || fail reuse
 "$d/t-contig" exhaust 16M 10 || fail exhaustion
 "$d/t-contig" too-big 128M || fail "128 MiB"
-for t in t-alloc t-zero t-vgem; do
+for t in t-alloc t-zero t-vgem t-vivid; do
 	"$d/$t" || fail "$t on the region heap"
 done
 
