@@ -250,6 +250,7 @@ struct named {
 	const char *name;
 	const char *key;	/* Name=, Alias=, LegacyAlias=, --heap */
 	struct config_origin origin;
+	const struct heap_config *heap;
 };
 
 /* How the heap got its name, for messages. */
@@ -280,20 +281,51 @@ static size_t collect(const struct config *c, struct named *all)
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];
-		all[n++] = (struct named){ h->name, name_key(h), h->origin };
+		all[n++] = (struct named){ h->name, name_key(h), h->origin, h };
 		for (j = 0; j < h->n_aliases; j++) {
 			a = &h->aliases[j];
 			all[n++] = (struct named){ a->name, alias_key(h, a),
-						   a->origin };
+						   a->origin, h };
 		}
 	}
 	return n;
+}
+
+static bool taken(const struct named *all, size_t n,
+		  const char *const *existing, size_t n_existing,
+		  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(all[i].name, name))
+			return true;
+	for (i = 0; i < n_existing; i++)
+		if (!strcmp(existing[i], name))
+			return true;
+	return false;
+}
+
+/* For a name that is taken: a suggestion, numbered until it is free. */
+static void suggest_unique(const struct named *all, size_t n,
+			   const char *const *existing, size_t n_existing,
+			   const struct named *which, char *buf, size_t size)
+{
+	char base[DH_HEAP_NAME_MAX + 1];
+	unsigned int i;
+
+	name_suggest(which->name, which->heap->kind, which->heap->base, base,
+		     sizeof(base));
+	snprintf(buf, size, "%s", base);
+	for (i = 2; taken(all, n, existing, n_existing, buf) && i < 1000; i++)
+		snprintf(buf, size, "%.*s-%u", DH_HEAP_NAME_MAX - 4, base, i);
 }
 
 int names_check_config(const struct config *c, struct config_diag *d)
 {
 	struct named all[DH_HEAPS_MAX * (DH_ALIASES_MAX + 1)];
 	char msg[DH_ERROR_MAX], where[DH_PATH_MAX + 16];
+	char better[DH_HEAP_NAME_MAX + 1];
 	const struct heap_config *h;
 	const struct heap_alias *a;
 	size_t i, j, n;
@@ -318,14 +350,16 @@ int names_check_config(const struct config *c, struct config_diag *d)
 		for (j = 0; j < i; j++) {
 			if (strcmp(all[i].name, all[j].name))
 				continue;
+			suggest_unique(all, n, NULL, 0, &all[i], better,
+				       sizeof(better));
 			return config_fail(d, c, all[i].origin,
-					   "%s \"%s\" repeats %s \"%s\" of %s: \"%s\"",
+					   "%s \"%s\" repeats %s \"%s\" of %s: \"%s\"; try \"%s\"",
 					   all[i].key, all[i].name, all[j].key,
 					   all[j].name,
 					   config_origin_str(c, all[j].origin,
 							     where,
 							     sizeof(where)),
-					   RULE_UNIQUE);
+					   RULE_UNIQUE, better);
 		}
 	}
 	return 0;
@@ -335,6 +369,7 @@ int names_check_existing(const struct config *c, const char *const *existing,
 			 size_t n_existing, struct config_diag *d)
 {
 	struct named all[DH_HEAPS_MAX * (DH_ALIASES_MAX + 1)];
+	char better[DH_HEAP_NAME_MAX + 1];
 	size_t i, j, n;
 
 	n = collect(c, all);
@@ -342,10 +377,12 @@ int names_check_existing(const struct config *c, const char *const *existing,
 		for (j = 0; j < n_existing; j++) {
 			if (strcmp(all[i].name, existing[j]))
 				continue;
+			suggest_unique(all, n, existing, n_existing, &all[i],
+				       better, sizeof(better));
 			config_fail(d, c, all[i].origin,
-				    "%s \"%s\": %s/dma_heap/%s already exists: the kernel or another program serves a heap of that name: \"%s\"",
+				    "%s \"%s\": %s/dma_heap/%s already exists: the kernel or another program serves a heap of that name: \"%s\"; try \"%s\"",
 				    all[i].key, all[i].name, c->dev_dir,
-				    all[i].name, RULE_UNIQUE);
+				    all[i].name, RULE_UNIQUE, better);
 			return -EEXIST;
 		}
 	}

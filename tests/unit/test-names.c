@@ -263,17 +263,17 @@ static void test_unique(void **state)
 			       "[Heap]\nName=other\nAlias=x cam\n"),
 			 -EINVAL);
 	assert_string_equal(d.error,
-			    "t.conf:6: Alias= \"cam\" repeats Alias= \"cam\" of t.conf:3: " RULE_UNIQUE);
+			    "t.conf:6: Alias= \"cam\" repeats Alias= \"cam\" of t.conf:3: " RULE_UNIQUE "; try \"cam-2\"");
 
 	assert_int_equal(parse("[Heap]\nName=video\n"
 			       "[Heap]\nName=other\nLegacyAlias=video\n"),
 			 -EINVAL);
 	assert_string_equal(d.error,
-			    "t.conf:5: LegacyAlias= \"video\" repeats Name= \"video\" of t.conf:2: " RULE_UNIQUE);
+			    "t.conf:5: LegacyAlias= \"video\" repeats Name= \"video\" of t.conf:2: " RULE_UNIQUE "; try \"video-2\"");
 
 	assert_int_equal(parse("[Heap]\nName=video\nAlias=video\n"), -EINVAL);
 	assert_string_equal(d.error,
-			    "t.conf:3: Alias= \"video\" repeats Name= \"video\" of t.conf:2: " RULE_UNIQUE);
+			    "t.conf:3: Alias= \"video\" repeats Name= \"video\" of t.conf:2: " RULE_UNIQUE "; try \"video-2\"");
 
 	/* across files, and with a heap from the command line */
 	config_init(&c);
@@ -287,7 +287,7 @@ static void test_unique(void **state)
 			 0);
 	assert_int_equal(names_check_config(&c, &d), -EINVAL);
 	assert_string_equal(d.error,
-			    "b.conf:4: Alias= \"cam\" repeats --heap \"cam\" of command line: " RULE_UNIQUE);
+			    "b.conf:4: Alias= \"cam\" repeats --heap \"cam\" of command line: " RULE_UNIQUE "; try \"cam-2\"");
 
 	/* a bad name from the command line */
 	config_init(&c);
@@ -314,13 +314,22 @@ static void test_existing(void **state)
 			 0);
 	assert_int_equal(names_check_existing(&c, existing, 2, &d), -EEXIST);
 	assert_string_equal(d.error,
-			    "t.conf:6: LegacyAlias= \"reserved\": /dev/dma_heap/reserved already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE);
+			    "t.conf:6: LegacyAlias= \"reserved\": /dev/dma_heap/reserved already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE "; try \"reserved-contiguous\"");
 
 	config_init(&c);
 	config_finish(&c);
 	assert_int_equal(names_check_existing(&c, existing, 2, &d), -EEXIST);
 	assert_string_equal(d.error,
-			    "built-in default: heap \"system\": /dev/dma_heap/system already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE);
+			    "built-in default: heap \"system\": /dev/dma_heap/system already exists: the kernel or another program serves a heap of that name: " RULE_UNIQUE "; try \"system-2\"");
+
+	/* the numbered suggestion skips what exists too */
+	{
+		static const char *const more[] = { "system", "system-2" };
+
+		assert_int_equal(names_check_existing(&c, more, 2, &d),
+				 -EEXIST);
+		assert_non_null(strstr(d.error, "; try \"system-3\""));
+	}
 }
 
 int main(void)
