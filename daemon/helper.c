@@ -38,6 +38,11 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
 }
 
+int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
+{
+	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret_stats) < 0 ? -errno : 0;
+}
+
 int helper_region_add(int fd, uint64_t base, uint64_t size, uint32_t *ret_id)
 {
 	struct dmaheap_helper_region req = { .base = base, .size = size };

@@ -16,6 +16,7 @@
 /* Open @path and check the module's version; returns the fd or -errno. */
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
+int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats);
 /* Claim the physical range for kind REGION; its id in @ret_id. */
 int helper_region_add(int fd, uint64_t base, uint64_t size,
 		      uint32_t *ret_id);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include "helper.h"
 #include "log.h"
 #include "names.h"
+#include "notify.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -411,7 +413,32 @@ static int handle_signal(int fd)
 		return 0;
 	}
 	log_info("%s: stopping", strsignal(si.ssi_signo));
+	notify("STOPPING=1");
 	return 1;
+}
+
+/*
+ * STATUS= for systemctl status: the nodes and what is live. Sent when the
+ * nodes are ready and then at most every STATUS_INTERVAL seconds while
+ * requests come in: an idle daemon does not wake up to refresh it.
+ */
+#define STATUS_INTERVAL	5
+
+static void send_status(const struct heap *heaps, size_t n, const char *prefix)
+{
+	struct dmaheap_helper_stats st = { 0 };
+	char names[512] = "", msg[768];
+	size_t i, len = 0;
+
+	for (i = 0; i < n && len < sizeof(names); i++)
+		len += snprintf(names + len, sizeof(names) - len, "%s%s",
+				i ? " " : "", heaps[i].node_name);
+	helper_stats(heaps[0].helper_fd, &st);
+	snprintf(msg, sizeof(msg),
+		 "%sSTATUS=Serving %s; %" PRIu64 " buffers, %" PRIu64 " KiB live",
+		 prefix, names, (uint64_t)st.live_buffers,
+		 (uint64_t)st.live_bytes >> 10);
+	notify(msg);
 }
 
 /* Once every session is initialised, check that every node is there. */
@@ -431,6 +458,7 @@ static int check_ready(struct heap *heaps, size_t n, bool *announced)
 	for (i = 0; i < n; i++)
 		log_info("serving %s", heaps[i].node_path);
 	*announced = true;
+	send_status(heaps, n, "READY=1\n");
 	return 0;
 }
 
@@ -439,6 +467,8 @@ static int event_loop(struct heap *heaps, size_t n,
 {
 	struct pollfd pfd[DH_NODES_MAX + 1];
 	bool announced = false;
+	time_t status_time = 0;
+	struct timespec now;
 	size_t i;
 	int r;
 
@@ -476,6 +506,12 @@ static int event_loop(struct heap *heaps, size_t n,
 			r = check_ready(heaps, n, &announced);
 			if (r < 0)
 				return r;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - status_time >= STATUS_INTERVAL) {
+			status_time = now.tv_sec;
+			send_status(heaps, n, "");
 		}
 	}
 }

@@ -26,3 +26,8 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 		req->id = 42;
 	return r;
 }
+
+int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
+{
+	return -ENOSYS;
+}
