@@ -14,26 +14,64 @@
 #include "helper.h"
 #include "log.h"
 
-/* "pid 12 tid 13 (comm) uid 1000" from /proc, for log lines only. */
-static void caller_describe(const struct caller *c, char *buf, size_t size)
+/* The caller's process id and name from /proc, for log records only. */
+struct who {
+	long tgid;
+	char comm[32];
+};
+
+static void caller_who(const struct caller *c, struct who *w)
 {
-	char path[64], line[256], comm[32] = "?";
-	long tgid = -1;
+	char path[64], line[256];
 	FILE *f;
 
+	w->tgid = -1;
+	strcpy(w->comm, "?");
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->tid);
 	f = fopen(path, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "Name:\t%31[^\n]", comm) == 1)
-				continue;
-			if (sscanf(line, "Tgid:\t%ld", &tgid) == 1)
-				break;
-		}
-		fclose(f);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Name:\t%31[^\n]", w->comm) == 1)
+			continue;
+		if (sscanf(line, "Tgid:\t%ld", &w->tgid) == 1)
+			break;
 	}
-	snprintf(buf, size, "pid %ld tid %d (%s) uid %u", tgid, (int)c->tid,
-		 comm, (unsigned int)c->uid);
+	fclose(f);
+}
+
+/*
+ * One allocation record: a line "heap "NAME": WHAT, size N, for pid P tid T
+ * (COMM) uid U[: errno=E (text)]" and, in the journal, the fields DMA_HEAP,
+ * CLIENT_PID, CLIENT_UID, CLIENT_COMM, SIZE and, for a failure, ERRNO.
+ */
+static void log_alloc_record(int level, const struct heap *h,
+			     const struct caller *c, uint64_t size,
+			     const char *what, int r)
+{
+	char pid[24], uid[16], sz[24], err[128] = "";
+	struct log_field f[6];
+	struct who w;
+	size_t n = 0;
+
+	caller_who(c, &w);
+	snprintf(pid, sizeof(pid), "%ld", w.tgid);
+	snprintf(uid, sizeof(uid), "%u", (unsigned int)c->uid);
+	snprintf(sz, sizeof(sz), "%" PRIu64, size);
+	f[n++] = (struct log_field){ "DMA_HEAP", h->cfg.name };
+	f[n++] = (struct log_field){ "CLIENT_PID", pid };
+	f[n++] = (struct log_field){ "CLIENT_UID", uid };
+	f[n++] = (struct log_field){ "CLIENT_COMM", w.comm };
+	f[n++] = (struct log_field){ "SIZE", sz };
+	if (r) {
+		f[n++] = (struct log_field){ "ERRNO", strerrorname_np(-r) };
+		snprintf(err, sizeof(err), ": errno=%s (%s)",
+			 strerrorname_np(-r), strerror(-r));
+	}
+	log_record(level, f, n,
+		   "heap \"%s\": %s, size %" PRIu64 ", for pid %ld tid %d (%s) uid %u%s",
+		   h->cfg.name, what, size, w.tgid, (int)c->tid, w.comm,
+		   (unsigned int)c->uid, err);
 }
 
 /*
@@ -69,16 +107,10 @@ static bool log_failure_allowed(void)
 static int log_failure(const struct heap *h, const struct caller *c,
 		       uint64_t size, const char *what, int r)
 {
-	char who[128];
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
 
-	if (!log_failure_allowed())
-		return r;
-	caller_describe(c, who, sizeof(who));
-	log_msg(level,
-		"heap \"%s\": %s, size %" PRIu64 ", for %s: errno=%s (%s)",
-		h->cfg.name, what, size, who, strerrorname_np(-r),
-		strerror(-r));
+	if (log_failure_allowed())
+		log_alloc_record(level, h, c, size, what, r);
 	return r;
 }
 
@@ -136,9 +168,13 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	if (r < 0)
 		return log_failure(h, caller, rq.len, "allocation failed", r);
 
-	log_debug("heap \"%s\": buffer %" PRIu64 ", size %" PRIu64
-		  ", for tid %d uid %u", h->cfg.name, (uint64_t)req.id, rq.len,
-		  (int)caller->tid, (unsigned int)caller->uid);
+	if (log_debug_enabled()) {
+		char what[40];
+
+		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
+			 (uint64_t)req.id);
+		log_alloc_record(LOG_DEBUG, h, caller, rq.len, what, 0);
+	}
 	*ret_req = rq;
 	return 0;
 }

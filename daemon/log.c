@@ -2,13 +2,17 @@
 /*
  * The stderr log sink: "dmaheapd: <level>: message" on a terminal or a file,
  * "<N>message" when stderr is the journal (systemd sets JOURNAL_STREAM).
+ * Records with fields go to the journal's native socket when stderr is
+ * the journal.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -60,6 +64,69 @@ static void log_vmsg(int level, const char *fmt, va_list ap)
 	else
 		fprintf(stderr, "dmaheapd: %s: %s\n", level_names[level & 7],
 			line);
+}
+
+#define JOURNAL_SOCKET	"/run/systemd/journal/socket"
+
+/* "KEY=value\n" into @buf at *@len; newlines in the value become spaces. */
+static void journal_put(char *buf, size_t size, size_t *len, const char *key,
+			const char *value)
+{
+	size_t start = *len, i;
+	int n;
+
+	n = snprintf(buf + start, size - start, "%s=%s\n", key, value);
+	if (n < 0 || (size_t)n >= size - start)
+		return;		/* dropped rather than cut */
+	for (i = start + strlen(key) + 1; i < start + n - 1; i++)
+		if (buf[i] == '\n')
+			buf[i] = ' ';
+	*len = start + n;
+}
+
+static int journal_send(int level, const struct log_field *fields, size_t n,
+			const char *message)
+{
+	static const struct sockaddr_un sa = {
+		.sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET,
+	};
+	char buf[2048], prio[4];
+	size_t len = 0, i;
+	int fd, r = 0;
+
+	snprintf(prio, sizeof(prio), "%d", level);
+	journal_put(buf, sizeof(buf), &len, "PRIORITY", prio);
+	journal_put(buf, sizeof(buf), &len, "SYSLOG_IDENTIFIER", "dmaheapd");
+	journal_put(buf, sizeof(buf), &len, "MESSAGE", message);
+	for (i = 0; i < n; i++)
+		journal_put(buf, sizeof(buf), &len, fields[i].key,
+			    fields[i].value);
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+void log_record(int level, const struct log_field *fields, size_t n_fields,
+		const char *fmt, ...)
+{
+	int saved = errno;
+	char line[1024];
+	va_list ap;
+
+	if (level == LOG_DEBUG && !debug_enabled)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!to_journal || journal_send(level, fields, n_fields, line) < 0)
+		log_msg(level, "%s", line);
+	errno = saved;
 }
 
 void log_msg(int level, const char *fmt, ...)
