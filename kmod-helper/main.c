@@ -303,4 +303,5 @@ module_exit(dh_exit);
 MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
 MODULE_IMPORT_NS(DMA_BUF);
