@@ -24,7 +24,10 @@ int dh_request_decode(unsigned int cmd, const void *in, size_t in_size,
 	if (in_size > DH_IOC_SIZE_MAX || out_size > DH_IOC_SIZE_MAX)
 		return -EINVAL;
 
-	memcpy(&data, in, in_size < sizeof(data) ? in_size : sizeof(data));
+	/* libfuse passes NULL when nothing comes in. */
+	if (in_size)
+		memcpy(&data, in,
+		       in_size < sizeof(data) ? in_size : sizeof(data));
 
 	if (data.fd)
 		return -EINVAL;

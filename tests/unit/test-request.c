@@ -158,6 +158,18 @@ static void test_directions(void **state)
 	assert_false(rq.fd_reachable);
 }
 
+/* libfuse passes no buffer at all when nothing comes in (found by
+ * fuzz-request under UBSan: memcpy() from NULL, even of 0 bytes, is UB). */
+static void test_no_input_buffer(void **state)
+{
+	const struct dma_heap_allocation_data d = { 0 };
+	struct dh_alloc_request rq;
+
+	assert_int_equal(decode(_IO('H', 0), NULL, 0, &rq), -EINVAL);
+	assert_int_equal(dh_request_decode(_IOR('H', 0, d), NULL, 0, sizeof(d),
+					   PAGE, &rq), -EINVAL);
+}
+
 static void test_out_written_only_on_success(void **state)
 {
 	const struct dma_heap_allocation_data d = { .len = 0 };
@@ -179,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_every_size),
 		cmocka_unit_test(test_legacy_16_bytes),
 		cmocka_unit_test(test_directions),
+		cmocka_unit_test(test_no_input_buffer),
 		cmocka_unit_test(test_out_written_only_on_success),
 	};
 
