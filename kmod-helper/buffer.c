@@ -47,7 +47,8 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 	size_t chunk;
 	int ret, i;
 
-	ret = sg_alloc_table(table, DIV_ROUND_UP(len, SZ_1G), GFP_KERNEL);
+	ret = dh_fault("sg_table") ? -ENOMEM :
+	      sg_alloc_table(table, DIV_ROUND_UP(len, SZ_1G), GFP_KERNEL);
 	if (ret)
 		return ret;
 
@@ -83,7 +84,7 @@ static int dh_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	struct dh_attachment *a;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = dh_fault("attach") ? NULL : kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 
@@ -122,7 +123,8 @@ static struct sg_table *dh_map_dma_buf(struct dma_buf_attachment *attach,
 	struct dh_attachment *a = attach->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attach->dev, &a->table, dir, 0);
+	ret = dh_fault("map") ? -ENOMEM :
+	      dma_map_sgtable(attach->dev, &a->table, dir, 0);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -215,7 +217,8 @@ static void *dh_do_vmap(struct dh_buffer *buffer)
 		*tmp++ = sg_page_iter_page(&piter);
 	}
 
-	vaddr = vmap(pages, npages, VM_MAP, PAGE_KERNEL);
+	vaddr = dh_fault("vmap") ? NULL :
+		vmap(pages, npages, VM_MAP, PAGE_KERNEL);
 	kvfree(pages);
 	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
 }
@@ -344,7 +347,7 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	struct dma_buf *dmabuf;
 	int ret;
 
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	buffer = dh_fault("buffer") ? NULL : kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 
@@ -364,7 +367,8 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	exp_info.size = len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
-	dmabuf = dma_buf_export(&exp_info);
+	dmabuf = dh_fault("export") ? ERR_PTR(-ENOMEM) :
+		 dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto out_free_memory;

@@ -21,7 +21,8 @@ static int dh_cma_allocate(struct dh_buffer *buffer,
 	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
 		return -EINTR;
 
-	page = dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
+	page = dh_fault("pages") ? NULL :
+	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
 			       DMA_BIDIRECTIONAL, GFP_KERNEL | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;

@@ -36,7 +36,7 @@ static int dh_contig_allocate(struct dh_buffer *buffer,
 	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
 		return -EINTR;
 
-	page = alloc_pages(CONTIG_GFP, order);
+	page = dh_fault("pages") ? NULL : alloc_pages(CONTIG_GFP, order);
 	if (!page)
 		return -ENOMEM;
 

@@ -50,6 +50,8 @@ static DEFINE_XARRAY(dh_pending);
  */
 int dh_deliver_reserve(struct task_struct *task)
 {
+	if (dh_fault("reserve"))
+		return -ENOMEM;
 	return xa_insert(&dh_pending, task_pid_nr(task), xa_mk_value(0),
 			 GFP_KERNEL);
 }
@@ -174,7 +176,7 @@ int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
 	struct dh_delivery *d;
 	int ret;
 
-	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	d = dh_fault("delivery") ? NULL : kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d) {
 		ret = -ENOMEM;
 		goto out_drop;
@@ -193,7 +195,8 @@ int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
 	 * interrupt; the work runs on the way back to user mode, or in
 	 * do_exit() if the caller is killed.
 	 */
-	ret = task_work_add(task, &d->work, TWA_RESUME);
+	ret = dh_fault("task_work") ? -ESRCH :
+	      task_work_add(task, &d->work, TWA_RESUME);
 	if (ret)
 		goto out_free_delivery;
 	return 0;

@@ -83,6 +83,13 @@ static inline long dh_ioctl_region_add(void __user *uarg)
 static inline void dh_regions_exit(void) { }
 #endif
 
+/*
+ * For tests: true once when the fault_inject module parameter names @site,
+ * which it then clears. Every failure path of the module that a test
+ * cannot reach for real has one (docs/fault-injection.md).
+ */
+bool dh_fault(const char *site);
+
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
 				 struct task_struct *caller);

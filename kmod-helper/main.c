@@ -28,6 +28,28 @@ struct device *dh_dev;
 
 static atomic_t dh_opened = ATOMIC_INIT(0);
 
+static char dh_fault_site[32];
+module_param_string(fault_inject, dh_fault_site, sizeof(dh_fault_site), 0600);
+MODULE_PARM_DESC(fault_inject,
+		 "for tests: the next pass through this failure path fails");
+static DEFINE_SPINLOCK(dh_fault_lock);
+
+bool dh_fault(const char *site)
+{
+	bool hit;
+
+	if (likely(!READ_ONCE(dh_fault_site[0])))
+		return false;
+	spin_lock(&dh_fault_lock);
+	hit = sysfs_streq(dh_fault_site, site);
+	if (hit) {
+		dh_fault_site[0] = '\0';
+		pr_info("fault injected: %s\n", site);
+	}
+	spin_unlock(&dh_fault_lock);
+	return hit;
+}
+
 static const struct dh_kind *const dh_kinds[] = {
 	[DMAHEAP_HELPER_KIND_SYSTEM] = &dh_system_kind,
 	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dh_contig_kind,
@@ -265,7 +287,7 @@ static int __init dh_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
 		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
-	ret = misc_register(&dh_misc);
+	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
 	if (ret)
 		return ret;
 
@@ -275,7 +297,8 @@ static int __init dh_init(void)
 	 */
 	dh_dev = dh_misc.this_device;
 	dh_dev->dma_mask = &dh_dev->coherent_dma_mask;
-	ret = dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
+	ret = dh_fault("init_dma_mask") ? -EIO :
+	      dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto out_deregister;
 

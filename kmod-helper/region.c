@@ -54,7 +54,7 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	void *addr;
 	int ret;
 
-	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	region = dh_fault("region") ? NULL : kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
 
@@ -62,13 +62,15 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	region->size = size;
 	region->npages = size >> PAGE_SHIFT;
 	mutex_init(&region->lock);
-	region->bitmap = bitmap_zalloc(region->npages, GFP_KERNEL);
+	region->bitmap = dh_fault("region_bitmap") ? NULL :
+			 bitmap_zalloc(region->npages, GFP_KERNEL);
 	if (!region->bitmap) {
 		ret = -ENOMEM;
 		goto out_free_region;
 	}
 
-	region->res = request_mem_region(base, size, "dmaheap-helper region");
+	region->res = dh_fault("region_resource") ? NULL :
+		      request_mem_region(base, size, "dmaheap-helper region");
 	if (!region->res) {
 		ret = -EBUSY;
 		goto out_free_bitmap;
@@ -78,7 +80,8 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	region->pgmap.range.start = base;
 	region->pgmap.range.end = base + size - 1;
 	region->pgmap.nr_range = 1;
-	addr = memremap_pages(&region->pgmap, NUMA_NO_NODE);
+	addr = dh_fault("region_memremap") ? ERR_PTR(-ENOMEM) :
+	       memremap_pages(&region->pgmap, NUMA_NO_NODE);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		goto out_release;

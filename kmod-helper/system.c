@@ -65,7 +65,8 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 			goto out_free_pages;
 		}
 
-		page = dh_alloc_largest(remaining, max_order);
+		page = dh_fault("pages") ? NULL :
+		       dh_alloc_largest(remaining, max_order);
 		if (!page) {
 			ret = -ENOMEM;
 			goto out_free_pages;
@@ -77,7 +78,8 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 		cond_resched();
 	}
 
-	ret = sg_alloc_table(&buffer->sg_table, n, GFP_KERNEL);
+	ret = dh_fault("sg_table") ? -ENOMEM :
+	      sg_alloc_table(&buffer->sg_table, n, GFP_KERNEL);
 	if (ret)
 		goto out_free_pages;
 

@@ -15,3 +15,7 @@ grep CmaTotal /proc/meminfo
 "$d/t-contig" exhaust 8M 16 || fail exhaustion
 "$d/t-contig" too-big 128M || fail "128 MiB"
 "$d/t-vgem" || fail "t-vgem"
+# Its failure paths: no block, no sg table (fault_inject).
+for site in pages sg_table; do
+	"$d/t-inject" alloc $site ENOMEM || fail "$site fault"
+done

@@ -13,3 +13,6 @@ $t reuse 4M || fail reuse
 $t too-big 8M || fail "8 MiB"
 $t too-big 4100K || fail "4 MiB + 4 KiB"
 $t exhaust 4M 1000 || fail exhaustion
+# Its failure paths: no block, no sg table (fault_inject).
+"$(dirname "$0")/t-inject" alloc pages ENOMEM || fail "pages fault"
+"$(dirname "$0")/t-inject" alloc sg_table ENOMEM || fail "sg_table fault"

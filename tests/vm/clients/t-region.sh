@@ -30,6 +30,7 @@ in_range "$out"
 "$d/t-contig" reuse 1M || fail reuse
 "$d/t-contig" exhaust 16M 10 || fail exhaustion
 "$d/t-contig" too-big 128M || fail "128 MiB"
+"$d/t-inject" alloc sg_table ENOMEM || fail "sg_table fault"
 for t in t-alloc t-zero t-vgem t-vivid; do
 	"$d/$t" || fail "$t on the region heap"
 done
@@ -37,4 +38,19 @@ done
 daemon_stop
 "$d/t-region-claim" $base $size || { daemon_start; fail "claims"; }
 expect_refusal region-ram.conf "0x10000000" "memmap="
+
+# Claiming fails at each step (fault_inject): the daemon refuses to start,
+# nothing stays claimed, and the next claim works. A fresh module, since
+# a claimed region stays until unload.
+rmmod dmaheap_helper || fail "rmmod with no buffer alive"
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod"
+param=/sys/module/dmaheap_helper/parameters/fault_inject
+for site in region region_bitmap region_resource region_memremap; do
+	echo $site >$param
+	expect_refusal stock.conf "memory@30000000-contiguous"
+	[ -z "$(cat $param)" ] || fail "$site was not reached"
+	grep -q "dmaheap-helper region" /proc/iomem && fail "$site left the range claimed"
+	echo "    $site: refused, nothing claimed"
+done
 daemon_start
+grep -q "dmaheap-helper region" /proc/iomem || fail "the region is not claimed after all"

@@ -12,6 +12,7 @@
 #include <drm.h>
 
 #include "common.h"
+#include "vgem.h"
 
 /* From the kernel's include/uapi/drm/vgem_drm.h (libdrm-dev lacks it). */
 struct drm_vgem_fence_attach {
@@ -33,28 +34,6 @@ struct drm_vgem_fence_signal {
 	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct drm_vgem_fence_signal)
 
 #define BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"
-
-static int open_vgem(void)
-{
-	char path[32], name[16];
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		struct drm_version v = { .name = name,
-					 .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 &&
-		    !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 /* Devices attached to the dma-buf with inode @ino, from bufinfo; -1 if
  * the buffer is not listed. Sets *vgem if one of them is vgem. */

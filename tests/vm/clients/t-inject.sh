@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Every failure path of the helper the other tests cannot reach for real,
+# armed one at a time through its fault_inject parameter: allocation,
+# export and delivery in the ALLOC path, attach and map on import, vmap
+# under vivid, and the module's init.
+. "$(dirname "$0")/lib.sh"
+d=$(dirname "$0")
+param=/sys/module/dmaheap_helper/parameters/fault_inject
+
+for case in buffer:ENOMEM pages:ENOMEM sg_table:ENOMEM export:ENOMEM \
+	reserve:ENOMEM delivery:ENOMEM task_work:ESRCH; do
+	"$d/t-inject" alloc "${case%:*}" "${case#*:}" || fail "${case%:*}"
+done
+for site in attach map; do
+	"$d/t-inject" import $site ENOMEM || fail $site
+done
+
+# vmap: vivid maps our buffer in the kernel to draw into it.
+echo vmap >$param
+if "$d/t-vivid" >/tmp/vivid.out 2>&1; then
+	cat /tmp/vivid.out
+	fail "t-vivid passed with vmap failing"
+fi
+[ -z "$(cat $param)" ] || fail "vmap was not reached"
+"$d/t-vivid" >/dev/null || fail "t-vivid after the vmap fault"
+echo "vmap             vivid  -> capture fails, works again after"
+
+# The module's init: it must not load, and load cleanly next time.
+daemon_stop
+rmmod dmaheap_helper || fail "rmmod"
+for site in init_misc init_dma_mask; do
+	if insmod /lib/modules/dmaheap_helper.ko fault_inject=$site 2>/dev/null; then
+		rmmod dmaheap_helper
+		fail "the module loaded with $site failing"
+	fi
+	[ ! -e /dev/dmaheap-helper ] || fail "/dev/dmaheap-helper left by a failed init"
+	echo "$site    insmod -> refused, no device left"
+done
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the init faults"
+daemon_start
