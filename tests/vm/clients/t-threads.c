@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 2 threads x 1000 allocations on one heap fd: every fd a thread gets is a
- * fresh dma-buf of the size that thread asked for, none is lost or shared,
- * and nothing is left when they are closed.
+ * 2 threads x 10000 allocations of random sizes on one heap fd (or
+ * $DMAHEAPD_THREAD_ALLOCS each): every fd a thread gets is a fresh dma-buf
+ * of the size that thread asked for, none is lost or shared, and nothing is
+ * left when they are closed.
  */
 #include <pthread.h>
 
 #include "common.h"
 
-#define PER_THREAD	1000
+#define PER_THREAD	10000
 #define KEEP		16
 
 static int heap;
+static int per_thread = PER_THREAD;
 
 struct worker {
 	int id;
@@ -22,13 +24,14 @@ struct worker {
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	unsigned int seed = (unsigned int)w->id * 7919 + 1;
 	int kept[KEEP], i, j;
 
 	for (i = 0; i < KEEP; i++)
 		kept[i] = -1;
-	for (i = 0; i < PER_THREAD; i++) {
-		/* thread 0: 1-4 pages, thread 1: 5-8 pages */
-		uint64_t len = 4096 * (1 + 4 * w->id + i % 4);
+	for (i = 0; i < per_thread; i++) {
+		/* thread 0: 1-16 pages, thread 1: 17-32: a wrong fd shows */
+		uint64_t len = 4096 * (1 + 16 * w->id + rand_r(&seed) % 16);
 		int fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
 		int slot = i % KEEP;
 
@@ -68,6 +71,8 @@ int main(void)
 	int fds0, i;
 	pthread_t t[2];
 
+	if (getenv("DMAHEAPD_THREAD_ALLOCS"))
+		per_thread = atoi(getenv("DMAHEAPD_THREAD_ALLOCS"));
 	heap = heap_open(O_RDWR);
 	fds0 = count_fds();
 	for (i = 0; i < 2; i++)
@@ -82,10 +87,10 @@ int main(void)
 	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
 	      helper_counter("live_buffers"));
 	CHECK(!heap_is_ours() ||
-	      helper_counter("fds_installed") - installed0 == 2 * PER_THREAD,
+	      helper_counter("fds_installed") - installed0 == 2 * per_thread,
 	      "fds installed %lld", helper_counter("fds_installed") - installed0);
 	close(heap);
-	printf("2 threads x %d allocations: every fd right, none lost\n",
-	       PER_THREAD);
+	printf("2 threads x %d allocations of 1-32 pages: every fd right, none lost\n",
+	       per_thread);
 	return 0;
 }
