@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The system heap kind: zeroed pages of order 8, 4 and 0 (1 MiB, 64 KiB,
- * 4 KiB), largest first, exactly as drivers/dma-buf/heaps/system_heap.c.
+ * 4 KiB), largest first, as drivers/dma-buf/heaps/system_heap.c.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -9,8 +9,15 @@
 
 #include "dmaheap_helper.h"
 
-#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP)
-#define MID_ORDER_GFP	(LOW_ORDER_GFP | __GFP_NOWARN)
+/*
+ * As system_heap.c, except order 0: it fails with __GFP_RETRY_MAYFAIL
+ * instead of calling the OOM killer, and quietly, as the daemon logs it.
+ * The allocation runs in the daemon's context, and the victim the kernel
+ * chose was the daemon (docs/ioctl-contract.md).
+ */
+#define BASE_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP)
+#define LOW_ORDER_GFP	(BASE_GFP | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define MID_ORDER_GFP	(BASE_GFP | __GFP_NOWARN)
 #define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
 
