@@ -135,20 +135,18 @@ static void append(char *out, const char *s, size_t len)
 	out[n + len] = '\0';
 }
 
-void name_suggest(const char *name, enum heap_kind kind, uint64_t base,
-		  char *buf, size_t size)
+/* One pass of name_suggest(): the words that break a rule dropped. */
+static void suggest_once(const char *name, enum heap_kind kind,
+			 char out[DH_HEAP_NAME_MAX + 1])
 {
 	static const char contiguous[] = "contiguous";
-	char clean[DH_HEAP_NAME_MAX + 1], out[DH_HEAP_NAME_MAX + 1] = "";
+	char clean[DH_HEAP_NAME_MAX + 1];
 	struct token t[TOKENS_MAX];
 	bool has_contiguous = false;
 	size_t n, i, m, len;
 	char gap = 0;
 
-	if (kind == HEAP_KIND_REGION) {
-		snprintf(buf, size, "memory@%" PRIx64 "-contiguous", base);
-		return;
-	}
+	out[0] = '\0';
 	/* Keep what may be in a node name, the rest becomes separators. */
 	snprintf(clean, sizeof(clean), "%s", name);
 	for (i = 0; clean[i]; i++)
@@ -178,7 +176,7 @@ void name_suggest(const char *name, enum heap_kind kind, uint64_t base,
 			has_contiguous = true;
 	}
 	if (!*out)
-		snprintf(out, sizeof(out), "memory");
+		strcpy(out, "memory");
 	if (kind == HEAP_KIND_CONTIGUOUS && !has_contiguous) {
 		len = strlen(out);
 		if (len > DH_HEAP_NAME_MAX - 11)
@@ -189,6 +187,33 @@ void name_suggest(const char *name, enum heap_kind kind, uint64_t base,
 		append(out, "-", 1);
 		append(out, contiguous, 10);
 	}
+}
+
+void name_suggest(const char *name, enum heap_kind kind, uint64_t base,
+		  char *buf, size_t size)
+{
+	char out[DH_HEAP_NAME_MAX + 1], prev[DH_HEAP_NAME_MAX + 1];
+	unsigned int i;
+
+	if (kind == HEAP_KIND_REGION) {
+		snprintf(buf, size, "memory@%" PRIx64 "-contiguous", base);
+		return;
+	}
+	/*
+	 * A pass can make a word it would drop: dropping one joins two
+	 * ("dma-cma-buf" to "dma-buf"), the cut to length shortens one
+	 * ("pageant" to "page"). Again until nothing changes.
+	 */
+	suggest_once(name, kind, out);
+	for (i = 0; i < DH_HEAP_NAME_MAX; i++) {
+		memcpy(prev, out, sizeof(prev));
+		suggest_once(prev, kind, out);
+		if (!strcmp(out, prev))
+			break;
+	}
+	if (i == DH_HEAP_NAME_MAX)	/* not seen; a name that passes */
+		snprintf(out, sizeof(out), "%s", kind == HEAP_KIND_CONTIGUOUS ?
+			 "memory-contiguous" : "memory");
 	snprintf(buf, size, "%s", out);
 }
 

@@ -200,6 +200,13 @@ static void test_suggestions(void **state)
 		  CONTIG, 0,
 		  "01234567890123456789012345678901234567890123456789012-contiguous" },
 		{ "a b\tc", SYS, 0, "a-b-c" },
+		/* found by fuzz-config: a word dropped joins two into one
+		 * ("dma-buf"), the cut to length shortens "pageant" to one */
+		{ "dma-cma-buf", SYS, 0, "memory" },
+		{ "video-dma-cma-buf", SYS, 0, "video" },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-pageant",
+		  CONTIG, 0,
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-contiguous" },
 	};
 	char better[DH_HEAP_NAME_MAX + 1], msg[DH_ERROR_MAX];
 	size_t i;
