@@ -18,7 +18,7 @@ chmod 0777 "$tmp" # alice's holding client writes its READY file there
 # The journal fields of an allocation record (DMA_HEAP=, CLIENT_PID=,
 # CLIENT_UID=, CLIENT_COMM=, SIZE=): "yes" requires them, "auto" checks
 # them when the record has any, "no" skips the check.
-JOURNAL_FIELDS=auto
+JOURNAL_FIELDS=yes
 
 failures=()
 fail() {
@@ -68,6 +68,8 @@ check_service_active() {
 	[[ $initrd_us == 0 ]] || echo "boot: initrd's systemd at $((initrd_us / 1000)) ms after the kernel started"
 	echo "boot: systemd of the root at $((userspace_us / 1000)) ms after the kernel started"
 	echo "boot-to-ready: dmaheapd.service started at $((start_us / 1000)) ms, ready at $((ready_us / 1000)) ms after the kernel started ($(((ready_us - start_us) / 1000)) ms from start to ready)"
+	# The sandbox as systemd rates it on the running unit.
+	systemd-analyze security --no-pager dmaheapd.service 2>&1 | tail -n 1 | indent
 	if [[ -e $node ]]; then
 		ok "$node exists as the unit is active"
 	elif [[ $type == notify ]]; then
