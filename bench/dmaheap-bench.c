@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheap-bench: how fast a dma-buf heap allocates, measured as an
+ * application sees it, with <linux/dma-heap.h> alone. For each size:
+ * alloc+close latency (median, p90, p99), alloc+mmap+touch+close, and the
+ * cost of clearing the same bytes with memset, the floor of any heap that
+ * zeroes. Then the round trip of an ioctl the heap rejects at once, and
+ * allocations per second at 4 KiB with 1 and 2 client threads.
+ *
+ * Given two heaps, the measurements alternate between them in small
+ * batches, so both see the same machine state, and a ratio column
+ * (first / second) follows.
+ *
+ * Usage: dmaheap-bench [--json] [--time-per-size MS] [--sizes LIST] HEAP [HEAP]
+ *        HEAP is a node path or a name below /dev/dma_heap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/dma-heap.h>
+
+#define MAX_HEAPS	2
+#define MAX_SAMPLES	20000
+#define BATCH		8
+
+static const char *heap_paths[MAX_HEAPS];
+static int heap_fds[MAX_HEAPS];
+static int n_heaps;
+static double time_per_size = 1.0;	/* seconds, per heap and measure */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int alloc_fd(int heap, uint64_t len)
+{
+	struct dma_heap_allocation_data d = {
+		.len = len, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d) < 0)
+		return -errno;
+	return (int)d.fd;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "dmaheap-bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+struct samples {
+	double v[MAX_SAMPLES];
+	int n;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(struct samples *s, double p)
+{
+	int i;
+
+	if (!s->n)
+		return 0;
+	qsort(s->v, s->n, sizeof(s->v[0]), cmp_double);
+	i = (int)(p * (s->n - 1) + 0.5);
+	return s->v[i];
+}
+
+enum measure { M_ALLOC, M_TOUCH, M_MEMSET, M_REJECT };
+
+/* One timed operation of @m on heap @h, in seconds. */
+static double once(enum measure m, int h, uint64_t len, void *scratch)
+{
+	struct dma_heap_allocation_data bad = { .len = 4096, .heap_flags = 1 };
+	volatile uint8_t *p;
+	double t0 = now(), t;
+	uint64_t i;
+	int fd;
+
+	switch (m) {
+	case M_ALLOC:
+		fd = alloc_fd(heap_fds[h], len);
+		if (fd < 0)
+			die(heap_paths[h], -fd);
+		close(fd);
+		break;
+	case M_TOUCH:
+		fd = alloc_fd(heap_fds[h], len);
+		if (fd < 0)
+			die(heap_paths[h], -fd);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap", errno);
+		for (i = 0; i < len; i += 4096)
+			p[i] = 1;
+		munmap((void *)p, len);
+		close(fd);
+		break;
+	case M_MEMSET:
+		memset(scratch, 0, len);
+		__asm__ volatile("" : : "r"(scratch) : "memory");
+		break;
+	case M_REJECT:
+		if (ioctl(heap_fds[h], DMA_HEAP_IOCTL_ALLOC, &bad) == 0 ||
+		    errno != EINVAL)
+			die("the heap_flags=1 round trip", errno ? errno : EIO);
+		break;
+	}
+	t = now() - t0;
+	return t;
+}
+
+/*
+ * Samples of @m for every heap, alternating in batches of BATCH until each
+ * heap has spent time_per_size seconds or has MAX_SAMPLES samples.
+ */
+static void run(enum measure m, uint64_t len, struct samples *out, int heaps)
+{
+	double spent[MAX_HEAPS] = { 0 };
+	void *scratch = NULL;
+	bool more = true;
+	int h, b;
+
+	if (m == M_MEMSET) {
+		scratch = malloc(len);
+		if (!scratch)
+			die("malloc", ENOMEM);
+		memset(scratch, 1, len);	/* fault it in: the floor is the clearing */
+	}
+	for (h = 0; h < heaps; h++)
+		out[h].n = 0;
+	once(m, 0, len, scratch);		/* warm up */
+	while (more) {
+		more = false;
+		for (h = 0; h < heaps; h++) {
+			for (b = 0; b < BATCH && out[h].n < MAX_SAMPLES; b++) {
+				double t = once(m, h, len, scratch);
+
+				out[h].v[out[h].n++] = t;
+				spent[h] += t;
+			}
+			if (spent[h] < time_per_size && out[h].n < MAX_SAMPLES)
+				more = true;
+		}
+	}
+	free(scratch);
+}
+
+struct thread_arg {
+	int heap;
+	double until;
+	long count;
+};
+
+static void *thread_loop(void *p)
+{
+	struct thread_arg *a = p;
+
+	while (now() < a->until) {
+		int fd = alloc_fd(a->heap, 4096);
+
+		if (fd < 0)
+			die("alloc in a thread", -fd);
+		close(fd);
+		a->count++;
+	}
+	return NULL;
+}
+
+/* Allocations of 4 KiB per second with @threads threads on heap @h. */
+static double throughput(int h, int threads)
+{
+	struct thread_arg a[2];
+	pthread_t t[2];
+	double t0 = now(), secs;
+	long total = 0;
+	int i;
+
+	for (i = 0; i < threads; i++) {
+		/* each thread its own fd, as separate clients would have */
+		a[i].heap = open(heap_paths[h], O_RDONLY | O_CLOEXEC);
+		if (a[i].heap < 0)
+			die(heap_paths[h], errno);
+		a[i].until = t0 + time_per_size;
+		a[i].count = 0;
+		if (pthread_create(&t[i], NULL, thread_loop, &a[i]))
+			die("pthread_create", EAGAIN);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		close(a[i].heap);
+		total += a[i].count;
+	}
+	secs = now() - t0;
+	return total / secs;
+}
+
+static uint64_t parse_size(const char *s, char **end)
+{
+	uint64_t v = strtoull(s, end, 0);
+
+	switch (**end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; (*end)++; break;
+	}
+	return v;
+}
+
+static const char *size_str(uint64_t len, char *buf, size_t n)
+{
+	if (len >= 1 << 20 && !(len % (1 << 20)))
+		snprintf(buf, n, "%llu MiB", (unsigned long long)(len >> 20));
+	else
+		snprintf(buf, n, "%llu KiB", (unsigned long long)(len >> 10));
+	return buf;
+}
+
+static bool json;
+static bool first_json = true;
+
+/* One result line: text table row or a JSON object. */
+static void report(const char *test, uint64_t len, const char *unit,
+		   struct samples *s, int heaps, double *values)
+{
+	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
+	char sz[32] = "";
+	int h;
+
+	for (h = 0; h < heaps; h++) {
+		if (s) {
+			med[h] = pct(&s[h], 0.5) * 1e6;
+			p90[h] = pct(&s[h], 0.9) * 1e6;
+			p99[h] = pct(&s[h], 0.99) * 1e6;
+		} else {
+			med[h] = p90[h] = p99[h] = values[h];
+		}
+	}
+	if (len)
+		size_str(len, sz, sizeof(sz));
+	if (json) {
+		printf("%s\n  {\"test\": \"%s\", \"bytes\": %llu, \"unit\": \"%s\"",
+		       first_json ? "[" : ",", test, (unsigned long long)len,
+		       unit);
+		first_json = false;
+		for (h = 0; h < heaps; h++)
+			printf(", \"%s\": {\"median\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"n\": %d}",
+			       heap_paths[h], med[h], p90[h], p99[h],
+			       s ? s[h].n : 1);
+		if (heaps == 2)
+			printf(", \"ratio\": %.3f", med[0] / med[1]);
+		printf("}");
+		return;
+	}
+	printf("%-14s %-8s", test, sz);
+	for (h = 0; h < heaps; h++) {
+		if (s)
+			printf(" %10.1f %10.1f %10.1f", med[h], p90[h], p99[h]);
+		else
+			printf(" %10.0f %10s %10s", med[h], "", "");
+	}
+	if (heaps == 2)
+		printf(" %7.2fx", med[0] / med[1]);
+	printf("   %s\n", unit);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: dmaheap-bench [OPTION]... HEAP [HEAP]\n"
+		"Measure a dma-buf heap, or two side by side (ratio first/second).\n"
+		"HEAP: a node path, or a name below /dev/dma_heap.\n\n"
+		"  --sizes=LIST         sizes for the latency tests\n"
+		"                       (default 4K,64K,1M,8M,64M)\n"
+		"  --time-per-size=MS   time per measurement and heap (default 1000)\n"
+		"  --json               one JSON array instead of the table\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "sizes", required_argument, NULL, 's' },
+		{ "time-per-size", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	static struct samples s[MAX_HEAPS];
+	uint64_t sizes[16] = { 4 << 10, 64 << 10, 1 << 20, 8 << 20, 64 << 20 };
+	int n_sizes = 5, opt, i, h;
+	double tp[MAX_HEAPS];
+	char *p, *end;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			n_sizes = 0;
+			for (p = optarg; *p && n_sizes < 16; p = end) {
+				sizes[n_sizes++] = parse_size(p, &end);
+				if (*end == ',')
+					end++;
+				else if (*end)
+					die("--sizes", EINVAL);
+			}
+			break;
+		case 't':
+			time_per_size = atof(optarg) / 1000;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	n_heaps = argc - optind;
+	if (n_heaps < 1 || n_heaps > MAX_HEAPS) {
+		usage(stderr);
+		return 2;
+	}
+	for (h = 0; h < n_heaps; h++) {
+		const char *a = argv[optind + h];
+
+		if (strchr(a, '/')) {
+			heap_paths[h] = a;
+		} else if (asprintf((char **)&heap_paths[h], "/dev/dma_heap/%s",
+				    a) < 0) {
+			die("asprintf", ENOMEM);
+		}
+		heap_fds[h] = open(heap_paths[h], O_RDONLY | O_CLOEXEC);
+		if (heap_fds[h] < 0)
+			die(heap_paths[h], errno);
+	}
+
+	if (!json) {
+		printf("%-14s %-8s", "test", "size");
+		for (h = 0; h < n_heaps; h++)
+			printf(" %32.32s", heap_paths[h]);
+		printf("%s\n%-23s", n_heaps == 2 ? "   ratio" : "", "");
+		for (h = 0; h < n_heaps; h++)
+			printf(" %10s %10s %10s", "median", "p90", "p99");
+		printf("\n");
+	}
+	for (i = 0; i < n_sizes; i++) {
+		run(M_ALLOC, sizes[i], s, n_heaps);
+		report("alloc+close", sizes[i], "us", s, n_heaps, NULL);
+	}
+	for (i = 0; i < n_sizes; i++) {
+		run(M_TOUCH, sizes[i], s, n_heaps);
+		report("alloc+touch", sizes[i], "us", s, n_heaps, NULL);
+	}
+	for (i = 0; i < n_sizes; i++) {
+		run(M_MEMSET, sizes[i], s, 1);
+		for (h = 1; h < n_heaps; h++)
+			s[h] = s[0];
+		report("memset floor", sizes[i], "us", s, n_heaps, NULL);
+	}
+	run(M_REJECT, 0, s, n_heaps);
+	report("round trip", 0, "us (EINVAL)", s, n_heaps, NULL);
+	for (i = 1; i <= 2; i++) {
+		char name[32];
+
+		for (h = 0; h < n_heaps; h++)
+			tp[h] = throughput(h, i);
+		snprintf(name, sizeof(name), "4K %d thread%s", i, i > 1 ? "s" : "");
+		report(name, 0, "allocs/s", NULL, n_heaps, tp);
+	}
+	if (json)
+		printf("\n]\n");
+	return 0;
+}
