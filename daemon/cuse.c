@@ -146,14 +146,14 @@ int cuse_heap_fd(const struct heap *h)
 	return fuse_session_fd(h->se);
 }
 
-int cuse_heap_process(struct heap *h)
+int cuse_heap_process(struct heap *h, void **buf_mem)
 {
-	struct fuse_buf buf = { .mem = h->buf_mem };
+	struct fuse_buf buf = { .mem = *buf_mem };
 	int r;
 
 	r = fuse_session_receive_buf(h->se, &buf);
 	/* libfuse allocates it once; keep it, no allocation per request. */
-	h->buf_mem = buf.mem;
+	*buf_mem = buf.mem;
 	if (r == -EINTR || r == -EAGAIN)
 		return 0;
 	if (r <= 0)

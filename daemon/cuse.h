@@ -12,8 +12,13 @@
 int cuse_heap_start(struct heap *h, const char *cuse_path);
 /* The fd to poll for requests. */
 int cuse_heap_fd(const struct heap *h);
-/* Read and answer one request: 0, or -ENODEV once the session ended. */
-int cuse_heap_process(struct heap *h);
+/*
+ * Read and answer one request into *@buf_mem, the caller's buffer (each
+ * thread has its own; libfuse allocates it on first use, the caller frees
+ * it): 0 (also when another thread took the request), or -ENODEV once the
+ * session ended.
+ */
+int cuse_heap_process(struct heap *h, void **buf_mem);
 void cuse_heap_stop(struct heap *h);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -84,10 +85,13 @@ static void log_alloc_record(int level, const struct heap *h,
 
 static bool log_failure_allowed(void)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static time_t start;
 	static unsigned int printed, missed;
 	struct timespec now;
+	bool allowed;
 
+	pthread_mutex_lock(&lock);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - start >= LOG_INTERVAL) {
 		if (missed)
@@ -96,12 +100,13 @@ static bool log_failure_allowed(void)
 		start = now.tv_sec;
 		printed = missed = 0;
 	}
-	if (printed < LOG_BURST) {
+	allowed = printed < LOG_BURST;
+	if (allowed)
 		printed++;
-		return true;
-	}
-	missed++;
-	return false;
+	else
+		missed++;
+	pthread_mutex_unlock(&lock);
+	return allowed;
 }
 
 static int log_failure(const struct heap *h, const struct caller *c,

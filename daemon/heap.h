@@ -27,7 +27,7 @@ struct heap {
 	enum fault fault;
 	/* CUSE side, owned by cuse.c */
 	struct fuse_session *se;
-	void *buf_mem;
+	void *buf_mem;		/* the main thread's request buffer */
 	bool ready;		/* CUSE initialised, node created */
 	int node_errno;		/* stat() of the node once ready */
 	dev_t node;		/* its device number */

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +36,10 @@
 #define DMAHEAPD_VERSION "unknown"
 #endif
 
+/* Worker threads serving requests (--threads). */
+#define DH_THREADS_MAX	16
+#define DH_THREADS	4
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -43,6 +50,7 @@ static void usage(FILE *f)
 		"  -H, --heap=NAME     serve a system heap named NAME, ignoring the\n"
 		"                      configuration files (repeatable)\n"
 		"  -d, --debug         log every allocation\n"
+		"      --threads=N     serve requests on N threads (default %d)\n"
 		"      --helper=PATH   the helper device (default /dev/%s)\n"
 		"      --cuse=PATH     the CUSE device (default /dev/cuse)\n"
 		"      --dev-dir=DIR   where devtmpfs is mounted (default /dev)\n"
@@ -51,7 +59,7 @@ static void usage(FILE *f)
 		"                      or wait 500 ms before answering\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n",
-		DMAHEAP_HELPER_DEVNAME);
+		DH_THREADS, DMAHEAP_HELPER_DEVNAME);
 }
 
 /* Nodes: a heap's name, its aliases and its legacy node. */
@@ -60,6 +68,7 @@ static void usage(FILE *f)
 static const char *arg_config;
 static bool arg_heaps;
 static bool arg_debug;
+static unsigned int arg_threads = DH_THREADS;
 
 static int parse_args(int argc, char **argv, struct config *c)
 {
@@ -71,10 +80,12 @@ static int parse_args(int argc, char **argv, struct config *c)
 		{ "cuse", required_argument, NULL, 2 },
 		{ "dev-dir", required_argument, NULL, 3 },
 		{ "fault-inject", required_argument, NULL, 4 },
+		{ "threads", required_argument, NULL, 5 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
+	char *end;
 	int opt, r;
 
 	while ((opt = getopt_long(argc, argv, "c:H:dhV", options, NULL)) != -1) {
@@ -119,6 +130,13 @@ static int parse_args(int argc, char **argv, struct config *c)
 						 "unknown fault \"%s\": use reply-error or reply-delay",
 						 optarg);
 			log_warning("fault injection \"%s\": for tests only", optarg);
+			break;
+		case 5:
+			arg_threads = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !arg_threads || arg_threads > DH_THREADS_MAX)
+				return log_errno(LOG_ERR, -EINVAL,
+						 "--threads wants 1 to %d, not \"%s\"",
+						 DH_THREADS_MAX, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -462,13 +480,133 @@ static int check_ready(struct heap *heaps, size_t n, bool *announced)
 	return 0;
 }
 
-static int event_loop(struct heap *heaps, size_t n,
-		      int sig_fd)
+/*
+ * Once every node is ready, requests are served by arg_threads workers, so
+ * that a 64 MiB allocation on one does not hold up a 4 KiB one on another.
+ * Each worker waits on every session (the fds are non-blocking: a worker
+ * that loses the race for a request reads EAGAIN) and answers each request
+ * it reads after the helper call, as a single thread did. The main thread
+ * keeps the signals.
+ */
+struct workers {
+	struct heap *heaps;
+	size_t n;
+	int stop_fd;		/* eventfd: written once to stop every worker */
+	int done_fd;		/* eventfd: a worker saw its session end */
+	int error;		/* the first session error, under lock */
+	size_t error_node;
+	pthread_mutex_t lock;	/* error, status_time */
+	time_t status_time;
+	pthread_t threads[DH_THREADS_MAX];
+	unsigned int n_threads;
+};
+
+static void *worker(void *arg)
+{
+	struct workers *w = arg;
+	struct epoll_event ev = { .events = EPOLLIN };
+	void *bufs[DH_NODES_MAX] = { NULL };
+	struct timespec now;
+	uint64_t one = 1;
+	size_t i = 0;
+	int ep, r = 0;
+
+	/*
+	 * EPOLLEXCLUSIVE: a request wakes one idle worker, not all of them.
+	 * The stop eventfd wakes everyone.
+	 */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		r = -errno;
+		goto out;
+	}
+	ev.data.u64 = UINT64_MAX;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_fd, &ev) < 0)
+		r = -errno;
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	for (i = 0; i < w->n && !r; i++) {
+		ev.data.u64 = i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, cuse_heap_fd(&w->heaps[i]),
+			      &ev) < 0)
+			r = -errno;
+	}
+	i = 0;
+	while (!r) {
+		if (epoll_wait(ep, &ev, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (ev.data.u64 == UINT64_MAX)
+			break;
+		i = ev.data.u64;
+		r = cuse_heap_process(&w->heaps[i], &bufs[i]);
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		pthread_mutex_lock(&w->lock);
+		if (now.tv_sec - w->status_time >= STATUS_INTERVAL) {
+			w->status_time = now.tv_sec;
+			send_status(w->heaps, w->n, "");
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	close(ep);
+out:
+	if (r < 0) {
+		pthread_mutex_lock(&w->lock);
+		if (!w->error) {
+			w->error = r;
+			w->error_node = i;
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (write(w->done_fd, &one, sizeof(one)) < 0)
+			abort();	/* an eventfd write cannot fail here */
+	}
+	for (i = 0; i < w->n; i++)
+		free(bufs[i]);
+	return NULL;
+}
+
+static int workers_start(struct workers *w, struct heap *heaps, size_t n)
+{
+	int r;
+
+	w->heaps = heaps;
+	w->n = n;
+	w->stop_fd = eventfd(0, EFD_CLOEXEC);
+	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->stop_fd < 0 || w->done_fd < 0)
+		return log_errno(LOG_ERR, -errno, "eventfd: %m");
+	for (w->n_threads = 0; w->n_threads < arg_threads; w->n_threads++) {
+		r = pthread_create(&w->threads[w->n_threads], NULL, worker, w);
+		if (r)
+			return log_errno(LOG_ERR, -r, "cannot start a worker: %m");
+	}
+	return 0;
+}
+
+static void workers_stop(struct workers *w)
+{
+	uint64_t one = 1;
+	unsigned int i;
+
+	if (w->n_threads && write(w->stop_fd, &one, sizeof(one)) < 0)
+		abort();
+	for (i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
+	w->n_threads = 0;
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+	if (w->done_fd >= 0)
+		close(w->done_fd);
+}
+
+/* Until every node is ready, this thread serves the CUSE handshakes. */
+static int wait_ready(struct heap *heaps, size_t n, int sig_fd)
 {
 	struct pollfd pfd[DH_NODES_MAX + 1];
 	bool announced = false;
-	time_t status_time = 0;
-	struct timespec now;
 	size_t i;
 	int r;
 
@@ -479,19 +617,19 @@ static int event_loop(struct heap *heaps, size_t n,
 		pfd[i + 1].events = POLLIN;
 	}
 
-	for (;;) {
+	while (!announced) {
 		if (poll(pfd, n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_errno(LOG_ERR, -errno, "poll: %m");
 		}
 		if (pfd[0].revents && handle_signal(sig_fd))
-			return 0;
+			return 1;
 
 		for (i = 0; i < n; i++) {
 			if (!pfd[i + 1].revents)
 				continue;
-			r = cuse_heap_process(&heaps[i]);
+			r = cuse_heap_process(&heaps[i], &heaps[i].buf_mem);
 			if (r == -ENODEV && !heaps[i].ready)
 				return log_errno(LOG_ERR, r,
 						 "the kernel refused CUSE device dma_heap/%s: is a CUSE device of that name already registered?",
@@ -501,19 +639,48 @@ static int event_loop(struct heap *heaps, size_t n,
 						 "node \"%s\": CUSE session ended: %m",
 						 heaps[i].node_name);
 		}
+		r = check_ready(heaps, n, &announced);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
-		if (!announced) {
-			r = check_ready(heaps, n, &announced);
-			if (r < 0)
-				return r;
-			continue;
+static int event_loop(struct heap *heaps, size_t n, int sig_fd)
+{
+	struct workers w = { .stop_fd = -1, .done_fd = -1,
+			     .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct pollfd pfd[2];
+	int r;
+
+	r = wait_ready(heaps, n, sig_fd);
+	if (r)
+		return r < 0 ? r : 0;
+
+	r = workers_start(&w, heaps, n);
+	pfd[0].fd = sig_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = w.done_fd;
+	pfd[1].events = POLLIN;
+	while (!r) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = log_errno(LOG_ERR, -errno, "poll: %m");
+			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - status_time >= STATUS_INTERVAL) {
-			status_time = now.tv_sec;
-			send_status(heaps, n, "");
+		if (pfd[0].revents && handle_signal(sig_fd))
+			break;
+		if (pfd[1].revents) {
+			pthread_mutex_lock(&w.lock);
+			r = log_errno(LOG_ERR, w.error,
+				      "node \"%s\": CUSE session ended: %m",
+				      heaps[w.error_node].node_name);
+			pthread_mutex_unlock(&w.lock);
 		}
 	}
+	workers_stop(&w);
+	return r;
 }
 
 /* One struct heap per node: the heap's name, then each alias. */
