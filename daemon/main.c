@@ -179,8 +179,8 @@ static size_t existing_nodes(const char *dev_dir, char **names, size_t max)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && n < max)
-		if (e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
+		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)))
+			n++;
 	closedir(d);
 	return n;
 }
