@@ -256,13 +256,25 @@ static int heap_key(struct parser *ps, const char *key, char *value)
 
 static int daemon_key(struct parser *ps, const char *key, char *value)
 {
+	uint64_t v;
 	bool b;
+	int r;
 
 	if (!strcmp(key, "Debug")) {
 		if (parse_bool(value, &b) < 0)
 			return fail(ps, "invalid Debug= \"%s\": use yes or no",
 				    value);
 		ps->c->debug = b;
+	} else if (!strcmp(key, "PoolSize")) {
+		r = parse_size(value, &v);
+		if (r == -ERANGE)
+			return fail(ps, "PoolSize= \"%s\" is out of range",
+				    value);
+		if (r < 0)
+			return fail(ps, "invalid PoolSize= \"%s\": use a number of bytes with an optional K, M, G or T suffix",
+				    value);
+		ps->c->pool_size = v;
+		ps->c->pool_size_origin = here(ps);
 	} else {
 		warn(ps, "unknown key \"%s\" in section [Daemon], ignored",
 		     key);

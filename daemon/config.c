@@ -14,6 +14,7 @@
 void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->pool_size = DH_POOL_SIZE_DEFAULT;
 	c->helper_path = "/dev/" DMAHEAP_HELPER_DEVNAME;
 	c->cuse_path = "/dev/cuse";
 	c->dev_dir = "/dev";

@@ -21,6 +21,8 @@
 #define DH_PATH_MAX		256
 #define DH_ERROR_MAX		512
 #define DH_DEFAULT_HEAP		"system"
+/* PoolSize=: the helper's pool of zeroed pages (docs/pool.md). */
+#define DH_POOL_SIZE_DEFAULT	(UINT64_C(64) << 20)
 /* Region heaps: memory hotplug works in subsections of 2 MiB. */
 #define DH_REGION_ALIGN		(UINT64_C(2) << 20)
 
@@ -70,6 +72,8 @@ struct config {
 	struct heap_config heaps[DH_HEAPS_MAX];
 	size_t n_heaps;
 	bool debug;
+	uint64_t pool_size;		/* bytes of zeroed pages in the helper */
+	struct config_origin pool_size_origin;
 	const char *helper_path;	/* /dev/dmaheap-helper */
 	const char *cuse_path;		/* /dev/cuse */
 	const char *dev_dir;		/* /dev: nodes are dev_dir/dma_heap/NAME */

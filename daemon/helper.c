@@ -43,6 +43,13 @@ int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
 	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret_stats) < 0 ? -errno : 0;
 }
 
+int helper_pool(int fd, uint64_t max_bytes)
+{
+	struct dmaheap_helper_pool req = { .max_bytes = max_bytes };
+
+	return ioctl(fd, DMAHEAP_HELPER_IOC_POOL, &req) < 0 ? -errno : 0;
+}
+
 int helper_region_add(int fd, uint64_t base, uint64_t size, uint32_t *ret_id)
 {
 	struct dmaheap_helper_region req = { .base = base, .size = size };

@@ -17,6 +17,8 @@
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
 int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats);
+/* Size the helper's pool of zeroed pages; -ENOTTY: a helper without one. */
+int helper_pool(int fd, uint64_t max_bytes);
 /* Claim the physical range for kind REGION; its id in @ret_id. */
 int helper_region_add(int fd, uint64_t base, uint64_t size,
 		      uint32_t *ret_id);

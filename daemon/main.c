@@ -307,6 +307,35 @@ static int open_helper(const struct config *c,
 	return fd;
 }
 
+/*
+ * PoolSize=, or its default: the helper keeps that many bytes of zeroed
+ * pages for system heaps. A helper without a pool is only worth a warning.
+ */
+static int set_pool(const struct config *c, int helper_fd)
+{
+	char where[DH_PATH_MAX + 32] = "default";
+	int r;
+
+	if (c->pool_size_origin.line)
+		config_origin_str(c, c->pool_size_origin, where,
+				  sizeof(where));
+	r = helper_pool(helper_fd, c->pool_size);
+	if (r == -ENOTTY) {
+		log_warning("the %s module has no pool of zeroed pages; PoolSize= ignored",
+			    DH_HELPER_MODULE);
+		return 0;
+	}
+	if (r == -EINVAL)
+		return log_errno(LOG_ERR, r,
+				 "%s: PoolSize=%" PRIu64 " is more than half of this machine's memory",
+				 where, c->pool_size);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot size the pool: %m");
+	log_debug("pool of zeroed pages: %" PRIu64 " bytes (%s)",
+		  c->pool_size, where);
+	return 0;
+}
+
 static int claim_region(const struct config *c, const struct heap_config *hc,
 			int helper_fd, uint32_t *ret_id)
 {
@@ -757,6 +786,10 @@ int main(int argc, char **argv)
 		goto out_close_signals;
 	}
 
+	r = set_pool(&c, helper_fd);
+	if (r < 0)
+		goto out_close_helper;
+
 	r = start_nodes(&c, &info, helper_fd, nodes, &n);
 	if (r < 0)
 		goto out_stop_nodes;
@@ -768,6 +801,7 @@ out_stop_nodes:
 		cuse_heap_stop(&nodes[i]);
 		free(nodes[i].node_path);
 	}
+out_close_helper:
 	close(helper_fd);
 out_close_signals:
 	close(sig_fd);

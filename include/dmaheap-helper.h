@@ -149,6 +149,23 @@ struct dmaheap_helper_region {
 	__u64 reserved[2];
 };
 
+/**
+ * struct dmaheap_helper_pool - size the pool of zeroed pages
+ * @max_bytes:	in: bytes of pre-zeroed blocks of order 8 and 4 the helper
+ *		keeps for kind SYSTEM, at most half of RAM; 0 empties the
+ *		pool and turns it off
+ * @reserved:	in: zero
+ *
+ * The same limit as the module parameter pool_max. A background worker
+ * fills the pool up to it, allocations of kind SYSTEM take from it first,
+ * and memory pressure empties it. Lowering the limit gives the excess
+ * back at once. Helpers without a pool answer -ENOTTY.
+ */
+struct dmaheap_helper_pool {
+	__u64 max_bytes;
+	__u64 reserved[3];
+};
+
 /* The caller is a 32-bit task on a 64-bit kernel (FUSE_IOCTL_COMPAT). */
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
 
@@ -162,5 +179,7 @@ struct dmaheap_helper_region {
 	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 2, struct dmaheap_helper_stats)
 #define DMAHEAP_HELPER_IOC_REGION_ADD \
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 3, struct dmaheap_helper_region)
+#define DMAHEAP_HELPER_IOC_POOL \
+	_IOW(DMAHEAP_HELPER_IOC_MAGIC, 4, struct dmaheap_helper_pool)
 
 #endif /* _UAPI_DMAHEAP_HELPER_H */

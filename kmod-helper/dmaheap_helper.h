@@ -51,6 +51,9 @@ struct dh_counters {
 	atomic64_t deliveries_dropped;
 	atomic64_t allocations;
 	atomic64_t alloc_failures;
+	atomic64_t pool_bytes;
+	atomic64_t pool_hits;
+	atomic64_t pool_misses;
 };
 
 extern struct dh_counters dh_counters;
@@ -97,6 +100,15 @@ struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 			 size_t len);
+
+/*
+ * The pool of zeroed blocks of the system kind (pool.c): a zeroed compound
+ * page of @order, or NULL when the pool has none of that order.
+ */
+struct page *dh_pool_take(unsigned int order);
+long dh_ioctl_pool(void __user *uarg);
+int dh_pool_init(void);
+void dh_pool_exit(void);
 
 bool dh_compat_supported(void);
 int dh_deliver_reserve(struct task_struct *task);

@@ -222,6 +222,8 @@ static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dh_ioctl_stats(uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
 		return dh_ioctl_region_add(uarg);
+	case DMAHEAP_HELPER_IOC_POOL:
+		return dh_ioctl_pool(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -264,6 +266,12 @@ static struct dh_counter_attr dh_counter_attrs[] = {
 	  &dh_counters.allocations },
 	{ __ATTR(alloc_failures, 0444, dh_counter_show, NULL),
 	  &dh_counters.alloc_failures },
+	{ __ATTR(pool_bytes, 0444, dh_counter_show, NULL),
+	  &dh_counters.pool_bytes },
+	{ __ATTR(pool_hits, 0444, dh_counter_show, NULL),
+	  &dh_counters.pool_hits },
+	{ __ATTR(pool_misses, 0444, dh_counter_show, NULL),
+	  &dh_counters.pool_misses },
 };
 
 static struct attribute *dh_attrs[ARRAY_SIZE(dh_counter_attrs) + 1];
@@ -287,9 +295,12 @@ static int __init dh_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
 		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
-	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	ret = dh_pool_init();
 	if (ret)
 		return ret;
+	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	if (ret)
+		goto out_pool_exit;
 
 	/*
 	 * The CMA kind allocates with the DMA API on our own device: it has
@@ -310,6 +321,8 @@ static int __init dh_init(void)
 
 out_deregister:
 	misc_deregister(&dh_misc);
+out_pool_exit:
+	dh_pool_exit();
 	return ret;
 }
 
@@ -318,6 +331,7 @@ static void __exit dh_exit(void)
 	debugfs_remove(dh_debugfs);
 	misc_deregister(&dh_misc);
 	dh_regions_exit();
+	dh_pool_exit();
 }
 
 module_init(dh_init);

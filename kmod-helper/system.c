@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The system heap kind: zeroed pages of order 8, 4 and 0 (1 MiB, 64 KiB,
- * 4 KiB), largest first, as drivers/dma-buf/heaps/system_heap.c.
+ * 4 KiB), largest first, as drivers/dma-buf/heaps/system_heap.c; blocks of
+ * order 8 and 4 from the pool of zeroed pages first (pool.c).
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -33,7 +34,9 @@ static struct page *dh_alloc_largest(size_t size, unsigned int max_order)
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
-		page = alloc_pages(order_flags[i], orders[i]);
+		page = dh_pool_take(orders[i]);
+		if (!page)
+			page = alloc_pages(order_flags[i], orders[i]);
 		if (page)
 			return page;
 	}

@@ -145,6 +145,18 @@ static void test_booleans(void **state)
 	}
 }
 
+static void test_pool_size(void **state)
+{
+	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
+	assert_int_equal(c.pool_size_origin.line, 0);
+	assert_int_equal(parse("[Daemon]\nPoolSize=0\n"), 0);
+	assert_int_equal(c.pool_size, 0);
+	assert_int_equal(c.pool_size_origin.line, 2);
+	assert_int_equal(parse("[Daemon]\nPoolSize=256M\n"), 0);
+	assert_int_equal(c.pool_size, 256 << 20);
+	assert_int_equal(d.n_warnings, 0);
+}
+
 static void test_sizes(void **state)
 {
 	static const struct {
@@ -216,6 +228,10 @@ static void test_errors(void **state)
 		  "t.conf:4: invalid LegacyNode= \"maybe\": use yes or no" },
 		{ "[Daemon]\nDebug=2\n", -EINVAL,
 		  "t.conf:2: invalid Debug= \"2\": use yes or no" },
+		{ "[Daemon]\nPoolSize=lots\n", -EINVAL,
+		  "t.conf:2: invalid PoolSize= \"lots\": use a number of bytes with an optional K, M, G or T suffix" },
+		{ "[Daemon]\nPoolSize=99999999T\n", -EINVAL,
+		  "t.conf:2: PoolSize= \"99999999T\" is out of range" },
 		{ "[Daemon]\nDebug=YES\n", -EINVAL,
 		  "t.conf:2: invalid Debug= \"YES\": use yes or no" },
 		{ "[Heap]\nName=a\nAlias=b 01234567890123456789012345678901234567890123456789012345678901234\n",
@@ -643,6 +659,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_every_key, setup),
 		cmocka_unit_test_setup(test_booleans, setup),
+		cmocka_unit_test_setup(test_pool_size, setup),
 		cmocka_unit_test_setup(test_sizes, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 		cmocka_unit_test_setup(test_too_many_heaps, setup),

@@ -69,6 +69,31 @@ static void check_region_add(const struct dmaheap_helper_info *info)
 
 static volatile pid_t sleeper_tid;
 
+/* POOL: the limit of pool_max, checked; the daemon sets it again. */
+static void check_pool(void)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+	struct dmaheap_helper_pool p = { .max_bytes = 8 << 20 };
+	char buf[32] = "";
+	int fd;
+
+	p.reserved[1] = 1;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) < 0 && errno == EINVAL,
+	      "POOL with reserved[1] set");
+	p.reserved[1] = 0;
+	p.max_bytes = ram;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) < 0 && errno == EINVAL,
+	      "POOL with all of RAM");
+	p.max_bytes = 8 << 20;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) == 0, "POOL 8 MiB");
+	fd = open("/sys/module/dmaheap_helper/parameters/pool_max", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0, "read pool_max");
+	close(fd);
+	CHECK(strtoull(buf, NULL, 10) == 8 << 20, "pool_max is %s", buf);
+	printf("%-40s -> EINVAL, all of RAM too, 8 MiB is pool_max\n",
+	       "POOL with reserved set");
+}
+
 static void on_usr1(int sig)
 {
 }
@@ -147,6 +172,8 @@ int main(void)
 	      "STATS and sysfs disagree");
 	printf("version %u, features 0x%llx, stats match sysfs\n", info.version,
 	       (unsigned long long)info.features);
+
+	check_pool();
 
 	/* A thread of ours, asleep in pause(): not in a heap ioctl. */
 	signal(SIGUSR1, on_usr1);

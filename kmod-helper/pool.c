@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pool of pre-zeroed pages for the system kind: blocks of order 8 and 4,
+ * zeroed by a background worker so that an allocation takes them without
+ * clearing memory on the caller's path. Bounded by pool_max, given back to
+ * the kernel by a shrinker under memory pressure (docs/pool.md).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "dmaheap-helper.h"
+#include "dmaheap_helper.h"
+
+/*
+ * Refills never reclaim nor wake kswapd: the pool takes only memory that
+ * is free anyway, and fails quietly when there is none.
+ */
+#define POOL_GFP	((GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP | \
+			  __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_RECLAIM)
+
+/* No refill for this long after the shrinker took pages back. */
+#define POOL_BACKOFF	HZ
+
+struct dh_pool {
+	unsigned int order;
+	unsigned int share;	/* eighths of pool_max it may hold */
+	struct list_head pages;	/* zeroed compound pages, by page->lru */
+	unsigned long count;
+};
+
+static struct dh_pool dh_pools[] = {
+	{ .order = 8, .share = 7, .pages = LIST_HEAD_INIT(dh_pools[0].pages) },
+	{ .order = 4, .share = 1, .pages = LIST_HEAD_INIT(dh_pools[1].pages) },
+};
+
+static DEFINE_SPINLOCK(dh_pool_lock);	/* everything below */
+static unsigned long dh_pool_max;	/* bytes */
+static unsigned long dh_pool_shrunk_at;	/* jiffies */
+static bool dh_pool_ready;		/* between init and exit */
+
+static void dh_pool_refill(struct work_struct *work);
+static DECLARE_WORK(dh_pool_work, dh_pool_refill);
+
+/* Blocks @pool may hold under dh_pool_max. Under dh_pool_lock. */
+static unsigned long dh_pool_target(const struct dh_pool *pool)
+{
+	return dh_pool_max / 8 * pool->share >> (PAGE_SHIFT + pool->order);
+}
+
+/*
+ * Under dh_pool_lock, so that no refill is queued once dh_pool_exit() has
+ * cleared dh_pool_ready.
+ */
+static void dh_pool_kick_locked(void)
+{
+	if (dh_pool_ready)
+		queue_work(system_unbound_wq, &dh_pool_work);
+}
+
+static void dh_pool_free_list(struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+}
+
+/* Move one block of @pool to @out. Under dh_pool_lock. */
+static unsigned long dh_pool_detach(struct dh_pool *pool,
+				    struct list_head *out)
+{
+	struct page *page = list_first_entry(&pool->pages, struct page, lru);
+
+	list_move(&page->lru, out);
+	pool->count--;
+	atomic64_sub(PAGE_SIZE << pool->order, &dh_counters.pool_bytes);
+	return 1UL << pool->order;
+}
+
+struct page *dh_pool_take(unsigned int order)
+{
+	struct dh_pool *pool = NULL;
+	struct page *page = NULL;
+	bool enabled;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
+		if (dh_pools[i].order == order)
+			pool = &dh_pools[i];
+	if (!pool)
+		return NULL;
+
+	spin_lock(&dh_pool_lock);
+	enabled = dh_pool_target(pool);
+	if (pool->count) {
+		page = list_first_entry(&pool->pages, struct page, lru);
+		list_del(&page->lru);
+		pool->count--;
+		atomic64_sub(PAGE_SIZE << order, &dh_counters.pool_bytes);
+	}
+	if (enabled)
+		dh_pool_kick_locked();
+	spin_unlock(&dh_pool_lock);
+
+	if (page)
+		atomic64_inc(&dh_counters.pool_hits);
+	else if (enabled)
+		atomic64_inc(&dh_counters.pool_misses);
+	return page;
+}
+
+/*
+ * The worker: zeroed blocks until every pool holds its share, the largest
+ * order first. It stops when the page allocator has no free block, and
+ * for a second after the shrinker ran; the next take kicks it again.
+ */
+static void dh_pool_refill(struct work_struct *work)
+{
+	struct page *page;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(dh_pools); i++) {
+		struct dh_pool *pool = &dh_pools[i];
+
+		for (;;) {
+			bool want;
+
+			spin_lock(&dh_pool_lock);
+			want = pool->count < dh_pool_target(pool) &&
+			       time_after(jiffies,
+					  dh_pool_shrunk_at + POOL_BACKOFF);
+			spin_unlock(&dh_pool_lock);
+			if (!want)
+				break;
+
+			page = dh_fault("pool_refill") ? NULL :
+			       alloc_pages(POOL_GFP, pool->order);
+			if (!page)
+				return;
+
+			spin_lock(&dh_pool_lock);
+			want = pool->count < dh_pool_target(pool);
+			if (want) {
+				list_add(&page->lru, &pool->pages);
+				pool->count++;
+				atomic64_add(PAGE_SIZE << pool->order,
+					     &dh_counters.pool_bytes);
+			}
+			spin_unlock(&dh_pool_lock);
+			if (!want) {
+				__free_pages(page, pool->order);
+				break;
+			}
+			cond_resched();
+		}
+	}
+}
+
+/* A new limit: what is above it goes back at once, the rest is refilled. */
+static int dh_pool_set_max(u64 bytes)
+{
+	LIST_HEAD(excess);
+	int i;
+
+	/* At most half of RAM: the pool is a cache, not a reservation. */
+	if (bytes > (u64)totalram_pages() * PAGE_SIZE / 2)
+		return -EINVAL;
+	spin_lock(&dh_pool_lock);
+	dh_pool_max = bytes;
+	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
+		while (dh_pools[i].count > dh_pool_target(&dh_pools[i]))
+			dh_pool_detach(&dh_pools[i], &excess);
+	dh_pool_kick_locked();
+	spin_unlock(&dh_pool_lock);
+	dh_pool_free_list(&excess);
+	return 0;
+}
+
+static int dh_pool_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long bytes;
+	int ret;
+
+	ret = kstrtoull(val, 0, &bytes);
+	if (ret)
+		return ret;
+	return dh_pool_set_max(bytes);
+}
+
+static int dh_pool_max_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(dh_pool_max));
+}
+
+static const struct kernel_param_ops dh_pool_max_ops = {
+	.set = dh_pool_max_set,
+	.get = dh_pool_max_get,
+};
+
+module_param_cb(pool_max, &dh_pool_max_ops, NULL, 0644);
+MODULE_PARM_DESC(pool_max,
+		 "bytes of pre-zeroed pages kept for the system kind (0: no pool)");
+
+long dh_ioctl_pool(void __user *uarg)
+{
+	struct dmaheap_helper_pool req;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
+	return dh_pool_set_max(req.max_bytes);
+}
+
+static unsigned long dh_pool_count(struct shrinker *shrinker,
+				   struct shrink_control *sc)
+{
+	unsigned long pages = atomic64_read(&dh_counters.pool_bytes) >>
+			      PAGE_SHIFT;
+
+	return pages ? pages : SHRINK_EMPTY;
+}
+
+static unsigned long dh_pool_scan(struct shrinker *shrinker,
+				  struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+	LIST_HEAD(pages);
+	int i;
+
+	spin_lock(&dh_pool_lock);
+	dh_pool_shrunk_at = jiffies;
+	/* The small blocks first: the large ones are what the pool is for. */
+	for (i = ARRAY_SIZE(dh_pools) - 1; i >= 0; i--)
+		while (freed < sc->nr_to_scan && dh_pools[i].count)
+			freed += dh_pool_detach(&dh_pools[i], &pages);
+	spin_unlock(&dh_pool_lock);
+	dh_pool_free_list(&pages);
+	return freed ? freed : SHRINK_STOP;
+}
+
+static struct shrinker dh_pool_shrinker = {
+	.count_objects = dh_pool_count,
+	.scan_objects = dh_pool_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+int dh_pool_init(void)
+{
+	int ret;
+
+	ret = dh_fault("init_pool") ? -ENOMEM :
+	      register_shrinker(&dh_pool_shrinker, "dmaheap-helper-pool");
+	if (ret)
+		return ret;
+	spin_lock(&dh_pool_lock);
+	dh_pool_shrunk_at = jiffies - POOL_BACKOFF;
+	dh_pool_ready = true;
+	dh_pool_kick_locked();
+	spin_unlock(&dh_pool_lock);
+	return 0;
+}
+
+void dh_pool_exit(void)
+{
+	LIST_HEAD(pages);
+	int i;
+
+	spin_lock(&dh_pool_lock);
+	dh_pool_ready = false;
+	spin_unlock(&dh_pool_lock);
+	unregister_shrinker(&dh_pool_shrinker);
+	cancel_work_sync(&dh_pool_work);
+	spin_lock(&dh_pool_lock);
+	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
+		while (dh_pools[i].count)
+			dh_pool_detach(&dh_pools[i], &pages);
+	spin_unlock(&dh_pool_lock);
+	dh_pool_free_list(&pages);
+}
