@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -786,6 +787,12 @@ int main(int argc, char **argv)
 	log_init(false);
 	fuse_set_log_func(fuse_log_to_ours);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * No transparent huge pages: each worker's malloc arena would get a
+	 * 2 MiB page for a few kilobytes (t-idle.sh saw 4.2 MB resident
+	 * instead of 0.2 MB). Nothing here gains from them.
+	 */
+	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 
 	r = parse_args(argc, argv, &c);
 	if (r < 0)
