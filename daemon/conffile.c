@@ -229,7 +229,7 @@ static int heap_key(struct parser *ps, const char *key, char *value)
 		if (r < 0)
 			return fail(ps, "invalid Base= \"%s\": use a physical address, 0x hex or decimal",
 				    value);
-		if (v % DH_REGION_ALIGN)
+		if (v % DMAHEAP_HELPER_REGION_ALIGN)
 			return fail(ps, "Base=0x%" PRIx64 " is not 2 MiB aligned: " ALIGN_WHY,
 				    v);
 		h->base = v;
@@ -243,7 +243,7 @@ static int heap_key(struct parser *ps, const char *key, char *value)
 				    value);
 		if (!v)
 			return fail(ps, "Size= must not be 0");
-		if (v % DH_REGION_ALIGN)
+		if (v % DMAHEAP_HELPER_REGION_ALIGN)
 			return fail(ps, "Size=%s (0x%" PRIx64 " bytes) is not 2 MiB aligned: " ALIGN_WHY,
 				    value, v);
 		h->size = v;

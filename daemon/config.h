@@ -23,10 +23,11 @@
 #define DH_DEFAULT_HEAP		"system"
 /* PoolSize=: the helper's pool of zeroed pages (docs/pool.md). */
 #define DH_POOL_SIZE_DEFAULT	(UINT64_C(64) << 20)
-/* Region heaps: memory hotplug works in subsections of 2 MiB. */
-#define DH_REGION_ALIGN		(UINT64_C(2) << 20)
 
-/* Kinds as the configuration names them; the values are the helper's. */
+/*
+ * Kinds as the configuration names them; main.c picks the helper kind that
+ * serves each on the running kernel (contiguous: CMA or page allocator).
+ */
 enum heap_kind {
 	HEAP_KIND_SYSTEM = DMAHEAP_HELPER_KIND_SYSTEM,
 	HEAP_KIND_CONTIGUOUS = 1,

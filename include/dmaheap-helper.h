@@ -141,6 +141,9 @@ struct dmaheap_helper_stats {
  * helper already holds returns its id again, so a restarted daemon finds its
  * regions. A region stays claimed until the module is unloaded.
  */
+/* Memory hotplug adds ZONE_DEVICE memory in subsections of 2 MiB. */
+#define DMAHEAP_HELPER_REGION_ALIGN	(2ULL << 20)
+
 struct dmaheap_helper_region {
 	__u64 base;
 	__u64 size;

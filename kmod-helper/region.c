@@ -15,7 +15,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -23,8 +22,6 @@
 #include "dmaheap_helper.h"
 
 #define DH_REGIONS_MAX		8
-/* Memory hotplug adds ZONE_DEVICE memory in subsections of 2 MiB. */
-#define DH_REGION_ALIGN		SZ_2M
 
 struct dh_region {
 	struct dev_pagemap pgmap;
@@ -107,8 +104,9 @@ static void dh_region_destroy(struct dh_region *region)
 
 static int dh_region_check(u64 base, u64 size)
 {
-	if (!size || !IS_ALIGNED(base, DH_REGION_ALIGN) ||
-	    !IS_ALIGNED(size, DH_REGION_ALIGN) || base + size < base ||
+	if (!size || !IS_ALIGNED(base, DMAHEAP_HELPER_REGION_ALIGN) ||
+	    !IS_ALIGNED(size, DMAHEAP_HELPER_REGION_ALIGN) ||
+	    base + size < base ||
 	    base + size - 1 > (phys_addr_t)-1)
 		return -EINVAL;
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,

@@ -58,8 +58,8 @@ static void check_heap(const struct heap_config *h)
 		check(strnlen(h->aliases[i].name, sizeof(h->aliases[i].name)) <
 		      sizeof(h->aliases[i].name));
 	if (h->kind == HEAP_KIND_REGION)
-		check(h->size && !(h->base % DH_REGION_ALIGN) &&
-		      !(h->size % DH_REGION_ALIGN) &&
+		check(h->size && !(h->base % DMAHEAP_HELPER_REGION_ALIGN) &&
+		      !(h->size % DMAHEAP_HELPER_REGION_ALIGN) &&
 		      h->base + h->size > h->base);
 }
 
