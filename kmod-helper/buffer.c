@@ -357,7 +357,7 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	INIT_LIST_HEAD(&buffer->attachments);
 	mutex_init(&buffer->lock);
 
-	ret = kind->allocate(buffer, caller);
+	ret = dh_killed(caller) ? -EINTR : kind->allocate(buffer, caller);
 	if (ret)
 		goto out_free_buffer;
 

@@ -8,7 +8,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 
 #include "dmaheap_helper.h"
 
@@ -17,9 +16,6 @@ static int dh_cma_allocate(struct dh_buffer *buffer,
 {
 	struct page *page;
 	int ret;
-
-	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
-		return -EINTR;
 
 	page = dh_fault("pages") ? NULL :
 	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,

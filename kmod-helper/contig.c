@@ -11,7 +11,6 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 
 #include "dmaheap_helper.h"
 
@@ -33,8 +32,6 @@ static int dh_contig_allocate(struct dh_buffer *buffer,
 
 	if (buffer->len > dh_contig_max())
 		return -ENOMEM;
-	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
-		return -EINTR;
 
 	page = dh_fault("pages") ? NULL : alloc_pages(CONTIG_GFP, order);
 	if (!page)

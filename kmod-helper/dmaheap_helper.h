@@ -14,6 +14,7 @@
 #include <linux/kdev_t.h>
 #include <linux/dma-mapping.h>
 #include <linux/errno.h>
+#include <linux/sched/signal.h>
 
 struct dma_buf;
 struct task_struct;
@@ -85,6 +86,12 @@ static inline long dh_ioctl_region_add(void __user *uarg)
 
 static inline void dh_regions_exit(void) { }
 #endif
+
+/* Stop allocating: the caller or the daemon is being killed. */
+static inline bool dh_killed(struct task_struct *caller)
+{
+	return fatal_signal_pending(caller) || fatal_signal_pending(current);
+}
 
 /*
  * For tests: true once when the fault_inject module parameter names @site,

@@ -14,7 +14,6 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -211,8 +210,6 @@ static int dh_region_allocate(struct dh_buffer *buffer,
 	struct page *page;
 	int ret;
 
-	if (fatal_signal_pending(caller) || fatal_signal_pending(current))
-		return -EINTR;
 	if (buffer->len > region->size)
 		return -ENOMEM;
 

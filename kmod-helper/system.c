@@ -6,7 +6,6 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 
 #include "dmaheap_helper.h"
 
@@ -69,8 +68,7 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 
 	while (remaining) {
 		/* Stop early if the caller or the daemon is being killed. */
-		if (fatal_signal_pending(caller) ||
-		    fatal_signal_pending(current)) {
+		if (dh_killed(caller)) {
 			ret = -EINTR;
 			goto out_free_pages;
 		}
