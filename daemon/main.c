@@ -252,7 +252,8 @@ static int load_config(struct config *c)
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "%s", d.error);
 
-	n = existing_nodes(c->dev_dir, existing, 256);
+	n = existing_nodes(c->dev_dir, existing,
+			   sizeof(existing) / sizeof(existing[0]));
 	r = names_check_existing(c, (const char *const *)existing, n, &d);
 	for (i = 0; i < n; i++)
 		free(existing[i]);
