@@ -15,7 +15,7 @@
 /* Counters, one file each, below /sys/class/misc/dmaheap-helper/. */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		2
+#define DMAHEAP_HELPER_VERSION		3
 
 /**
  * enum dmaheap_helper_kind - where a buffer's memory comes from
@@ -76,6 +76,8 @@ struct dmaheap_helper_info {
  * @node_minor:	in: its minor number
  * @region:	in: region id for kind REGION, else zero
  * @id:		out: the buffer's id, unique while the module is loaded
+ * @cookie:	in: the daemon's name for the buffer, echoed in its
+ *		&dmaheap_helper_event when it is released; 0: no event
  * @reserved:	in: zero
  *
  * The caller must be blocked in ioctl(@cmd, @user_addr) on the heap node
@@ -86,6 +88,12 @@ struct dmaheap_helper_info {
  * syscall returning first gets nothing and the buffer is dropped. The daemon
  * must call this before it replies. One delivery per thread at a time: a
  * second one for the same thread gets -EBUSY.
+ *
+ * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
+ * cgroup of the caller (kinds SYSTEM and CONTIGUOUS; CMA and REGION memory
+ * is set aside at boot and charged to nobody): past its memory.max the
+ * allocation fails with -ENOMEM. Such buffers never take pages from the
+ * pool, whose pages were allocated, and are charged, by nobody.
  */
 struct dmaheap_helper_alloc {
 	__u64 len;
@@ -99,7 +107,8 @@ struct dmaheap_helper_alloc {
 	__u32 node_minor;
 	__u32 region;
 	__u64 id;
-	__u64 reserved[3];
+	__u64 cookie;
+	__u64 reserved[2];
 };
 
 /**
@@ -171,6 +180,34 @@ struct dmaheap_helper_pool {
 
 /* The caller is a 32-bit task on a 64-bit kernel (FUSE_IOCTL_COMPAT). */
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
+/* Charge the buffer's pages to the caller's memory cgroup. */
+#define DMAHEAP_HELPER_ALLOC_CHARGE	_BITUL(1)
+
+/**
+ * struct dmaheap_helper_event - what read() on the helper's fd returns
+ * @cookie:	&dmaheap_helper_alloc.cookie of the buffer
+ * @id:		&dmaheap_helper_alloc.id of the buffer
+ * @len:	its size in bytes
+ * @type:	DMAHEAP_HELPER_EVENT_RELEASED
+ * @reserved:	zero
+ *
+ * A buffer allocated with a non-zero cookie queues one event on the file
+ * that allocated it when its last reference goes (every fd closed, every
+ * mapping and importer gone, or its delivery dropped). read() returns
+ * whole events, as many as fit (at least one: a smaller count gets
+ * -EINVAL), blocking unless O_NONBLOCK (-EAGAIN); poll() reports POLLIN
+ * while one is queued. Events of a closed file are dropped: a restarted
+ * daemon learns only of buffers it allocated itself.
+ */
+struct dmaheap_helper_event {
+	__u64 cookie;
+	__u64 id;
+	__u64 len;
+	__u32 type;
+	__u32 reserved;
+};
+
+#define DMAHEAP_HELPER_EVENT_RELEASED	1
 
 #define DMAHEAP_HELPER_IOC_MAGIC	0xDB
 
