@@ -189,11 +189,11 @@ int main(void)
 		a = good; a.kind = DMAHEAP_HELPER_KIND_REGION; a.region = 8;
 		expect_alloc(a, EINVAL, "a region never claimed");
 	}
-	a = good; a.reserved[2] = 1;
-	expect_alloc(a, EINVAL, "reserved[2] set");
+	a = good; a.reserved[1] = 1;
+	expect_alloc(a, EINVAL, "reserved[1] set");
 	a = good; a.id = 5;
 	expect_alloc(a, EINVAL, "id set on input");
-	a = good; a.flags = 2;
+	a = good; a.flags = 4;
 	expect_alloc(a, EINVAL, "unknown flag");
 	a = good; a.len = 0;
 	expect_alloc(a, EINVAL, "len 0");
