@@ -78,6 +78,9 @@ struct dmaheap_helper_info {
  * @id:		out: the buffer's id, unique while the module is loaded
  * @cookie:	in: the daemon's name for the buffer, echoed in its
  *		&dmaheap_helper_event when it is released; 0: no event
+ * @tgid:	out: the caller's process id (the daemon's pid namespace)
+ * @reserved0:	in: zero
+ * @comm:	out: the caller's thread name, NUL terminated
  * @reserved:	in: zero
  *
  * The caller must be blocked in ioctl(@cmd, @user_addr) on the heap node
@@ -108,6 +111,9 @@ struct dmaheap_helper_alloc {
 	__u32 region;
 	__u64 id;
 	__u64 cookie;
+	__u32 tgid;
+	__u32 reserved0;
+	char comm[16];
 	__u64 reserved[2];
 };
 

@@ -117,6 +117,8 @@ static long dh_ioctl_stats(void __user *uarg)
 static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
 	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->id ||
+	    req->tgid || req->reserved0 ||
+	    memchr_inv(req->comm, 0, sizeof(req->comm)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
 	if (req->fd_flags & ~(O_CLOEXEC | O_ACCMODE))
@@ -158,7 +160,9 @@ static struct task_struct *dh_get_caller(pid_t tid)
 static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
+	char comm[TASK_COMM_LEN];
 	struct task_struct *caller;
+	pid_t tgid;
 	struct dma_buf *dmabuf;
 	bool compat;
 	u64 id;
@@ -193,11 +197,15 @@ static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 		goto out_unreserve;
 	}
 	id = ((struct dh_buffer *)dmabuf->priv)->id;
+	/* For the daemon's accounting, in its own pid namespace. */
+	tgid = task_tgid_vnr(caller);
+	get_task_comm(comm, caller);
 
 	/* Takes over the buffer and the reservation. */
 	ret = dh_deliver(caller, dmabuf, MKDEV(req.node_major, req.node_minor),
 			 compat, req.cmd, req.user_addr, req.fd_flags);
-	if (!ret && put_user(id, &uarg->id))
+	if (!ret && (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
+		     copy_to_user(uarg->comm, comm, sizeof(uarg->comm))))
 		ret = -EFAULT;
 	put_task_struct(caller);
 	return ret;

@@ -193,6 +193,10 @@ int main(void)
 	expect_alloc(a, EINVAL, "reserved[1] set");
 	a = good; a.id = 5;
 	expect_alloc(a, EINVAL, "id set on input");
+	a = good; a.tgid = 1;
+	expect_alloc(a, EINVAL, "tgid set on input");
+	a = good; a.comm[15] = 'x';
+	expect_alloc(a, EINVAL, "comm set on input");
 	a = good; a.flags = 4;
 	expect_alloc(a, EINVAL, "unknown flag");
 	a = good; a.len = 0;
