@@ -109,10 +109,20 @@ static int make_dir(const char *dir)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* Group @group (if not -1) and @mode on @path, owner unchanged. */
+/*
+ * Group @group (if not -1) and @mode on @path, owner unchanged. No chown()
+ * when the group is right already: a daemon started with that group
+ * (systemd's Group=) creates files with it, and then needs neither
+ * CAP_CHOWN nor the chown system calls.
+ */
 static int set_access(const char *path, gid_t group, mode_t mode)
 {
-	if (group != (gid_t)-1 && chown(path, (uid_t)-1, group) < 0)
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (group != (gid_t)-1 && st.st_gid != group &&
+	    chown(path, (uid_t)-1, group) < 0)
 		return -errno;
 	if (chmod(path, mode) < 0)
 		return -errno;

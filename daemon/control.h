@@ -39,8 +39,10 @@ typedef int (*control_handler_t)(void *userdata, int argc, char **argv,
  * Creates the directory of @path if missing and binds a listening socket
  * at @path, replacing a stale one. @group may connect: socket 0660
  * root:@group, directory 0750; (gid_t)-1 means root only: 0600 and 0700.
- * Returns 0 or a negative errno (-EPERM: no right to chown to @group), and
- * logs nothing.
+ * Returns 0 or a negative errno, and logs nothing: -EPERM when the socket
+ * or the directory must be given to @group and chown() is not allowed
+ * (no CAP_CHOWN, or a seccomp filter: docs/systemd-unit.md), -EEXIST when
+ * something else than a socket is at @path, -ENAMETOOLONG.
  */
 int control_open(const char *path, gid_t group, struct control **ret);
 
