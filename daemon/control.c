@@ -340,9 +340,10 @@ static void reply_error(struct peer *p, int r, const char *msg)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[i++] = '\n';
-	if (send_all(p->fd, line, i, &p->deadline) < 0)
-		log_debug("control: cannot send the error reply to pid %d: %m",
-			  (int)p->cred.pid);
+	r = send_all(p->fd, line, i, &p->deadline);
+	if (r < 0)
+		log_debug("control: cannot send the error reply to pid %d: %s",
+			  (int)p->cred.pid, strerror(-r));
 }
 
 /*
@@ -502,14 +503,20 @@ static void run_request(struct peer *p, char *line, control_handler_t handler,
 		r = -ENOMEM;
 		snprintf(err, sizeof(err), "out of memory");
 	}
+	/* the handler's time is not the client's: it has 1 s to take the reply */
+	deadline_in(&p->deadline, DH_CONTROL_TIMEOUT_MS);
 	if (r < 0) {
 		reply_error(p, r, err);
-	} else if (send_all(p->fd, "OK\n", 3, &p->deadline) < 0 ||
-		   send_all(p->fd, payload, size, &p->deadline) < 0) {
-		log_notice("control: cannot send the reply to \"%s\" to pid %d uid %u: %m",
-			   argc ? argv[0] : "", (int)p->cred.pid,
-			   (unsigned int)p->cred.uid);
+		free(payload);
+		return;
 	}
+	r = send_all(p->fd, "OK\n", 3, &p->deadline);
+	if (r == 0)
+		r = send_all(p->fd, payload, size, &p->deadline);
+	if (r < 0)
+		log_notice("control: cannot send the reply to \"%s\" to pid %d uid %u: %s",
+			   argc ? argv[0] : "", (int)p->cred.pid,
+			   (unsigned int)p->cred.uid, strerror(-r));
 	free(payload);
 }
 

@@ -73,6 +73,12 @@ static int echo_handler(void *userdata, int argc, char **argv, FILE *out,
 	}
 	if (argc && !strcmp(argv[0], "fail-quiet"))
 		return -EIO;
+	if (argc && !strcmp(argv[0], "slow-big")) {
+		/* longer than the client's timeout, more than a socket buffer */
+		usleep((DH_CONTROL_TIMEOUT_MS + 200) * 1000);
+		for (i = 0; i < 512 * 1024; i++)
+			fputc('z', out);
+	}
 	return 0;
 }
 
@@ -355,6 +361,42 @@ static void test_silent_client(void **state)
 	control_close(c);
 }
 
+/*
+ * A handler slower than the client's timeout with a payload larger than the
+ * socket buffer: the client gets it all, read as the server writes it.
+ */
+static void test_slow_big_reply(void **state)
+{
+	struct control *c = open_control(getegid());
+	const size_t head = strlen("OK\n1 [slow-big]\n");
+	size_t len = 0, i;
+	char buf[65536];
+	int fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	fd = connect_to(sock_path);
+	assert_int_equal(write(fd, "slow-big\n", 9), 9);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		control_handle(c, echo_handler, NULL);
+		_exit(0);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			if (len + i >= head && buf[i] != 'z')
+				fail_msg("byte %zu is '%c'", len + i, buf[i]);
+		len += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(len, head + 512 * 1024);
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	control_close(c);
+}
+
 /* Several pending connections in one call. */
 static void test_batch(void **state)
 {
@@ -602,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_terminated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_big_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
