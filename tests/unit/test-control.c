@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of daemon/control.c: the access rule, the request splitting,
+ * and real round trips on a socket in a temporary directory, served on this
+ * thread (the client connects and writes first: the listening socket's
+ * backlog holds the connection until control_handle() accepts it). With
+ * $DMAHEAPCTL set (meson does), the real client against the same server.
+ * As root, peers of other uids and groups are forked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "control.h"
+#include "log.h"
+
+#define NOBODY		65534
+#define OTHER_GID	54321
+
+static char tmpdir[64];
+static char sock_path[96];
+static int handler_calls;
+
+static int setup(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-control.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	/* a directory control_open() creates */
+	snprintf(sock_path, sizeof(sock_path), "%s/run/control", tmpdir);
+	handler_calls = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char run[160];
+
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	rmdir(run);
+	assert_int_equal(rmdir(tmpdir), 0);
+	return 0;
+}
+
+/* Echoes its words; "fail" answers ENOENT, "fail-quiet" EIO without text. */
+static int echo_handler(void *userdata, int argc, char **argv, FILE *out,
+			char *err, size_t err_size)
+{
+	int i;
+
+	handler_calls++;
+	fprintf(out, "%d", argc);
+	for (i = 0; i < argc; i++)
+		fprintf(out, " [%s]", argv[i]);
+	fputc('\n', out);
+	if (argc && !strcmp(argv[0], "fail")) {
+		snprintf(err, err_size, "unknown command \"%s\"\nsecond line",
+			 argc > 1 ? argv[1] : "");
+		return -ENOENT;
+	}
+	if (argc && !strcmp(argv[0], "fail-quiet"))
+		return -EIO;
+	if (argc && !strcmp(argv[0], "slow-big")) {
+		/* longer than the client's timeout, more than a socket buffer */
+		usleep((DH_CONTROL_TIMEOUT_MS + 200) * 1000);
+		for (i = 0; i < 512 * 1024; i++)
+			fputc('z', out);
+	}
+	return 0;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Everything until EOF, NUL-terminated, in a static buffer. */
+static const char *read_all(int fd)
+{
+	static char buf[65536];
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	assert_true(n == 0);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Sends @len bytes of @req, serves, returns the reply. */
+static const char *round_trip(struct control *c, const char *req, size_t len)
+{
+	int fd = connect_to(sock_path);
+	const char *reply;
+
+	assert_int_equal(write(fd, req, len), (ssize_t)len);
+	control_handle(c, echo_handler, NULL);
+	reply = read_all(fd);
+	close(fd);
+	return reply;
+}
+
+static const char *request(struct control *c, const char *req)
+{
+	return round_trip(c, req, strlen(req));
+}
+
+static struct control *open_control(gid_t group)
+{
+	struct control *c = NULL;
+
+	assert_int_equal(control_open(sock_path, group, &c), 0);
+	assert_non_null(c);
+	assert_true(control_fd(c) >= 0);
+	return c;
+}
+
+static void test_peer_allowed(void **state)
+{
+	const gid_t groups[] = { 44, 100, 1000 };
+
+	/* root, whatever the group */
+	assert_true(control_peer_allowed(0, 0, NULL, 0, (gid_t)-1));
+	assert_true(control_peer_allowed(0, 5, NULL, 0, 44));
+	/* root only */
+	assert_false(control_peer_allowed(1000, 1000, groups, 3, (gid_t)-1));
+	assert_false(control_peer_allowed(1000, (gid_t)-1, NULL, 0, (gid_t)-1));
+	/* the primary group */
+	assert_true(control_peer_allowed(1000, 44, NULL, 0, 44));
+	/* a supplementary group, first, middle or last */
+	assert_true(control_peer_allowed(1000, 1000, groups, 3, 44));
+	assert_true(control_peer_allowed(1000, 1000, groups, 3, 100));
+	assert_true(control_peer_allowed(1000, 1000, groups, 3, 1000));
+	/* none of them */
+	assert_false(control_peer_allowed(1000, 1000, groups, 3, 45));
+	assert_false(control_peer_allowed(1000, 1000, NULL, 0, 44));
+	/* only the first n groups count */
+	assert_false(control_peer_allowed(1000, 5000, groups, 2, 1000));
+}
+
+static void test_split(void **state)
+{
+	char *argv[DH_CONTROL_ARGS_MAX];
+	char line[256];
+	int i;
+
+	snprintf(line, sizeof(line), "buffers --by=uid --json");
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX), 3);
+	assert_string_equal(argv[0], "buffers");
+	assert_string_equal(argv[1], "--by=uid");
+	assert_string_equal(argv[2], "--json");
+
+	line[0] = '\0';
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX), 0);
+	snprintf(line, sizeof(line), "   ");
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX), 0);
+	snprintf(line, sizeof(line), " heaps  --json ");
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX), 2);
+	assert_string_equal(argv[0], "heaps");
+	assert_string_equal(argv[1], "--json");
+
+	line[0] = '\0';
+	for (i = 0; i < DH_CONTROL_ARGS_MAX; i++)
+		strcat(line, "w ");
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX),
+			 DH_CONTROL_ARGS_MAX);
+	line[0] = '\0';
+	for (i = 0; i <= DH_CONTROL_ARGS_MAX; i++)
+		strcat(line, "w ");
+	assert_int_equal(control_split(line, argv, DH_CONTROL_ARGS_MAX),
+			 -E2BIG);
+}
+
+/* What a daemon killed by SIGKILL leaves. */
+static void stale_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+}
+
+static void test_open_modes(void **state)
+{
+	struct control *c = open_control(getegid());
+	struct stat st;
+	char run[160];
+
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, getegid());
+	control_close(c);
+	/* gone, and the directory it created too */
+	assert_int_equal(stat(sock_path, &st), -1);
+	assert_int_equal(stat(run, &st), -1);
+
+	/* root only; a stale socket in an existing directory is replaced */
+	assert_int_equal(mkdir(run, 0755), 0);
+	stale_socket(sock_path);
+	c = open_control((gid_t)-1);
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	control_close(c);
+}
+
+static void test_open_errors(void **state)
+{
+	struct control *c = NULL;
+	char path[256];
+	int fd;
+
+	/* not a socket: left alone */
+	snprintf(path, sizeof(path), "%s/file", tmpdir);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(control_open(path, (gid_t)-1, &c), -EEXIST);
+	assert_null(c);
+	assert_int_equal(unlink(path), 0);
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(control_open(path, (gid_t)-1, &c), -ENAMETOOLONG);
+	assert_int_equal(control_open("", (gid_t)-1, &c), -ENAMETOOLONG);
+	assert_null(c);
+}
+
+static void test_ok(void **state)
+{
+	struct control *c = open_control(getegid());
+
+	assert_string_equal(request(c, "heaps --json\n"),
+			    "OK\n2 [heaps] [--json]\n");
+	assert_string_equal(request(c, "buffers --by=uid --json\n"),
+			    "OK\n3 [buffers] [--by=uid] [--json]\n");
+	/* empty requests are the handler's business */
+	assert_string_equal(request(c, "\n"), "OK\n0\n");
+	assert_int_equal(handler_calls, 3);
+	control_close(c);
+}
+
+static void test_err(void **state)
+{
+	struct control *c = open_control(getegid());
+
+	/* the payload goes, the message stays on one line */
+	assert_string_equal(request(c, "fail frob\n"),
+			    "ERR ENOENT unknown command \"frob\" second line\n");
+	assert_string_equal(request(c, "fail-quiet\n"),
+			    "ERR EIO Input/output error\n");
+	assert_string_equal(request(c, "a b c d e f g h i j k l m n o p q\n"),
+			    "ERR E2BIG too many words: at most 16\n");
+	assert_string_equal(round_trip(c, "a\0b\n", 4),
+			    "ERR EINVAL request contains a NUL byte\n");
+	assert_int_equal(handler_calls, 2);
+	control_close(c);
+}
+
+static void test_too_long(void **state)
+{
+	struct control *c = open_control(getegid());
+	char req[DH_CONTROL_LINE_MAX + 100];
+	const char *reply;
+
+	/* the longest: 1023 bytes and the newline */
+	memset(req, 'x', sizeof(req));
+	req[DH_CONTROL_LINE_MAX - 1] = '\n';
+	reply = round_trip(c, req, DH_CONTROL_LINE_MAX);
+	assert_int_equal(strncmp(reply, "OK\n1 [xxx", 9), 0);
+	assert_int_equal(strlen(reply), 3 + 2 + 1 + 1023 + 1 + 1);
+
+	req[DH_CONTROL_LINE_MAX - 1] = 'x';
+	req[DH_CONTROL_LINE_MAX] = '\n';
+	assert_string_equal(round_trip(c, req, DH_CONTROL_LINE_MAX + 1),
+			    "ERR EINVAL request too long: at most 1023 bytes and a newline\n");
+	/* no newline at all, more than fits */
+	req[DH_CONTROL_LINE_MAX] = 'x';
+	assert_string_equal(round_trip(c, req, sizeof(req)),
+			    "ERR EINVAL request too long: at most 1023 bytes and a newline\n");
+	assert_int_equal(handler_calls, 1);
+	control_close(c);
+}
+
+static void test_not_terminated(void **state)
+{
+	struct control *c = open_control(getegid());
+	int fd = connect_to(sock_path);
+
+	assert_int_equal(write(fd, "heaps", 5), 5);
+	shutdown(fd, SHUT_WR);
+	control_handle(c, echo_handler, NULL);
+	assert_string_equal(read_all(fd),
+			    "ERR EINVAL request not terminated by a newline\n");
+	close(fd);
+	assert_int_equal(handler_calls, 0);
+	control_close(c);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A client that sends nothing costs the server its timeout, no more. */
+static void test_silent_client(void **state)
+{
+	struct control *c = open_control(getegid());
+	int silent = connect_to(sock_path), fd;
+	double t;
+
+	/* a client that connects and goes costs nothing */
+	fd = connect_to(sock_path);
+	close(fd);
+	t = now_s();
+	control_handle(c, echo_handler, NULL);
+	t = now_s() - t;
+	print_message("served a silent client in %.3f s\n", t);
+	assert_true(t >= DH_CONTROL_TIMEOUT_MS / 1000.0 - 0.05);
+	assert_true(t < DH_CONTROL_TIMEOUT_MS / 1000.0 + 0.5);
+	assert_string_equal(read_all(silent), "");
+	close(silent);
+	assert_int_equal(handler_calls, 0);
+
+	/* and the server goes on */
+	assert_string_equal(request(c, "status\n"), "OK\n1 [status]\n");
+	control_close(c);
+}
+
+/*
+ * A handler slower than the client's timeout with a payload larger than the
+ * socket buffer: the client gets it all, read as the server writes it.
+ */
+static void test_slow_big_reply(void **state)
+{
+	struct control *c = open_control(getegid());
+	const size_t head = strlen("OK\n1 [slow-big]\n");
+	size_t len = 0, i;
+	char buf[65536];
+	int fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	fd = connect_to(sock_path);
+	assert_int_equal(write(fd, "slow-big\n", 9), 9);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		control_handle(c, echo_handler, NULL);
+		_exit(0);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			if (len + i >= head && buf[i] != 'z')
+				fail_msg("byte %zu is '%c'", len + i, buf[i]);
+		len += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(len, head + 512 * 1024);
+	close(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	control_close(c);
+}
+
+/* Several pending connections in one call. */
+static void test_batch(void **state)
+{
+	struct control *c = open_control(getegid());
+	int fd[3], i;
+
+	for (i = 0; i < 3; i++) {
+		fd[i] = connect_to(sock_path);
+		assert_int_equal(write(fd[i], "heaps\n", 6), 6);
+	}
+	control_handle(c, echo_handler, NULL);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(read_all(fd[i]), "OK\n1 [heaps]\n");
+		close(fd[i]);
+	}
+	/* nothing pending: returns at once */
+	control_handle(c, echo_handler, NULL);
+	assert_int_equal(handler_calls, 3);
+	control_close(c);
+}
+
+/*
+ * As root: a forked peer with @uid, @gid and @groups sends "heaps\n"; the
+ * reply it read comes back through a pipe.
+ */
+static const char *foreign_request(struct control *c, uid_t uid, gid_t gid,
+				   const gid_t *groups, size_t n)
+{
+	struct pollfd p[2] = {
+		{ .fd = control_fd(c), .events = POLLIN },
+		{ .events = POLLIN },
+	};
+	static char reply[512];
+	int pipefd[2], status;
+	ssize_t len;
+	pid_t pid;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		char buf[512];
+		ssize_t k, got = 0;
+		int fd;
+
+		close(pipefd[0]);
+		if (setgroups(n, groups) < 0 || setgid(gid) < 0 ||
+		    setuid(uid) < 0)
+			_exit(10);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			got = snprintf(buf, sizeof(buf), "connect: %s",
+				       strerror(errno));
+		} else {
+			/* a refused peer may be answered before it writes */
+			send(fd, "heaps\n", 6, MSG_NOSIGNAL);
+			while ((k = read(fd, buf + got,
+					 sizeof(buf) - (size_t)got)) > 0)
+				got += k;
+			if (k < 0 && !got)
+				got = snprintf(buf, sizeof(buf), "read: %s",
+					       strerror(errno));
+		}
+		if (write(pipefd[1], buf, (size_t)got) != got)
+			_exit(12);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	/* a child that cannot connect reports at once, through the pipe */
+	p[1].fd = pipefd[0];
+	if (poll(p, 2, 5000) > 0 && p[0].revents)
+		control_handle(c, echo_handler, NULL);
+	len = read(pipefd[0], reply, sizeof(reply) - 1);
+	assert_true(len >= 0);
+	reply[len] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	return reply;
+}
+
+static void test_foreign_peers(void **state)
+{
+	const gid_t with_control[] = { 100, OTHER_GID };
+	const gid_t without[] = { 100 };
+	struct control *c;
+	char run[160];
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	/* mkdtemp() made it 0700 */
+	assert_int_equal(chmod(tmpdir, 0711), 0);
+	c = open_control(OTHER_GID);
+	/* the control group, as a supplementary group or the primary one */
+	assert_string_equal(foreign_request(c, NOBODY, NOBODY, with_control, 2),
+			    "OK\n1 [heaps]\n");
+	assert_string_equal(foreign_request(c, NOBODY, OTHER_GID, NULL, 0),
+			    "OK\n1 [heaps]\n");
+	/* anyone else: the directory and the socket keep them out */
+	assert_string_equal(foreign_request(c, NOBODY, NOBODY, without, 1),
+			    "connect: Permission denied");
+	/* and the daemon would too */
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	assert_int_equal(chmod(run, 0755), 0);
+	assert_int_equal(chmod(sock_path, 0666), 0);
+	assert_string_equal(foreign_request(c, NOBODY, NOBODY, without, 1),
+			    "ERR EACCES permission denied: needs root or the daemon's ControlGroup=\n");
+	assert_int_equal(handler_calls, 2);
+	control_close(c);
+
+	/* root only */
+	c = open_control((gid_t)-1);
+	assert_int_equal(chmod(run, 0755), 0);
+	assert_int_equal(chmod(sock_path, 0666), 0);
+	assert_string_equal(foreign_request(c, NOBODY, OTHER_GID, with_control, 2),
+			    "ERR EACCES permission denied: only root may use the control socket\n");
+	assert_string_equal(request(c, "heaps\n"), "OK\n1 [heaps]\n");
+	control_close(c);
+}
+
+/* dmaheapctl ARGS... against the server: its exit status, stdout, stderr. */
+struct ctl_result {
+	int status;
+	char out[4096];
+	char err[4096];
+};
+
+static void read_into(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+}
+
+static void run_ctl(struct control *c, struct ctl_result *res, ...)
+{
+	struct pollfd p = { .events = POLLIN };
+	const char *ctl = getenv("DMAHEAPCTL");
+	char *argv[16];
+	int out[2], err[2], status, argc = 0;
+	va_list ap;
+	pid_t pid;
+
+	argv[argc++] = (char *)ctl;
+	va_start(ap, res);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		execv(ctl, argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	if (c) {
+		p.fd = control_fd(c);
+		if (poll(&p, 1, 5000) == 1)
+			control_handle(c, echo_handler, NULL);
+	}
+	read_into(out[0], res->out, sizeof(res->out));
+	read_into(err[0], res->err, sizeof(res->err));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	res->status = WEXITSTATUS(status);
+}
+
+static void test_dmaheapctl(void **state)
+{
+	struct control *c;
+	struct ctl_result r;
+	char opt[200];
+
+	if (!getenv("DMAHEAPCTL")) {
+		skip();
+		return;
+	}
+	snprintf(opt, sizeof(opt), "--socket=%s", sock_path);
+
+	/* nobody listening */
+	run_ctl(NULL, &r, opt, "heaps", NULL);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "dmaheapctl: cannot connect to "));
+	assert_non_null(strstr(r.err, ": No such file or directory; is dmaheapd running?\n"));
+
+	c = open_control(getegid());
+	/* --json anywhere goes last; other options after the command go as they are */
+	run_ctl(c, &r, opt, "--json", "buffers", "--by=uid", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "3 [buffers] [--by=uid] [--json]\n");
+	assert_string_equal(r.err, "");
+	run_ctl(c, &r, "--socket", sock_path, "heaps", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "2 [heaps] [--json]\n");
+
+	run_ctl(c, &r, opt, "fail", "frob", NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "dmaheapctl: unknown command \"frob\" second line\n");
+	assert_int_equal(handler_calls, 3);
+
+	/* usage errors never reach the server */
+	run_ctl(NULL, &r, opt, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "dmaheapctl: no command given"));
+	run_ctl(NULL, &r, opt, "--frob", "heaps", NULL);
+	assert_int_equal(r.status, 2);
+	run_ctl(NULL, &r, opt, "heaps", "two words", NULL);
+	assert_int_equal(r.status, 2);
+	run_ctl(NULL, &r, "--version", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(strncmp(r.out, "dmaheapctl ", 11), 0);
+	run_ctl(NULL, &r, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Usage: dmaheapctl"));
+	assert_int_equal(handler_calls, 3);
+	control_close(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_peer_allowed),
+		cmocka_unit_test(test_split),
+		cmocka_unit_test_setup_teardown(test_open_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_err, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_terminated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_big_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
+	};
+
+	log_init(false);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
