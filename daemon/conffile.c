@@ -24,6 +24,8 @@ struct heap_patch {
 	struct heap_config h;	/* origins with line 0: key not given */
 	bool reset_aliases;	/* an empty Alias= */
 	bool reset_legacy;	/* an empty LegacyAlias= */
+	bool reset_users;	/* an empty AllowUsers= */
+	bool reset_groups;	/* an empty AllowGroups= */
 };
 
 struct parser {
@@ -192,8 +194,82 @@ static int heap_aliases(struct parser *ps, char *value, bool legacy)
 	return 0;
 }
 
+/* A user or group: a name, or a number (then resolved already). */
+static int parse_id(struct parser *ps, const char *key, const char *word,
+		    struct config_id *id)
+{
+	const char *end;
+	uint64_t v;
+
+	if (strlen(word) > DH_ID_NAME_MAX)
+		return fail(ps, "%s=: \"%s\" is longer than %d characters",
+			    key, word, DH_ID_NAME_MAX);
+	memset(id, 0, sizeof(*id));
+	strcpy(id->name, word);
+	id->origin = here(ps);
+	if (word[0] >= '0' && word[0] <= '9') {
+		if (parse_u64(word, &v, &end) < 0 || *end || v >= UINT32_MAX)
+			return fail(ps, "%s=: invalid id \"%s\"", key, word);
+		id->id = (uint32_t)v;
+		id->resolved = true;
+	}
+	return 0;
+}
+
+/* AllowUsers=a b adds, AllowUsers= resets, as Alias=. */
+static int heap_ids(struct parser *ps, const char *key, char *value,
+		    struct config_id *ids, size_t *n, bool *reset)
+{
+	char *tok, *save;
+	int r;
+
+	if (!*value) {
+		*n = 0;
+		*reset = true;
+		return 0;
+	}
+	for (tok = strtok_r(value, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (*n == DH_IDS_MAX) {
+			fail(ps, "%s=: at most %d entries per heap", key,
+			     DH_IDS_MAX);
+			return -E2BIG;
+		}
+		r = parse_id(ps, key, tok, &ids[*n]);
+		if (r < 0)
+			return r;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* MaxBytes= and co: a size, "infinity" or empty for no limit. */
+static int heap_limit(struct parser *ps, enum heap_limit l, const char *value)
+{
+	const char *key = heap_limit_key(l);
+	uint64_t v;
+	int r;
+
+	if (!*value || !strcmp(value, "infinity")) {
+		v = DH_NO_LIMIT;
+	} else {
+		r = parse_size(value, &v);
+		if (r == -ERANGE || (!r && v == DH_NO_LIMIT))
+			return fail(ps, "%s= \"%s\" is out of range", key,
+				    value);
+		if (r < 0)
+			return fail(ps, "invalid %s= \"%s\": use a number of bytes with an optional K, M, G or T suffix, or infinity",
+				    key, value);
+	}
+	ps->p.h.limits[l] = v;
+	ps->p.h.limit_origins[l] = here(ps);
+	return 0;
+}
+
 static int heap_key(struct parser *ps, const char *key, char *value)
 {
+	struct heap_patch *p = &ps->p;
+	enum heap_limit l;
 	struct heap_config *h = &ps->p.h;
 	uint64_t v;
 	bool b;
@@ -216,6 +292,12 @@ static int heap_key(struct parser *ps, const char *key, char *value)
 		return heap_aliases(ps, value, false);
 	} else if (!strcmp(key, "LegacyAlias")) {
 		return heap_aliases(ps, value, true);
+	} else if (!strcmp(key, "AllowUsers")) {
+		return heap_ids(ps, key, value, p->h.allow_users,
+				&p->h.n_allow_users, &p->reset_users);
+	} else if (!strcmp(key, "AllowGroups")) {
+		return heap_ids(ps, key, value, p->h.allow_groups,
+				&p->h.n_allow_groups, &p->reset_groups);
 	} else if (!strcmp(key, "LegacyNode")) {
 		if (parse_bool(value, &b) < 0)
 			return fail(ps, "invalid LegacyNode= \"%s\": use yes or no",
@@ -249,6 +331,9 @@ static int heap_key(struct parser *ps, const char *key, char *value)
 		h->size = v;
 		h->size_origin = here(ps);
 	} else {
+		for (l = 0; l < _LIMIT_MAX; l++)
+			if (!strcmp(key, heap_limit_key(l)))
+				return heap_limit(ps, l, value);
 		warn(ps, "unknown key \"%s\" in section [Heap], ignored", key);
 	}
 	return 0;
@@ -275,6 +360,22 @@ static int daemon_key(struct parser *ps, const char *key, char *value)
 				    value);
 		ps->c->pool_size = v;
 		ps->c->pool_size_origin = here(ps);
+	} else if (!strcmp(key, "ChargeClients")) {
+		if (parse_bool(value, &b) < 0)
+			return fail(ps, "invalid ChargeClients= \"%s\": use yes or no",
+				    value);
+		ps->c->charge_clients = b;
+		ps->c->charge_clients_origin = here(ps);
+	} else if (!strcmp(key, "ControlGroup")) {
+		if (!*value) {
+			memset(&ps->c->control_group, 0,
+			       sizeof(ps->c->control_group));
+			return 0;
+		}
+		if (strpbrk(value, " \t"))
+			return fail(ps, "ControlGroup= takes one group, not \"%s\"",
+				    value);
+		return parse_id(ps, key, value, &ps->c->control_group);
 	} else {
 		warn(ps, "unknown key \"%s\" in section [Daemon], ignored",
 		     key);
@@ -290,13 +391,36 @@ static int daemon_key(struct parser *ps, const char *key, char *value)
 		}                                        \
 	} while (0)
 
+/* A later section's list adds to the heap's, after an empty Key= resets. */
+static int merge_ids(struct parser *ps, const char *heap, const char *key,
+		     struct config_id *to, size_t *n_to,
+		     const struct config_id *from, size_t n_from, bool reset)
+{
+	size_t i;
+
+	if (reset)
+		*n_to = 0;
+	for (i = 0; i < n_from; i++) {
+		if (*n_to == DH_IDS_MAX) {
+			config_fail(ps->d, ps->c, from[i].origin,
+				    "too many %s= entries for heap \"%s\": at most %d",
+				    key, heap, DH_IDS_MAX);
+			return -E2BIG;
+		}
+		to[(*n_to)++] = from[i];
+	}
+	return 0;
+}
+
 /* The end of a [Heap]: create or merge into the heap it names. */
 static int heap_end(struct parser *ps)
 {
 	struct heap_patch *p = &ps->p;
 	struct config *c = ps->c;
 	struct heap_config *h;
+	enum heap_limit l;
 	size_t i;
+	int r;
 
 	if (!p->h.origin.line)
 		return config_fail(ps->d, c,
@@ -310,11 +434,25 @@ static int heap_end(struct parser *ps)
 			return -E2BIG;
 		}
 		h = &c->heaps[c->n_heaps++];
-		memset(h, 0, sizeof(*h));
-		strcpy(h->name, p->h.name);
-		h->kind = HEAP_KIND_SYSTEM;
+		heap_config_init(h, p->h.name);
 		h->origin = p->h.origin;
 	}
+	for (l = 0; l < _LIMIT_MAX; l++) {
+		if (p->h.limit_origins[l].line) {
+			h->limits[l] = p->h.limits[l];
+			h->limit_origins[l] = p->h.limit_origins[l];
+		}
+	}
+	r = merge_ids(ps, h->name, "AllowUsers", h->allow_users,
+		      &h->n_allow_users, p->h.allow_users, p->h.n_allow_users,
+		      p->reset_users);
+	if (r < 0)
+		return r;
+	r = merge_ids(ps, h->name, "AllowGroups", h->allow_groups,
+		      &h->n_allow_groups, p->h.allow_groups,
+		      p->h.n_allow_groups, p->reset_groups);
+	if (r < 0)
+		return r;
 	take(kind);
 	take(legacy_node);
 	take(base);

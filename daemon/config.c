@@ -15,6 +15,7 @@ void config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->pool_size = DH_POOL_SIZE_DEFAULT;
+	c->charge_clients = true;
 	c->helper_path = "/dev/" DMAHEAP_HELPER_DEVNAME;
 	c->cuse_path = "/dev/cuse";
 	c->dev_dir = "/dev";
@@ -48,6 +49,76 @@ struct heap_config *config_find_heap(struct config *c, const char *name)
 	return NULL;
 }
 
+void heap_config_init(struct heap_config *h, const char *name)
+{
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->kind = HEAP_KIND_SYSTEM;
+	for (i = 0; i < _LIMIT_MAX; i++)
+		h->limits[i] = DH_NO_LIMIT;
+}
+
+static const char *const limit_keys[] = {
+	[LIMIT_BUFFER_SIZE] = "MaxBufferSize",
+	[LIMIT_BYTES_PER_USER] = "MaxBytesPerUser",
+	[LIMIT_BYTES_PER_PROCESS] = "MaxBytesPerProcess",
+	[LIMIT_BYTES] = "MaxBytes",
+};
+
+const char *heap_limit_key(enum heap_limit l)
+{
+	return (size_t)l < _LIMIT_MAX ? limit_keys[l] : "unknown";
+}
+
+static int resolve_one(const struct config *c, struct config_id *id,
+		       config_lookup_t lookup, const char *what,
+		       struct config_diag *d)
+{
+	int r;
+
+	if (id->resolved)
+		return 0;
+	r = lookup(id->name, &id->id);
+	if (r == -ENOENT)
+		return config_fail(d, c, id->origin, "no %s \"%s\" on this system",
+				   what, id->name);
+	if (r < 0)
+		return config_fail(d, c, id->origin, "cannot look up %s \"%s\": %s",
+				   what, id->name, strerror(-r));
+	id->resolved = true;
+	return 0;
+}
+
+int config_resolve_ids(struct config *c, config_lookup_t lookup_user,
+		       config_lookup_t lookup_group, struct config_diag *d)
+{
+	struct heap_config *h;
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		h = &c->heaps[i];
+		for (j = 0; j < h->n_allow_users; j++) {
+			r = resolve_one(c, &h->allow_users[j], lookup_user,
+					"user", d);
+			if (r < 0)
+				return r;
+		}
+		for (j = 0; j < h->n_allow_groups; j++) {
+			r = resolve_one(c, &h->allow_groups[j], lookup_group,
+					"group", d);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (c->control_group.origin.line)
+		return resolve_one(c, &c->control_group, lookup_group, "group",
+				   d);
+	return 0;
+}
+
 int config_add_heap(struct config *c, const char *name, int kind)
 {
 	struct heap_config *h;
@@ -60,14 +131,16 @@ int config_add_heap(struct config *c, const char *name, int kind)
 		return -E2BIG;
 
 	h = &c->heaps[c->n_heaps++];
-	memset(h, 0, sizeof(*h));
-	strcpy(h->name, name);
+	heap_config_init(h, name);
 	h->kind = (enum heap_kind)kind;
 	return 0;
 }
 
 void config_finish(struct config *c)
 {
+	/* The pool serves only buffers charged to nobody (docs/pool.md). */
+	if (c->charge_clients && !c->pool_size_origin.line)
+		c->pool_size = 0;
 	if (c->n_heaps)
 		return;
 	config_add_heap(c, DH_DEFAULT_HEAP, HEAP_KIND_SYSTEM);
@@ -104,6 +177,10 @@ int config_check(const struct config *c, struct config_diag *d)
 {
 	const struct heap_config *h;
 	size_t i;
+
+	if (c->charge_clients && c->pool_size_origin.line && c->pool_size)
+		return config_fail(d, c, c->pool_size_origin,
+				   "PoolSize= needs ChargeClients=no: pool pages are allocated ahead, by nobody, and cannot be charged to the memory cgroup of the client that gets them");
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];

@@ -21,6 +21,11 @@
 #define DH_PATH_MAX		256
 #define DH_ERROR_MAX		512
 #define DH_DEFAULT_HEAP		"system"
+/* AllowUsers=, AllowGroups=: entries per list (docs/policy.md). */
+#define DH_IDS_MAX		32
+#define DH_ID_NAME_MAX		32
+/* A Max*= limit that is not set. */
+#define DH_NO_LIMIT		UINT64_MAX
 /* PoolSize=: the helper's pool of zeroed pages (docs/pool.md). */
 #define DH_POOL_SIZE_DEFAULT	(UINT64_C(64) << 20)
 
@@ -52,6 +57,26 @@ struct heap_alias {
 	struct config_origin origin;
 };
 
+/* A user or group of AllowUsers=, AllowGroups=, ControlGroup=. */
+struct config_id {
+	char name[DH_ID_NAME_MAX + 1];	/* as written: a name or a number */
+	uint32_t id;			/* valid once resolved */
+	bool resolved;
+	struct config_origin origin;
+};
+
+/*
+ * The limits of a heap, DH_NO_LIMIT where unset: MaxBufferSize=,
+ * MaxBytesPerUser=, MaxBytesPerProcess=, MaxBytes=.
+ */
+enum heap_limit {
+	LIMIT_BUFFER_SIZE,
+	LIMIT_BYTES_PER_USER,
+	LIMIT_BYTES_PER_PROCESS,
+	LIMIT_BYTES,
+	_LIMIT_MAX,
+};
+
 struct heap_config {
 	char name[DH_HEAP_NAME_MAX + 1];
 	enum heap_kind kind;
@@ -60,7 +85,13 @@ struct heap_config {
 	bool legacy_node;	/* contiguous: also the kernel's legacy node */
 	uint64_t base;		/* region: physical address, 2 MiB aligned */
 	uint64_t size;		/* region: bytes, 2 MiB aligned, > 0 */
-	/* The policy keys (quotas, users, ...) join here. */
+	/* Policy: who may open the heap's nodes (no entry: anybody). */
+	struct config_id allow_users[DH_IDS_MAX];
+	size_t n_allow_users;
+	struct config_id allow_groups[DH_IDS_MAX];
+	size_t n_allow_groups;
+	uint64_t limits[_LIMIT_MAX];
+	struct config_origin limit_origins[_LIMIT_MAX];
 
 	struct config_origin origin;		/* first Name= */
 	struct config_origin kind_origin;	/* the keys that set them, */
@@ -75,6 +106,9 @@ struct config {
 	bool debug;
 	uint64_t pool_size;		/* bytes of zeroed pages in the helper */
 	struct config_origin pool_size_origin;
+	bool charge_clients;		/* ChargeClients=, default yes */
+	struct config_origin charge_clients_origin;
+	struct config_id control_group;	/* ControlGroup=; origin line 0: none */
 	const char *helper_path;	/* /dev/dmaheap-helper */
 	const char *cuse_path;		/* /dev/cuse */
 	const char *dev_dir;		/* /dev: nodes are dev_dir/dma_heap/NAME */
@@ -110,6 +144,19 @@ void config_finish(struct config *c);
 int heap_name_check(const char *name);
 
 struct heap_config *config_find_heap(struct config *c, const char *name);
+/* A heap with the defaults: kind system, no aliases, no rules. */
+void heap_config_init(struct heap_config *h, const char *name);
+/* "MaxBufferSize" and so on: the key of a limit. */
+const char *heap_limit_key(enum heap_limit l);
+
+/*
+ * Names to ids: each user or group of the configuration that is not a
+ * number, through @lookup_user and @lookup_group (0, -ENOENT if there is
+ * no such name, or another negative errno). 0 or -EINVAL with d->error.
+ */
+typedef int (*config_lookup_t)(const char *name, uint32_t *ret_id);
+int config_resolve_ids(struct config *c, config_lookup_t lookup_user,
+		       config_lookup_t lookup_group, struct config_diag *d);
 /* "system", "contiguous", "region"; heap_kind_from_string: -EINVAL. */
 const char *heap_kind_name(enum heap_kind kind);
 int heap_kind_from_string(const char *s, enum heap_kind *ret_kind);

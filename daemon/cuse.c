@@ -17,6 +17,10 @@
 
 #include "cuse.h"
 #include "log.h"
+#include "policy.h"
+
+/* Supplementary groups read at open; NGROUPS_MAX is 65536. */
+#define DH_GROUPS_MAX	256
 
 static const char zeroes[DH_IOC_SIZE_MAX];
 
@@ -33,8 +37,27 @@ static void heap_init_done(void *userdata)
 		h->node = st.st_rdev;
 }
 
-static void heap_open(fuse_req_t req, struct fuse_file_info *fi)
+/* AllowUsers=/AllowGroups= are checked at open, as file permissions are. */
+static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 {
+	const struct heap *h = fuse_req_userdata(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[DH_GROUPS_MAX];
+	struct caller caller = {
+		.tid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid,
+		.groups = groups,
+	};
+	int n;
+
+	if (policy_has_access_rules(&h->cfg)) {
+		/* From /proc/PID/task/TID/status; none if it is gone. */
+		n = fuse_req_getgroups(req, DH_GROUPS_MAX, groups);
+		caller.n_groups = n < 0 ? 0 : n > DH_GROUPS_MAX ? DH_GROUPS_MAX : n;
+		if (heap_open(h, &caller) < 0) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
+	}
 	fi->nonseekable = 1;
 	fuse_reply_open(req, fi);
 }
@@ -95,7 +118,7 @@ static void heap_ioctl(fuse_req_t req, int cmd, void *arg,
 
 static const struct cuse_lowlevel_ops heap_ops = {
 	.init_done = heap_init_done,
-	.open = heap_open,
+	.open = cuse_open,
 	.read = heap_read,
 	.write = heap_write,
 	.ioctl = heap_ioctl,

@@ -13,7 +13,9 @@
 
 #include "heap.h"
 #include "helper.h"
+#include "ledger.h"
 #include "log.h"
+#include "policy.h"
 
 /* The caller's process id and name from /proc, for log records only. */
 struct who {
@@ -44,18 +46,23 @@ static void caller_who(const struct caller *c, struct who *w)
 /*
  * One allocation record: a line "heap "NAME": WHAT, size N, for pid P tid T
  * (COMM) uid U[: errno=E (text)]" and, in the journal, the fields DMA_HEAP,
- * CLIENT_PID, CLIENT_UID, CLIENT_COMM, SIZE and, for a failure, ERRNO.
+ * CLIENT_PID, CLIENT_UID, CLIENT_COMM, SIZE, for a failure ERRNO, and for
+ * a limit LIMIT. @known: the caller's process, if known already.
  */
-static void log_alloc_record(int level, const struct heap *h,
-			     const struct caller *c, uint64_t size,
-			     const char *what, int r)
+static void log_record_full(int level, const struct heap *h,
+			    const struct caller *c, const struct who *known,
+			    uint64_t size, const char *what, int r,
+			    const char *limit)
 {
 	char pid[24], uid[16], sz[24], err[128] = "";
-	struct log_field f[6];
+	struct log_field f[7];
 	struct who w;
 	size_t n = 0;
 
-	caller_who(c, &w);
+	if (known)
+		w = *known;
+	else
+		caller_who(c, &w);
 	snprintf(pid, sizeof(pid), "%ld", w.tgid);
 	snprintf(uid, sizeof(uid), "%u", (unsigned int)c->uid);
 	snprintf(sz, sizeof(sz), "%" PRIu64, size);
@@ -69,10 +76,19 @@ static void log_alloc_record(int level, const struct heap *h,
 		snprintf(err, sizeof(err), ": errno=%s (%s)",
 			 strerrorname_np(-r), strerror(-r));
 	}
+	if (limit)
+		f[n++] = (struct log_field){ "LIMIT", limit };
 	log_record(level, f, n,
 		   "heap \"%s\": %s, size %" PRIu64 ", for pid %ld tid %d (%s) uid %u%s",
 		   h->cfg.name, what, size, w.tgid, (int)c->tid, w.comm,
 		   (unsigned int)c->uid, err);
+}
+
+static void log_alloc_record(int level, const struct heap *h,
+			     const struct caller *c, uint64_t size,
+			     const char *what, int r)
+{
+	log_record_full(level, h, c, NULL, size, what, r, NULL);
 }
 
 /*
@@ -119,12 +135,42 @@ static int log_failure(const struct heap *h, const struct caller *c,
 	return r;
 }
 
+/* Denials and limits: notice, with the limit's key in LIMIT=. */
+static int log_limit(const struct heap *h, const struct caller *c,
+		     const struct who *known, uint64_t size,
+		     enum heap_limit l)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "over the heap's %s=%" PRIu64,
+		 heap_limit_key(l), h->cfg.limits[l]);
+	if (log_failure_allowed())
+		log_record_full(LOG_NOTICE, h, c, known, size, what, -ENOMEM,
+				heap_limit_key(l));
+	return -ENOMEM;
+}
+
+int heap_open(const struct heap *h, const struct caller *caller)
+{
+	if (policy_may_open(&h->cfg, caller->uid, caller->gid, caller->groups,
+			    caller->n_groups))
+		return 0;
+	if (log_failure_allowed())
+		log_record_full(LOG_NOTICE, h, caller, NULL, 0,
+				"open denied by AllowUsers=/AllowGroups=",
+				-EACCES, NULL);
+	return -EACCES;
+}
+
 int heap_alloc(struct heap *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req)
 {
 	struct dh_alloc_request rq;
 	struct dmaheap_helper_alloc req = { 0 };
-	uint64_t raw_len = 0;
+	const struct who *known = NULL;
+	enum heap_limit limit;
+	uint64_t raw_len = 0, cookie;
+	struct who w;
 	int r;
 
 	r = dh_request_decode(io->cmd, io->in, io->in_size, io->out_size,
@@ -158,6 +204,25 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		return log_failure(h, caller, rq.len, what, -ENOMEM);
 	}
 
+	/*
+	 * Reserve the bytes before the helper allocates, so that concurrent
+	 * requests cannot pass a limit together. The process is looked up
+	 * here only if a per-process limit needs it; otherwise the helper
+	 * tells.
+	 */
+	if (h->cfg.limits[LIMIT_BYTES_PER_PROCESS] != DH_NO_LIMIT) {
+		caller_who(caller, &w);
+		known = &w;
+	}
+	r = ledger_reserve(h->ledger, &h->cfg, caller->uid,
+			   known && w.tgid > 0 ? (pid_t)w.tgid : 0, rq.len,
+			   &cookie, &limit);
+	if (r < 0 && limit != _LIMIT_MAX)
+		return log_limit(h, caller, known, rq.len, limit);
+	if (r < 0)
+		return log_failure(h, caller, rq.len, "out of memory", r);
+
+	req.cookie = cookie;
 	req.len = rq.len;
 	req.user_addr = io->user_addr;
 	req.kind = h->helper_kind;
@@ -165,20 +230,29 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	req.fd_flags = rq.fd_flags;
 	req.tid = caller->tid;
 	req.cmd = io->cmd;
-	req.flags = io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0;
+	req.flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) |
+		    (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
 	req.node_major = major(h->node);
 	req.node_minor = minor(h->node);
 
 	r = helper_alloc(h->helper_fd, &req);
-	if (r < 0)
+	if (r < 0) {
+		ledger_cancel(h->ledger, req.cookie);
 		return log_failure(h, caller, rq.len, "allocation failed", r);
+	}
+	req.comm[sizeof(req.comm) - 1] = '\0';
+	ledger_commit(h->ledger, req.cookie, req.id, (pid_t)req.tgid,
+		      req.comm);
 
 	if (log_debug_enabled()) {
 		char what[40];
 
+		w.tgid = req.tgid;
+		snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);
-		log_alloc_record(LOG_DEBUG, h, caller, rq.len, what, 0);
+		log_record_full(LOG_DEBUG, h, caller, &w, rq.len, what, 0,
+				NULL);
 	}
 	*ret_req = rq;
 	return 0;

@@ -14,6 +14,7 @@
 #include "request.h"
 
 struct fuse_session;
+struct ledger;
 
 struct heap {
 	struct heap_config cfg;
@@ -25,6 +26,8 @@ struct heap {
 	uint64_t max_len;	/* largest buffer the kind can give; 0: RAM */
 	uint64_t page_size;
 	enum fault fault;
+	struct ledger *ledger;	/* shared by every node */
+	bool charge;		/* ChargeClients=: charge the caller's memcg */
 	/* CUSE side, owned by cuse.c */
 	struct fuse_session *se;
 	void *buf_mem;		/* the main thread's request buffer */
@@ -38,7 +41,15 @@ struct caller {
 	pid_t tid;
 	uid_t uid;
 	gid_t gid;
+	const gid_t *groups;	/* supplementary groups, at open only */
+	size_t n_groups;
 };
+
+/*
+ * heap_open() - may @caller open this node? 0, or -EACCES (logged) when
+ * the heap's AllowUsers=/AllowGroups= leave the caller out.
+ */
+int heap_open(const struct heap *h, const struct caller *caller);
 
 /* One ioctl on a heap node, as CUSE hands it over. */
 struct heap_ioctl {

@@ -20,18 +20,24 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <fuse_log.h>
 
 #include "cma.h"
 #include "conffile.h"
 #include "config.h"
+#include "control.h"
 #include "cuse.h"
 #include "heap.h"
 #include "helper.h"
+#include "ledger.h"
 #include "log.h"
 #include "names.h"
 #include "notify.h"
+#include "report.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -63,6 +69,8 @@ static void usage(FILE *f)
 		"      --helper=PATH   the helper device (default /dev/%s)\n"
 		"      --cuse=PATH     the CUSE device (default /dev/cuse)\n"
 		"      --dev-dir=DIR   where devtmpfs is mounted (default /dev)\n"
+		"      --control=PATH  the socket for dmaheapctl (default\n"
+		"                      " DH_CONTROL_PATH ")\n"
 		"      --fault-inject=reply-error|reply-delay\n"
 		"                      for tests: after the helper allocated, answer EIO\n"
 		"                      or wait 500 ms before answering\n"
@@ -79,6 +87,7 @@ static const char *arg_config;
 static bool arg_heaps;
 static bool arg_debug;
 static unsigned int arg_threads;	/* 0: the default */
+static const char *arg_control = DH_CONTROL_PATH;
 
 static int parse_args(int argc, char **argv, struct config *c)
 {
@@ -91,6 +100,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 		{ "dev-dir", required_argument, NULL, 3 },
 		{ "fault-inject", required_argument, NULL, 4 },
 		{ "threads", required_argument, NULL, 5 },
+		{ "control", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -148,6 +158,9 @@ static int parse_args(int argc, char **argv, struct config *c)
 						 "--threads wants 1 to %d, not \"%s\"",
 						 DH_THREADS_MAX, optarg);
 			break;
+		case 6:
+			arg_control = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -196,9 +209,9 @@ static size_t existing_nodes(const char *dev_dir, char **names, size_t max)
 }
 
 /* A LegacyNode=yes heap gets the default CMA area's legacy name as alias. */
-static int add_legacy_nodes(struct config *c)
+static int add_legacy_nodes(struct config *c, struct config_diag *d)
 {
-	char area[DH_HEAP_NAME_MAX + 1], where[DH_PATH_MAX + 16];
+	char area[DH_HEAP_NAME_MAX + 1];
 	struct heap_config *h;
 	struct heap_alias *a;
 	uint64_t bytes;
@@ -208,15 +221,18 @@ static int add_legacy_nodes(struct config *c)
 		h = &c->heaps[i];
 		if (!h->legacy_node)
 			continue;
-		config_origin_str(c, h->legacy_node_origin, where, sizeof(where));
-		if (cma_default_area("/", area, sizeof(area), &bytes) < 0)
-			return log_errno(LOG_ERR, -ENOENT,
-					 "%s: heap \"%s\": LegacyNode=yes, but this kernel has no CMA area, so there is no legacy name to serve",
-					 where, h->name);
-		if (h->n_aliases == DH_ALIASES_MAX)
-			return log_errno(LOG_ERR, -E2BIG,
-					 "%s: heap \"%s\": no room for its legacy node, at most %d aliases",
-					 where, h->name, DH_ALIASES_MAX);
+		if (cma_default_area("/", area, sizeof(area), &bytes) < 0) {
+			config_fail(d, c, h->legacy_node_origin,
+				    "heap \"%s\": LegacyNode=yes, but this kernel has no CMA area, so there is no legacy name to serve",
+				    h->name);
+			return -ENOENT;
+		}
+		if (h->n_aliases == DH_ALIASES_MAX) {
+			config_fail(d, c, h->legacy_node_origin,
+				    "heap \"%s\": no room for its legacy node, at most %d aliases",
+				    h->name, DH_ALIASES_MAX);
+			return -E2BIG;
+		}
 		a = &h->aliases[h->n_aliases++];
 		snprintf(a->name, sizeof(a->name), "%s", area);
 		a->legacy = true;
@@ -225,41 +241,85 @@ static int add_legacy_nodes(struct config *c)
 	return 0;
 }
 
-/*
- * The configuration files (unless --heap), then the naming convention,
- * checked before anything is opened or created.
- */
-static int load_config(struct config *c)
+static int lookup_user(const char *name, uint32_t *ret_id)
 {
-	struct config_diag d = { .warn = config_warning };
+	struct passwd pw, *res;
+	char buf[4096];
+	int r;
+
+	r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (r)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*ret_id = pw.pw_uid;
+	return 0;
+}
+
+static int lookup_group(const char *name, uint32_t *ret_id)
+{
+	struct group gr, *res;
+	char buf[16384];
+	int r;
+
+	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (r)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*ret_id = gr.gr_gid;
+	return 0;
+}
+
+/*
+ * The configuration files (unless --heap), then user and group names, then
+ * the naming convention, checked before anything is opened or created.
+ * @own: the nodes this daemon serves already (on reload), which are not in
+ * the way of the new configuration. Logs nothing: the reason is in @d.
+ */
+static int load_config(struct config *c, const char *const *own, size_t n_own,
+		       struct config_diag *d)
+{
 	char *existing[256];
-	size_t n, i;
+	size_t n, i, j;
 	int r;
 
 	if (!arg_heaps) {
-		r = config_load(c, arg_config, &d);
+		r = config_load(c, arg_config, d);
 		if (r < 0)
-			return log_errno(LOG_ERR, r, "%s", d.error);
+			return r;
 	}
 	config_finish(c);
 	/* -d wins over Debug=no in a file. */
 	c->debug |= arg_debug;
 
-	r = add_legacy_nodes(c);
+	r = config_resolve_ids(c, lookup_user, lookup_group, d);
 	if (r < 0)
 		return r;
-	r = names_check_config(c, &d);
+	r = add_legacy_nodes(c, d);
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s", d.error);
+		return r;
+	r = names_check_config(c, d);
+	if (r < 0)
+		return r;
 
 	n = existing_nodes(c->dev_dir, existing,
 			   sizeof(existing) / sizeof(existing[0]));
-	r = names_check_existing(c, (const char *const *)existing, n, &d);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n_own; j++) {
+			if (existing[i] && !strcmp(existing[i], own[j])) {
+				free(existing[i]);
+				existing[i] = NULL;
+			}
+		}
+	}
+	for (i = j = 0; i < n; i++)
+		if (existing[i])
+			existing[j++] = existing[i];
+	r = names_check_existing(c, (const char *const *)existing, j, d);
+	for (i = 0; i < j; i++)
 		free(existing[i]);
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "%s", d.error);
-	return 0;
+	return r;
 }
 
 static void fuse_log_to_ours(enum fuse_log_level level, const char *fmt,
@@ -418,32 +478,6 @@ static int resolve_kind(const struct config *c, const struct heap_config *hc,
 	return -EINVAL;
 }
 
-static int start_heap(const struct config *c, struct heap *h)
-{
-	struct stat st;
-	int r;
-
-	if (asprintf(&h->node_path, "%s/dma_heap/%s", c->dev_dir,
-		     h->node_name) < 0) {
-		h->node_path = NULL;
-		return log_errno(LOG_ERR, -ENOMEM, "out of memory");
-	}
-	if (stat(h->node_path, &st) == 0)
-		return log_errno(LOG_ERR, -EEXIST,
-				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name",
-				 h->node_path, h->node_name);
-
-	r = cuse_heap_start(h, c->cuse_path);
-	if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
-		return log_errno(LOG_ERR, r,
-				 "cannot open %s: %m; load the CUSE module: modprobe cuse",
-				 c->cuse_path);
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot start CUSE for node \"%s\": %m",
-				 h->node_name);
-	return 0;
-}
-
 static int signals_open(void)
 {
 	sigset_t mask;
@@ -459,22 +493,6 @@ static int signals_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* 1 to stop, 0 to go on. */
-static int handle_signal(int fd)
-{
-	struct signalfd_siginfo si;
-
-	if (read(fd, &si, sizeof(si)) != sizeof(si))
-		return 0;
-	if (si.ssi_signo == SIGHUP) {
-		log_info("SIGHUP: nothing to reload yet");
-		return 0;
-	}
-	log_info("%s: stopping", strsignal(si.ssi_signo));
-	notify("STOPPING=1");
-	return 1;
-}
-
 /*
  * STATUS= for systemctl status: the nodes and what is live. Sent when the
  * nodes are ready and then at most every STATUS_INTERVAL seconds while
@@ -482,7 +500,7 @@ static int handle_signal(int fd)
  */
 #define STATUS_INTERVAL	5
 
-static void send_status(const struct heap *heaps, size_t n, const char *prefix)
+static void send_status(struct heap *const *nodes, size_t n, const char *prefix)
 {
 	struct dmaheap_helper_stats st = { 0 };
 	char names[512] = "", msg[768];
@@ -490,34 +508,14 @@ static void send_status(const struct heap *heaps, size_t n, const char *prefix)
 
 	for (i = 0; i < n && len < sizeof(names); i++)
 		len += snprintf(names + len, sizeof(names) - len, "%s%s",
-				i ? " " : "", heaps[i].node_name);
-	helper_stats(heaps[0].helper_fd, &st);
+				i ? " " : "", nodes[i]->node_name);
+	if (n)
+		helper_stats(nodes[0]->helper_fd, &st);
 	snprintf(msg, sizeof(msg),
 		 "%sSTATUS=Serving %s; %" PRIu64 " buffers, %" PRIu64 " KiB live",
 		 prefix, names, (uint64_t)st.live_buffers,
 		 (uint64_t)st.live_bytes >> 10);
 	notify(msg);
-}
-
-/* Once every session is initialised, check that every node is there. */
-static int check_ready(struct heap *heaps, size_t n, bool *announced)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!heaps[i].ready)
-			return 0;
-
-	for (i = 0; i < n; i++)
-		if (heaps[i].node_errno)
-			return log_errno(LOG_ERR, -heaps[i].node_errno,
-					 "%s did not appear: %m; is another device of that name registered?",
-					 heaps[i].node_path);
-	for (i = 0; i < n; i++)
-		log_info("serving %s", heaps[i].node_path);
-	*announced = true;
-	send_status(heaps, n, "READY=1\n");
-	return 0;
 }
 
 /*
@@ -526,10 +524,11 @@ static int check_ready(struct heap *heaps, size_t n, bool *announced)
  * Each worker waits on every session (the fds are non-blocking: a worker
  * that loses the race for a request reads EAGAIN) and answers each request
  * it reads after the helper call, as a single thread did. The main thread
- * keeps the signals.
+ * keeps the signals, the helper's release events and the control socket;
+ * a reload stops the workers, changes the nodes, and starts them again.
  */
 struct workers {
-	struct heap *heaps;
+	struct heap **nodes;
 	size_t n;
 	int stop_fd;		/* eventfd: written once to stop every worker */
 	int done_fd;		/* eventfd: a worker saw its session end */
@@ -566,7 +565,7 @@ static void *worker(void *arg)
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	for (i = 0; i < w->n && !r; i++) {
 		ev.data.u64 = i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, cuse_heap_fd(&w->heaps[i]),
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, cuse_heap_fd(w->nodes[i]),
 			      &ev) < 0)
 			r = -errno;
 	}
@@ -581,13 +580,13 @@ static void *worker(void *arg)
 		if (ev.data.u64 == UINT64_MAX)
 			break;
 		i = ev.data.u64;
-		r = cuse_heap_process(&w->heaps[i], &bufs[i]);
+		r = cuse_heap_process(w->nodes[i], &bufs[i]);
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		pthread_mutex_lock(&w->lock);
 		if (now.tv_sec - w->status_time >= STATUS_INTERVAL) {
 			w->status_time = now.tv_sec;
-			send_status(w->heaps, w->n, "");
+			send_status(w->nodes, w->n, "");
 		}
 		pthread_mutex_unlock(&w->lock);
 	}
@@ -618,14 +617,15 @@ static unsigned int default_threads(void)
 					       (unsigned int)cpus;
 }
 
-static int workers_start(struct workers *w, struct heap *heaps, size_t n)
+static int workers_start(struct workers *w, struct heap **nodes, size_t n)
 {
 	int r;
 
 	if (!arg_threads)
 		arg_threads = default_threads();
-	w->heaps = heaps;
+	w->nodes = nodes;
 	w->n = n;
+	w->error = 0;
 	w->stop_fd = eventfd(0, EFD_CLOEXEC);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_fd < 0 || w->done_fd < 0)
@@ -638,6 +638,7 @@ static int workers_start(struct workers *w, struct heap *heaps, size_t n)
 	return 0;
 }
 
+/* Each worker finishes the request it is serving, then stops. */
 static void workers_stop(struct workers *w)
 {
 	uint64_t one = 1;
@@ -652,122 +653,213 @@ static void workers_stop(struct workers *w)
 		close(w->stop_fd);
 	if (w->done_fd >= 0)
 		close(w->done_fd);
+	w->stop_fd = w->done_fd = -1;
 }
 
-/* Until every node is ready, this thread serves the CUSE handshakes. */
-static int wait_ready(struct heap *heaps, size_t n, int sig_fd)
+/* Everything the main thread owns. */
+struct daemon {
+	struct config *c;
+	struct dmaheap_helper_info info;
+	int helper_fd;
+	int sig_fd;
+	struct heap *nodes[DH_NODES_MAX];
+	size_t n;
+	struct ledger *ledger;
+	struct workers w;
+	struct control *ctl;
+	time_t loaded_at;		/* CLOCK_REALTIME of the last (re)load */
+	unsigned int reloads;
+	char reload_msg[DH_ERROR_MAX + 256];	/* what the last reload did */
+};
+
+static int reload(struct daemon *dm);
+
+/* 1 to stop, 0 to go on. */
+static int handle_signal(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	if (read(dm->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP && !dm->loaded_at) {
+		log_info("SIGHUP before the nodes are up: ignored");
+		return 0;
+	}
+	if (si.ssi_signo == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration");
+		reload(dm);
+		return 0;
+	}
+	log_info("%s: stopping", strsignal(si.ssi_signo));
+	notify("STOPPING=1");
+	return 1;
+}
+
+/* Until each of @nodes is ready, this thread serves the CUSE handshakes. */
+static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n)
 {
 	struct pollfd pfd[DH_NODES_MAX + 1];
-	bool announced = false;
-	size_t i;
+	size_t i, ready = 0;
 	int r;
 
-	pfd[0].fd = sig_fd;
+	pfd[0].fd = dm->sig_fd;
 	pfd[0].events = POLLIN;
 	for (i = 0; i < n; i++) {
-		pfd[i + 1].fd = cuse_heap_fd(&heaps[i]);
+		pfd[i + 1].fd = cuse_heap_fd(nodes[i]);
 		pfd[i + 1].events = POLLIN;
 	}
 
-	while (!announced) {
+	while (ready < n) {
 		if (poll(pfd, n + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_errno(LOG_ERR, -errno, "poll: %m");
 		}
-		if (pfd[0].revents && handle_signal(sig_fd))
+		/* A signal during start-up stops; during a reload, waits. */
+		if (pfd[0].revents && !dm->loaded_at && handle_signal(dm))
 			return 1;
 
 		for (i = 0; i < n; i++) {
 			if (!pfd[i + 1].revents)
 				continue;
-			r = cuse_heap_process(&heaps[i], &heaps[i].buf_mem);
-			if (r == -ENODEV && !heaps[i].ready)
+			r = cuse_heap_process(nodes[i], &nodes[i]->buf_mem);
+			if (r == -ENODEV && !nodes[i]->ready)
 				return log_errno(LOG_ERR, r,
 						 "the kernel refused CUSE device dma_heap/%s: is a CUSE device of that name already registered?",
-						 heaps[i].node_name);
+						 nodes[i]->node_name);
 			if (r < 0)
 				return log_errno(LOG_ERR, r,
 						 "node \"%s\": CUSE session ended: %m",
-						 heaps[i].node_name);
+						 nodes[i]->node_name);
 		}
-		r = check_ready(heaps, n, &announced);
+		for (i = 0, ready = 0; i < n; i++)
+			ready += nodes[i]->ready;
+	}
+	for (i = 0; i < n; i++) {
+		if (nodes[i]->node_errno)
+			return log_errno(LOG_ERR, -nodes[i]->node_errno,
+					 "%s did not appear: %m; is another device of that name registered?",
+					 nodes[i]->node_path);
+		log_info("serving %s", nodes[i]->node_path);
+	}
+	return 0;
+}
+
+static int start_heap(const struct config *c, struct heap *h)
+{
+	struct stat st;
+	int r;
+
+	if (asprintf(&h->node_path, "%s/dma_heap/%s", c->dev_dir,
+		     h->node_name) < 0) {
+		h->node_path = NULL;
+		return log_errno(LOG_ERR, -ENOMEM, "out of memory");
+	}
+	if (stat(h->node_path, &st) == 0)
+		return log_errno(LOG_ERR, -EEXIST,
+				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name",
+				 h->node_path, h->node_name);
+
+	r = cuse_heap_start(h, c->cuse_path);
+	if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
+		return log_errno(LOG_ERR, r,
+				 "cannot open %s: %m; load the CUSE module: modprobe cuse",
+				 c->cuse_path);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot start CUSE for node \"%s\": %m",
+				 h->node_name);
+	return 0;
+}
+
+static void node_free(struct heap *h)
+{
+	if (!h)
+		return;
+	cuse_heap_stop(h);
+	free(h->node_path);
+	free(h);
+}
+
+/* What serving heap @hc takes on this kernel: its helper kind and limits. */
+struct backing {
+	uint32_t kind;
+	uint32_t region;
+	uint64_t max_len;
+};
+
+/* Point @h at heap @hc of @c. */
+static void node_set(struct daemon *dm, struct heap *h,
+		     const struct heap_config *hc, const struct backing *b)
+{
+	h->cfg = *hc;
+	h->helper_fd = dm->helper_fd;
+	h->helper_kind = b->kind;
+	h->region_id = b->region;
+	h->max_len = b->max_len;
+	h->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	h->fault = dm->c->fault;
+	h->ledger = dm->ledger;
+	h->charge = dm->c->charge_clients;
+}
+
+static const char *node_name_of(const struct heap_config *hc, size_t a)
+{
+	return a ? hc->aliases[a - 1].name : hc->name;
+}
+
+static struct heap *find_node(struct daemon *dm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < dm->n; i++)
+		if (!strcmp(dm->nodes[i]->node_name, name))
+			return dm->nodes[i];
+	return NULL;
+}
+
+/*
+ * The backing of every heap of @c; regions claimed (claiming a region the
+ * helper holds already is a no-op). A failure is a reason in @d.
+ */
+static int resolve_all(struct daemon *dm, const struct config *c,
+		       struct backing *b)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		r = resolve_kind(c, &c->heaps[i], &dm->info, dm->helper_fd,
+				 &b[i].kind, &b[i].region, &b[i].max_len);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int event_loop(struct heap *heaps, size_t n, int sig_fd)
+/* Start-up: one node per heap name and alias, all of them new. */
+static int start_nodes(struct daemon *dm)
 {
-	struct workers w = { .stop_fd = -1, .done_fd = -1,
-			     .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct pollfd pfd[2];
-	int r;
-
-	r = wait_ready(heaps, n, sig_fd);
-	if (r)
-		return r < 0 ? r : 0;
-
-	r = workers_start(&w, heaps, n);
-	pfd[0].fd = sig_fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = w.done_fd;
-	pfd[1].events = POLLIN;
-	while (!r) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = log_errno(LOG_ERR, -errno, "poll: %m");
-			break;
-		}
-		if (pfd[0].revents && handle_signal(sig_fd))
-			break;
-		if (pfd[1].revents) {
-			pthread_mutex_lock(&w.lock);
-			r = log_errno(LOG_ERR, w.error,
-				      "node \"%s\": CUSE session ended: %m",
-				      heaps[w.error_node].node_name);
-			pthread_mutex_unlock(&w.lock);
-		}
-	}
-	workers_stop(&w);
-	return r;
-}
-
-/* One struct heap per node: the heap's name, then each alias. */
-static int start_nodes(const struct config *c,
-		       const struct dmaheap_helper_info *info, int helper_fd,
-		       struct heap *nodes, size_t *ret_n)
-{
-	long page_size = sysconf(_SC_PAGESIZE);
-	uint32_t kind, region;
-	size_t i, a, n = 0;
-	uint64_t max_len;
+	struct backing b[DH_HEAPS_MAX];
+	const struct config *c = dm->c;
 	struct heap *h;
+	size_t i, a;
 	int r;
 
+	r = resolve_all(dm, c, b);
+	if (r < 0)
+		return r;
 	for (i = 0; i < c->n_heaps; i++) {
-		r = resolve_kind(c, &c->heaps[i], info, helper_fd, &kind,
-				 &region, &max_len);
-		if (r < 0)
-			return r;
 		for (a = 0; a <= c->heaps[i].n_aliases; a++) {
-			if (n == DH_NODES_MAX)
+			if (dm->n == DH_NODES_MAX)
 				return log_errno(LOG_ERR, -E2BIG,
 						 "too many nodes: at most %d",
 						 DH_NODES_MAX);
-			h = &nodes[n++];
-			*ret_n = n;
-			h->cfg = c->heaps[i];
-			h->node_name = a ? h->cfg.aliases[a - 1].name :
-					   h->cfg.name;
-			h->helper_fd = helper_fd;
-			h->helper_kind = kind;
-			h->region_id = region;
-			h->max_len = max_len;
-			h->page_size = page_size;
-			h->fault = c->fault;
+			h = calloc(1, sizeof(*h));
+			if (!h)
+				return log_errno(LOG_ERR, -ENOMEM, "out of memory");
+			dm->nodes[dm->n++] = h;
+			node_set(dm, h, &c->heaps[i], &b[i]);
+			h->node_name = node_name_of(&h->cfg, a);
 			r = start_heap(c, h);
 			if (r < 0)
 				return r;
@@ -776,15 +868,388 @@ static int start_nodes(const struct config *c,
 	return 0;
 }
 
+/*
+ * Can @nc replace the running configuration? A heap that stays keeps its
+ * kind and its memory: changing those needs a restart.
+ */
+static int reload_check(struct daemon *dm, const struct config *nc,
+			struct config_diag *d)
+{
+	const struct heap_config *o, *h;
+	size_t i, j;
+
+	for (i = 0; i < nc->n_heaps; i++) {
+		h = &nc->heaps[i];
+		o = config_find_heap(dm->c, h->name);
+		if (!o)
+			continue;
+		if (o->kind != h->kind || o->base != h->base ||
+		    o->size != h->size || o->legacy_node != h->legacy_node)
+			return config_fail(d, nc, h->origin,
+					   "heap \"%s\": Kind=, Base=, Size= or LegacyNode= changed; those take a restart of dmaheapd",
+					   h->name);
+	}
+	/* A node that moves from one heap to another: stop it first. */
+	for (i = 0; i < nc->n_heaps; i++) {
+		h = &nc->heaps[i];
+		for (j = 0; j <= h->n_aliases; j++) {
+			struct heap *n = find_node(dm, node_name_of(h, j));
+
+			if (n && strcmp(n->cfg.name, h->name))
+				return config_fail(d, nc, h->origin,
+						   "node \"%s\" moves from heap \"%s\" to heap \"%s\"; remove it in one reload and add it in the next",
+						   n->node_name, n->cfg.name,
+						   h->name);
+		}
+	}
+	if (nc->control_group.id != dm->c->control_group.id ||
+	    !nc->control_group.origin.line != !dm->c->control_group.origin.line)
+		return config_fail(d, nc, nc->control_group.origin,
+				   "ControlGroup= changed; that takes a restart of dmaheapd");
+	return 0;
+}
+
+/*
+ * Re-read the configuration: new rules for new allocations, live buffers
+ * untouched, nodes of heaps that stay kept, added ones created, removed
+ * ones gone. A configuration that fails any check is rejected whole and
+ * the old one stays. The workers stop for the switch: requests wait in the
+ * kernel meanwhile, none is lost. Returns 0, or the error; the outcome is
+ * logged and kept in dm->reload_msg.
+ */
+static int reload(struct daemon *dm)
+{
+	struct config_diag d = { .warn = config_warning };
+	const char *own[DH_NODES_MAX];
+	struct heap *added[DH_NODES_MAX], *keep[DH_NODES_MAX], *h;
+	size_t n_added = 0, n_keep = 0, n_removed = 0, i, a;
+	struct backing b[DH_HEAPS_MAX];
+	struct config *nc;
+	int r;
+
+	notify("RELOADING=1");
+	nc = malloc(sizeof(*nc));
+	if (!nc) {
+		r = -ENOMEM;
+		snprintf(d.error, sizeof(d.error), "out of memory");
+		goto out_reject;
+	}
+	config_init(nc);
+	nc->helper_path = dm->c->helper_path;
+	nc->cuse_path = dm->c->cuse_path;
+	nc->dev_dir = dm->c->dev_dir;
+	nc->fault = dm->c->fault;
+	for (i = 0; i < dm->n; i++)
+		own[i] = dm->nodes[i]->node_name;
+	r = load_config(nc, own, dm->n, &d);
+	if (r == 0)
+		r = reload_check(dm, nc, &d);
+	if (r == 0 && (r = resolve_all(dm, nc, b)) < 0)
+		snprintf(d.error, sizeof(d.error),
+			 "a heap's memory cannot be set up (see above)");
+	if (r == 0 && (r = set_pool(nc, dm->helper_fd)) < 0)
+		snprintf(d.error, sizeof(d.error),
+			 "the pool cannot be sized (see above)");
+	if (r < 0)
+		goto out_reject;
+
+	workers_stop(&dm->w);
+
+	/* Nodes that stay take the new rules, in place; the rest go. */
+	for (i = 0; i < dm->n; i++) {
+		const struct heap_config *hc = config_find_heap(nc,
+							dm->nodes[i]->cfg.name);
+		h = dm->nodes[i];
+		for (a = 0; hc && a <= hc->n_aliases; a++)
+			if (!strcmp(node_name_of(hc, a), h->node_name))
+				break;
+		if (!hc || a > hc->n_aliases) {
+			log_info("%s: removed", h->node_path);
+			node_free(h);
+			n_removed++;
+			continue;
+		}
+		node_set(dm, h, hc, &b[hc - nc->heaps]);
+		h->node_name = node_name_of(&h->cfg, a);
+		keep[n_keep++] = h;
+	}
+	/* New nodes: created now, serving once their handshake is done. */
+	for (i = 0; i < nc->n_heaps; i++) {
+		for (a = 0; a <= nc->heaps[i].n_aliases; a++) {
+			bool known = false;
+			size_t k;
+
+			for (k = 0; k < n_keep; k++)
+				if (!strcmp(keep[k]->node_name,
+					    node_name_of(&nc->heaps[i], a)))
+					known = true;
+			if (known || n_keep + n_added == DH_NODES_MAX)
+				continue;
+			h = calloc(1, sizeof(*h));
+			if (!h)
+				break;
+			node_set(dm, h, &nc->heaps[i], &b[i]);
+			h->node_name = node_name_of(&h->cfg, a);
+			if (start_heap(nc, h) < 0) {
+				node_free(h);
+				continue;
+			}
+			added[n_added++] = h;
+		}
+	}
+	r = wait_ready(dm, added, n_added);
+	if (r < 0) {
+		/* Those that did not come up are dropped, the rest serve. */
+		for (i = 0; i < n_added; i++) {
+			if (added[i]->ready && !added[i]->node_errno)
+				continue;
+			node_free(added[i]);
+			added[i--] = added[--n_added];
+		}
+	}
+	memcpy(dm->nodes, keep, n_keep * sizeof(keep[0]));
+	memcpy(dm->nodes + n_keep, added, n_added * sizeof(added[0]));
+	dm->n = n_keep + n_added;
+
+	free(dm->c);
+	dm->c = nc;
+	log_init(nc->debug);
+	dm->reloads++;
+	dm->loaded_at = time(NULL);
+	snprintf(dm->reload_msg, sizeof(dm->reload_msg),
+		 "configuration reloaded: %zu heaps, %zu nodes (%zu kept, %zu added, %zu removed)%s",
+		 nc->n_heaps, dm->n, n_keep, n_added, n_removed,
+		 r < 0 ? "; some added nodes failed, see the log" : "");
+	log_info("%s", dm->reload_msg);
+	r = workers_start(&dm->w, dm->nodes, dm->n);
+	send_status(dm->nodes, dm->n, "READY=1\n");
+	return r;
+
+out_reject:
+	snprintf(dm->reload_msg, sizeof(dm->reload_msg),
+		 "new configuration rejected, the old one stays in force: %s",
+		 d.error);
+	log_errno(LOG_ERR, r, "%s", dm->reload_msg);
+	free(nc);
+	notify("READY=1");
+	return r;
+}
+
+/* One counter of /sys/class/misc/dmaheap-helper/, 0 if it is not there. */
+static uint64_t sysfs_counter(const char *name)
+{
+	char path[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", DMAHEAP_HELPER_SYSFS, name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%" SCNu64, &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static void status(struct daemon *dm, FILE *out, bool json)
+{
+	struct dmaheap_helper_stats st = { 0 };
+	uint64_t bytes = 0, buffers = 0, b, n;
+	size_t i, heaps = 0;
+
+	helper_stats(dm->helper_fd, &st);
+	for (i = 0; i < dm->c->n_heaps; i++) {
+		ledger_heap_usage(dm->ledger, dm->c->heaps[i].name, &b, &n);
+		bytes += b;
+		buffers += n;
+		heaps++;
+	}
+	{
+		const struct report_counter c[] = {
+			{ "heaps", heaps },
+			{ "nodes", dm->n },
+			{ "workers", dm->w.n_threads },
+			{ "live_buffers", buffers },
+			{ "live_bytes", bytes },
+			{ "charge_clients", dm->c->charge_clients },
+			{ "loaded_at", (uint64_t)dm->loaded_at },
+			{ "reloads", dm->reloads },
+			{ "helper_live_buffers", st.live_buffers },
+			{ "helper_live_bytes", st.live_bytes },
+			{ "helper_allocations", st.allocations },
+			{ "helper_alloc_failures", st.alloc_failures },
+			{ "helper_fds_installed", st.fds_installed },
+			{ "helper_deliveries_dropped", st.deliveries_dropped },
+			{ "pool_max", dm->c->pool_size },
+			{ "pool_bytes", sysfs_counter("pool_bytes") },
+			{ "pool_hits", sysfs_counter("pool_hits") },
+			{ "pool_misses", sysfs_counter("pool_misses") },
+		};
+
+		report_status(out, json, c, sizeof(c) / sizeof(c[0]));
+	}
+}
+
+/*
+ * One dmaheapctl request: "heaps", "buffers [--by=WHAT]", "status",
+ * "reload", each with an optional "--json".
+ */
+static int handle_control_request(void *userdata, int argc, char **argv,
+				  FILE *out, char *err, size_t err_size)
+{
+	struct daemon *dm = userdata;
+	enum report_by by = BY_PROCESS;
+	bool json = false;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strncmp(argv[i], "--by=", 5) && argc &&
+			   !strcmp(argv[0], "buffers")) {
+			if (report_by_from_string(argv[i] + 5, &by) < 0) {
+				snprintf(err, err_size,
+					 "unknown --by=%s: use process, uid, heap or buffer",
+					 argv[i] + 5);
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err, err_size, "unexpected argument \"%s\"",
+				 argv[i]);
+			return -EINVAL;
+		}
+	}
+	if (!argc) {
+		snprintf(err, err_size, "no command: use heaps, buffers, status or reload");
+		return -EINVAL;
+	}
+	if (!strcmp(argv[0], "heaps")) {
+		report_heaps(out, json, dm->nodes, dm->n, dm->ledger,
+			     (uint64_t)sysconf(_SC_PHYS_PAGES) *
+			     (uint64_t)sysconf(_SC_PAGESIZE));
+		return 0;
+	}
+	if (!strcmp(argv[0], "buffers")) {
+		r = report_buffers(out, json, by, dm->ledger);
+		if (r < 0)
+			snprintf(err, err_size, "out of memory");
+		return r;
+	}
+	if (!strcmp(argv[0], "status")) {
+		status(dm, out, json);
+		return 0;
+	}
+	if (!strcmp(argv[0], "reload")) {
+		log_info("reload asked for through the control socket");
+		r = reload(dm);
+		if (r < 0) {
+			snprintf(err, err_size, "%s", dm->reload_msg);
+			return r;
+		}
+		if (json) {
+			fputs("{\"message\":", out);
+			report_json_string(out, dm->reload_msg);
+			fputs("}\n", out);
+		} else {
+			fprintf(out, "%s\n", dm->reload_msg);
+		}
+		return 0;
+	}
+	snprintf(err, err_size, "unknown command \"%s\": use heaps, buffers, status or reload",
+		 argv[0]);
+	return -EINVAL;
+}
+
+/* The control socket for dmaheapctl; root and ControlGroup= only. */
+static int open_control(struct daemon *dm)
+{
+	const struct config *c = dm->c;
+	gid_t gid = c->control_group.origin.line ? c->control_group.id :
+						   (gid_t)-1;
+	int r;
+
+	r = control_open(arg_control, gid, &dm->ctl);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot create the control socket %s: %m",
+				 arg_control);
+	return 0;
+}
+
+/* The helper's release events: buffers leave the ledger. */
+static void read_events(struct daemon *dm)
+{
+	struct dmaheap_helper_event ev[64];
+	ssize_t n, i;
+
+	for (;;) {
+		n = read(dm->helper_fd, ev, sizeof(ev));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+			if (ev[i].type == DMAHEAP_HELPER_EVENT_RELEASED)
+				ledger_release(dm->ledger, ev[i].cookie);
+		if (n < (ssize_t)sizeof(ev))
+			break;
+	}
+}
+
+static int event_loop(struct daemon *dm)
+{
+	struct pollfd pfd[4];
+	int r;
+
+	r = wait_ready(dm, dm->nodes, dm->n);
+	if (r)
+		return r < 0 ? r : 0;
+	dm->loaded_at = time(NULL);
+	send_status(dm->nodes, dm->n, "READY=1\n");
+
+	r = workers_start(&dm->w, dm->nodes, dm->n);
+	while (!r) {
+		pfd[0] = (struct pollfd){ .fd = dm->sig_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = dm->w.done_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = dm->helper_fd, .events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = dm->ctl ? control_fd(dm->ctl) : -1,
+					  .events = POLLIN };
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = log_errno(LOG_ERR, -errno, "poll: %m");
+			break;
+		}
+		if (pfd[2].revents)
+			read_events(dm);
+		if (pfd[0].revents && handle_signal(dm))
+			break;
+		if (pfd[3].revents)
+			control_handle(dm->ctl, handle_control_request, dm);
+		if (pfd[1].revents) {
+			pthread_mutex_lock(&dm->w.lock);
+			r = log_errno(LOG_ERR, dm->w.error,
+				      "node \"%s\": CUSE session ended: %m",
+				      dm->nodes[dm->w.error_node]->node_name);
+			pthread_mutex_unlock(&dm->w.lock);
+		}
+	}
+	workers_stop(&dm->w);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
-	static struct heap nodes[DH_NODES_MAX];
-	struct dmaheap_helper_info info = { 0 };
-	static struct config c;
-	int helper_fd, sig_fd, r;
-	size_t i, n = 0;
+	static struct daemon dm = {
+		.helper_fd = -1, .sig_fd = -1,
+		.w = { .stop_fd = -1, .done_fd = -1,
+		       .lock = PTHREAD_MUTEX_INITIALIZER },
+	};
+	struct config_diag d = { .warn = config_warning };
+	struct config *c;
+	size_t i;
+	int r;
 
-	config_init(&c);
 	log_init(false);
 	fuse_set_log_func(fuse_log_to_ours);
 	signal(SIGPIPE, SIG_IGN);
@@ -795,44 +1260,61 @@ int main(int argc, char **argv)
 	 */
 	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 
-	r = parse_args(argc, argv, &c);
+	c = dm.c = calloc(1, sizeof(*c));
+	dm.ledger = ledger_new();
+	if (!c || !dm.ledger) {
+		log_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	config_init(c);
+	r = parse_args(argc, argv, c);
 	if (r < 0)
 		return EXIT_FAILURE;
-	r = load_config(&c);
-	if (r < 0)
+	r = load_config(c, NULL, 0, &d);
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "%s", d.error);
 		return EXIT_FAILURE;
-	log_init(c.debug);
+	}
+	log_init(c->debug);
 
-	sig_fd = signals_open();
-	if (sig_fd < 0) {
-		log_errno(LOG_ERR, sig_fd, "signalfd: %m");
+	dm.sig_fd = signals_open();
+	if (dm.sig_fd < 0) {
+		log_errno(LOG_ERR, dm.sig_fd, "signalfd: %m");
 		return EXIT_FAILURE;
 	}
 
-	helper_fd = open_helper(&c, &info);
-	if (helper_fd < 0) {
-		r = helper_fd;
+	dm.helper_fd = open_helper(c, &dm.info);
+	if (dm.helper_fd < 0) {
+		r = dm.helper_fd;
 		goto out_close_signals;
 	}
+	/* Release events are read when poll() says so; never wait for one. */
+	fcntl(dm.helper_fd, F_SETFL, fcntl(dm.helper_fd, F_GETFL) | O_NONBLOCK);
 
-	r = set_pool(&c, helper_fd);
+	r = set_pool(c, dm.helper_fd);
 	if (r < 0)
 		goto out_close_helper;
 
-	r = start_nodes(&c, &info, helper_fd, nodes, &n);
+	r = open_control(&dm);
+	if (r < 0)
+		goto out_close_helper;
+
+	r = start_nodes(&dm);
 	if (r < 0)
 		goto out_stop_nodes;
 
-	r = event_loop(nodes, n, sig_fd);
+	r = event_loop(&dm);
 
 out_stop_nodes:
-	for (i = 0; i < n; i++) {
-		cuse_heap_stop(&nodes[i]);
-		free(nodes[i].node_path);
-	}
+	for (i = 0; i < dm.n; i++)
+		node_free(dm.nodes[i]);
+	if (dm.ctl)
+		control_close(dm.ctl);
 out_close_helper:
-	close(helper_fd);
+	close(dm.helper_fd);
 out_close_signals:
-	close(sig_fd);
+	close(dm.sig_fd);
+	ledger_free(dm.ledger);
+	free(dm.c);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "helper.h"
@@ -22,8 +23,11 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 
 	fake_helper_calls++;
 	fake_helper_last = *req;
-	if (r == 0)
+	if (r == 0) {
 		req->id = 42;
+		req->tgid = 1200;
+		strcpy(req->comm, "client");
+	}
 	return r;
 }
 

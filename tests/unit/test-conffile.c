@@ -152,9 +152,20 @@ static void test_pool_size(void **state)
 	assert_int_equal(parse("[Daemon]\nPoolSize=0\n"), 0);
 	assert_int_equal(c.pool_size, 0);
 	assert_int_equal(c.pool_size_origin.line, 2);
-	assert_int_equal(parse("[Daemon]\nPoolSize=256M\n"), 0);
+	assert_int_equal(parse("[Daemon]\nChargeClients=no\nPoolSize=256M\n"),
+			 0);
 	assert_int_equal(c.pool_size, 256 << 20);
 	assert_int_equal(d.n_warnings, 0);
+	/* Pool pages cannot be charged to the client that gets them. */
+	assert_int_equal(parse("[Daemon]\nPoolSize=256M\n"), -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:2: PoolSize= needs ChargeClients=no"));
+	/* Without PoolSize=, the default follows ChargeClients=. */
+	assert_int_equal(parse("[Daemon]\nChargeClients=yes\n"), 0);
+	config_finish(&c);
+	assert_int_equal(c.pool_size, 0);
+	assert_int_equal(parse("[Daemon]\nChargeClients=no\n"), 0);
+	config_finish(&c);
+	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
 }
 
 static void test_sizes(void **state)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -13,6 +14,7 @@
 
 #include "heap.h"
 #include "helper.h"
+#include "ledger.h"
 #include "log.h"
 
 extern struct dmaheap_helper_alloc fake_helper_last;
@@ -30,6 +32,10 @@ static const struct caller test_caller = { .tid = 1234, .uid = 1000 };
 
 static int setup(void **state)
 {
+	heap_config_init(&test_heap.cfg, "system");
+	ledger_free(test_heap.ledger);
+	test_heap.ledger = ledger_new();
+	test_heap.charge = false;
 	fake_helper_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
 	return 0;
@@ -188,6 +194,98 @@ static void test_failure_logs_rate_limited(void **state)
 	assert_in_range(lines, 1, 20);
 }
 
+/* Every buffer is in the ledger from the helper's answer to its release. */
+static void test_ledger_follows_buffers(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 8192 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct ledger_buffer *snap;
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers, cookie;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	cookie = fake_helper_last.cookie;
+	assert_int_not_equal(cookie, 0);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(bytes, 8192);
+	assert_int_equal(buffers, 1);
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
+	assert_int_equal(snap[0].pid, 1200);
+	assert_int_equal(snap[0].uid, 1000);
+	assert_int_equal(snap[0].id, 42);
+	assert_string_equal(snap[0].comm, "client");
+	free(snap);
+
+	/* A failed allocation leaves nothing behind. */
+	will_return(helper_alloc, -ENOMEM);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 1);
+
+	ledger_release(test_heap.ledger, cookie);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(buffers, 0);
+}
+
+static void test_limits_stop_before_the_helper(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct caller other = test_caller;
+	struct dh_alloc_request rq;
+
+	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = 2 << 20;
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	assert_int_equal(fake_helper_calls, 2);
+
+	/* Another user still fits, until the whole heap is full. */
+	test_heap.cfg.limits[LIMIT_BYTES] = 3 << 20;
+	other.uid = 1001;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), -ENOMEM);
+	assert_int_equal(fake_helper_calls, 3);
+
+	test_heap.cfg.limits[LIMIT_BUFFER_SIZE] = 4096;
+	d.len = 8192;
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), -ENOMEM);
+	assert_int_equal(fake_helper_calls, 3);
+}
+
+static void test_charge_flag(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	test_heap.charge = true;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_CHARGE);
+}
+
+static void test_open_rules(void **state)
+{
+	struct caller c = test_caller;
+	gid_t groups[] = { 44, 100 };
+
+	assert_int_equal(heap_open(&test_heap, &c), 0);
+	test_heap.cfg.n_allow_groups = 1;
+	test_heap.cfg.allow_groups[0] = (struct config_id){
+		.name = "video", .id = 44, .resolved = true };
+	assert_int_equal(heap_open(&test_heap, &c), -EACCES);
+	c.groups = groups;
+	c.n_groups = 2;
+	assert_int_equal(heap_open(&test_heap, &c), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +298,11 @@ int main(void)
 		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
 				       setup),
 		cmocka_unit_test_setup(test_failure_logs_rate_limited, setup),
+		cmocka_unit_test_setup(test_ledger_follows_buffers, setup),
+		cmocka_unit_test_setup(test_limits_stop_before_the_helper,
+				       setup),
+		cmocka_unit_test_setup(test_charge_flag, setup),
+		cmocka_unit_test_setup(test_open_rules, setup),
 	};
 
 	log_init(false);
