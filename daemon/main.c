@@ -1170,6 +1170,11 @@ static int open_control(struct daemon *dm)
 	int r;
 
 	r = control_open(arg_control, gid, &dm->ctl);
+	if (r == -EPERM && c->control_group.origin.line)
+		return log_errno(LOG_ERR, r,
+				 "cannot give %s to ControlGroup=%s: %m; under systemd the unit needs CAP_CHOWN and SystemCallFilter=@chown, or Group=%s (docs/systemd-unit.md)",
+				 arg_control, c->control_group.name,
+				 c->control_group.name);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot create the control socket %s: %m",
 				 arg_control);

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ledger of live buffers: a hash of buffers by cookie and a hash of
+ * byte totals by (heap, uid) and (heap, process), under one mutex.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "policy.h"
+
+#define BUFFER_BUCKETS	4096
+#define TOTAL_BUCKETS	256
+
+enum total_type { TOTAL_HEAP, TOTAL_USER, TOTAL_PROCESS };
+
+struct total {
+	char heap[DH_HEAP_NAME_MAX + 1];
+	enum total_type type;
+	uint32_t id;		/* uid or pid; 0 for the heap */
+	uint64_t bytes;
+	uint64_t buffers;
+	struct total *next;
+};
+
+struct ledger {
+	pthread_mutex_t lock;
+	uint64_t next_cookie;
+	struct ledger_buffer *buffers[BUFFER_BUCKETS];
+	struct total *totals[TOTAL_BUCKETS];
+};
+
+struct ledger *ledger_new(void)
+{
+	struct ledger *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	pthread_mutex_init(&l->lock, NULL);
+	return l;
+}
+
+void ledger_free(struct ledger *l)
+{
+	struct ledger_buffer *b, *bn;
+	struct total *t, *tn;
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < BUFFER_BUCKETS; i++)
+		for (b = l->buffers[i]; b; b = bn) {
+			bn = b->next;
+			free(b);
+		}
+	for (i = 0; i < TOTAL_BUCKETS; i++)
+		for (t = l->totals[i]; t; t = tn) {
+			tn = t->next;
+			free(t);
+		}
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
+/* FNV-1a over the heap name, then the type and id. */
+static size_t total_hash(const char *heap, enum total_type type, uint32_t id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *heap; heap++)
+		h = (h ^ (unsigned char)*heap) * 16777619u;
+	h = (h ^ type) * 16777619u;
+	h = (h ^ id) * 16777619u;
+	return h % TOTAL_BUCKETS;
+}
+
+static struct total **total_slot(struct ledger *l, const char *heap,
+				 enum total_type type, uint32_t id)
+{
+	struct total **p = &l->totals[total_hash(heap, type, id)];
+
+	for (; *p; p = &(*p)->next)
+		if ((*p)->type == type && (*p)->id == id &&
+		    !strcmp((*p)->heap, heap))
+			break;
+	return p;
+}
+
+static uint64_t total_bytes(struct ledger *l, const char *heap,
+			    enum total_type type, uint32_t id)
+{
+	struct total *t = *total_slot(l, heap, type, id);
+
+	return t ? t->bytes : 0;
+}
+
+/* Add (@sign 1) or take away (-1) one buffer of @len; -ENOMEM only adding. */
+static int total_add(struct ledger *l, const char *heap, enum total_type type,
+		     uint32_t id, uint64_t len, int sign)
+{
+	struct total **p = total_slot(l, heap, type, id), *t = *p;
+
+	if (!t) {
+		if (sign < 0)
+			return 0;
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		strcpy(t->heap, heap);
+		t->type = type;
+		t->id = id;
+		*p = t;
+	}
+	if (sign > 0) {
+		t->bytes += len;
+		t->buffers++;
+		return 0;
+	}
+	t->bytes -= len;
+	if (!--t->buffers) {
+		*p = t->next;
+		free(t);
+	}
+	return 0;
+}
+
+static void process_add(struct ledger *l, struct ledger_buffer *b, int sign)
+{
+	/* Adding to a total that exists cannot fail; a new one can. */
+	if (b->pid && total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
+				b->len, sign) < 0)
+		b->pid = 0;
+}
+
+static struct ledger_buffer **buffer_slot(struct ledger *l, uint64_t cookie)
+{
+	struct ledger_buffer **p = &l->buffers[cookie % BUFFER_BUCKETS];
+
+	for (; *p; p = &(*p)->next)
+		if ((*p)->cookie == cookie)
+			break;
+	return p;
+}
+
+int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
+		   pid_t pid, uint64_t len, uint64_t *ret_cookie,
+		   enum heap_limit *ret_limit)
+{
+	struct policy_usage u;
+	struct ledger_buffer *b;
+	enum heap_limit hit;
+	int r = -ENOMEM;
+
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		*ret_limit = _LIMIT_MAX;
+		return -ENOMEM;
+	}
+	strcpy(b->heap, h->name);
+	b->uid = uid;
+	b->pid = pid;
+	b->len = len;
+	clock_gettime(CLOCK_REALTIME, &b->time);
+
+	pthread_mutex_lock(&l->lock);
+	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0);
+	u.user = total_bytes(l, h->name, TOTAL_USER, uid);
+	u.process = pid ? total_bytes(l, h->name, TOTAL_PROCESS, pid) : 0;
+	hit = policy_check_alloc(h, len, &u);
+	*ret_limit = hit;
+	if (hit != _LIMIT_MAX)
+		goto out_unlock;
+	if (total_add(l, h->name, TOTAL_HEAP, 0, len, 1) < 0) {
+		goto out_unlock;
+	} else if (total_add(l, h->name, TOTAL_USER, uid, len, 1) < 0) {
+		total_add(l, h->name, TOTAL_HEAP, 0, len, -1);
+		goto out_unlock;
+	}
+	process_add(l, b, 1);
+	b->cookie = ++l->next_cookie;
+	*ret_cookie = b->cookie;
+	b->next = l->buffers[b->cookie % BUFFER_BUCKETS];
+	l->buffers[b->cookie % BUFFER_BUCKETS] = b;
+	b = NULL;
+	r = 0;
+out_unlock:
+	pthread_mutex_unlock(&l->lock);
+	free(b);
+	return r;
+}
+
+/* Unlink *@p and take its bytes off every total. */
+static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
+{
+	struct ledger_buffer *b = *p;
+
+	*p = b->next;
+	total_add(l, b->heap, TOTAL_HEAP, 0, b->len, -1);
+	total_add(l, b->heap, TOTAL_USER, b->uid, b->len, -1);
+	process_add(l, b, -1);
+	free(b);
+}
+
+void ledger_commit(struct ledger *l, uint64_t cookie, uint64_t id, pid_t pid,
+		   const char *comm)
+{
+	struct ledger_buffer **p, *b;
+
+	pthread_mutex_lock(&l->lock);
+	p = buffer_slot(l, cookie);
+	b = *p;
+	if (!b)
+		goto out_unlock;
+	if (b->released) {
+		buffer_remove(l, p);
+		goto out_unlock;
+	}
+	b->committed = true;
+	b->id = id;
+	if (!b->pid && pid) {
+		b->pid = pid;
+		process_add(l, b, 1);
+	}
+	strncpy(b->comm, comm, sizeof(b->comm) - 1);
+out_unlock:
+	pthread_mutex_unlock(&l->lock);
+}
+
+void ledger_cancel(struct ledger *l, uint64_t cookie)
+{
+	struct ledger_buffer **p;
+
+	pthread_mutex_lock(&l->lock);
+	p = buffer_slot(l, cookie);
+	if (*p)
+		buffer_remove(l, p);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void ledger_release(struct ledger *l, uint64_t cookie)
+{
+	struct ledger_buffer **p;
+
+	pthread_mutex_lock(&l->lock);
+	p = buffer_slot(l, cookie);
+	if (*p && !(*p)->committed)
+		(*p)->released = true;	/* ledger_commit() removes it */
+	else if (*p)
+		buffer_remove(l, p);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
+		       uint64_t *ret_buffers)
+{
+	struct total *t;
+
+	pthread_mutex_lock(&l->lock);
+	t = *total_slot(l, name, TOTAL_HEAP, 0);
+	*ret_bytes = t ? t->bytes : 0;
+	*ret_buffers = t ? t->buffers : 0;
+	pthread_mutex_unlock(&l->lock);
+}
+
+ssize_t ledger_snapshot(struct ledger *l, struct ledger_buffer **ret)
+{
+	struct ledger_buffer *b, *out = NULL, *p;
+	size_t n = 0, i;
+
+	pthread_mutex_lock(&l->lock);
+	for (i = 0; i < BUFFER_BUCKETS; i++)
+		for (b = l->buffers[i]; b; b = b->next)
+			n += b->committed;
+	if (n) {
+		out = malloc(n * sizeof(*out));
+		if (!out) {
+			pthread_mutex_unlock(&l->lock);
+			return -ENOMEM;
+		}
+	}
+	p = out;
+	for (i = 0; i < BUFFER_BUCKETS; i++)
+		for (b = l->buffers[i]; b; b = b->next)
+			if (b->committed) {
+				*p = *b;
+				p++->next = NULL;
+			}
+	pthread_mutex_unlock(&l->lock);
+	*ret = out;
+	return (ssize_t)n;
+}

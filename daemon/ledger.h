@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ledger: every live buffer the daemon handed out (heap, size, owner,
+ * time) and the bytes per heap, per uid and per process that the limits
+ * are checked against. A buffer is reserved before the helper allocates
+ * it, so concurrent allocations cannot pass a limit together, and leaves
+ * when the helper reports its release. Thread safe.
+ */
+#ifndef DMAHEAPD_LEDGER_H
+#define DMAHEAPD_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct ledger_buffer {
+	uint64_t cookie;	/* the daemon's name, given to the helper */
+	uint64_t id;		/* the helper's, 0 until committed */
+	uint64_t len;
+	char heap[DH_HEAP_NAME_MAX + 1];
+	uid_t uid;
+	pid_t pid;		/* 0 until known */
+	char comm[16];
+	struct timespec time;	/* CLOCK_REALTIME of the reservation */
+	bool committed;		/* the helper allocated it */
+	bool released;		/* its release came before its commit */
+	struct ledger_buffer *next;
+};
+
+struct ledger;
+
+struct ledger *ledger_new(void);
+void ledger_free(struct ledger *l);
+
+/*
+ * Reserve @len bytes on heap @h for @uid and process @pid (0: not known
+ * yet, then the per-process limit is not checked): 0 and the buffer's
+ * cookie, or -ENOMEM and the limit it would pass in *@ret_limit.
+ */
+int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
+		   pid_t pid, uint64_t len, uint64_t *ret_cookie,
+		   enum heap_limit *ret_limit);
+/* The helper allocated it: its id, and the owner as the helper saw it. */
+void ledger_commit(struct ledger *l, uint64_t cookie, uint64_t id, pid_t pid,
+		   const char *comm);
+/* The helper did not allocate it. */
+void ledger_cancel(struct ledger *l, uint64_t cookie);
+/* The helper reports it released (possibly before ledger_commit()). */
+void ledger_release(struct ledger *l, uint64_t cookie);
+
+/* Live buffers and bytes of heap @name. */
+void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
+		       uint64_t *ret_buffers);
+/*
+ * A copy of every live (committed, not released) buffer, for reports: the
+ * count, and the array in *@ret (free() it), or -ENOMEM.
+ */
+ssize_t ledger_snapshot(struct ledger *l, struct ledger_buffer **ret);
+
+#endif

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dmaheapctl's output, formatted by the daemon: heaps, buffers, status.
+ * Text is for people (sizes with K/M/G suffixes, exact); --json is for
+ * programs (bytes, null for "no limit").
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmaheap-helper.h"
+#include "report.h"
+
+const char *report_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char suffix[] = "KMGT";
+	int i = -1;
+
+	while (bytes && !(bytes & 1023) && i < 3) {
+		bytes >>= 10;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, size, "%" PRIu64, bytes);
+	else
+		snprintf(buf, size, "%" PRIu64 "%c", bytes, suffix[i]);
+	return buf;
+}
+
+static const char *limit_text(uint64_t v, char *buf, size_t size)
+{
+	return v == DH_NO_LIMIT ? "-" : report_size(v, buf, size);
+}
+
+void report_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void json_limit(FILE *out, uint64_t v)
+{
+	if (v == DH_NO_LIMIT)
+		fputs("null", out);
+	else
+		fprintf(out, "%" PRIu64, v);
+}
+
+static const char *backing_name(uint32_t kind)
+{
+	switch (kind) {
+	case DMAHEAP_HELPER_KIND_SYSTEM:
+		return "pages";
+	case DMAHEAP_HELPER_KIND_CONTIGUOUS:
+		return "page-allocator";
+	case DMAHEAP_HELPER_KIND_CMA:
+		return "cma";
+	case DMAHEAP_HELPER_KIND_REGION:
+		return "region";
+	}
+	return "unknown";
+}
+
+/* The largest buffer one allocation can get: the kind's, then the limit. */
+static uint64_t largest(const struct heap *h, uint64_t ram_bytes)
+{
+	uint64_t max = h->max_len ? h->max_len : ram_bytes;
+
+	if (h->cfg.limits[LIMIT_BUFFER_SIZE] < max)
+		max = h->cfg.limits[LIMIT_BUFFER_SIZE];
+	return max;
+}
+
+static void heap_json(FILE *out, struct heap *const *nodes, size_t n,
+		      size_t first, struct ledger *l, uint64_t ram_bytes)
+{
+	const struct heap *h = nodes[first];
+	uint64_t bytes, buffers;
+	size_t i, k;
+
+	ledger_heap_usage(l, h->cfg.name, &bytes, &buffers);
+	fputs("{\"name\":", out);
+	report_json_string(out, h->cfg.name);
+	fputs(",\"nodes\":[", out);
+	for (i = first, k = 0; i < n; i++) {
+		if (strcmp(nodes[i]->cfg.name, h->cfg.name))
+			continue;
+		fputs(k++ ? "," : "", out);
+		report_json_string(out, nodes[i]->node_name);
+	}
+	fprintf(out, "],\"kind\":\"%s\",\"backing\":\"%s\",\"contiguous\":%s,"
+		"\"cached\":true,\"largest_buffer\":%" PRIu64 ",\"limits\":{",
+		heap_kind_name(h->cfg.kind), backing_name(h->helper_kind),
+		h->cfg.kind == HEAP_KIND_SYSTEM ? "false" : "true",
+		largest(h, ram_bytes));
+	for (k = 0; k < _LIMIT_MAX; k++) {
+		fprintf(out, "%s\"%s\":", k ? "," : "", heap_limit_key(k));
+		json_limit(out, h->cfg.limits[k]);
+	}
+	fputs("},\"allow_users\":[", out);
+	for (k = 0; k < h->cfg.n_allow_users; k++)
+		fprintf(out, "%s%u", k ? "," : "", h->cfg.allow_users[k].id);
+	fputs("],\"allow_groups\":[", out);
+	for (k = 0; k < h->cfg.n_allow_groups; k++)
+		fprintf(out, "%s%u", k ? "," : "", h->cfg.allow_groups[k].id);
+	fprintf(out, "],\"live_buffers\":%" PRIu64 ",\"live_bytes\":%" PRIu64 "}",
+		buffers, bytes);
+}
+
+static void heap_text(FILE *out, struct heap *const *nodes, size_t n,
+		      size_t first, struct ledger *l, uint64_t ram_bytes)
+{
+	const struct heap *h = nodes[first];
+	char s[_LIMIT_MAX + 2][24];
+	uint64_t bytes, buffers;
+	const char *sep = "";
+	size_t i, k;
+
+	ledger_heap_usage(l, h->cfg.name, &bytes, &buffers);
+	for (k = 0; k < _LIMIT_MAX; k++)
+		limit_text(h->cfg.limits[k], s[k], sizeof(s[k]));
+	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s ",
+		h->cfg.name, heap_kind_name(h->cfg.kind),
+		backing_name(h->helper_kind),
+		h->cfg.kind == HEAP_KIND_SYSTEM ? "no" : "yes", "yes",
+		report_size(largest(h, ram_bytes), s[_LIMIT_MAX],
+			    sizeof(s[0])),
+		s[LIMIT_BUFFER_SIZE], s[LIMIT_BYTES_PER_USER],
+		s[LIMIT_BYTES_PER_PROCESS], s[LIMIT_BYTES], buffers,
+		report_size(bytes, s[_LIMIT_MAX + 1], sizeof(s[0])));
+	for (i = first; i < n; i++) {
+		if (strcmp(nodes[i]->cfg.name, h->cfg.name))
+			continue;
+		fprintf(out, "%s%s", sep, nodes[i]->node_name);
+		sep = ",";
+	}
+	fputc('\n', out);
+}
+
+void report_heaps(FILE *out, bool json, struct heap *const *nodes, size_t n,
+		  struct ledger *l, uint64_t ram_bytes)
+{
+	size_t i, j, k = 0;
+
+	if (json)
+		fputs("{\"heaps\":[", out);
+	else
+		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %s\n",
+			"HEAP", "KIND", "BACKING", "CONTIG", "CACHED",
+			"LARGEST", "MAXBUF", "MAX/USER", "MAX/PROC", "MAX",
+			"BUFFERS", "BYTES", "NODES");
+	for (i = 0; i < n; i++) {
+		/* Once per heap: at its first node. */
+		for (j = 0; j < i; j++)
+			if (!strcmp(nodes[j]->cfg.name, nodes[i]->cfg.name))
+				break;
+		if (j < i)
+			continue;
+		if (json) {
+			fputs(k++ ? "," : "", out);
+			heap_json(out, nodes, n, i, l, ram_bytes);
+		} else {
+			heap_text(out, nodes, n, i, l, ram_bytes);
+		}
+	}
+	if (json)
+		fputs("]}\n", out);
+}
+
+int report_by_from_string(const char *s, enum report_by *ret)
+{
+	static const char *const names[] = {
+		[BY_PROCESS] = "process", [BY_UID] = "uid",
+		[BY_HEAP] = "heap", [BY_BUFFER] = "buffer",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*ret = (enum report_by)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+struct group {
+	const struct ledger_buffer *first;
+	uint64_t buffers;
+	uint64_t bytes;
+};
+
+static bool same_group(const struct ledger_buffer *a,
+		       const struct ledger_buffer *b, enum report_by by)
+{
+	switch (by) {
+	case BY_PROCESS:
+		return a->pid == b->pid && a->uid == b->uid &&
+		       !strcmp(a->heap, b->heap);
+	case BY_UID:
+		return a->uid == b->uid && !strcmp(a->heap, b->heap);
+	case BY_HEAP:
+		return !strcmp(a->heap, b->heap);
+	case BY_BUFFER:
+		return a == b;
+	}
+	return false;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return strcmp(x->first->heap, y->first->heap);
+}
+
+static void group_text(FILE *out, const struct group *g, enum report_by by,
+		       time_t now)
+{
+	const struct ledger_buffer *b = g->first;
+	char sz[24];
+
+	report_size(g->bytes, sz, sizeof(sz));
+	switch (by) {
+	case BY_PROCESS:
+		fprintf(out, "%8d %-16s %8u %-24s %7" PRIu64 " %8s\n", (int)b->pid,
+			b->comm, (unsigned int)b->uid, b->heap, g->buffers, sz);
+		break;
+	case BY_UID:
+		fprintf(out, "%8u %-24s %7" PRIu64 " %8s\n",
+			(unsigned int)b->uid, b->heap, g->buffers, sz);
+		break;
+	case BY_HEAP:
+		fprintf(out, "%-24s %7" PRIu64 " %8s\n", b->heap, g->buffers, sz);
+		break;
+	case BY_BUFFER:
+		fprintf(out, "%8" PRIu64 " %-24s %8s %8d %-16s %8u %6lds\n",
+			b->id, b->heap, sz, (int)b->pid, b->comm,
+			(unsigned int)b->uid, (long)(now - b->time.tv_sec));
+		break;
+	}
+}
+
+static void group_json(FILE *out, const struct group *g, enum report_by by)
+{
+	const struct ledger_buffer *b = g->first;
+
+	fputc('{', out);
+	if (by == BY_BUFFER)
+		fprintf(out, "\"id\":%" PRIu64 ",\"time\":%lld,", b->id,
+			(long long)b->time.tv_sec);
+	if (by == BY_PROCESS || by == BY_BUFFER) {
+		fprintf(out, "\"pid\":%d,\"comm\":", (int)b->pid);
+		report_json_string(out, b->comm);
+		fputc(',', out);
+	}
+	if (by != BY_HEAP)
+		fprintf(out, "\"uid\":%u,", (unsigned int)b->uid);
+	fputs("\"heap\":", out);
+	report_json_string(out, b->heap);
+	fprintf(out, ",\"buffers\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+		g->buffers, g->bytes);
+}
+
+int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l)
+{
+	static const char *const heads[] = {
+		[BY_PROCESS] = "     PID COMM                  UID HEAP                     BUFFERS    BYTES\n",
+		[BY_UID] = "     UID HEAP                     BUFFERS    BYTES\n",
+		[BY_HEAP] = "HEAP                     BUFFERS    BYTES\n",
+		[BY_BUFFER] = "      ID HEAP                         SIZE      PID COMM                  UID    AGE\n",
+	};
+	struct ledger_buffer *snap = NULL;
+	struct group *groups;
+	size_t n_groups = 0, i, j;
+	time_t now = time(NULL);
+	ssize_t n;
+
+	n = ledger_snapshot(l, &snap);
+	if (n < 0)
+		return (int)n;
+	groups = calloc(n ? (size_t)n : 1, sizeof(*groups));
+	if (!groups) {
+		free(snap);
+		return -ENOMEM;
+	}
+	/* Few groups in practice: a linear search per buffer is fine. */
+	for (i = 0; i < (size_t)n; i++) {
+		for (j = 0; j < n_groups; j++)
+			if (same_group(groups[j].first, &snap[i], by))
+				break;
+		if (j == n_groups)
+			groups[n_groups++].first = &snap[i];
+		groups[j].buffers++;
+		groups[j].bytes += snap[i].len;
+	}
+	qsort(groups, n_groups, sizeof(*groups), cmp_group);
+
+	if (json)
+		fprintf(out, "{\"by\":\"%s\",\"groups\":[",
+			by == BY_PROCESS ? "process" : by == BY_UID ? "uid" :
+			by == BY_HEAP ? "heap" : "buffer");
+	else
+		fputs(heads[by], out);
+	for (i = 0; i < n_groups; i++) {
+		if (json) {
+			fputs(i ? "," : "", out);
+			group_json(out, &groups[i], by);
+		} else {
+			group_text(out, &groups[i], by, now);
+		}
+	}
+	if (json)
+		fputs("]}\n", out);
+	free(groups);
+	free(snap);
+	return 0;
+}
+
+void report_status(FILE *out, bool json, const struct report_counter *c,
+		   size_t n)
+{
+	size_t i;
+
+	if (json)
+		fputc('{', out);
+	for (i = 0; i < n; i++) {
+		if (json)
+			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
+				c[i].name, c[i].value);
+		else
+			fprintf(out, "%-20s %" PRIu64 "\n", c[i].name,
+				c[i].value);
+	}
+	if (json)
+		fputs("}\n", out);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What dmaheapctl shows: the heaps with their properties, limits and live
+ * usage, the live buffers grouped, the counters. Text tables or JSON, to a
+ * stdio stream; no I/O of its own.
+ */
+#ifndef DMAHEAPD_REPORT_H
+#define DMAHEAPD_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "heap.h"
+#include "ledger.h"
+
+/* One row per heap of @nodes (a heap's aliases are its other nodes). */
+void report_heaps(FILE *out, bool json, struct heap *const *nodes, size_t n,
+		  struct ledger *l, uint64_t ram_bytes);
+
+enum report_by { BY_PROCESS, BY_UID, BY_HEAP, BY_BUFFER };
+/* "process", "uid", "heap", "buffer": 0, or -EINVAL. */
+int report_by_from_string(const char *s, enum report_by *ret);
+/* Live buffers grouped @by, biggest first; -ENOMEM. */
+int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l);
+
+/* A name and a number, for report_status(). */
+struct report_counter {
+	const char *name;
+	uint64_t value;
+};
+
+void report_status(FILE *out, bool json, const struct report_counter *c,
+		   size_t n);
+
+/* @s as a JSON string, quoted and escaped. */
+void report_json_string(FILE *out, const char *s);
+
+/* 64M, 12K, 5000: exact, with the largest binary suffix that divides. */
+const char *report_size(uint64_t bytes, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the policy: rules in the configuration, decisions, ledger. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conffile.h"
+#include "config.h"
+#include "ledger.h"
+#include "policy.h"
+#include "report.h"
+
+static struct config c;
+static struct config_diag d;
+
+static int parse(const char *text)
+{
+	config_init(&c);
+	memset(&d, 0, sizeof(d));
+	return conffile_parse(&c, "test.conf", text, &d);
+}
+
+static void test_rules_parsed(void **state)
+{
+	struct heap_config *h;
+
+	assert_int_equal(parse("[Heap]\nName=cam\n"
+			       "AllowUsers=root 1000\nAllowGroups=video\n"
+			       "MaxBufferSize=64M\nMaxBytesPerUser=1G\n"
+			       "MaxBytesPerProcess=256M\nMaxBytes=infinity\n"
+			       "[Daemon]\nControlGroup=adm\nChargeClients=no\n"),
+			 0);
+	h = config_find_heap(&c, "cam");
+	assert_non_null(h);
+	assert_int_equal(h->n_allow_users, 2);
+	assert_string_equal(h->allow_users[0].name, "root");
+	assert_false(h->allow_users[0].resolved);
+	assert_true(h->allow_users[1].resolved);
+	assert_int_equal(h->allow_users[1].id, 1000);
+	assert_int_equal(h->n_allow_groups, 1);
+	assert_int_equal(h->limits[LIMIT_BUFFER_SIZE], 64 << 20);
+	assert_int_equal(h->limits[LIMIT_BYTES_PER_USER], 1ULL << 30);
+	assert_int_equal(h->limits[LIMIT_BYTES_PER_PROCESS], 256 << 20);
+	assert_int_equal(h->limits[LIMIT_BYTES], DH_NO_LIMIT);
+	assert_string_equal(c.control_group.name, "adm");
+	assert_false(c.charge_clients);
+}
+
+static void test_defaults_have_no_rules(void **state)
+{
+	struct heap_config *h;
+	size_t i;
+
+	assert_int_equal(parse("[Heap]\nName=plain\n"), 0);
+	h = config_find_heap(&c, "plain");
+	assert_false(policy_has_access_rules(h));
+	for (i = 0; i < _LIMIT_MAX; i++)
+		assert_int_equal(h->limits[i], DH_NO_LIMIT);
+	assert_true(c.charge_clients);
+	assert_int_equal(c.control_group.origin.line, 0);
+}
+
+static void test_lists_add_and_reset(void **state)
+{
+	struct heap_config *h;
+
+	assert_int_equal(parse("[Heap]\nName=a\nAllowUsers=1 2\n"
+			       "[Heap]\nName=a\nAllowUsers=3\n"), 0);
+	h = config_find_heap(&c, "a");
+	assert_int_equal(h->n_allow_users, 3);
+	assert_int_equal(parse("[Heap]\nName=a\nAllowUsers=1 2\n"
+			       "[Heap]\nName=a\nAllowUsers=\nAllowUsers=7\n"),
+			 0);
+	h = config_find_heap(&c, "a");
+	assert_int_equal(h->n_allow_users, 1);
+	assert_int_equal(h->allow_users[0].id, 7);
+}
+
+static void test_bad_values(void **state)
+{
+	assert_int_equal(parse("[Heap]\nName=a\nMaxBytes=lots\n"), -EINVAL);
+	assert_non_null(strstr(d.error, "test.conf:3: invalid MaxBytes="));
+	assert_int_equal(parse("[Heap]\nName=a\nAllowUsers=99999999999\n"),
+			 -EINVAL);
+	assert_int_equal(parse("[Daemon]\nControlGroup=a b\n"), -EINVAL);
+	assert_int_equal(parse("[Daemon]\nChargeClients=maybe\n"), -EINVAL);
+}
+
+static int fake_user(const char *name, uint32_t *ret)
+{
+	if (!strcmp(name, "root")) {
+		*ret = 0;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int fake_group(const char *name, uint32_t *ret)
+{
+	if (!strcmp(name, "video")) {
+		*ret = 44;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void test_names_resolved(void **state)
+{
+	assert_int_equal(parse("[Heap]\nName=a\nAllowUsers=root\n"
+			       "AllowGroups=video 5\n"), 0);
+	assert_int_equal(config_resolve_ids(&c, fake_user, fake_group, &d), 0);
+	assert_int_equal(c.heaps[0].allow_groups[0].id, 44);
+	assert_int_equal(c.heaps[0].allow_groups[1].id, 5);
+
+	assert_int_equal(parse("[Heap]\nName=a\nAllowGroups=nosuch\n"), 0);
+	assert_int_equal(config_resolve_ids(&c, fake_user, fake_group, &d),
+			 -EINVAL);
+	assert_string_equal(d.error,
+			    "test.conf:3: no group \"nosuch\" on this system");
+	assert_int_equal(parse("[Daemon]\nControlGroup=nosuch\n"), 0);
+	assert_int_equal(config_resolve_ids(&c, fake_user, fake_group, &d),
+			 -EINVAL);
+}
+
+static struct heap_config rules(void)
+{
+	struct heap_config h;
+
+	heap_config_init(&h, "cam");
+	h.allow_users[h.n_allow_users++] = (struct config_id){
+		.id = 1000, .resolved = true };
+	h.allow_groups[h.n_allow_groups++] = (struct config_id){
+		.id = 44, .resolved = true };
+	return h;
+}
+
+static void test_may_open(void **state)
+{
+	struct heap_config h = rules();
+	struct heap_config open_heap;
+	gid_t sup[] = { 10, 44 }, other[] = { 10, 20 };
+
+	heap_config_init(&open_heap, "open");
+	assert_true(policy_may_open(&open_heap, 1234, 1234, NULL, 0));
+	assert_true(policy_may_open(&h, 0, 0, NULL, 0));	/* root */
+	assert_true(policy_may_open(&h, 1000, 1000, NULL, 0));
+	assert_true(policy_may_open(&h, 1001, 44, NULL, 0));	/* primary */
+	assert_true(policy_may_open(&h, 1001, 1001, sup, 2));	/* extra */
+	assert_false(policy_may_open(&h, 1001, 1001, other, 2));
+	assert_false(policy_may_open(&h, 1001, 1001, NULL, 0));
+	/* An unresolved name matches nobody. */
+	h.allow_users[0].resolved = false;
+	assert_false(policy_may_open(&h, 1000, 1000, NULL, 0));
+}
+
+static void test_check_alloc(void **state)
+{
+	struct heap_config h;
+	struct policy_usage u = { 0 };
+
+	heap_config_init(&h, "cam");
+	assert_int_equal(policy_check_alloc(&h, UINT64_MAX - 4095, &u),
+			 _LIMIT_MAX);
+	h.limits[LIMIT_BUFFER_SIZE] = 1 << 20;
+	assert_int_equal(policy_check_alloc(&h, 1 << 20, &u), _LIMIT_MAX);
+	assert_int_equal(policy_check_alloc(&h, (1 << 20) + 4096, &u),
+			 LIMIT_BUFFER_SIZE);
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 2 << 20;
+	u.process = 1 << 20;
+	assert_int_equal(policy_check_alloc(&h, 1 << 20, &u), _LIMIT_MAX);
+	u.process = (1 << 20) + 4096;
+	assert_int_equal(policy_check_alloc(&h, 1 << 20, &u),
+			 LIMIT_BYTES_PER_PROCESS);
+	u.process = 0;
+	h.limits[LIMIT_BYTES_PER_USER] = 3 << 20;
+	u.user = 3 << 20;
+	assert_int_equal(policy_check_alloc(&h, 4096, &u),
+			 LIMIT_BYTES_PER_USER);
+	u.user = 0;
+	h.limits[LIMIT_BYTES] = 0;	/* nothing at all */
+	assert_int_equal(policy_check_alloc(&h, 4096, &u), LIMIT_BYTES);
+	/* A limit lowered below what is live already: no overflow. */
+	h.limits[LIMIT_BYTES] = 1 << 20;
+	u.heap = 8 << 20;
+	assert_int_equal(policy_check_alloc(&h, 4096, &u), LIMIT_BYTES);
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES] = DH_NO_LIMIT - 1;
+	u.heap = 4096;
+	assert_int_equal(policy_check_alloc(&h, UINT64_MAX - 4096, &u),
+			 LIMIT_BYTES);
+}
+
+static void test_ledger_limits(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t a, b, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 8192;
+	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 8192, &a, &hit), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096, &b, &hit),
+			 -ENOMEM);
+	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
+	/* Another process of the same user fits. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 78, 4096, &b, &hit), 0);
+	ledger_commit(l, a, 1, 77, "a");
+	ledger_commit(l, b, 2, 78, "b");
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(bytes, 12288);
+	assert_int_equal(n, 2);
+	ledger_release(l, a);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 8192, &a, &hit), 0);
+	ledger_cancel(l, a);
+	ledger_release(l, b);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(n, 0);
+	ledger_free(l);
+}
+
+/* The helper's release can come before the daemon records the buffer. */
+static void test_ledger_release_before_commit(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t a, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
+	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 0);	/* not yet live */
+	ledger_release(l, a);
+	ledger_commit(l, a, 1, 77, "a");
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 0);
+	free(snap);
+
+	/* The process learnt at commit is charged for the per-process limit. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 1 << 20, &a, &hit), 0);
+	ledger_commit(l, a, 2, 77, "a");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096, &a, &hit),
+			 -ENOMEM);
+	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
+	/* Unknown cookies are ignored. */
+	ledger_release(l, 999);
+	ledger_cancel(l, 999);
+	ledger_free(l);
+}
+
+static void test_ledger_many(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	uint64_t cookies[10000], bytes, n;
+	struct heap_config h;
+	enum heap_limit hit;
+	size_t i;
+
+	heap_config_init(&h, "many");
+	for (i = 0; i < 10000; i++) {
+		assert_int_equal(ledger_reserve(l, &h, i % 7, i % 13 + 1, 4096,
+						&cookies[i], &hit), 0);
+		ledger_commit(l, cookies[i], i + 1, i % 13 + 1, "x");
+	}
+	assert_int_equal(ledger_snapshot(l, &snap), 10000);
+	free(snap);
+	for (i = 0; i < 10000; i += 2)
+		ledger_release(l, cookies[i]);
+	ledger_heap_usage(l, "many", &bytes, &n);
+	assert_int_equal(n, 5000);
+	assert_int_equal(bytes, 5000 * 4096);
+	ledger_free(l);	/* frees what is left: valgrind checks */
+}
+
+static void test_report_size(void **state)
+{
+	char buf[24];
+
+	assert_string_equal(report_size(0, buf, sizeof(buf)), "0");
+	assert_string_equal(report_size(4096, buf, sizeof(buf)), "4K");
+	assert_string_equal(report_size(6 << 20, buf, sizeof(buf)), "6M");
+	assert_string_equal(report_size(5000, buf, sizeof(buf)), "5000");
+	assert_string_equal(report_size(1ULL << 40, buf, sizeof(buf)), "1T");
+}
+
+/* Text of report_buffers(), via a memory stream. */
+static char *buffers_text(struct ledger *l, bool json, enum report_by by)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	assert_int_equal(report_buffers(f, json, by, l), 0);
+	fclose(f);
+	return text;
+}
+
+static void test_report_buffers(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config a, b;
+	enum heap_limit hit;
+	uint64_t k;
+	char *t;
+
+	heap_config_init(&a, "cam");
+	heap_config_init(&b, "gpu");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 4096, &k, &hit), 0);
+	ledger_commit(l, k, 1, 10, "small");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, k, 2, 11, "big");
+	assert_int_equal(ledger_reserve(l, &b, 1000, 0, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, k, 3, 11, "big");
+	assert_int_equal(ledger_reserve(l, &a, 1001, 0, 8192, &k, &hit), 0);
+	ledger_commit(l, k, 4, 12, "other");
+
+	t = buffers_text(l, true, BY_UID);
+	/* Biggest first: uid 1000 on cam (1M + 4K), on gpu (1M), 1001. */
+	assert_string_equal(t, "{\"by\":\"uid\",\"groups\":["
+		"{\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":1052672},"
+		"{\"uid\":1000,\"heap\":\"gpu\",\"buffers\":1,\"bytes\":1048576},"
+		"{\"uid\":1001,\"heap\":\"cam\",\"buffers\":1,\"bytes\":8192}]}\n");
+	free(t);
+	t = buffers_text(l, false, BY_PROCESS);
+	assert_non_null(strstr(t, "      11 big                  1000 cam                            1       1M\n"));
+	assert_non_null(strstr(t, "      10 small                1000 cam                            1       4K\n"));
+	free(t);
+	t = buffers_text(l, false, BY_HEAP);
+	assert_non_null(strstr(t, "cam                            3    1036K\n"));
+	free(t);
+	ledger_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_parsed),
+		cmocka_unit_test(test_defaults_have_no_rules),
+		cmocka_unit_test(test_lists_add_and_reset),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_names_resolved),
+		cmocka_unit_test(test_may_open),
+		cmocka_unit_test(test_check_alloc),
+		cmocka_unit_test(test_ledger_limits),
+		cmocka_unit_test(test_ledger_release_before_commit),
+		cmocka_unit_test(test_ledger_many),
+		cmocka_unit_test(test_report_size),
+		cmocka_unit_test(test_report_buffers),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
