@@ -268,14 +268,21 @@ static void dh_buffer_free(struct dh_buffer *buffer)
 static void dh_release(struct dma_buf *dmabuf)
 {
 	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_event *event = buffer->event;
+	size_t len = buffer->len;
+	u64 id = buffer->id;
 
 	mutex_lock(&dh_live_lock);
 	list_del(&buffer->node);
 	mutex_unlock(&dh_live_lock);
 
 	atomic64_dec(&dh_counters.live_buffers);
-	atomic64_sub(buffer->len, &dh_counters.live_bytes);
+	atomic64_sub(len, &dh_counters.live_bytes);
 	dh_buffer_free(buffer);
+
+	/* Last: whoever reads the event finds the memory already freed. */
+	if (event)
+		dh_event_post(event, id, len);
 }
 
 static const struct dma_buf_ops dh_buf_ops = {
@@ -335,12 +342,15 @@ int dh_buffers_show(struct seq_file *m, void *unused)
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is killed
+ * @event:	posted when the buffer is released, or NULL; the buffer takes
+ *		it over on success only
  *
  * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
  */
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller)
+				 struct task_struct *caller,
+				 struct dh_event *event)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dh_buffer *buffer;
@@ -375,6 +385,7 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	}
 
 	buffer->ino = file_inode(dmabuf->file)->i_ino;
+	buffer->event = event;
 	mutex_lock(&dh_live_lock);
 	list_add_tail(&buffer->node, &dh_live);
 	mutex_unlock(&dh_live_lock);

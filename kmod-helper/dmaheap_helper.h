@@ -17,8 +17,12 @@
 #include <linux/sched/signal.h>
 
 struct dma_buf;
+struct file;
+struct poll_table_struct;
 struct task_struct;
 struct dh_buffer;
+struct dh_ctx;
+struct dh_event;
 
 /*
  * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
@@ -43,6 +47,7 @@ struct dh_buffer {
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
 	void *vaddr;
+	struct dh_event *event;		/* queued on release, or NULL */
 };
 
 struct dh_counters {
@@ -102,7 +107,8 @@ bool dh_fault(const char *site);
 
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller);
+				 struct task_struct *caller,
+				 struct dh_event *event);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
@@ -116,6 +122,20 @@ struct page *dh_pool_take(unsigned int order);
 long dh_ioctl_pool(void __user *uarg);
 int dh_pool_init(void);
 void dh_pool_exit(void);
+
+/*
+ * Release events (event.c): each open file of the helper has a context
+ * where the events of the buffers it allocated with a cookie are queued.
+ */
+struct dh_ctx *dh_ctx_create(void);
+void dh_ctx_close(struct dh_ctx *ctx);
+ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
+		    bool nonblock);
+__poll_t dh_ctx_poll(struct dh_ctx *ctx, struct file *file,
+		     struct poll_table_struct *wait);
+struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie);
+void dh_event_free(struct dh_event *event);
+void dh_event_post(struct dh_event *event, u64 id, u64 len);
 
 bool dh_compat_supported(void);
 int dh_deliver_reserve(struct task_struct *task);
