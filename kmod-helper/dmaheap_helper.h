@@ -14,6 +14,7 @@
 #include <linux/kdev_t.h>
 #include <linux/dma-mapping.h>
 #include <linux/errno.h>
+#include <linux/gfp.h>
 #include <linux/sched/signal.h>
 
 struct dma_buf;
@@ -27,11 +28,14 @@ struct dh_event;
 /*
  * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
  * the kernel cannot serve is not built (Kbuild) and its slot stays NULL.
+ * A chargeable kind allocates from the page allocator with dh_gfp(), so
+ * that a charged buffer's pages go to the caller's memory cgroup.
  */
 struct dh_kind {
 	const char *name;
 	int (*allocate)(struct dh_buffer *buffer, struct task_struct *caller);
 	void (*free)(struct dh_buffer *buffer);
+	bool chargeable;
 };
 
 struct dh_buffer {
@@ -48,7 +52,17 @@ struct dh_buffer {
 	int vmap_cnt;
 	void *vaddr;
 	struct dh_event *event;		/* queued on release, or NULL */
+	bool charged;			/* to the caller's memory cgroup */
 };
+
+/*
+ * The page allocator's flags for @buffer: a charged buffer's pages are
+ * accounted, to the memory cgroup dh_buffer_create() made active.
+ */
+static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
+{
+	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
+}
 
 struct dh_counters {
 	atomic64_t live_buffers;
@@ -107,7 +121,7 @@ bool dh_fault(const char *site);
 
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller,
+				 struct task_struct *caller, bool charge,
 				 struct dh_event *event);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);

@@ -137,7 +137,8 @@ static long dh_ioctl_stats(void __user *uarg)
 
 static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
-	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->id ||
+	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
+			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
 	if (req->fd_flags & ~(O_CLOEXEC | O_ACCMODE))
@@ -218,7 +219,8 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	}
 
 	dmabuf = dh_buffer_create(dh_kinds[req.kind], dh_region_get(req.region),
-				  req.len, req.fd_flags, caller, event);
+				  req.len, req.fd_flags, caller,
+				  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE, event);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
