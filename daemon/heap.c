@@ -165,7 +165,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	req.fd_flags = rq.fd_flags;
 	req.tid = caller->tid;
 	req.cmd = io->cmd;
-	req.flags = io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0;
+	req.flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) | DMAHEAP_HELPER_ALLOC_CHARGE;
 	req.node_major = major(h->node);
 	req.node_minor = minor(h->node);
 
