@@ -37,6 +37,9 @@ echo "$daemon" >$cg/t-daemon/cgroup.procs || fail "move dmaheapd to t-daemon"
 current() { cat "$cg/$1/memory.current"; }
 event() { sed -n "s/^$2 //p" "$cg/$1/memory.events"; }
 kib() { echo $(($1 / kib)); }
+# Conditions for wait_for, which runs them again: read the counters inside.
+pool_full() { [ "$(counter pool_bytes)" -eq "$pool_max" ]; }
+live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 
 # start_client MIB: t-memcg-hold in t-client from its first page, stopped
 # before it allocates.
@@ -64,7 +67,7 @@ end_client() {
 # a charged buffer does not touch; the daemon's cgroup flat.
 pool_max=$(cat /sys/module/dmaheap_helper/parameters/pool_max)
 [ "$pool_max" -gt 0 ] || fail "the pool is off (pool_max 0)"
-wait_for test "$(counter pool_bytes)" -eq "$pool_max" ||
+wait_for pool_full ||
 	fail "pool at $(counter pool_bytes), not $pool_max"
 live0=$(counter live_buffers)
 hits0=$(counter pool_hits)
@@ -92,7 +95,7 @@ ddelta=$((d1 - d0))
 [ "${ddelta#-}" -le "$mib" ] || fail "the daemon's cgroup moved by $ddelta bytes"
 [ "$pool1" -eq "$pool_max" ] && [ "$hits1" -eq "$hits0" ] ||
 	fail "a charged buffer took from the pool: pool $pool1, hits $hits0 -> $hits1"
-wait_for test "$(counter live_buffers)" -eq "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
+wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
 
 # 2. memory.max 16 MiB above what the client uses: 32 MiB is ENOMEM, the
 # client lives, nothing is left charged or live, no OOM kill.
@@ -105,7 +108,7 @@ max0=$(event t-client max)
 step alloc
 [ "$(cat $st/alloc)" = ENOMEM ] || fail "32 MiB past memory.max: $(cat $st/alloc), want ENOMEM"
 kill -0 "$client" || fail "t-memcg-hold died"
-wait_for test "$(counter live_buffers)" -eq "$live0" ||
+wait_for live_back ||
 	fail "live_buffers $(counter live_buffers) after ENOMEM, want $live0"
 c1=$(current t-client)
 [ $((c1 - c0)) -le $((512 * kib)) ] || fail "memory.current $c1 after ENOMEM, $c0 before"
