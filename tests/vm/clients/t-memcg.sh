@@ -131,6 +131,34 @@ step freed
 end_client
 echo "memory.max +40 MiB: 32 MiB allocated, +$(kib $((c1 - c0))) KiB"
 
+# 4. When the VM serves them (vm-heaps): a contiguous buffer is charged,
+# a region buffer is not (the range was kept from the kernel at boot).
+# check_kind NODE KIND WANT-KIB: 4 MiB from NODE charges about WANT-KIB.
+check_kind() {
+	DMAHEAP=$1
+	export DMAHEAP
+	start_client 4
+	c0=$(current t-client)
+	step alloc
+	[ "$(cat $st/alloc)" = 0 ] || fail "4 MiB from $1: $(cat $st/alloc)"
+	c1=$(current t-client)
+	listed=$(grep -c " $2 .* charged\$" $buffers)
+	step freed
+	end_client
+	unset DMAHEAP
+	delta=$(((c1 - c0) / kib))
+	echo "4 MiB from $1 ($2): memory.current +$delta KiB, $listed listed as charged"
+	[ "$delta" -ge $(($3 - 256)) ] && [ "$delta" -le $(($3 + 512)) ] ||
+		fail "$2: +$delta KiB, want about $3"
+	[ "$listed" -eq $(($3 ? 1 : 0)) ] || fail "$2: $listed listed as charged"
+}
+if [ -e /dev/dma_heap/system-contiguous ]; then
+	check_kind /dev/dma_heap/system-contiguous dmaheapd-contiguous 4096
+fi
+for h in /dev/dma_heap/memory@*-contiguous; do
+	[ -e "$h" ] && check_kind "$h" dmaheapd-region 0
+done
+
 [ "$(pidof dmaheapd)" = "$daemon" ] || fail "the daemon did not survive"
 "$d/t-alloc" >/dev/null || fail "the daemon does not serve afterwards"
 echo "the same daemon serves"
