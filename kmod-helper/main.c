@@ -60,18 +60,27 @@ static const struct dh_kind *const dh_kinds[] = {
 static int dh_open(struct inode *inode, struct file *file)
 {
 	struct dh_ctx *ctx;
+	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (atomic_cmpxchg(&dh_opened, 0, 1))
 		return -EBUSY;
+	ret = nonseekable_open(inode, file);
+	if (ret)
+		goto out_unmark;
 	ctx = dh_ctx_create();
 	if (!ctx) {
-		atomic_set(&dh_opened, 0);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto out_unmark;
 	}
+	/* Replaces the miscdevice that misc_open() put there. */
 	file->private_data = ctx;
-	return nonseekable_open(inode, file);
+	return 0;
+
+out_unmark:
+	atomic_set(&dh_opened, 0);
+	return ret;
 }
 
 static int dh_release(struct inode *inode, struct file *file)
