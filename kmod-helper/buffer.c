@@ -7,8 +7,10 @@
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -268,14 +270,21 @@ static void dh_buffer_free(struct dh_buffer *buffer)
 static void dh_release(struct dma_buf *dmabuf)
 {
 	struct dh_buffer *buffer = dmabuf->priv;
+	struct dh_event *event = buffer->event;
+	size_t len = buffer->len;
+	u64 id = buffer->id;
 
 	mutex_lock(&dh_live_lock);
 	list_del(&buffer->node);
 	mutex_unlock(&dh_live_lock);
 
 	atomic64_dec(&dh_counters.live_buffers);
-	atomic64_sub(buffer->len, &dh_counters.live_bytes);
+	atomic64_sub(len, &dh_counters.live_bytes);
 	dh_buffer_free(buffer);
+
+	/* Last: whoever reads the event finds the memory already freed. */
+	if (event)
+		dh_event_post(event, id, len);
 }
 
 static const struct dma_buf_ops dh_buf_ops = {
@@ -291,7 +300,11 @@ static const struct dma_buf_ops dh_buf_ops = {
 	.release = dh_release,
 };
 
-/* One buffer: "ID INO KIND LEN PFN+PAGES[,PFN+PAGES...]", runs merged. */
+/*
+ * One buffer: "ID INO KIND LEN PFN+PAGES[,PFN+PAGES...][ charged]", runs
+ * merged; "charged" only for buffers charged to a memory cgroup, so the
+ * lines of the others read as they always did.
+ */
 static void dh_buffer_show(struct seq_file *m, struct dh_buffer *buffer)
 {
 	unsigned long start = 0, n = 0, pfn;
@@ -313,7 +326,8 @@ static void dh_buffer_show(struct seq_file *m, struct dh_buffer *buffer)
 		start = pfn;
 		n = 1;
 	}
-	seq_printf(m, "%c%#lx+%lu\n", sep, start, n);
+	seq_printf(m, "%c%#lx+%lu%s\n", sep, start, n,
+		   buffer->charged ? " charged" : "");
 }
 
 /* debugfs dmaheap-helper/buffers: the physical runs of every buffer. */
@@ -328,6 +342,41 @@ int dh_buffers_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+/*
+ * The kind allocates with the memory cgroup of @caller's mm active: the
+ * pages it gets with dh_gfp() are charged there, not to the daemon, whose
+ * thread this is. A caller without an mm any more is charged nothing.
+ */
+static int dh_allocate_charged(struct dh_buffer *buffer,
+			       struct task_struct *caller)
+{
+	struct mem_cgroup *memcg, *old;
+	struct mm_struct *mm;
+	int ret;
+
+	mm = get_task_mm(caller);
+	if (!mm) {
+		buffer->charged = false;
+		return buffer->kind->allocate(buffer, caller);
+	}
+	memcg = get_mem_cgroup_from_mm(mm);
+	old = set_active_memcg(memcg);
+	ret = buffer->kind->allocate(buffer, caller);
+	set_active_memcg(old);
+	mem_cgroup_put(memcg);
+	mmput(mm);
+	return ret;
+}
+
+static int dh_allocate(struct dh_buffer *buffer, struct task_struct *caller)
+{
+	if (dh_killed(caller))
+		return -EINTR;
+	if (buffer->charged)
+		return dh_allocate_charged(buffer, caller);
+	return buffer->kind->allocate(buffer, caller);
+}
+
 /**
  * dh_buffer_create() - allocate zeroed memory of @kind and export it
  * @kind:	the heap kind that provides the memory
@@ -335,12 +384,16 @@ int dh_buffers_show(struct seq_file *m, void *unused)
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is killed
+ * @charge:	charge the pages to @caller's memory cgroup, if @kind can
+ * @event:	posted when the buffer is released, or NULL; the buffer takes
+ *		it over on success only
  *
  * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
  */
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller)
+				 struct task_struct *caller, bool charge,
+				 struct dh_event *event)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dh_buffer *buffer;
@@ -354,10 +407,11 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	buffer->kind = kind;
 	buffer->pool = pool;
 	buffer->len = len;
+	buffer->charged = charge && kind->chargeable;
 	INIT_LIST_HEAD(&buffer->attachments);
 	mutex_init(&buffer->lock);
 
-	ret = dh_killed(caller) ? -EINTR : kind->allocate(buffer, caller);
+	ret = dh_allocate(buffer, caller);
 	if (ret)
 		goto out_free_buffer;
 
@@ -375,6 +429,7 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	}
 
 	buffer->ino = file_inode(dmabuf->file)->i_ino;
+	buffer->event = event;
 	mutex_lock(&dh_live_lock);
 	list_add_tail(&buffer->node, &dh_live);
 	mutex_unlock(&dh_live_lock);

@@ -33,7 +33,8 @@ static int dh_contig_allocate(struct dh_buffer *buffer,
 	if (buffer->len > dh_contig_max())
 		return -ENOMEM;
 
-	page = dh_fault("pages") ? NULL : alloc_pages(CONTIG_GFP, order);
+	page = dh_fault("pages") ? NULL :
+	       alloc_pages(dh_gfp(buffer, CONTIG_GFP), order);
 	if (!page)
 		return -ENOMEM;
 
@@ -52,4 +53,5 @@ const struct dh_kind dh_contig_kind = {
 	.name = "dmaheapd-contiguous",
 	.allocate = dh_contig_allocate,
 	.free = dh_contig_free,
+	.chargeable = true,
 };

@@ -14,20 +14,28 @@
 #include <linux/kdev_t.h>
 #include <linux/dma-mapping.h>
 #include <linux/errno.h>
+#include <linux/gfp.h>
 #include <linux/sched/signal.h>
 
 struct dma_buf;
+struct file;
+struct poll_table_struct;
 struct task_struct;
 struct dh_buffer;
+struct dh_ctx;
+struct dh_event;
 
 /*
  * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
  * the kernel cannot serve is not built (Kbuild) and its slot stays NULL.
+ * A chargeable kind allocates from the page allocator with dh_gfp(), so
+ * that a charged buffer's pages go to the caller's memory cgroup.
  */
 struct dh_kind {
 	const char *name;
 	int (*allocate)(struct dh_buffer *buffer, struct task_struct *caller);
 	void (*free)(struct dh_buffer *buffer);
+	bool chargeable;
 };
 
 struct dh_buffer {
@@ -43,7 +51,18 @@ struct dh_buffer {
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
 	void *vaddr;
+	struct dh_event *event;		/* queued on release, or NULL */
+	bool charged;			/* to the caller's memory cgroup */
 };
+
+/*
+ * The page allocator's flags for @buffer: a charged buffer's pages are
+ * accounted, to the memory cgroup dh_buffer_create() made active.
+ */
+static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
+{
+	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
+}
 
 struct dh_counters {
 	atomic64_t live_buffers;
@@ -102,7 +121,8 @@ bool dh_fault(const char *site);
 
 struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller);
+				 struct task_struct *caller, bool charge,
+				 struct dh_event *event);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
@@ -116,6 +136,20 @@ struct page *dh_pool_take(unsigned int order);
 long dh_ioctl_pool(void __user *uarg);
 int dh_pool_init(void);
 void dh_pool_exit(void);
+
+/*
+ * Release events (event.c): each open file of the helper has a context
+ * where the events of the buffers it allocated with a cookie are queued.
+ */
+struct dh_ctx *dh_ctx_create(void);
+void dh_ctx_close(struct dh_ctx *ctx);
+ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
+		    bool nonblock);
+__poll_t dh_ctx_poll(struct dh_ctx *ctx, struct file *file,
+		     struct poll_table_struct *wait);
+struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie);
+void dh_event_free(struct dh_event *event);
+void dh_event_post(struct dh_event *event, u64 id, u64 len);
 
 bool dh_compat_supported(void);
 int dh_deliver_reserve(struct task_struct *task);

@@ -59,17 +59,47 @@ static const struct dh_kind *const dh_kinds[] = {
 
 static int dh_open(struct inode *inode, struct file *file)
 {
+	struct dh_ctx *ctx;
+	int ret;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	if (atomic_cmpxchg(&dh_opened, 0, 1))
 		return -EBUSY;
-	return nonseekable_open(inode, file);
+	ret = nonseekable_open(inode, file);
+	if (ret)
+		goto out_unmark;
+	ctx = dh_ctx_create();
+	if (!ctx) {
+		ret = -ENOMEM;
+		goto out_unmark;
+	}
+	/* Replaces the miscdevice that misc_open() put there. */
+	file->private_data = ctx;
+	return 0;
+
+out_unmark:
+	atomic_set(&dh_opened, 0);
+	return ret;
 }
 
 static int dh_release(struct inode *inode, struct file *file)
 {
+	dh_ctx_close(file->private_data);
 	atomic_set(&dh_opened, 0);
 	return 0;
+}
+
+static ssize_t dh_read(struct file *file, char __user *buf, size_t count,
+		       loff_t *ppos)
+{
+	return dh_ctx_read(file->private_data, buf, count,
+			   file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t dh_poll(struct file *file, struct poll_table_struct *wait)
+{
+	return dh_ctx_poll(file->private_data, file, wait);
 }
 
 static u64 dh_features(void)
@@ -116,7 +146,8 @@ static long dh_ioctl_stats(void __user *uarg)
 
 static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
-	if (req->flags & ~DMAHEAP_HELPER_ALLOC_COMPAT || req->id ||
+	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
+			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
 	    req->tgid || req->reserved0 ||
 	    memchr_inv(req->comm, 0, sizeof(req->comm)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
@@ -157,10 +188,12 @@ static struct task_struct *dh_get_caller(pid_t tid)
 	return task;
 }
 
-static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
+static long dh_ioctl_alloc(struct dh_ctx *ctx,
+			   struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
 	char comm[TASK_COMM_LEN];
+	struct dh_event *event = NULL;
 	struct task_struct *caller;
 	pid_t tgid;
 	struct dma_buf *dmabuf;
@@ -189,12 +222,22 @@ static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 	if (ret)
 		goto out_put_caller;
 
+	/* Allocated now: a buffer's release cannot fail. */
+	if (req.cookie) {
+		event = dh_event_create(ctx, req.cookie);
+		if (!event) {
+			ret = -ENOMEM;
+			goto out_unreserve;
+		}
+	}
+
 	dmabuf = dh_buffer_create(dh_kinds[req.kind], dh_region_get(req.region),
-				  req.len, req.fd_flags, caller);
+				  req.len, req.fd_flags, caller,
+				  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE, event);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
-		goto out_unreserve;
+		goto out_free_event;
 	}
 	id = ((struct dh_buffer *)dmabuf->priv)->id;
 	/* For the daemon's accounting, in its own pid namespace. */
@@ -210,6 +253,8 @@ static long dh_ioctl_alloc(struct dmaheap_helper_alloc __user *uarg)
 	put_task_struct(caller);
 	return ret;
 
+out_free_event:
+	dh_event_free(event);
 out_unreserve:
 	dh_deliver_unreserve(caller);
 out_put_caller:
@@ -225,7 +270,7 @@ static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case DMAHEAP_HELPER_IOC_INFO:
 		return dh_ioctl_info(uarg);
 	case DMAHEAP_HELPER_IOC_ALLOC:
-		return dh_ioctl_alloc(uarg);
+		return dh_ioctl_alloc(file->private_data, uarg);
 	case DMAHEAP_HELPER_IOC_STATS:
 		return dh_ioctl_stats(uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
@@ -241,6 +286,8 @@ static const struct file_operations dh_fops = {
 	.owner = THIS_MODULE,
 	.open = dh_open,
 	.release = dh_release,
+	.read = dh_read,
+	.poll = dh_poll,
 	.unlocked_ioctl = dh_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,

@@ -25,7 +25,12 @@ static const gfp_t order_flags[] = { HIGH_ORDER_GFP, MID_ORDER_GFP,
 				     LOW_ORDER_GFP };
 static const unsigned int orders[] = { 8, 4, 0 };
 
-static struct page *dh_alloc_largest(size_t size, unsigned int max_order)
+/*
+ * A charged buffer never takes from the pool: its blocks were allocated,
+ * and are charged, by nobody, and a module cannot charge them afterwards.
+ */
+static struct page *dh_alloc_largest(struct dh_buffer *buffer, size_t size,
+				     unsigned int max_order)
 {
 	struct page *page;
 	int i;
@@ -33,9 +38,10 @@ static struct page *dh_alloc_largest(size_t size, unsigned int max_order)
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
-		page = dh_pool_take(orders[i]);
+		page = buffer->charged ? NULL : dh_pool_take(orders[i]);
 		if (!page)
-			page = alloc_pages(order_flags[i], orders[i]);
+			page = alloc_pages(dh_gfp(buffer, order_flags[i]),
+					   orders[i]);
 		if (page)
 			return page;
 	}
@@ -74,7 +80,7 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 		}
 
 		page = dh_fault("pages") ? NULL :
-		       dh_alloc_largest(remaining, max_order);
+		       dh_alloc_largest(buffer, remaining, max_order);
 		if (!page) {
 			ret = -ENOMEM;
 			goto out_free_pages;
@@ -120,4 +126,5 @@ const struct dh_kind dh_system_kind = {
 	.name = "dmaheapd-system",
 	.allocate = dh_system_allocate,
 	.free = dh_system_free,
+	.chargeable = true,
 };

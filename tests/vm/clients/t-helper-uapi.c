@@ -6,7 +6,11 @@
  * of them allocates anything. A buffer for a thread that is not in a heap
  * ioctl is allocated but never delivered: dropped when that thread's next
  * syscall returns, and a second one for the same thread is refused.
+ * Release events: read() and poll() with none queued, one per buffer with a
+ * cookie once it is freed (delivered or dropped), read exactly once, none
+ * for a file closed meanwhile, and the "event" and "open" fault sites.
  */
+#include <poll.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -146,6 +150,221 @@ static void check_node_matters(struct dmaheap_helper_alloc good)
 	       "ioctl on another device than the node");
 }
 
+#define FAULT "/sys/module/dmaheap_helper/parameters/fault_inject"
+#define EVSIZE sizeof(struct dmaheap_helper_event)
+
+static void fault_arm(const char *site)
+{
+	int fd = open(FAULT, O_WRONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0 && write(fd, site, strlen(site)) == (ssize_t)strlen(site),
+	      "arm %s", site);
+	close(fd);
+}
+
+static int fault_armed(void)
+{
+	char buf[32] = "";
+	int fd = open(FAULT, O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) >= 0, "read " FAULT);
+	close(fd);
+	return buf[0] && buf[0] != '\n';
+}
+
+static int pollin(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	CHECK(poll(&p, 1, 0) >= 0, "poll");
+	return !!(p.revents & POLLIN);
+}
+
+/* read() with O_NONBLOCK: bytes, or -errno. */
+static ssize_t read_nonblock(int fd, void *buf, size_t count)
+{
+	int fl = fcntl(fd, F_GETFL);
+	ssize_t r;
+
+	CHECK(fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK");
+	r = read(fd, buf, count);
+	if (r < 0)
+		r = -errno;
+	CHECK(fcntl(fd, F_SETFL, fl) == 0, "clear O_NONBLOCK");
+	return r;
+}
+
+static void expect_no_event(const char *when)
+{
+	struct dmaheap_helper_event ev;
+	ssize_t r = read_nonblock(helper, &ev, sizeof(ev));
+
+	CHECK(r == -EAGAIN, "%s: read got %zd, want EAGAIN", when, r);
+	CHECK(!pollin(helper), "%s: POLLIN", when);
+}
+
+static void expect_event(const struct dmaheap_helper_event *ev,
+			 uint64_t cookie, uint64_t id, uint64_t len)
+{
+	CHECK(ev->cookie == cookie && ev->id == id && ev->len == len &&
+	      ev->type == DMAHEAP_HELPER_EVENT_RELEASED && !ev->reserved,
+	      "event cookie %#llx id %llu len %llu type %u, want %#llx %llu %llu",
+	      (unsigned long long)ev->cookie, (unsigned long long)ev->id,
+	      (unsigned long long)ev->len, ev->type, (unsigned long long)cookie,
+	      (unsigned long long)id, (unsigned long long)len);
+}
+
+/* The helper's own ALLOC as the heap ioctl: delivered, fd returned. */
+static int alloc_delivered(struct dmaheap_helper_alloc *a)
+{
+	long long installed0 = helper_counter("fds_installed");
+	struct stat st;
+
+	CHECK(fstat(helper, &st) == 0, "fstat helper");
+	a->tid = (uint32_t)syscall(SYS_gettid);
+	a->cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a->user_addr = (uintptr_t)a;
+	a->node_major = major(st.st_rdev);
+	a->node_minor = minor(st.st_rdev);
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, a) == 0, "ALLOC");
+	CHECK(helper_counter("fds_installed") == installed0 + 1,
+	      "not delivered");
+	return (int)(uint32_t)a->user_addr;
+}
+
+struct reader {
+	struct dmaheap_helper_event ev;
+	ssize_t r;
+	int done;
+};
+
+static void *blocking_reader(void *arg)
+{
+	struct reader *rd = arg;
+
+	rd->r = read(helper, &rd->ev, sizeof(rd->ev));
+	__atomic_store_n(&rd->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void check_events(struct dmaheap_helper_alloc good)
+{
+	struct dmaheap_helper_event evs[3];
+	struct dmaheap_helper_alloc a;
+	long long live0 = helper_counter("live_buffers");
+	long long allocs0;
+	uint64_t id1, id2;
+	struct reader rd = { .r = 0 };
+	pthread_t t;
+	ssize_t r;
+	int fd;
+
+	good.tid = (uint32_t)syscall(SYS_gettid);
+
+	/* Nothing queued: EINVAL for less than an event, EAGAIN, no POLLIN. */
+	CHECK(read(helper, evs, EVSIZE - 1) == -1 && errno == EINVAL,
+	      "read of %zu bytes", EVSIZE - 1);
+	CHECK(read_nonblock(helper, evs, 0) == -EINVAL, "read of 0 bytes");
+	expect_no_event("nothing allocated");
+	printf("%-40s -> EINVAL; none queued: EAGAIN, no POLLIN\n",
+	       "read() of less than an event");
+
+	/* Dropped deliveries: their buffers are released at once. */
+	a = good; a.cookie = 0x1111;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	id1 = a.id;
+	a = good; a.cookie = 0x2222; a.len = 3 * 4096;
+	a.flags = DMAHEAP_HELPER_ALLOC_CHARGE;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0,
+	      "ALLOC with CHARGE");
+	id2 = a.id;
+	CHECK(id1 && id2 > id1, "ids %llu, %llu", (unsigned long long)id1,
+	      (unsigned long long)id2);
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
+	      helper_counter("live_buffers"));
+	CHECK(pollin(helper), "no POLLIN with two events queued");
+	/* Room for two and a half: two whole events. */
+	r = read(helper, evs, 2 * EVSIZE + EVSIZE / 2);
+	CHECK(r == (ssize_t)(2 * EVSIZE), "read %zd bytes, want %zu", r,
+	      2 * EVSIZE);
+	expect_event(&evs[0], 0x1111, id1, 4096);
+	expect_event(&evs[1], 0x2222, id2, 3 * 4096);
+	expect_no_event("both read");
+	printf("%-40s -> one event each, read once\n",
+	       "2 dropped buffers with cookies");
+
+	/* Delivered: no event while the fd is open, one after close(). */
+	a = good; a.cookie = 0x3333; a.len = 2 * 4096;
+	fd = alloc_delivered(&a);
+	CHECK(dmabuf_size(fd) == 2 * 4096, "fd %d is not the buffer", fd);
+	sleep_ms(50);
+	expect_no_event("buffer held");
+	CHECK(pthread_create(&t, NULL, blocking_reader, &rd) == 0, "thread");
+	sleep_ms(200);
+	CHECK(!__atomic_load_n(&rd.done, __ATOMIC_SEQ_CST),
+	      "a blocking read returned %zd with nothing queued", rd.r);
+	close(fd);
+	CHECK(pthread_join(t, NULL) == 0, "join");
+	CHECK(rd.r == (ssize_t)EVSIZE, "blocking read got %zd", rd.r);
+	expect_event(&rd.ev, 0x3333, a.id, 2 * 4096);
+	expect_no_event("event read by the blocked reader");
+	printf("%-40s -> none while held, one after close, wakes a reader\n",
+	       "delivered buffer with a cookie");
+
+	/* No cookie, no event. */
+	a = good;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers");
+	expect_no_event("buffer without a cookie released");
+
+	/* The event cannot be allocated: nothing allocated, slot released. */
+	allocs0 = helper_counter("allocations");
+	fault_arm("event");
+	a = good; a.cookie = 0x4444;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == -1 &&
+	      errno == ENOMEM, "event fault: want ENOMEM");
+	CHECK(!fault_armed(), "event fault site not reached");
+	CHECK(helper_counter("allocations") == allocs0 &&
+	      helper_counter("live_buffers") == live0, "event fault left a buffer");
+	a = good; a.cookie = 0x5555;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0,
+	      "ALLOC after the event fault (slot not released?)");
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers");
+	CHECK(read(helper, evs, sizeof(evs)) == (ssize_t)EVSIZE, "read");
+	expect_event(&evs[0], 0x5555, a.id, 4096);
+	expect_no_event("after the event fault");
+	printf("%-40s -> ENOMEM, nothing left, next ALLOC fine\n",
+	       "event fault");
+}
+
+/*
+ * Events of a closed file are dropped: a buffer outlives the helper's file,
+ * the next opener gets nothing. The "open" fault fails an open, once.
+ */
+static void check_closed_file(struct dmaheap_helper_alloc good)
+{
+	long long live0 = helper_counter("live_buffers");
+	struct dmaheap_helper_alloc a = good;
+	int fd;
+
+	a.cookie = 0x6666;
+	fd = alloc_delivered(&a);
+	close(helper);
+	close(fd);
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
+	      helper_counter("live_buffers"));
+
+	fault_arm("open");
+	CHECK(open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC) == -1 &&
+	      errno == ENOMEM, "open fault: want ENOMEM");
+	CHECK(!fault_armed(), "open fault site not reached");
+	helper = open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC);
+	CHECK(helper >= 0, "open after the open fault");
+	expect_no_event("buffer released after its file closed");
+	printf("%-40s -> dropped; open fault: ENOMEM, then opens\n",
+	       "buffer outliving its helper file");
+}
+
 int main(void)
 {
 	struct dmaheap_helper_info info;
@@ -158,6 +377,7 @@ int main(void)
 	long long dropped0, live0, installed0;
 	pthread_t t;
 
+	alarm(120);	/* a blocking read() that never returns fails */
 	helper = open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC);
 	CHECK(helper >= 0, "open the helper (is the daemon stopped?)");
 
@@ -243,6 +463,8 @@ int main(void)
 	CHECK(helper_counter("fds_installed") == installed0, "an fd went out");
 	printf("%-40s -> dropped, no fd\n", "buffer for a thread not in a heap ioctl");
 	check_node_matters(good);
+	check_events(good);
+	check_closed_file(good);
 
 	check_region_add(&info);
 

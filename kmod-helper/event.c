@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Release events: a buffer allocated with a cookie tells the open file of
+ * the helper that allocated it when its last reference goes, through read()
+ * and poll() on that file. The event is allocated with the buffer, so its
+ * release, which cannot fail, only has to queue it.
+ */
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "dmaheap-helper.h"
+#include "dmaheap_helper.h"
+
+/* One open file of the helper: its file->private_data. */
+struct dh_ctx {
+	struct kref ref;		/* the file's, one per unqueued event */
+	spinlock_t lock;		/* events, closed */
+	struct list_head events;	/* queued, oldest first */
+	wait_queue_head_t wait;		/* readers and pollers */
+	bool closed;			/* the file was released */
+};
+
+struct dh_event {
+	struct list_head node;		/* in dh_ctx.events once queued */
+	struct dh_ctx *ctx;		/* holds a reference until queued */
+	struct dmaheap_helper_event ev;
+};
+
+struct dh_ctx *dh_ctx_create(void)
+{
+	struct dh_ctx *ctx;
+
+	ctx = dh_fault("open") ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return NULL;
+	kref_init(&ctx->ref);
+	spin_lock_init(&ctx->lock);
+	INIT_LIST_HEAD(&ctx->events);
+	init_waitqueue_head(&ctx->wait);
+	return ctx;
+}
+
+static void dh_ctx_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct dh_ctx, ref));
+}
+
+static void dh_ctx_put(struct dh_ctx *ctx)
+{
+	kref_put(&ctx->ref, dh_ctx_free);
+}
+
+/*
+ * The file is released: drop what was not read. Buffers still alive keep
+ * the context until they go, and drop their event then.
+ */
+void dh_ctx_close(struct dh_ctx *ctx)
+{
+	struct dh_event *event, *tmp;
+	LIST_HEAD(events);
+
+	spin_lock(&ctx->lock);
+	ctx->closed = true;
+	list_splice_init(&ctx->events, &events);
+	spin_unlock(&ctx->lock);
+
+	list_for_each_entry_safe(event, tmp, &events, node)
+		kfree(event);
+	dh_ctx_put(ctx);
+}
+
+/**
+ * dh_event_create() - the release event of a buffer about to be allocated
+ * @ctx:	the file that allocates it
+ * @cookie:	the daemon's name for the buffer, not zero
+ *
+ * Return: the event, holding a reference on @ctx, or NULL.
+ */
+struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie)
+{
+	struct dh_event *event;
+
+	event = dh_fault("event") ? NULL : kzalloc(sizeof(*event), GFP_KERNEL);
+	if (!event)
+		return NULL;
+	kref_get(&ctx->ref);
+	event->ctx = ctx;
+	event->ev.cookie = cookie;
+	event->ev.type = DMAHEAP_HELPER_EVENT_RELEASED;
+	return event;
+}
+
+/* An event never queued: its buffer could not be allocated. */
+void dh_event_free(struct dh_event *event)
+{
+	if (!event)
+		return;
+	dh_ctx_put(event->ctx);
+	kfree(event);
+}
+
+/**
+ * dh_event_post() - buffer @id of @len bytes is gone: tell its file
+ * @event:	the buffer's event, consumed
+ * @id:		the buffer's id
+ * @len:	its size
+ *
+ * Queued and readers woken, or dropped if the file was closed meanwhile.
+ * Process context (dma-buf release).
+ */
+void dh_event_post(struct dh_event *event, u64 id, u64 len)
+{
+	struct dh_ctx *ctx = event->ctx;
+	bool queued;
+
+	event->ev.id = id;
+	event->ev.len = len;
+
+	spin_lock(&ctx->lock);
+	queued = !ctx->closed;
+	if (queued)
+		list_add_tail(&event->node, &ctx->events);
+	spin_unlock(&ctx->lock);
+
+	/* A reader may free a queued event at once: do not touch it again. */
+	if (queued)
+		wake_up_interruptible_poll(&ctx->wait, EPOLLIN | EPOLLRDNORM);
+	else
+		kfree(event);
+	dh_ctx_put(ctx);
+}
+
+static bool dh_ctx_pending(struct dh_ctx *ctx)
+{
+	bool pending;
+
+	spin_lock(&ctx->lock);
+	pending = !list_empty(&ctx->events);
+	spin_unlock(&ctx->lock);
+	return pending;
+}
+
+static struct dh_event *dh_ctx_take(struct dh_ctx *ctx)
+{
+	struct dh_event *event;
+
+	spin_lock(&ctx->lock);
+	event = list_first_entry_or_null(&ctx->events, struct dh_event, node);
+	if (event)
+		list_del(&event->node);
+	spin_unlock(&ctx->lock);
+	return event;
+}
+
+/* A taken event that could not be copied out: the oldest again. */
+static void dh_ctx_untake(struct dh_ctx *ctx, struct dh_event *event)
+{
+	spin_lock(&ctx->lock);
+	list_add(&event->node, &ctx->events);
+	spin_unlock(&ctx->lock);
+}
+
+/**
+ * dh_ctx_read() - read() on the helper: whole events, as many as fit
+ * @ctx:	the file's context
+ * @buf:	where to
+ * @count:	at least one event's size
+ * @nonblock:	O_NONBLOCK: -EAGAIN rather than waiting for the first
+ *
+ * Return: bytes read, -EINVAL, -EAGAIN, -ERESTARTSYS or -EFAULT.
+ */
+ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
+		    bool nonblock)
+{
+	const size_t size = sizeof(struct dmaheap_helper_event);
+	struct dh_event *event;
+	size_t done = 0;
+	int ret;
+
+	if (count < size)
+		return -EINVAL;
+
+	while (count - done >= size) {
+		event = dh_ctx_take(ctx);
+		if (!event) {
+			if (done)
+				break;
+			if (nonblock)
+				return -EAGAIN;
+			ret = wait_event_interruptible(ctx->wait,
+						       dh_ctx_pending(ctx));
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (copy_to_user(buf + done, &event->ev, size)) {
+			dh_ctx_untake(ctx, event);
+			return done ? done : -EFAULT;
+		}
+		kfree(event);
+		done += size;
+	}
+	return done;
+}
+
+__poll_t dh_ctx_poll(struct dh_ctx *ctx, struct file *file,
+		     struct poll_table_struct *wait)
+{
+	poll_wait(file, &ctx->wait, wait);
+	return dh_ctx_pending(ctx) ? EPOLLIN | EPOLLRDNORM : 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helper of t-memcg.sh, in steps the script paces with SIGUSR1, each step
+ * announced by a file in DIR:
+ *   DIR/started	then waits;
+ *   DIR/alloc	holds "0" or the errno name of allocating MIB MiB, waits;
+ *   DIR/freed	the buffer is closed (released, pages freed), waits, exits 0.
+ * It never maps or touches the buffer: its own pages stay as they were.
+ */
+#include <signal.h>
+
+#include "common.h"
+
+/* DIR/NAME with @text, whole when it appears. */
+static void announce(const char *dir, const char *name, const char *text)
+{
+	char tmp[256], path[256];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(tmp, "we");
+	CHECK(f, "create %s", tmp);
+	fputs(text, f);
+	CHECK(fclose(f) == 0, "write %s", tmp);
+	CHECK(rename(tmp, path) == 0, "rename to %s", path);
+}
+
+static void wait_usr1(const sigset_t *set)
+{
+	int sig;
+
+	CHECK(sigwait(set, &sig) == 0, "sigwait");
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t set;
+	uint64_t len;
+	int heap, fd;
+
+	CHECK(argc == 3, "usage: t-memcg-hold DIR MIB");
+	len = strtoull(argv[2], NULL, 0) * MiB;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	heap = heap_open(O_RDWR);
+	announce(argv[1], "started", "");
+	wait_usr1(&set);
+
+	fd = heap_alloc(heap, len, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		CHECK(dmabuf_size(fd) == len, "dma-buf of %llu bytes",
+		      (unsigned long long)dmabuf_size(fd));
+	announce(argv[1], "alloc",
+		 fd >= 0 ? "0" : fd == -ENOMEM ? "ENOMEM" : strerror(-fd));
+	wait_usr1(&set);
+
+	if (fd >= 0)
+		close(fd);
+	announce(argv[1], "freed", "");
+	wait_usr1(&set);
+	close(heap);
+	return 0;
+}
