@@ -21,6 +21,7 @@ cleanup() {
 	echo "$daemon" >$cg/cgroup.procs 2>/dev/null
 	rmdir $cg/t-client $cg/t-daemon 2>/dev/null
 	[ -n "$mounted" ] && umount $cg
+	[ -z "${pool_saved:-}" ] || echo "$pool_saved" >$param
 }
 trap cleanup EXIT
 
@@ -65,7 +66,13 @@ end_client() {
 
 # 1. Charged while held, uncharged when freed; with the pool full, which
 # a charged buffer does not touch; the daemon's cgroup flat.
-pool_max=$(cat /sys/module/dmaheap_helper/parameters/pool_max)
+# With ChargeClients=yes, the daemon's default, the daemon keeps the pool
+# off (it would serve nobody); fill it behind its back to see that charged
+# buffers leave it alone.
+param=/sys/module/dmaheap_helper/parameters/pool_max
+pool_saved=$(cat $param)
+[ "$pool_saved" -gt 0 ] || echo $((64 * 1048576)) >$param
+pool_max=$(cat $param)
 [ "$pool_max" -gt 0 ] || fail "the pool is off (pool_max 0)"
 wait_for pool_full ||
 	fail "pool at $(counter pool_bytes), not $pool_max"

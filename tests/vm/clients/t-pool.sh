@@ -15,7 +15,7 @@ meminfo() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
 
 # dmaheapd with a configuration file of its own: [Daemon] then $(heap_name).
 daemon_with() {
-	printf '[Daemon]\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/pool.conf
+	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/pool.conf
 	dmaheapd --config /tmp/pool.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
 	wait_for node_there || fail "dmaheapd did not start with $1"
 }
@@ -30,7 +30,7 @@ echo "PoolSize=16M: pool_max $(cat $param), filled to $(counter pool_bytes) byte
 
 # More than half of RAM is refused, and the daemon says so.
 daemon_stop
-printf '[Daemon]\nPoolSize=1T\n[Heap]\nName=%s\n' "$(heap_name)" >/tmp/pool.conf
+printf '[Daemon]\nChargeClients=no\nPoolSize=1T\n[Heap]\nName=%s\n' "$(heap_name)" >/tmp/pool.conf
 out=$(timeout 10 dmaheapd --config /tmp/pool.conf </dev/null 2>&1) &&
 	fail "dmaheapd started with PoolSize=1T"
 echo "$out" | grep -q "PoolSize=1099511627776 is more than half" ||
