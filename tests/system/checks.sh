@@ -210,6 +210,85 @@ check_restart() {
 	indent <<<"$out"
 }
 
+# The policy under systemd: a drop-in with a per-user limit and a control
+# group, dmaheapctl for root and that group only, the limit's journal
+# record, systemctl reload raising it, and memory cgroups: a scope with
+# MemoryMax= below the buffer cannot allocate it.
+check_policy() {
+	step "policy: limits, dmaheapctl, systemctl reload, memory cgroups"
+	local dropin=/etc/dmaheapd.conf.d/50-policy.conf out pid rec
+	groupadd -f dmactl && usermod -aG dmactl alice
+	mkdir -p /etc/dmaheapd.conf.d
+	printf '[Daemon]\nControlGroup=dmactl\n\n[Heap]\nName=system\nMaxBytesPerUser=4M\n' >"$dropin"
+	# ControlGroup= takes a restart; the limit alone would not.
+	timeout 90 systemctl restart dmaheapd.service || fail "restart with $dropin failed"
+	timeout 30 udevadm settle
+	ls -l /run/dmaheapd 2>&1 | indent
+	if out=$(dmaheapctl heaps 2>&1); then
+		ok "root: dmaheapctl heaps"
+	else
+		fail "root: dmaheapctl heaps failed"
+	fi
+	indent <<<"$out"
+	grep -q "^system .* 4M " <<<"$out" || fail "dmaheapctl heaps does not show MaxBytesPerUser=4M"
+	if out=$(as_user alice dmaheapctl status 2>&1); then
+		ok "alice (ControlGroup=dmactl): dmaheapctl status"
+	else
+		fail "alice (ControlGroup=dmactl): dmaheapctl status failed"
+	fi
+	indent <<<"$out" | head -n 8
+	if out=$(as_user bob dmaheapctl heaps 2>&1); then
+		fail "bob used dmaheapctl"
+	else
+		ok "bob: dmaheapctl refused"
+	fi
+	indent <<<"$out"
+
+	if out=$(as_user alice dmaheap-alloc 8M 2>&1); then
+		fail "alice allocated 8M past MaxBytesPerUser=4M"
+	elif grep -q 'Cannot allocate memory' <<<"$out"; then
+		ok "alice: 8M past MaxBytesPerUser=4M fails with ENOMEM"
+	else
+		fail "alice: 8M failed, but not with ENOMEM"
+	fi
+	indent <<<"$out"
+	rec=$(journalctl --no-pager -u dmaheapd.service -o verbose LIMIT=MaxBytesPerUser 2>/dev/null | head -n 40)
+	grep -E '^    (MESSAGE|PRIORITY|LIMIT|ERRNO|SIZE)=' <<<"$rec" | indent
+	if grep -qx '    PRIORITY=5' <<<"$rec" && grep -qx '    ERRNO=ENOMEM' <<<"$rec"; then
+		ok "the journal has the limit hit at notice, with LIMIT=MaxBytesPerUser"
+	else
+		fail "no notice record with LIMIT=MaxBytesPerUser and ERRNO=ENOMEM"
+	fi
+
+	pid=$(systemctl show -P MainPID dmaheapd.service)
+	sed -i 's/MaxBytesPerUser=4M/MaxBytesPerUser=16M/' "$dropin"
+	timeout 60 systemctl reload dmaheapd.service || fail "systemctl reload failed"
+	if out=$(as_user alice dmaheap-alloc 8M 2>&1); then
+		ok "after systemctl reload (MaxBytesPerUser=16M): alice allocates 8M"
+	else
+		fail "alice: 8M failed after the reload to 16M"
+	fi
+	indent <<<"$out" | head -n 1
+	[[ $(systemctl show -P MainPID dmaheapd.service) == "$pid" ]] ||
+		fail "the reload restarted the daemon"
+
+	if out=$(timeout 60 systemd-run --quiet --scope -p MemoryMax=16M -- dmaheap-alloc 32M 2>&1); then
+		fail "32M allocated in a scope with MemoryMax=16M"
+	elif grep -q 'Cannot allocate memory' <<<"$out"; then
+		ok "a scope with MemoryMax=16M cannot get 32M: charged to the client's cgroup"
+	else
+		fail "32M in a MemoryMax=16M scope failed, but not with ENOMEM"
+	fi
+	indent <<<"$out"
+	if out=$(timeout 60 systemd-run --quiet --scope -p MemoryMax=64M -- dmaheap-alloc 32M 2>&1); then
+		ok "the same in a scope with MemoryMax=64M succeeds"
+	else
+		fail "32M failed in a MemoryMax=64M scope"
+	fi
+	indent <<<"$out" | head -n 1
+	systemctl is-active --quiet dmaheapd.service || fail "dmaheapd is not active after the policy checks"
+}
+
 check_stop() {
 	step "systemctl stop dmaheapd removes the nodes"
 	timeout 90 systemctl stop dmaheapd.service || fail "systemctl stop dmaheapd failed"
@@ -270,6 +349,7 @@ check_service_active
 check_node
 check_users
 check_restart
+check_policy
 check_stop
 check_journal
 rm -rf "$tmp"
