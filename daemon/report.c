@@ -31,7 +31,10 @@ const char *report_size(uint64_t bytes, char *buf, size_t size)
 
 static const char *limit_text(uint64_t v, char *buf, size_t size)
 {
-	return v == DH_NO_LIMIT ? "-" : report_size(v, buf, size);
+	if (v != DH_NO_LIMIT)
+		return report_size(v, buf, size);
+	snprintf(buf, size, "-");
+	return buf;
 }
 
 void report_json_string(FILE *out, const char *s)

@@ -345,6 +345,40 @@ static void test_report_buffers(void **state)
 	ledger_free(l);
 }
 
+static void test_report_heaps(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap a = { .node_name = "cam" }, b = { .node_name = "plain" };
+	struct heap alias;
+	struct heap *nodes[] = { &a, &b, &alias };
+	char *text = NULL, *json = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	heap_config_init(&a.cfg, "cam");
+	a.cfg.kind = HEAP_KIND_CONTIGUOUS;
+	a.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	a.max_len = 4 << 20;
+	a.cfg.limits[LIMIT_BYTES_PER_USER] = 64 << 20;
+	alias = a;
+	alias.node_name = "camera";
+	heap_config_init(&b.cfg, "plain");
+
+	f = open_memstream(&text, &size);
+	report_heaps(f, false, nodes, 3, l, 1ULL << 30);
+	fclose(f);
+	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
+	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes          1G        -        -        -        -       0        0 plain\n"));
+	free(text);
+
+	f = open_memstream(&json, &size);
+	report_heaps(f, true, nodes, 3, l, 1ULL << 30);
+	fclose(f);
+	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
+	free(json);
+	ledger_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_many),
 		cmocka_unit_test(test_report_size),
 		cmocka_unit_test(test_report_buffers),
+		cmocka_unit_test(test_report_heaps),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -22,6 +22,16 @@ cat >>/etc/group <<'GR'
 camera:x:1600:carol
 dmactl:x:1500:dave
 GR
+# The clients where other users can run them (the copied directory is
+# root's, 0700), and a directory they can write their READY files to.
+w=/tmp/policy
+rm -rf $w
+mkdir -p $w/bin
+chmod 1777 $w
+cp "$d/t-hold" "$d/t-runas" "$(command -v dmaheapctl)" $w/bin/
+chmod 0755 $w/bin $w/bin/*
+PATH=$w/bin:$PATH
+d=$w/bin
 alice="$d/t-runas 1001 1001"
 bob="$d/t-runas 1002 1002"
 carol="$d/t-runas 1003 1003,1600"
@@ -51,14 +61,14 @@ ready() { [ -s "$1" ]; }
 # hold NAME USER-PREFIX SIZE COUNT: a client holding buffers in the
 # background; its pid in $NAME_pid, its line in /tmp/NAME.ready.
 hold() {
-	rm -f /tmp/$1.ready
-	$2 "$d/t-hold" $node "$3" "$4" /tmp/$1.ready &
+	rm -f $w/$1.ready
+	$2 "$d/t-hold" $node "$3" "$4" $w/$1.ready &
 	eval "$1_pid=$!"
-	wait_for ready /tmp/$1.ready || fail "$1 did not report"
-	echo "  $1 ($2 $3 x $4): $(cat /tmp/$1.ready)"
+	wait_for ready $w/$1.ready || fail "$1 did not report"
+	echo "  $1 ($3 x $4): $(cat $w/$1.ready)"
 }
 expect() {	# expect NAME LINE
-	[ "$(cat /tmp/$1.ready)" = "$2" ] || fail "$1: \"$(cat /tmp/$1.ready)\", not \"$2\""
+	[ "$(cat $w/$1.ready)" = "$2" ] || fail "$1: \"$(cat $w/$1.ready)\", not \"$2\""
 }
 release() {	# release NAME: the client exits, its buffers go
 	eval "kill \$$1_pid; wait \$$1_pid"
@@ -102,7 +112,7 @@ expect a1 "allocated 2"
 hold a2 "$alice" 2M 2
 expect a2 "alloc 2: ENOMEM"
 wait_for logged "over the heap's MaxBytesPerUser" || fail "no MaxBytesPerUser record"
-echo "  MaxBytesPerUser=6M: alice's second process got $(cat /tmp/a2.ready)"
+echo "  MaxBytesPerUser=6M: alice's second process got $(cat $w/a2.ready)"
 hold c1 "$carol" 2M 1
 expect c1 "allocated 1"
 out=$($carol "$d/t-hold" $node 2M 1)
