@@ -29,8 +29,11 @@ if ! awk -v m=$cg '$2 == m && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/m
 	mount -t cgroup2 none $cg || fail "mount -t cgroup2 none $cg"
 	mounted=1
 fi
-grep -qw memory $cg/cgroup.controllers ||
-	fail "no memory controller: $(cat $cg/cgroup.controllers)"
+# The reference kernel is built without CONFIG_MEMCG: nothing to charge.
+if ! grep -qw memory $cg/cgroup.controllers; then
+	echo "skip: this kernel has no memory controller (controllers: $(cat $cg/cgroup.controllers))"
+	exit 77
+fi
 echo +memory >$cg/cgroup.subtree_control || fail "+memory in cgroup.subtree_control"
 mkdir $cg/t-client $cg/t-daemon || fail "mkdir in $cg"
 echo "$daemon" >$cg/t-daemon/cgroup.procs || fail "move dmaheapd to t-daemon"
