@@ -167,7 +167,6 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 {
 	struct dh_alloc_request rq;
 	struct dmaheap_helper_alloc req = { 0 };
-	const struct who *known = NULL;
 	enum heap_limit limit;
 	uint64_t raw_len = 0, cookie;
 	struct who w;
@@ -206,19 +205,15 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 
 	/*
 	 * Reserve the bytes before the helper allocates, so that concurrent
-	 * requests cannot pass a limit together. The process is looked up
-	 * here only if a per-process limit needs it; otherwise the helper
-	 * tells.
+	 * requests cannot pass a limit together. The caller's process is
+	 * not known yet (FUSE gives the thread; /proc costs more than the
+	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
+	 * then, before the reply.
 	 */
-	if (h->cfg.limits[LIMIT_BYTES_PER_PROCESS] != DH_NO_LIMIT) {
-		caller_who(caller, &w);
-		known = &w;
-	}
-	r = ledger_reserve(h->ledger, &h->cfg, caller->uid,
-			   known && w.tgid > 0 ? (pid_t)w.tgid : 0, rq.len,
+	r = ledger_reserve(h->ledger, &h->cfg, caller->uid, 0, rq.len,
 			   &cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)
-		return log_limit(h, caller, known, rq.len, limit);
+		return log_limit(h, caller, NULL, rq.len, limit);
 	if (r < 0)
 		return log_failure(h, caller, rq.len, "out of memory", r);
 
@@ -241,14 +236,21 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		return log_failure(h, caller, rq.len, "allocation failed", r);
 	}
 	req.comm[sizeof(req.comm) - 1] = '\0';
-	ledger_commit(h->ledger, req.cookie, req.id, (pid_t)req.tgid,
-		      req.comm);
+	w.tgid = req.tgid;
+	snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
+	/*
+	 * Past MaxBytesPerProcess=: the error reply makes the helper drop
+	 * the buffer it queued for delivery, and its release event follows.
+	 */
+	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
+			  (pid_t)req.tgid, req.comm);
+	if (r < 0)
+		return log_limit(h, caller, &w, rq.len,
+				 LIMIT_BYTES_PER_PROCESS);
 
 	if (log_debug_enabled()) {
 		char what[40];
 
-		w.tgid = req.tgid;
-		snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);
 		log_record_full(LOG_DEBUG, h, caller, &w, rq.len, what, 0,

@@ -13,6 +13,8 @@
 
 #define BUFFER_BUCKETS	4096
 #define TOTAL_BUCKETS	256
+/* Records of released buffers kept for the next ones: no malloc per request. */
+#define SPARE_MAX	256
 
 enum total_type { TOTAL_HEAP, TOTAL_USER, TOTAL_PROCESS };
 
@@ -30,6 +32,8 @@ struct ledger {
 	uint64_t next_cookie;
 	struct ledger_buffer *buffers[BUFFER_BUCKETS];
 	struct total *totals[TOTAL_BUCKETS];
+	struct ledger_buffer *spare;	/* a list through ->next */
+	size_t n_spare;
 };
 
 struct ledger *ledger_new(void)
@@ -60,6 +64,10 @@ void ledger_free(struct ledger *l)
 			tn = t->next;
 			free(t);
 		}
+	for (b = l->spare; b; b = bn) {
+		bn = b->next;
+		free(b);
+	}
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -150,20 +158,11 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 {
 	struct policy_usage u;
 	struct ledger_buffer *b;
+	struct timespec now;
 	enum heap_limit hit;
 	int r = -ENOMEM;
 
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		*ret_limit = _LIMIT_MAX;
-		return -ENOMEM;
-	}
-	strcpy(b->heap, h->name);
-	b->uid = uid;
-	b->pid = pid;
-	b->len = len;
-	clock_gettime(CLOCK_REALTIME, &b->time);
-
+	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&l->lock);
 	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0);
 	u.user = total_bytes(l, h->name, TOTAL_USER, uid);
@@ -172,10 +171,29 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	*ret_limit = hit;
 	if (hit != _LIMIT_MAX)
 		goto out_unlock;
+
+	b = l->spare;
+	if (b) {
+		l->spare = b->next;
+		l->n_spare--;
+	} else {
+		b = malloc(sizeof(*b));
+		if (!b)
+			goto out_unlock;
+	}
+	memset(b, 0, sizeof(*b));
+	strcpy(b->heap, h->name);
+	b->uid = uid;
+	b->pid = pid;
+	b->len = len;
+	b->time = now;
 	if (total_add(l, h->name, TOTAL_HEAP, 0, len, 1) < 0) {
+		free(b);
 		goto out_unlock;
-	} else if (total_add(l, h->name, TOTAL_USER, uid, len, 1) < 0) {
+	}
+	if (total_add(l, h->name, TOTAL_USER, uid, len, 1) < 0) {
 		total_add(l, h->name, TOTAL_HEAP, 0, len, -1);
+		free(b);
 		goto out_unlock;
 	}
 	process_add(l, b, 1);
@@ -183,11 +201,9 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	*ret_cookie = b->cookie;
 	b->next = l->buffers[b->cookie % BUFFER_BUCKETS];
 	l->buffers[b->cookie % BUFFER_BUCKETS] = b;
-	b = NULL;
 	r = 0;
 out_unlock:
 	pthread_mutex_unlock(&l->lock);
-	free(b);
 	return r;
 }
 
@@ -200,13 +216,20 @@ static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
 	total_add(l, b->heap, TOTAL_HEAP, 0, b->len, -1);
 	total_add(l, b->heap, TOTAL_USER, b->uid, b->len, -1);
 	process_add(l, b, -1);
-	free(b);
+	if (l->n_spare < SPARE_MAX) {
+		b->next = l->spare;
+		l->spare = b;
+		l->n_spare++;
+	} else {
+		free(b);
+	}
 }
 
-void ledger_commit(struct ledger *l, uint64_t cookie, uint64_t id, pid_t pid,
-		   const char *comm)
+int ledger_commit(struct ledger *l, const struct heap_config *h,
+		  uint64_t cookie, uint64_t id, pid_t pid, const char *comm)
 {
 	struct ledger_buffer **p, *b;
+	int r = 0;
 
 	pthread_mutex_lock(&l->lock);
 	p = buffer_slot(l, cookie);
@@ -217,15 +240,23 @@ void ledger_commit(struct ledger *l, uint64_t cookie, uint64_t id, pid_t pid,
 		buffer_remove(l, p);
 		goto out_unlock;
 	}
-	b->committed = true;
-	b->id = id;
 	if (!b->pid && pid) {
+		if (policy_process_over(h, b->len,
+					total_bytes(l, b->heap, TOTAL_PROCESS,
+						    (uint32_t)pid))) {
+			buffer_remove(l, p);
+			r = -ENOMEM;
+			goto out_unlock;
+		}
 		b->pid = pid;
 		process_add(l, b, 1);
 	}
+	b->committed = true;
+	b->id = id;
 	strncpy(b->comm, comm, sizeof(b->comm) - 1);
 out_unlock:
 	pthread_mutex_unlock(&l->lock);
+	return r;
 }
 
 void ledger_cancel(struct ledger *l, uint64_t cookie)

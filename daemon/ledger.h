@@ -44,9 +44,15 @@ void ledger_free(struct ledger *l);
 int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 		   pid_t pid, uint64_t len, uint64_t *ret_cookie,
 		   enum heap_limit *ret_limit);
-/* The helper allocated it: its id, and the owner as the helper saw it. */
-void ledger_commit(struct ledger *l, uint64_t cookie, uint64_t id, pid_t pid,
-		   const char *comm);
+/*
+ * The helper allocated it: its id, and the owner as the helper saw it. If
+ * the process was not known at ledger_reserve(), its MaxBytesPerProcess=
+ * of @h is checked now: -ENOMEM, and the buffer leaves the ledger, when
+ * this buffer takes the process past it (the caller then answers ENOMEM,
+ * and the helper drops the undelivered buffer). Else 0.
+ */
+int ledger_commit(struct ledger *l, const struct heap_config *h,
+		  uint64_t cookie, uint64_t id, pid_t pid, const char *comm);
 /* The helper did not allocate it. */
 void ledger_cancel(struct ledger *l, uint64_t cookie);
 /* The helper reports it released (possibly before ledger_commit()). */

@@ -58,3 +58,9 @@ enum heap_limit policy_check_alloc(const struct heap_config *h, uint64_t len,
 		return LIMIT_BYTES;
 	return _LIMIT_MAX;
 }
+
+bool policy_process_over(const struct heap_config *h, uint64_t len,
+			 uint64_t process)
+{
+	return over(h->limits[LIMIT_BYTES_PER_PROCESS], process, len);
+}

@@ -39,4 +39,12 @@ bool policy_may_open(const struct heap_config *h, uid_t uid, gid_t gid,
 enum heap_limit policy_check_alloc(const struct heap_config *h, uint64_t len,
 				   const struct policy_usage *u);
 
+/*
+ * Would @len more bytes take a process holding @process bytes of @h past
+ * MaxBytesPerProcess=? For allocations whose process is known only once
+ * the helper allocated (policy_check_alloc() checks it when known before).
+ */
+bool policy_process_over(const struct heap_config *h, uint64_t len,
+			 uint64_t process);
+
 #endif

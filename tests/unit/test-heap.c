@@ -259,6 +259,25 @@ static void test_limits_stop_before_the_helper(void **state)
 	assert_int_equal(fake_helper_calls, 3);
 }
 
+/* MaxBytesPerProcess= is checked once the helper names the process. */
+static void test_process_limit_after_the_helper(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers;
+
+	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	/* The helper allocated it, the reply says ENOMEM: it is dropped. */
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	assert_int_equal(fake_helper_calls, 2);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 1);
+}
+
 static void test_charge_flag(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 4096 };
@@ -300,6 +319,8 @@ int main(void)
 		cmocka_unit_test_setup(test_failure_logs_rate_limited, setup),
 		cmocka_unit_test_setup(test_ledger_follows_buffers, setup),
 		cmocka_unit_test_setup(test_limits_stop_before_the_helper,
+				       setup),
+		cmocka_unit_test_setup(test_process_limit_after_the_helper,
 				       setup),
 		cmocka_unit_test_setup(test_charge_flag, setup),
 		cmocka_unit_test_setup(test_open_rules, setup),

@@ -212,8 +212,8 @@ static void test_ledger_limits(void **state)
 	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
 	/* Another process of the same user fits. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 78, 4096, &b, &hit), 0);
-	ledger_commit(l, a, 1, 77, "a");
-	ledger_commit(l, b, 2, 78, "b");
+	ledger_commit(l, &h, a, 1, 77, "a");
+	ledger_commit(l, &h, b, 2, 78, "b");
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(bytes, 12288);
 	assert_int_equal(n, 2);
@@ -241,7 +241,7 @@ static void test_ledger_release_before_commit(void **state)
 	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
 	assert_int_equal(ledger_snapshot(l, &snap), 0);	/* not yet live */
 	ledger_release(l, a);
-	ledger_commit(l, a, 1, 77, "a");
+	ledger_commit(l, &h, a, 1, 77, "a");
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(bytes, 0);
@@ -250,10 +250,19 @@ static void test_ledger_release_before_commit(void **state)
 
 	/* The process learnt at commit is charged for the per-process limit. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 1 << 20, &a, &hit), 0);
-	ledger_commit(l, a, 2, 77, "a");
+	assert_int_equal(ledger_commit(l, &h, a, 2, 77, "a"), 0);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096, &a, &hit),
 			 -ENOMEM);
 	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
+	/* ... and checked there: past it, the buffer leaves the ledger. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 3, 77, "a"), -ENOMEM);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 1 << 20);
+	/* Another process of the same user is not held back. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 4, 78, "b"), 0);
 	/* Unknown cookies are ignored. */
 	ledger_release(l, 999);
 	ledger_cancel(l, 999);
@@ -273,7 +282,7 @@ static void test_ledger_many(void **state)
 	for (i = 0; i < 10000; i++) {
 		assert_int_equal(ledger_reserve(l, &h, i % 7, i % 13 + 1, 4096,
 						&cookies[i], &hit), 0);
-		ledger_commit(l, cookies[i], i + 1, i % 13 + 1, "x");
+		ledger_commit(l, &h, cookies[i], i + 1, i % 13 + 1, "x");
 	}
 	assert_int_equal(ledger_snapshot(l, &snap), 10000);
 	free(snap);
@@ -320,13 +329,13 @@ static void test_report_buffers(void **state)
 	heap_config_init(&a, "cam");
 	heap_config_init(&b, "gpu");
 	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 4096, &k, &hit), 0);
-	ledger_commit(l, k, 1, 10, "small");
+	ledger_commit(l, &a, k, 1, 10, "small");
 	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 1 << 20, &k, &hit), 0);
-	ledger_commit(l, k, 2, 11, "big");
+	ledger_commit(l, &a, k, 2, 11, "big");
 	assert_int_equal(ledger_reserve(l, &b, 1000, 0, 1 << 20, &k, &hit), 0);
-	ledger_commit(l, k, 3, 11, "big");
+	ledger_commit(l, &b, k, 3, 11, "big");
 	assert_int_equal(ledger_reserve(l, &a, 1001, 0, 8192, &k, &hit), 0);
-	ledger_commit(l, k, 4, 12, "other");
+	ledger_commit(l, &a, k, 4, 12, "other");
 
 	t = buffers_text(l, true, BY_UID);
 	/* Biggest first: uid 1000 on cam (1M + 4K), on gpu (1M), 1001. */
