@@ -695,12 +695,17 @@ static int handle_signal(struct daemon *dm)
 	return 1;
 }
 
-/* Until each of @nodes is ready, this thread serves the CUSE handshakes. */
-static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n)
+/*
+ * Until each of @nodes is ready, this thread serves the CUSE handshakes;
+ * at most @timeout_ms (-1: no limit) in all.
+ */
+static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
+		      int timeout_ms)
 {
 	struct pollfd pfd[DH_NODES_MAX + 1];
+	struct timespec start, now;
 	size_t i, ready = 0;
-	int r;
+	int r, left = timeout_ms;
 
 	pfd[0].fd = dm->sig_fd;
 	pfd[0].events = POLLIN;
@@ -709,8 +714,18 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n)
 		pfd[i + 1].events = POLLIN;
 	}
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (ready < n) {
-		if (poll(pfd, n + 1, -1) < 0) {
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
+						  (now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0)
+				return log_errno(LOG_ERR, -ETIMEDOUT,
+						 "new nodes not ready after %d ms", timeout_ms);
+		}
+		r = poll(pfd, n + 1, left);
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			return log_errno(LOG_ERR, -errno, "poll: %m");
@@ -997,7 +1012,8 @@ static int reload(struct daemon *dm)
 			added[n_added++] = h;
 		}
 	}
-	r = wait_ready(dm, added, n_added);
+	/* The workers are stopped: a node that does not come up is dropped. */
+	r = wait_ready(dm, added, n_added, 10000);
 	if (r < 0) {
 		/* Those that did not come up are dropped, the rest serve. */
 		for (i = 0; i < n_added; i++) {
@@ -1206,7 +1222,7 @@ static int event_loop(struct daemon *dm)
 	struct pollfd pfd[4];
 	int r;
 
-	r = wait_ready(dm, dm->nodes, dm->n);
+	r = wait_ready(dm, dm->nodes, dm->n, -1);
 	if (r)
 		return r < 0 ? r : 0;
 	dm->loaded_at = time(NULL);
