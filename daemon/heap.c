@@ -150,6 +150,19 @@ static int log_limit(const struct heap *h, const struct caller *c,
 	return -ENOMEM;
 }
 
+void heap_drain_releases(int helper_fd, struct ledger *l)
+{
+	struct dmaheap_helper_event ev[64];
+	ssize_t n, i;
+
+	do {
+		n = helper_events(helper_fd, ev, sizeof(ev) / sizeof(ev[0]));
+		for (i = 0; i < n; i++)
+			if (ev[i].type == DMAHEAP_HELPER_EVENT_RELEASED)
+				ledger_release(l, ev[i].cookie);
+	} while (n == (ssize_t)(sizeof(ev) / sizeof(ev[0])));
+}
+
 int heap_open(const struct heap *h, const struct caller *caller)
 {
 	if (policy_may_open(&h->cfg, caller->uid, caller->gid, caller->groups,
@@ -210,6 +223,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
 	 * then, before the reply.
 	 */
+	heap_drain_releases(h->helper_fd, h->ledger);
 	r = ledger_reserve(h->ledger, &h->cfg, caller->uid, 0, rq.len,
 			   &cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)

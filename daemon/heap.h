@@ -71,6 +71,15 @@ struct heap_ioctl {
  * Return: 0 and the decoded request in @ret_req (the reply echoes it), or a
  * negative errno for the caller.
  */
+/*
+ * heap_drain_releases() - take the helper's release events into the ledger
+ *
+ * Called where the ledger is consulted (before each reservation, before a
+ * dmaheapctl report) rather than on every release: the daemon wakes for no
+ * release, and the ledger is exact where it matters.
+ */
+void heap_drain_releases(int helper_fd, struct ledger *l);
+
 int heap_alloc(struct heap *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req);
 

@@ -43,6 +43,18 @@ int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
 	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret_stats) < 0 ? -errno : 0;
 }
 
+ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)
+{
+	ssize_t r;
+
+	do {
+		r = read(fd, ev, n * sizeof(*ev));
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return r / (ssize_t)sizeof(*ev);
+}
+
 int helper_pool(int fd, uint64_t max_bytes)
 {
 	struct dmaheap_helper_pool req = { .max_bytes = max_bytes };

@@ -6,7 +6,9 @@
 #ifndef DMAHEAPD_HELPER_H
 #define DMAHEAPD_HELPER_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dmaheap-helper.h"
 
@@ -17,6 +19,11 @@
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
 int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats);
+/*
+ * Up to @n release events into @ev, without waiting (@fd is O_NONBLOCK):
+ * how many, 0 if none is queued, or -errno.
+ */
+ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n);
 /* Size the helper's pool of zeroed pages; -ENOTTY: a helper without one. */
 int helper_pool(int fd, uint64_t max_bytes);
 /* Claim the physical range for kind REGION; its id in @ret_id. */

@@ -524,7 +524,8 @@ static void send_status(struct heap *const *nodes, size_t n, const char *prefix)
  * Each worker waits on every session (the fds are non-blocking: a worker
  * that loses the race for a request reads EAGAIN) and answers each request
  * it reads after the helper call, as a single thread did. The main thread
- * keeps the signals, the helper's release events and the control socket;
+ * keeps the signals and the control socket (release events are read where
+ * the ledger is consulted: heap_drain_releases());
  * a reload stops the workers, changes the nodes, and starts them again.
  */
 struct workers {
@@ -1140,6 +1141,8 @@ static int handle_control_request(void *userdata, int argc, char **argv,
 		snprintf(err, err_size, "no command: use heaps, buffers, status or reload");
 		return -EINVAL;
 	}
+	/* What was released since the last allocation. */
+	heap_drain_releases(dm->helper_fd, dm->ledger);
 	if (!strcmp(argv[0], "heaps")) {
 		report_heaps(out, json, dm->nodes, dm->n, dm->ledger,
 			     (uint64_t)sysconf(_SC_PHYS_PAGES) *
@@ -1197,29 +1200,9 @@ static int open_control(struct daemon *dm)
 	return 0;
 }
 
-/* The helper's release events: buffers leave the ledger. */
-static void read_events(struct daemon *dm)
-{
-	struct dmaheap_helper_event ev[64];
-	ssize_t n, i;
-
-	for (;;) {
-		n = read(dm->helper_fd, ev, sizeof(ev));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
-			if (ev[i].type == DMAHEAP_HELPER_EVENT_RELEASED)
-				ledger_release(dm->ledger, ev[i].cookie);
-		if (n < (ssize_t)sizeof(ev))
-			break;
-	}
-}
-
 static int event_loop(struct daemon *dm)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[3];
 	int r;
 
 	r = wait_ready(dm, dm->nodes, dm->n, -1);
@@ -1232,20 +1215,17 @@ static int event_loop(struct daemon *dm)
 	while (!r) {
 		pfd[0] = (struct pollfd){ .fd = dm->sig_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = dm->w.done_fd, .events = POLLIN };
-		pfd[2] = (struct pollfd){ .fd = dm->helper_fd, .events = POLLIN };
-		pfd[3] = (struct pollfd){ .fd = dm->ctl ? control_fd(dm->ctl) : -1,
+		pfd[2] = (struct pollfd){ .fd = dm->ctl ? control_fd(dm->ctl) : -1,
 					  .events = POLLIN };
-		if (poll(pfd, 4, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = log_errno(LOG_ERR, -errno, "poll: %m");
 			break;
 		}
-		if (pfd[2].revents)
-			read_events(dm);
 		if (pfd[0].revents && handle_signal(dm))
 			break;
-		if (pfd[3].revents)
+		if (pfd[2].revents)
 			control_handle(dm->ctl, handle_control_request, dm);
 		if (pfd[1].revents) {
 			pthread_mutex_lock(&dm->w.lock);
@@ -1309,7 +1289,7 @@ int main(int argc, char **argv)
 		r = dm.helper_fd;
 		goto out_close_signals;
 	}
-	/* Release events are read when poll() says so; never wait for one. */
+	/* Release events are read when the ledger is consulted; never wait. */
 	fcntl(dm.helper_fd, F_SETFL, fcntl(dm.helper_fd, F_GETFL) | O_NONBLOCK);
 
 	r = set_pool(c, dm.helper_fd);

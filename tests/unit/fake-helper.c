@@ -35,3 +35,16 @@ int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
 {
 	return -ENOSYS;
 }
+
+/* Release events the next helper_events() returns, then none. */
+struct dmaheap_helper_event fake_helper_events[8];
+size_t fake_helper_n_events;
+
+ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)
+{
+	size_t k = fake_helper_n_events < n ? fake_helper_n_events : n;
+
+	memcpy(ev, fake_helper_events, k * sizeof(*ev));
+	fake_helper_n_events = 0;
+	return (ssize_t)k;
+}

@@ -19,6 +19,8 @@
 
 extern struct dmaheap_helper_alloc fake_helper_last;
 extern int fake_helper_calls;
+extern struct dmaheap_helper_event fake_helper_events[8];
+extern size_t fake_helper_n_events;
 
 static struct heap test_heap = {
 	.cfg = { .name = "system" },
@@ -37,6 +39,7 @@ static int setup(void **state)
 	test_heap.ledger = ledger_new();
 	test_heap.charge = false;
 	fake_helper_calls = 0;
+	fake_helper_n_events = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
 	return 0;
 }
@@ -224,10 +227,37 @@ static void test_ledger_follows_buffers(void **state)
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 1);
 
-	ledger_release(test_heap.ledger, cookie);
+	/* The helper's release event, read before the next reservation. */
+	fake_helper_events[0] = (struct dmaheap_helper_event){
+		.cookie = cookie, .id = 42, .len = 8192,
+		.type = DMAHEAP_HELPER_EVENT_RELEASED,
+	};
+	fake_helper_n_events = 1;
+	heap_drain_releases(test_heap.helper_fd, test_heap.ledger);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(bytes, 0);
 	assert_int_equal(buffers, 0);
+}
+
+/* A limit counts what is live: a release read just before makes room. */
+static void test_release_read_before_reserving(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	test_heap.cfg.limits[LIMIT_BYTES] = 1 << 20;
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	fake_helper_events[0] = (struct dmaheap_helper_event){
+		.cookie = fake_helper_last.cookie,
+		.type = DMAHEAP_HELPER_EVENT_RELEASED,
+	};
+	fake_helper_n_events = 1;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_calls, 2);
 }
 
 static void test_limits_stop_before_the_helper(void **state)
@@ -321,6 +351,8 @@ int main(void)
 		cmocka_unit_test_setup(test_limits_stop_before_the_helper,
 				       setup),
 		cmocka_unit_test_setup(test_process_limit_after_the_helper,
+				       setup),
+		cmocka_unit_test_setup(test_release_read_before_reserving,
 				       setup),
 		cmocka_unit_test_setup(test_charge_flag, setup),
 		cmocka_unit_test_setup(test_open_rules, setup),
