@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -150,6 +151,25 @@ static int log_limit(const struct heap *h, const struct caller *c,
 	return -ENOMEM;
 }
 
+/*
+ * A heap with limits reads the releases before each reservation, to count
+ * exactly what is live; others every DRAIN_EVERY allocations (and before
+ * every dmaheapctl report), sparing a read() per request while what the
+ * helper queues stays bounded.
+ */
+#define DRAIN_EVERY	64
+static atomic_uint allocs_since_drain;
+
+static bool heap_has_limits(const struct heap *h)
+{
+	size_t i;
+
+	for (i = 0; i < _LIMIT_MAX; i++)
+		if (h->cfg.limits[i] != DH_NO_LIMIT)
+			return true;
+	return false;
+}
+
 void heap_drain_releases(int helper_fd, struct ledger *l)
 {
 	struct dmaheap_helper_event ev[64];
@@ -223,7 +243,9 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
 	 * then, before the reply.
 	 */
-	heap_drain_releases(h->helper_fd, h->ledger);
+	if (heap_has_limits(h) ||
+	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
+		heap_drain_releases(h->helper_fd, h->ledger);
 	r = ledger_reserve(h->ledger, &h->cfg, caller->uid, 0, rq.len,
 			   &cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)

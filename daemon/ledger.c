@@ -162,7 +162,12 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	enum heap_limit hit;
 	int r = -ENOMEM;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	/*
+	 * Coarse: a buffer's age is shown in seconds, and where the clock
+	 * source is not the TSC (hpet under qemu TCG) a precise read is a
+	 * trap to the emulator on every allocation.
+	 */
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	pthread_mutex_lock(&l->lock);
 	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0);
 	u.user = total_bytes(l, h->name, TOTAL_USER, uid);
