@@ -202,6 +202,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	struct dmaheap_helper_alloc req = { 0 };
 	enum heap_limit limit;
 	uint64_t raw_len = 0, cookie;
+	char *p;
 	struct who w;
 	int r;
 
@@ -272,6 +273,10 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		return log_failure(h, caller, rq.len, "allocation failed", r);
 	}
 	req.comm[sizeof(req.comm) - 1] = '\0';
+	/* Any process picks its name: no control bytes in logs and reports. */
+	for (p = req.comm; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	w.tgid = req.tgid;
 	snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
 	/*

@@ -628,6 +628,7 @@ static int workers_start(struct workers *w, struct heap **nodes, size_t n)
 	w->nodes = nodes;
 	w->n = n;
 	w->error = 0;
+	w->error_node = 0;
 	w->stop_fd = eventfd(0, EFD_CLOEXEC);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_fd < 0 || w->done_fd < 0)
@@ -671,6 +672,7 @@ struct daemon {
 	struct control *ctl;
 	time_t loaded_at;		/* CLOCK_REALTIME of the last (re)load */
 	unsigned int reloads;
+	int fatal;			/* a reload left no way to serve */
 	char reload_msg[DH_ERROR_MAX + 256];	/* what the last reload did */
 };
 
@@ -709,7 +711,8 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 	size_t i, ready = 0;
 	int r, left = timeout_ms;
 
-	pfd[0].fd = dm->sig_fd;
+	/* During a reload, signals wait for it to finish. */
+	pfd[0].fd = dm->loaded_at ? -1 : dm->sig_fd;
 	pfd[0].events = POLLIN;
 	for (i = 0; i < n; i++) {
 		pfd[i + 1].fd = cuse_heap_fd(nodes[i]);
@@ -732,8 +735,7 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 				continue;
 			return log_errno(LOG_ERR, -errno, "poll: %m");
 		}
-		/* A signal during start-up stops; during a reload, waits. */
-		if (pfd[0].revents && !dm->loaded_at && handle_signal(dm))
+		if (pfd[0].revents && handle_signal(dm))
 			return 1;
 
 		for (i = 0; i < n; i++) {
@@ -805,7 +807,7 @@ struct backing {
 };
 
 /* Point @h at heap @hc of @c. */
-static void node_set(struct daemon *dm, struct heap *h,
+static void node_set(struct daemon *dm, const struct config *c, struct heap *h,
 		     const struct heap_config *hc, const struct backing *b)
 {
 	h->cfg = *hc;
@@ -814,9 +816,9 @@ static void node_set(struct daemon *dm, struct heap *h,
 	h->region_id = b->region;
 	h->max_len = b->max_len;
 	h->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	h->fault = dm->c->fault;
+	h->fault = c->fault;
 	h->ledger = dm->ledger;
-	h->charge = dm->c->charge_clients;
+	h->charge = c->charge_clients;
 }
 
 static const char *node_name_of(const struct heap_config *hc, size_t a)
@@ -875,7 +877,7 @@ static int start_nodes(struct daemon *dm)
 			if (!h)
 				return log_errno(LOG_ERR, -ENOMEM, "out of memory");
 			dm->nodes[dm->n++] = h;
-			node_set(dm, h, &c->heaps[i], &b[i]);
+			node_set(dm, c, h, &c->heaps[i], &b[i]);
 			h->node_name = node_name_of(&h->cfg, a);
 			r = start_heap(c, h);
 			if (r < 0)
@@ -919,6 +921,11 @@ static int reload_check(struct daemon *dm, const struct config *nc,
 						   h->name);
 		}
 	}
+	for (i = 0, j = 0; i < nc->n_heaps; i++)
+		j += 1 + nc->heaps[i].n_aliases;
+	if (j > DH_NODES_MAX)
+		return config_fail(d, nc, nc->heaps[0].origin,
+				   "%zu nodes: at most %d", j, DH_NODES_MAX);
 	if (nc->control_group.id != dm->c->control_group.id ||
 	    !nc->control_group.origin.line != !dm->c->control_group.origin.line)
 		return config_fail(d, nc, nc->control_group.origin,
@@ -939,11 +946,17 @@ static int reload(struct daemon *dm)
 	struct config_diag d = { .warn = config_warning };
 	const char *own[DH_NODES_MAX];
 	struct heap *added[DH_NODES_MAX], *keep[DH_NODES_MAX], *h;
-	size_t n_added = 0, n_keep = 0, n_removed = 0, i, a;
+	size_t n_added = 0, n_keep = 0, n_removed = 0, n_failed = 0, i, a;
 	struct backing b[DH_HEAPS_MAX];
 	struct config *nc;
 	int r;
 
+	if (arg_heaps) {
+		snprintf(dm->reload_msg, sizeof(dm->reload_msg),
+			 "nothing to reload: the heaps come from --heap, not from configuration files");
+		log_warning("%s", dm->reload_msg);
+		return -EINVAL;
+	}
 	notify("RELOADING=1");
 	nc = malloc(sizeof(*nc));
 	if (!nc) {
@@ -986,7 +999,7 @@ static int reload(struct daemon *dm)
 			n_removed++;
 			continue;
 		}
-		node_set(dm, h, hc, &b[hc - nc->heaps]);
+		node_set(dm, nc, h, hc, &b[hc - nc->heaps]);
 		h->node_name = node_name_of(&h->cfg, a);
 		keep[n_keep++] = h;
 	}
@@ -1000,15 +1013,20 @@ static int reload(struct daemon *dm)
 				if (!strcmp(keep[k]->node_name,
 					    node_name_of(&nc->heaps[i], a)))
 					known = true;
-			if (known || n_keep + n_added == DH_NODES_MAX)
+			if (known)
 				continue;
 			h = calloc(1, sizeof(*h));
-			if (!h)
-				break;
-			node_set(dm, h, &nc->heaps[i], &b[i]);
+			if (!h) {
+				log_error("node \"%s\": out of memory, not added",
+					  node_name_of(&nc->heaps[i], a));
+				n_failed++;
+				continue;
+			}
+			node_set(dm, nc, h, &nc->heaps[i], &b[i]);
 			h->node_name = node_name_of(&h->cfg, a);
 			if (start_heap(nc, h) < 0) {
 				node_free(h);
+				n_failed++;
 				continue;
 			}
 			added[n_added++] = h;
@@ -1023,6 +1041,7 @@ static int reload(struct daemon *dm)
 				continue;
 			node_free(added[i]);
 			added[i--] = added[--n_added];
+			n_failed++;
 		}
 	}
 	memcpy(dm->nodes, keep, n_keep * sizeof(keep[0]));
@@ -1037,11 +1056,18 @@ static int reload(struct daemon *dm)
 	snprintf(dm->reload_msg, sizeof(dm->reload_msg),
 		 "configuration reloaded: %zu heaps, %zu nodes (%zu kept, %zu added, %zu removed)%s",
 		 nc->n_heaps, dm->n, n_keep, n_added, n_removed,
-		 r < 0 ? "; some added nodes failed, see the log" : "");
+		 n_failed ? "; some new nodes failed, see the log" : "");
 	log_info("%s", dm->reload_msg);
 	r = workers_start(&dm->w, dm->nodes, dm->n);
+	if (r < 0) {
+		/* Without workers nothing is served: stop, and let systemd restart. */
+		snprintf(dm->reload_msg, sizeof(dm->reload_msg),
+			 "no worker could be started after the reload: stopping");
+		dm->fatal = r;
+		return r;
+	}
 	send_status(dm->nodes, dm->n, "READY=1\n");
-	return r;
+	return 0;
 
 out_reject:
 	snprintf(dm->reload_msg, sizeof(dm->reload_msg),
@@ -1228,11 +1254,17 @@ static int event_loop(struct daemon *dm)
 			break;
 		if (pfd[2].revents)
 			control_handle(dm->ctl, handle_control_request, dm);
-		if (pfd[1].revents) {
+		if (dm->fatal) {
+			r = log_errno(LOG_ERR, dm->fatal, "%s", dm->reload_msg);
+			break;
+		}
+		/* A reload above replaced the workers: poll their done_fd again. */
+		if (pfd[1].revents && pfd[1].fd == dm->w.done_fd) {
 			pthread_mutex_lock(&dm->w.lock);
-			r = log_errno(LOG_ERR, dm->w.error,
-				      "node \"%s\": CUSE session ended: %m",
-				      dm->nodes[dm->w.error_node]->node_name);
+			if (dm->w.error && dm->w.error_node < dm->n)
+				r = log_errno(LOG_ERR, dm->w.error,
+					      "node \"%s\": CUSE session ended: %m",
+					      dm->nodes[dm->w.error_node]->node_name);
 			pthread_mutex_unlock(&dm->w.lock);
 		}
 	}

@@ -4,12 +4,15 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "helper.h"
 
 struct dmaheap_helper_alloc fake_helper_last;
+/* The caller's name the helper reports (a client picks its own). */
+const char *fake_helper_comm = "client";
 int fake_helper_calls;
 
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info)
@@ -26,7 +29,7 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	if (r == 0) {
 		req->id = 42;
 		req->tgid = 1200;
-		strcpy(req->comm, "client");
+		snprintf(req->comm, sizeof(req->comm), "%s", fake_helper_comm);
 	}
 	return r;
 }

@@ -19,6 +19,7 @@
 
 extern struct dmaheap_helper_alloc fake_helper_last;
 extern int fake_helper_calls;
+extern const char *fake_helper_comm;
 extern struct dmaheap_helper_event fake_helper_events[8];
 extern size_t fake_helper_n_events;
 
@@ -308,6 +309,23 @@ static void test_process_limit_after_the_helper(void **state)
 	assert_int_equal(buffers, 1);
 }
 
+/* A name with a newline or an escape cannot fake lines in reports. */
+static void test_comm_sanitised(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct ledger_buffer *snap;
+	struct dh_alloc_request rq;
+
+	fake_helper_comm = "a\nb\033[2J\xc3\xa9";
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	fake_helper_comm = "client";
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
+	assert_string_equal(snap[0].comm, "a?b?[2J??");
+	free(snap);
+}
+
 static void test_charge_flag(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 4096 };
@@ -354,6 +372,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_release_read_before_reserving,
 				       setup),
+		cmocka_unit_test_setup(test_comm_sanitised, setup),
 		cmocka_unit_test_setup(test_charge_flag, setup),
 		cmocka_unit_test_setup(test_open_rules, setup),
 	};

@@ -183,3 +183,8 @@ wait_for live_is 0 || fail "live $(live) with every client gone"
 [ "$(counter live_buffers)" -eq "$base" ] || fail "helper: $(counter live_buffers) live, not $base"
 daemon_stop
 daemon_start
+# Heaps from --heap: a reload has nothing to read, and says so.
+out=$(dmaheapctl reload 2>&1) && fail "reload with --heap: $out"
+echo "$out" | grep -q "nothing to reload" || fail "reload with --heap: $out"
+echo "  --heap: $out"
+node_there || fail "the --heap node went away"
