@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "deadline.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -203,42 +204,14 @@ static int connect_to(const char *path)
 	return -e;
 }
 
-static int ms_left(const struct timespec *start)
-{
-	struct timespec now;
-	long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - start->tv_sec) * 1000 +
-	     (now.tv_nsec - start->tv_nsec) / 1000000;
-	return ms >= REPLY_TIMEOUT_MS ? 0 : REPLY_TIMEOUT_MS - (int)ms;
-}
-
-/* Waits for @events until REPLY_TIMEOUT_MS after @start: 0 or -errno. */
-static int wait_fd(int fd, short events, const struct timespec *start)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	for (;;) {
-		r = poll(&p, 1, ms_left(start));
-		if (r > 0)
-			return 0;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 static int send_line(int fd, const char *line, size_t len,
-		     const struct timespec *start)
+		     const struct timespec *deadline)
 {
 	ssize_t n;
 	int r;
 
 	while (len) {
-		r = wait_fd(fd, POLLOUT, start);
+		r = deadline_wait_fd(fd, POLLOUT, deadline);
 		if (r < 0)
 			return r;
 		n = send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -272,13 +245,13 @@ static int write_out(const char *buf, size_t len)
 
 /* Up to @size bytes of the reply into @buf: their count, 0 at its end, -errno. */
 static ssize_t recv_some(int fd, char *buf, size_t size,
-			 const struct timespec *start)
+			 const struct timespec *deadline)
 {
 	ssize_t n;
 	int r;
 
 	for (;;) {
-		r = wait_fd(fd, POLLIN, start);
+		r = deadline_wait_fd(fd, POLLIN, deadline);
 		if (r < 0)
 			return r;
 		n = recv(fd, buf, size, MSG_DONTWAIT);
@@ -315,7 +288,7 @@ static int print_error(char *status)
  * The status line, then (after OK) the payload, verbatim to stdout until
  * the daemon closes. Returns the exit status.
  */
-static int read_reply(int fd, const char *path, const struct timespec *start)
+static int read_reply(int fd, const char *path, const struct timespec *deadline)
 {
 	char buf[65536], status[STATUS_LINE_MAX + 1];
 	size_t len = 0, rest;
@@ -323,7 +296,7 @@ static int read_reply(int fd, const char *path, const struct timespec *start)
 	ssize_t n;
 
 	while (!nl) {
-		n = recv_some(fd, status + len, STATUS_LINE_MAX - len, start);
+		n = recv_some(fd, status + len, STATUS_LINE_MAX - len, deadline);
 		if (n <= 0)
 			return reply_error((int)n, path);
 		nl = memchr(status + len, '\n', (size_t)n);
@@ -344,7 +317,7 @@ static int read_reply(int fd, const char *path, const struct timespec *start)
 	if (write_out(nl + 1, rest) < 0)
 		goto write_error;
 	for (;;) {
-		n = recv_some(fd, buf, sizeof(buf), start);
+		n = recv_some(fd, buf, sizeof(buf), deadline);
 		if (n == 0)
 			return EXIT_SUCCESS;
 		if (n < 0)
@@ -361,7 +334,7 @@ int main(int argc, char **argv)
 {
 	struct args a = { .socket = DH_CONTROL_PATH };
 	char line[DH_CONTROL_LINE_MAX + 1];
-	struct timespec start;
+	struct timespec deadline;
 	int fd, len, r;
 
 	r = parse_args(argc, argv, &a);
@@ -376,8 +349,8 @@ int main(int argc, char **argv)
 	fd = connect_to(a.socket);
 	if (fd < 0)
 		return fd == -ENAMETOOLONG ? EXIT_USAGE : EXIT_CONNECT;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	r = send_line(fd, line, (size_t)len, &start);
+	deadline_in(&deadline, REPLY_TIMEOUT_MS);
+	r = send_line(fd, line, (size_t)len, &deadline);
 	/* the daemon may have refused us before reading: its reply says why */
 	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 		error("cannot send the request to %s: %s", a.socket,
@@ -385,7 +358,7 @@ int main(int argc, char **argv)
 		close(fd);
 		return EXIT_CONNECT;
 	}
-	r = read_reply(fd, a.socket, &start);
+	r = read_reply(fd, a.socket, &deadline);
 	close(fd);
 	return r;
 }

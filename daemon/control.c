@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "deadline.h"
 #include "log.h"
 
 struct control {
@@ -245,46 +246,6 @@ void control_close(struct control *c)
 	free(c);
 }
 
-/* Milliseconds left until @deadline (CLOCK_MONOTONIC), at least 0. */
-static int ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	int64_t ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-static void deadline_in(struct timespec *deadline, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += ms / 1000;
-	deadline->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (deadline->tv_nsec >= 1000000000) {
-		deadline->tv_sec++;
-		deadline->tv_nsec -= 1000000000;
-	}
-}
-
-/* Waits for @events on @fd until @deadline: 0, -ETIMEDOUT or -errno. */
-static int wait_fd(int fd, short events, const struct timespec *deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	for (;;) {
-		r = poll(&p, 1, ms_left(deadline));
-		if (r > 0)
-			return 0;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 static int send_all(int fd, const char *buf, size_t len,
 		    const struct timespec *deadline)
 {
@@ -298,7 +259,7 @@ static int send_all(int fd, const char *buf, size_t len,
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			r = wait_fd(fd, POLLOUT, deadline);
+			r = deadline_wait_fd(fd, POLLOUT, deadline);
 			if (r < 0)
 				return r;
 			continue;
@@ -452,7 +413,7 @@ static int read_request(struct peer *p, char *line)
 	int r;
 
 	for (;;) {
-		r = wait_fd(p->fd, POLLIN, &p->deadline);
+		r = deadline_wait_fd(p->fd, POLLIN, &p->deadline);
 		if (r < 0)
 			return r;
 		n = recv(p->fd, line + len, DH_CONTROL_LINE_MAX - len,

@@ -30,6 +30,7 @@
 #include "conffile.h"
 #include "config.h"
 #include "control.h"
+#include "deadline.h"
 #include "cuse.h"
 #include "heap.h"
 #include "helper.h"
@@ -707,9 +708,9 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 		      int timeout_ms)
 {
 	struct pollfd pfd[DH_NODES_MAX + 1];
-	struct timespec start, now;
+	struct timespec deadline;
 	size_t i, ready = 0;
-	int r, left = timeout_ms;
+	int r, left = -1;
 
 	/* During a reload, signals wait for it to finish. */
 	pfd[0].fd = dm->loaded_at ? -1 : dm->sig_fd;
@@ -719,13 +720,12 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 		pfd[i + 1].events = POLLIN;
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (timeout_ms >= 0)
+		deadline_in(&deadline, timeout_ms);
 	while (ready < n) {
 		if (timeout_ms >= 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
-						  (now.tv_nsec - start.tv_nsec) / 1000000);
-			if (left <= 0)
+			left = deadline_ms_left(&deadline);
+			if (!left)
 				return log_errno(LOG_ERR, -ETIMEDOUT,
 						 "new nodes not ready after %d ms", timeout_ms);
 		}
