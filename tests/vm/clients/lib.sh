@@ -20,6 +20,12 @@ counter() {
 	cat "/sys/class/misc/dmaheap-helper/$1"
 }
 
+# counter_is NAME VALUE: the counter reads VALUE now (for wait_for, which
+# must re-read it each time: not wait_for test "$(counter NAME)" ...).
+counter_is() {
+	[ "$(counter "$1")" -eq "$2" ]
+}
+
 # wait_for CONDITION-COMMAND... : up to 15 s
 wait_for() {
 	n=150

@@ -21,7 +21,7 @@ wait_for node_gone || fail "$(heap_node) still there after the daemon died"
 
 kill -USR1 "$holder"
 wait "$holder" || fail "the held buffer was not intact after the daemon died"
-wait_for test "$(counter live_buffers)" -eq 0 || fail "held buffer not released"
+wait_for counter_is live_buffers 0 || fail "held buffer not released"
 echo "buffer handed out before the kill: still mapped and intact"
 
 daemon_start
@@ -43,7 +43,7 @@ for pid in $pids; do
 	wait "$pid" || { cat /tmp/load.*.out; fail "a load client failed or hung"; }
 done
 sed 's/^/    /' /tmp/load.1.out
-wait_for test "$(counter live_buffers)" -eq 0 ||
+wait_for counter_is live_buffers 0 ||
 	fail "live_buffers $(counter live_buffers) after the load clients exited"
 echo "daemon killed under 4 clients' load: each got an error, kept buffers intact and importable, none leaked"
 daemon_start

@@ -64,7 +64,8 @@ echo "pool_max lowered: excess given back at once; 0: empty, not counted"
 # A refill that fails stops until the next allocation kicks it again.
 echo pool_refill >$fault
 echo $((8 * mib)) >$param
-wait_for test -z "$(cat $fault)" || fail "pool_refill was not reached"
+fault_cleared() { [ -z "$(cat $fault)" ]; }
+wait_for fault_cleared || fail "pool_refill was not reached"
 sleep 1
 pool_is 0 || fail "pool at $(counter pool_bytes) after a failed refill"
 "$d/t-alloc" >/dev/null || fail "t-alloc after a failed refill"

@@ -21,7 +21,7 @@ echo "rmmod with a live buffer refused: $(cat /tmp/rmmod.err)"
 
 kill -USR1 "$holder"
 wait "$holder" || fail "the buffer was not readable after the daemon stopped"
-wait_for test "$(counter live_buffers)" -eq 0 || fail "buffer not released"
+wait_for counter_is live_buffers 0 || fail "buffer not released"
 rmmod dmaheap_helper || fail "rmmod failed with no buffer left"
 echo "rmmod once the buffer was freed: ok"
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod again"
