@@ -85,13 +85,6 @@ static void log_record_full(int level, const struct heap *h,
 		   (unsigned int)c->uid, err);
 }
 
-static void log_alloc_record(int level, const struct heap *h,
-			     const struct caller *c, uint64_t size,
-			     const char *what, int r)
-{
-	log_record_full(level, h, c, NULL, size, what, r, NULL);
-}
-
 /*
  * At most LOG_BURST failure lines per LOG_INTERVAL seconds, so a client
  * looping on a bad request cannot flood the log; then one line that says
@@ -132,7 +125,7 @@ static int log_failure(const struct heap *h, const struct caller *c,
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
 
 	if (log_failure_allowed())
-		log_alloc_record(level, h, c, size, what, r);
+		log_record_full(level, h, c, NULL, size, what, r, NULL);
 	return r;
 }
 
@@ -159,16 +152,6 @@ static int log_limit(const struct heap *h, const struct caller *c,
  */
 #define DRAIN_EVERY	64
 static atomic_uint allocs_since_drain;
-
-static bool heap_has_limits(const struct heap *h)
-{
-	size_t i;
-
-	for (i = 0; i < _LIMIT_MAX; i++)
-		if (h->cfg.limits[i] != DH_NO_LIMIT)
-			return true;
-	return false;
-}
 
 void heap_drain_releases(int helper_fd, struct ledger *l)
 {
@@ -244,7 +227,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
 	 * then, before the reply.
 	 */
-	if (heap_has_limits(h) ||
+	if (policy_has_limits(&h->cfg) ||
 	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);
 	r = ledger_reserve(h->ledger, &h->cfg, caller->uid, 0, rq.len,

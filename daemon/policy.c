@@ -10,6 +10,16 @@ bool policy_has_access_rules(const struct heap_config *h)
 	return h->n_allow_users || h->n_allow_groups;
 }
 
+bool policy_has_limits(const struct heap_config *h)
+{
+	size_t i;
+
+	for (i = 0; i < _LIMIT_MAX; i++)
+		if (h->limits[i] != DH_NO_LIMIT)
+			return true;
+	return false;
+}
+
 static bool id_listed(const struct config_id *ids, size_t n, uint32_t id)
 {
 	size_t i;

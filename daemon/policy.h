@@ -23,6 +23,8 @@ struct policy_usage {
 
 /* The heap has AllowUsers= or AllowGroups=. */
 bool policy_has_access_rules(const struct heap_config *h);
+/* The heap has one of the Max*= limits. */
+bool policy_has_limits(const struct heap_config *h);
 
 /*
  * May a process with @uid, primary group @gid and supplementary @groups

@@ -39,6 +39,7 @@ static void test_rules_parsed(void **state)
 			 0);
 	h = config_find_heap(&c, "cam");
 	assert_non_null(h);
+	assert_true(policy_has_limits(h));
 	assert_int_equal(h->n_allow_users, 2);
 	assert_string_equal(h->allow_users[0].name, "root");
 	assert_false(h->allow_users[0].resolved);
@@ -61,6 +62,7 @@ static void test_defaults_have_no_rules(void **state)
 	assert_int_equal(parse("[Heap]\nName=plain\n"), 0);
 	h = config_find_heap(&c, "plain");
 	assert_false(policy_has_access_rules(h));
+	assert_false(policy_has_limits(h));
 	for (i = 0; i < _LIMIT_MAX; i++)
 		assert_int_equal(h->limits[i], DH_NO_LIMIT);
 	assert_true(c.charge_clients);
