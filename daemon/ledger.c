@@ -292,11 +292,25 @@ void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
 		       uint64_t *ret_buffers)
 {
 	struct total *t;
+	size_t i;
 
+	*ret_bytes = *ret_buffers = 0;
 	pthread_mutex_lock(&l->lock);
-	t = *total_slot(l, name, TOTAL_HEAP, 0);
-	*ret_bytes = t ? t->bytes : 0;
-	*ret_buffers = t ? t->buffers : 0;
+	if (name) {
+		t = *total_slot(l, name, TOTAL_HEAP, 0);
+		*ret_bytes = t ? t->bytes : 0;
+		*ret_buffers = t ? t->buffers : 0;
+		goto out_unlock;
+	}
+	for (i = 0; i < TOTAL_BUCKETS; i++) {
+		for (t = l->totals[i]; t; t = t->next) {
+			if (t->type != TOTAL_HEAP)
+				continue;
+			*ret_bytes += t->bytes;
+			*ret_buffers += t->buffers;
+		}
+	}
+out_unlock:
 	pthread_mutex_unlock(&l->lock);
 }
 

@@ -58,7 +58,7 @@ void ledger_cancel(struct ledger *l, uint64_t cookie);
 /* The helper reports it released (possibly before ledger_commit()). */
 void ledger_release(struct ledger *l, uint64_t cookie);
 
-/* Live buffers and bytes of heap @name. */
+/* Live buffers and bytes of heap @name; of every heap if @name is NULL. */
 void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
 		       uint64_t *ret_buffers);
 /*

@@ -1099,19 +1099,14 @@ static uint64_t sysfs_counter(const char *name)
 static void status(struct daemon *dm, FILE *out, bool json)
 {
 	struct dmaheap_helper_stats st = { 0 };
-	uint64_t bytes = 0, buffers = 0, b, n;
-	size_t i, heaps = 0;
+	uint64_t bytes, buffers;
 
 	helper_stats(dm->helper_fd, &st);
-	for (i = 0; i < dm->c->n_heaps; i++) {
-		ledger_heap_usage(dm->ledger, dm->c->heaps[i].name, &b, &n);
-		bytes += b;
-		buffers += n;
-		heaps++;
-	}
+	/* Heaps removed by a reload included, while their buffers live. */
+	ledger_heap_usage(dm->ledger, NULL, &bytes, &buffers);
 	{
 		const struct report_counter c[] = {
-			{ "heaps", heaps },
+			{ "heaps", dm->c->n_heaps },
 			{ "nodes", dm->n },
 			{ "workers", dm->w.n_threads },
 			{ "live_buffers", buffers },

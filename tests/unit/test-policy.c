@@ -276,11 +276,12 @@ static void test_ledger_many(void **state)
 	struct ledger *l = ledger_new();
 	struct ledger_buffer *snap;
 	uint64_t cookies[10000], bytes, n;
-	struct heap_config h;
+	struct heap_config h, h2;
 	enum heap_limit hit;
 	size_t i;
 
 	heap_config_init(&h, "many");
+	heap_config_init(&h2, "other");
 	for (i = 0; i < 10000; i++) {
 		assert_int_equal(ledger_reserve(l, &h, i % 7, i % 13 + 1, 4096,
 						&cookies[i], &hit), 0);
@@ -293,6 +294,12 @@ static void test_ledger_many(void **state)
 	ledger_heap_usage(l, "many", &bytes, &n);
 	assert_int_equal(n, 5000);
 	assert_int_equal(bytes, 5000 * 4096);
+	assert_int_equal(ledger_reserve(l, &h2, 0, 1, 8192, &cookies[0], &hit),
+			 0);
+	ledger_commit(l, &h2, cookies[0], 1, 1, "y");
+	ledger_heap_usage(l, NULL, &bytes, &n);	/* every heap */
+	assert_int_equal(n, 5001);
+	assert_int_equal(bytes, 5000 * 4096 + 8192);
 	ledger_free(l);	/* frees what is left: valgrind checks */
 }
 
