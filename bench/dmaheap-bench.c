@@ -4,8 +4,15 @@
  * application sees it, with <linux/dma-heap.h> alone. For each size:
  * alloc+close latency (median, p90, p99), alloc+mmap+touch+close, and the
  * cost of clearing the same bytes with memset, the floor of any heap that
- * zeroes. Then the round trip of an ioctl the heap rejects at once, and
- * allocations per second at 4 KiB with 1 and 2 client threads.
+ * zeroes. Then alloc+close right after a wake-up (sizes up to 1 MiB), the
+ * round trip of an ioctl the heap rejects at once, and allocations per
+ * second at 4 KiB with 1 and 2 client threads.
+ *
+ * "After a wake-up" times alloc+close just after the bench slept in a pipe
+ * read until another process answered: what a request costs when the task
+ * that serves it has just woken on a CPU another process ran on. A CUSE
+ * heap's allocation always runs so, in the daemon; the kernel's heap runs
+ * in the caller, which is usually awake already.
  *
  * Given two heaps, the measurements alternate between them in small
  * batches, so both see the same machine state, and a ratio column
@@ -27,16 +34,19 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/dma-heap.h>
 
 #define MAX_HEAPS	2
 #define MAX_SAMPLES	20000
 #define BATCH		8
+#define WAKE_SIZE_MAX	(1 << 20)	/* larger: the wake-up is lost in the zeroing */
 
 static const char *heap_paths[MAX_HEAPS];
 static int heap_fds[MAX_HEAPS];
 static int n_heaps;
 static double time_per_size = 1.0;	/* seconds, per heap and measure */
+static int wake_to[2] = { -1, -1 }, wake_from[2] = { -1, -1 };
 
 static double now(void)
 {
@@ -86,19 +96,63 @@ static double pct(struct samples *s, double p)
 	return s->v[i];
 }
 
-enum measure { M_ALLOC, M_TOUCH, M_MEMSET, M_REJECT };
+enum measure { M_ALLOC, M_TOUCH, M_MEMSET, M_REJECT, M_WAKE };
+
+/* A child process that answers each byte: our wake-up partner. */
+static pid_t wake_partner_start(void)
+{
+	char c;
+	pid_t pid;
+
+	if (pipe2(wake_to, O_CLOEXEC) < 0 || pipe2(wake_from, O_CLOEXEC) < 0)
+		die("pipe", errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		close(wake_to[1]);
+		close(wake_from[0]);
+		while (read(wake_to[0], &c, 1) == 1)
+			if (write(wake_from[1], &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	close(wake_to[0]);
+	close(wake_from[1]);
+	return pid;
+}
+
+static void wake_partner_stop(pid_t pid)
+{
+	close(wake_to[1]);
+	close(wake_from[0]);
+	waitpid(pid, NULL, 0);
+}
+
+/* Sleep until the partner answers: we wake up after it ran. */
+static void wake_up_after_partner(void)
+{
+	char c = 1;
+
+	if (write(wake_to[1], &c, 1) != 1 || read(wake_from[0], &c, 1) != 1)
+		die("the wake-up partner", errno ? errno : EPIPE);
+}
 
 /* One timed operation of @m on heap @h, in seconds. */
 static double once(enum measure m, int h, uint64_t len, void *scratch)
 {
 	struct dma_heap_allocation_data bad = { .len = 4096, .heap_flags = 1 };
 	volatile uint8_t *p;
-	double t0 = now(), t;
+	double t0, t;
 	uint64_t i;
 	int fd;
 
+	if (m == M_WAKE)
+		wake_up_after_partner();
+	t0 = now();
 	switch (m) {
 	case M_ALLOC:
+	case M_WAKE:
 		fd = alloc_fd(heap_fds[h], len);
 		if (fd < 0)
 			die(heap_paths[h], -fd);
@@ -310,6 +364,7 @@ int main(int argc, char **argv)
 	int n_sizes = 5, opt, i, h;
 	double tp[MAX_HEAPS];
 	char *p, *end;
+	pid_t partner;
 
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -379,6 +434,14 @@ int main(int argc, char **argv)
 			s[h] = s[0];
 		report("memset floor", sizes[i], "us", s, n_heaps, NULL);
 	}
+	partner = wake_partner_start();
+	for (i = 0; i < n_sizes; i++) {
+		if (sizes[i] > WAKE_SIZE_MAX)
+			continue;
+		run(M_WAKE, sizes[i], s, n_heaps);
+		report("after wake-up", sizes[i], "us", s, n_heaps, NULL);
+	}
+	wake_partner_stop(partner);
 	run(M_REJECT, 0, s, n_heaps);
 	report("round trip", 0, "us (EINVAL)", s, n_heaps, NULL);
 	for (i = 1; i <= 2; i++) {
