@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# dmaheap-bench runs to the end on our node, alone and side by side: every
+# row, a sample in each, the ratio column, and nothing left behind (no
+# buffer, no wake-up partner process). A smoke test: no timing is judged.
+. "$(dirname "$0")/lib.sh"
+bench=$(dirname "$0")/dmaheap-bench
+[ -x "$bench" ] || { echo "skip: dmaheap-bench was not built"; exit 77; }
+node=$(heap_node)
+base=$(counter live_buffers)
+
+check() {	# FILE HEAPS: the JSON of one run
+	rows=$(grep -c '"test"' "$1")
+	[ "$rows" -eq 11 ] || fail "$rows rows, expected 11: $(cat "$1")"
+	for t in "alloc+close" "alloc+touch" "memset floor" "after wake-up"; do
+		n=$(grep -c "\"test\": \"$t\"" "$1")
+		[ "$n" -eq 2 ] || fail "$n rows of $t, expected 2 (4K, 64K)"
+	done
+	grep -q '"test": "round trip"' "$1" || fail "no round trip row"
+	grep -q '"test": "4K 2 threads"' "$1" || fail "no 2-thread row"
+	! grep -q '"median": 0.00' "$1" || fail "a row with no time: $(cat "$1")"
+	! grep -q '"n": 0' "$1" || fail "a row without samples"
+	n=$(grep -c '"ratio"' "$1")
+	[ "$n" -eq "$(($2 == 2 ? 11 : 0))" ] || fail "$n ratio columns with $2 heap(s)"
+}
+
+timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" >/tmp/bench1.json ||
+	fail "dmaheap-bench on $node: exit $?"
+check /tmp/bench1.json 1
+timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" "$node" >/tmp/bench2.json ||
+	fail "dmaheap-bench side by side: exit $?"
+check /tmp/bench2.json 2
+timeout 60 "$bench" --sizes=4K --time-per-size=20 "$node" | grep -q "^after wake-up  4 KiB" ||
+	fail "no 'after wake-up' line in the table"
+
+! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
+wait_for counter_is live_buffers "$base" ||
+	fail "live_buffers $(counter live_buffers), was $base before the bench"
+echo "11 rows alone and side by side, live_buffers back to $base"
