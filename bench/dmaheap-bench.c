@@ -18,7 +18,12 @@
  * batches, so both see the same machine state, and a ratio column
  * (first / second) follows.
  *
- * Usage: dmaheap-bench [--json] [--time-per-size MS] [--sizes LIST] HEAP [HEAP]
+ * With --rounds N, everything is measured N times in a row and each figure
+ * printed is the median of the rounds', the ratio the median of the
+ * rounds' ratios, followed by their range: one run's ratios move with the
+ * machine's load.
+ *
+ * Usage: dmaheap-bench [--json] [--time-per-size MS] [--sizes LIST] [--rounds N] HEAP [HEAP]
  *        HEAP is a node path or a name below /dev/dma_heap.
  */
 #include <errno.h>
@@ -291,51 +296,122 @@ static const char *size_str(uint64_t len, char *buf, size_t n)
 }
 
 static bool json;
-static bool first_json = true;
 
-/* One result line: text table row or a JSON object. */
+#define MAX_ROUNDS	9
+#define MAX_ROWS	64
+
+/* One printed row: a latency (percentiles) or a rate (one value). */
+struct row {
+	char test[32];
+	uint64_t len;
+	const char *unit;
+	bool latency;
+	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
+	int n[MAX_HEAPS];
+};
+
+/* Every round measures the same rows in the same order. */
+static struct row rows[MAX_ROUNDS][MAX_ROWS];
+static int n_rounds = 1, cur_round, n_rows;
+
 static void report(const char *test, uint64_t len, const char *unit,
 		   struct samples *s, int heaps, double *values)
 {
-	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
-	char sz[32] = "";
+	struct row *r;
 	int h;
 
+	if (n_rows == MAX_ROWS)
+		die("too many rows", E2BIG);
+	r = &rows[cur_round][n_rows++];
+	snprintf(r->test, sizeof(r->test), "%s", test);
+	r->len = len;
+	r->unit = unit;
+	r->latency = s;
 	for (h = 0; h < heaps; h++) {
 		if (s) {
-			med[h] = pct(&s[h], 0.5) * 1e6;
-			p90[h] = pct(&s[h], 0.9) * 1e6;
-			p99[h] = pct(&s[h], 0.99) * 1e6;
+			r->med[h] = pct(&s[h], 0.5) * 1e6;
+			r->p90[h] = pct(&s[h], 0.9) * 1e6;
+			r->p99[h] = pct(&s[h], 0.99) * 1e6;
+			r->n[h] = s[h].n;
 		} else {
-			med[h] = p90[h] = p99[h] = values[h];
+			r->med[h] = r->p90[h] = r->p99[h] = values[h];
+			r->n[h] = 1;
 		}
 	}
-	if (len)
-		size_str(len, sz, sizeof(sz));
+}
+
+/* The median of @n values (of the rounds), the mean of the middle two if even. */
+static double median_of(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Row @i over the rounds: each figure the median of the rounds' figures,
+ * the ratio the median of the rounds' ratios, with their range.
+ */
+static void print_row(int i, int heaps, bool first)
+{
+	double v[MAX_ROUNDS], ratio = 0, rmin = 0, rmax = 0;
+	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
+	const struct row *r = &rows[0][i];
+	char sz[32] = "";
+	int h, k, n = 0;
+
+	for (h = 0; h < heaps; h++) {
+		for (k = 0; k < n_rounds; k++)
+			v[k] = rows[k][i].med[h];
+		med[h] = median_of(v, n_rounds);
+		for (k = 0; k < n_rounds; k++)
+			v[k] = rows[k][i].p90[h];
+		p90[h] = median_of(v, n_rounds);
+		for (k = 0; k < n_rounds; k++)
+			v[k] = rows[k][i].p99[h];
+		p99[h] = median_of(v, n_rounds);
+	}
+	if (heaps == 2) {
+		for (k = 0; k < n_rounds; k++)
+			v[k] = rows[k][i].med[0] / rows[k][i].med[1];
+		ratio = median_of(v, n_rounds);
+		rmin = v[0];
+		rmax = v[n_rounds - 1];
+	}
+	if (r->len)
+		size_str(r->len, sz, sizeof(sz));
 	if (json) {
 		printf("%s\n  {\"test\": \"%s\", \"bytes\": %llu, \"unit\": \"%s\"",
-		       first_json ? "[" : ",", test, (unsigned long long)len,
-		       unit);
-		first_json = false;
-		for (h = 0; h < heaps; h++)
+		       first ? "[" : ",", r->test, (unsigned long long)r->len,
+		       r->unit);
+		for (h = 0; h < heaps; h++) {
+			for (k = 0; k < n_rounds; k++)
+				n += rows[k][i].n[h];
 			printf(", \"%s\": {\"median\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"n\": %d}",
-			       heap_paths[h], med[h], p90[h], p99[h],
-			       s ? s[h].n : 1);
+			       heap_paths[h], med[h], p90[h], p99[h], n);
+			n = 0;
+		}
 		if (heaps == 2)
-			printf(", \"ratio\": %.3f", med[0] / med[1]);
+			printf(", \"ratio\": %.3f", ratio);
+		if (heaps == 2 && n_rounds > 1)
+			printf(", \"ratio_min\": %.3f, \"ratio_max\": %.3f",
+			       rmin, rmax);
+		if (n_rounds > 1)
+			printf(", \"rounds\": %d", n_rounds);
 		printf("}");
 		return;
 	}
-	printf("%-14s %-8s", test, sz);
+	printf("%-14s %-8s", r->test, sz);
 	for (h = 0; h < heaps; h++) {
-		if (s)
+		if (r->latency)
 			printf(" %10.1f %10.1f %10.1f", med[h], p90[h], p99[h]);
 		else
 			printf(" %10.0f %10s %10s", med[h], "", "");
 	}
 	if (heaps == 2)
-		printf(" %7.2fx", med[0] / med[1]);
-	printf("   %s\n", unit);
+		printf(" %7.2fx", ratio);
+	if (heaps == 2 && n_rounds > 1)
+		printf(" (%.2f-%.2f)", rmin, rmax);
+	printf("   %s\n", r->unit);
 }
 
 static void usage(FILE *f)
@@ -347,7 +423,16 @@ static void usage(FILE *f)
 		"  --sizes=LIST         sizes for the latency tests\n"
 		"                       (default 4K,64K,1M,8M,64M)\n"
 		"  --time-per-size=MS   time per measurement and heap (default 1000)\n"
+		"  --rounds=N           measure everything N times (at most 9): medians\n"
+		"                       of the rounds, and the range of their ratios\n"
 		"  --json               one JSON array instead of the table\n");
+}
+
+static int bad_arg(const char *option, const char *value)
+{
+	fprintf(stderr, "dmaheap-bench: %s: invalid value '%s'\n", option, value);
+	usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -355,6 +440,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "sizes", required_argument, NULL, 's' },
 		{ "time-per-size", required_argument, NULL, 't' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -375,11 +461,16 @@ int main(int argc, char **argv)
 				if (*end == ',')
 					end++;
 				else if (*end)
-					die("--sizes", EINVAL);
+					return bad_arg("--sizes", optarg);
 			}
 			break;
 		case 't':
 			time_per_size = atof(optarg) / 1000;
+			break;
+		case 'r':
+			n_rounds = atoi(optarg);
+			if (n_rounds < 1 || n_rounds > MAX_ROUNDS)
+				return bad_arg("--rounds", optarg);
 			break;
 		case 'j':
 			json = true;
@@ -411,6 +502,9 @@ int main(int argc, char **argv)
 			die(heap_paths[h], errno);
 	}
 
+	if (!json && n_rounds > 1)
+		printf("# medians of %d rounds%s\n", n_rounds, n_heaps == 2 ?
+		       "; ratio: the median of the rounds' ratios (their range)" : "");
 	if (!json) {
 		printf("%-14s %-8s", "test", "size");
 		for (h = 0; h < n_heaps; h++)
@@ -420,38 +514,43 @@ int main(int argc, char **argv)
 			printf(" %10s %10s %10s", "median", "p90", "p99");
 		printf("\n");
 	}
-	for (i = 0; i < n_sizes; i++) {
-		run(M_ALLOC, sizes[i], s, n_heaps);
-		report("alloc+close", sizes[i], "us", s, n_heaps, NULL);
-	}
-	for (i = 0; i < n_sizes; i++) {
-		run(M_TOUCH, sizes[i], s, n_heaps);
-		report("alloc+touch", sizes[i], "us", s, n_heaps, NULL);
-	}
-	for (i = 0; i < n_sizes; i++) {
-		run(M_MEMSET, sizes[i], s, 1);
-		for (h = 1; h < n_heaps; h++)
-			s[h] = s[0];
-		report("memset floor", sizes[i], "us", s, n_heaps, NULL);
-	}
-	partner = wake_partner_start();
-	for (i = 0; i < n_sizes; i++) {
-		if (sizes[i] > WAKE_SIZE_MAX)
-			continue;
-		run(M_WAKE, sizes[i], s, n_heaps);
-		report("after wake-up", sizes[i], "us", s, n_heaps, NULL);
-	}
-	wake_partner_stop(partner);
-	run(M_REJECT, 0, s, n_heaps);
-	report("round trip", 0, "us (EINVAL)", s, n_heaps, NULL);
-	for (i = 1; i <= 2; i++) {
-		char name[32];
+	for (cur_round = 0; cur_round < n_rounds; cur_round++) {
+		n_rows = 0;
+		for (i = 0; i < n_sizes; i++) {
+			run(M_ALLOC, sizes[i], s, n_heaps);
+			report("alloc+close", sizes[i], "us", s, n_heaps, NULL);
+		}
+		for (i = 0; i < n_sizes; i++) {
+			run(M_TOUCH, sizes[i], s, n_heaps);
+			report("alloc+touch", sizes[i], "us", s, n_heaps, NULL);
+		}
+		for (i = 0; i < n_sizes; i++) {
+			run(M_MEMSET, sizes[i], s, 1);
+			for (h = 1; h < n_heaps; h++)
+				s[h] = s[0];
+			report("memset floor", sizes[i], "us", s, n_heaps, NULL);
+		}
+		partner = wake_partner_start();
+		for (i = 0; i < n_sizes; i++) {
+			if (sizes[i] > WAKE_SIZE_MAX)
+				continue;
+			run(M_WAKE, sizes[i], s, n_heaps);
+			report("after wake-up", sizes[i], "us", s, n_heaps, NULL);
+		}
+		wake_partner_stop(partner);
+		run(M_REJECT, 0, s, n_heaps);
+		report("round trip", 0, "us (EINVAL)", s, n_heaps, NULL);
+		for (i = 1; i <= 2; i++) {
+			char name[32];
 
-		for (h = 0; h < n_heaps; h++)
-			tp[h] = throughput(h, i);
-		snprintf(name, sizeof(name), "4K %d thread%s", i, i > 1 ? "s" : "");
-		report(name, 0, "allocs/s", NULL, n_heaps, tp);
+			for (h = 0; h < n_heaps; h++)
+				tp[h] = throughput(h, i);
+			snprintf(name, sizeof(name), "4K %d thread%s", i, i > 1 ? "s" : "");
+			report(name, 0, "allocs/s", NULL, n_heaps, tp);
+		}
 	}
+	for (i = 0; i < n_rows; i++)
+		print_row(i, n_heaps, i == 0);
 	if (json)
 		printf("\n]\n");
 	return 0;

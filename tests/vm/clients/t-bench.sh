@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# dmaheap-bench runs to the end on our node, alone and side by side: every
-# row, a sample in each, the ratio column, and nothing left behind (no
-# buffer, no wake-up partner process). A smoke test: no timing is judged.
+# dmaheap-bench runs to the end on our node, alone and side by side over 2
+# rounds: every row, a sample in each, the ratio column and its range, a
+# bad argument refused, and nothing left behind (no buffer, no wake-up
+# partner process). A smoke test: no timing is judged.
 . "$(dirname "$0")/lib.sh"
 bench=$(dirname "$0")/dmaheap-bench
 [ -x "$bench" ] || { echo "skip: dmaheap-bench was not built"; exit 77; }
@@ -27,13 +28,18 @@ check() {	# FILE HEAPS: the JSON of one run
 timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" >/tmp/bench1.json ||
 	fail "dmaheap-bench on $node: exit $?"
 check /tmp/bench1.json 1
-timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" "$node" >/tmp/bench2.json ||
+timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 --rounds=2 "$node" "$node" >/tmp/bench2.json ||
 	fail "dmaheap-bench side by side: exit $?"
 check /tmp/bench2.json 2
+n=$(grep -c '"ratio_min": [0-9.]*, "ratio_max": [0-9.]*, "rounds": 2}' /tmp/bench2.json)
+[ "$n" -eq 11 ] || fail "$n rows with the range of 2 rounds' ratios, expected 11"
+"$bench" --rounds=0 "$node" 2>/dev/null
+rc=$?
+[ "$rc" -eq 2 ] || fail "--rounds=0: exit $rc, expected 2"
 timeout 60 "$bench" --sizes=4K --time-per-size=20 "$node" | grep -q "^after wake-up  4 KiB" ||
 	fail "no 'after wake-up' line in the table"
 
 ! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
 wait_for counter_is live_buffers "$base" ||
 	fail "live_buffers $(counter live_buffers), was $base before the bench"
-echo "11 rows alone and side by side, live_buffers back to $base"
+echo "11 rows alone and side by side over 2 rounds, --rounds=0 refused, live_buffers back to $base"
