@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -139,8 +140,9 @@ static void wake_up_after_partner(void)
 {
 	char c = 1;
 
+	errno = EPIPE;	/* what a short write or read means here */
 	if (write(wake_to[1], &c, 1) != 1 || read(wake_from[0], &c, 1) != 1)
-		die("the wake-up partner", errno ? errno : EPIPE);
+		die("the wake-up partner", errno);
 }
 
 /* One timed operation of @m on heap @h, in seconds. */
@@ -276,7 +278,7 @@ static double throughput(int h, int threads)
 
 static uint64_t parse_size(const char *s, char **end)
 {
-	uint64_t v = strtoull(s, end, 0);
+	uint64_t v = strtoull(s, end, 10);
 
 	switch (**end) {
 	case 'G': v <<= 10; /* fall through */
@@ -298,7 +300,8 @@ static const char *size_str(uint64_t len, char *buf, size_t n)
 static bool json;
 
 #define MAX_ROUNDS	9
-#define MAX_ROWS	64
+#define MAX_SIZES	16
+#define MAX_ROWS	(4 * MAX_SIZES + 3)	/* 4 per size, round trip, 2 rates */
 
 /* One printed row: a latency (percentiles) or a rate (one value). */
 struct row {
@@ -313,6 +316,8 @@ struct row {
 /* Every round measures the same rows in the same order. */
 static struct row rows[MAX_ROUNDS][MAX_ROWS];
 static int n_rounds = 1, cur_round, n_rows;
+
+static void print_row(int i, int heaps, bool first);
 
 static void report(const char *test, uint64_t len, const char *unit,
 		   struct samples *s, int heaps, double *values)
@@ -338,6 +343,8 @@ static void report(const char *test, uint64_t len, const char *unit,
 			r->n[h] = 1;
 		}
 	}
+	if (n_rounds == 1)
+		print_row(n_rows - 1, heaps, n_rows == 1);
 }
 
 /* The median of @n values (of the rounds), the mean of the middle two if even. */
@@ -446,7 +453,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	static struct samples s[MAX_HEAPS];
-	uint64_t sizes[16] = { 4 << 10, 64 << 10, 1 << 20, 8 << 20, 64 << 20 };
+	uint64_t sizes[MAX_SIZES] = { 4 << 10, 64 << 10, 1 << 20, 8 << 20, 64 << 20 };
 	int n_sizes = 5, opt, i, h;
 	double tp[MAX_HEAPS];
 	char *p, *end;
@@ -456,20 +463,27 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 's':
 			n_sizes = 0;
-			for (p = optarg; *p && n_sizes < 16; p = end) {
-				sizes[n_sizes++] = parse_size(p, &end);
+			for (p = optarg; *p; p = end) {
+				if (n_sizes == MAX_SIZES)
+					return bad_arg("--sizes (at most 16)", optarg);
+				sizes[n_sizes] = parse_size(p, &end);
+				if (!sizes[n_sizes++] || (*end && *end != ','))
+					return bad_arg("--sizes", optarg);
 				if (*end == ',')
 					end++;
-				else if (*end)
-					return bad_arg("--sizes", optarg);
 			}
+			if (!n_sizes)
+				return bad_arg("--sizes", optarg);
 			break;
 		case 't':
-			time_per_size = atof(optarg) / 1000;
+			time_per_size = strtod(optarg, &end) / 1000;
+			if (end == optarg || *end || !(time_per_size > 0))
+				return bad_arg("--time-per-size", optarg);
 			break;
 		case 'r':
-			n_rounds = atoi(optarg);
-			if (n_rounds < 1 || n_rounds > MAX_ROUNDS)
+			n_rounds = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || n_rounds < 1 ||
+			    n_rounds > MAX_ROUNDS)
 				return bad_arg("--rounds", optarg);
 			break;
 		case 'j':
@@ -483,6 +497,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* A wake-up partner gone: an error message, not death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	n_heaps = argc - optind;
 	if (n_heaps < 1 || n_heaps > MAX_HEAPS) {
 		usage(stderr);
@@ -549,7 +565,8 @@ int main(int argc, char **argv)
 			report(name, 0, "allocs/s", NULL, n_heaps, tp);
 		}
 	}
-	for (i = 0; i < n_rows; i++)
+	/* One round: each row was printed as it was measured. */
+	for (i = 0; n_rounds > 1 && i < n_rows; i++)
 		print_row(i, n_heaps, i == 0);
 	if (json)
 		printf("\n]\n");

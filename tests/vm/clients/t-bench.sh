@@ -11,6 +11,8 @@ node=$(heap_node)
 base=$(counter live_buffers)
 
 check() {	# FILE HEAPS: the JSON of one run
+	[ "$(head -n 1 "$1")" = "[" ] && [ "$(tail -n 1 "$1")" = "]" ] ||
+		fail "not one JSON array: $(cat "$1")"
 	rows=$(grep -c '"test"' "$1")
 	[ "$rows" -eq 11 ] || fail "$rows rows, expected 11: $(cat "$1")"
 	for t in "alloc+close" "alloc+touch" "memset floor" "after wake-up"; do
@@ -28,6 +30,7 @@ check() {	# FILE HEAPS: the JSON of one run
 timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" >/tmp/bench1.json ||
 	fail "dmaheap-bench on $node: exit $?"
 check /tmp/bench1.json 1
+! grep -q '"rounds"' /tmp/bench1.json || fail "\"rounds\" in a run of one round"
 timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 --rounds=2 "$node" "$node" >/tmp/bench2.json ||
 	fail "dmaheap-bench side by side: exit $?"
 check /tmp/bench2.json 2
