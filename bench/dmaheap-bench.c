@@ -309,9 +309,11 @@ struct row {
 	uint64_t len;
 	const char *unit;
 	bool latency;
-	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
+	double fig[3][MAX_HEAPS];	/* median, p90, p99; a rate thrice */
 	int n[MAX_HEAPS];
 };
+
+static const double percentiles[3] = { 0.5, 0.9, 0.99 };
 
 /* Every round measures the same rows in the same order. */
 static struct row rows[MAX_ROUNDS][MAX_ROWS];
@@ -323,7 +325,7 @@ static void report(const char *test, uint64_t len, const char *unit,
 		   struct samples *s, int heaps, double *values)
 {
 	struct row *r;
-	int h;
+	int h, j;
 
 	if (n_rows == MAX_ROWS)
 		die("too many rows", E2BIG);
@@ -333,15 +335,10 @@ static void report(const char *test, uint64_t len, const char *unit,
 	r->unit = unit;
 	r->latency = s;
 	for (h = 0; h < heaps; h++) {
-		if (s) {
-			r->med[h] = pct(&s[h], 0.5) * 1e6;
-			r->p90[h] = pct(&s[h], 0.9) * 1e6;
-			r->p99[h] = pct(&s[h], 0.99) * 1e6;
-			r->n[h] = s[h].n;
-		} else {
-			r->med[h] = r->p90[h] = r->p99[h] = values[h];
-			r->n[h] = 1;
-		}
+		for (j = 0; j < 3; j++)
+			r->fig[j][h] = s ? pct(&s[h], percentiles[j]) * 1e6 :
+					   values[h];
+		r->n[h] = s ? s[h].n : 1;
 	}
 	if (n_rounds == 1)
 		print_row(n_rows - 1, heaps, n_rows == 1);
@@ -360,26 +357,21 @@ static double median_of(double *v, int n)
  */
 static void print_row(int i, int heaps, bool first)
 {
-	double v[MAX_ROUNDS], ratio = 0, rmin = 0, rmax = 0;
-	double med[MAX_HEAPS], p90[MAX_HEAPS], p99[MAX_HEAPS];
+	double v[MAX_ROUNDS], fig[3][MAX_HEAPS], ratio = 0, rmin = 0, rmax = 0;
 	const struct row *r = &rows[0][i];
 	char sz[32] = "";
-	int h, k, n = 0;
+	int h, j, k, n = 0;
 
 	for (h = 0; h < heaps; h++) {
-		for (k = 0; k < n_rounds; k++)
-			v[k] = rows[k][i].med[h];
-		med[h] = median_of(v, n_rounds);
-		for (k = 0; k < n_rounds; k++)
-			v[k] = rows[k][i].p90[h];
-		p90[h] = median_of(v, n_rounds);
-		for (k = 0; k < n_rounds; k++)
-			v[k] = rows[k][i].p99[h];
-		p99[h] = median_of(v, n_rounds);
+		for (j = 0; j < 3; j++) {
+			for (k = 0; k < n_rounds; k++)
+				v[k] = rows[k][i].fig[j][h];
+			fig[j][h] = median_of(v, n_rounds);
+		}
 	}
 	if (heaps == 2) {
 		for (k = 0; k < n_rounds; k++)
-			v[k] = rows[k][i].med[0] / rows[k][i].med[1];
+			v[k] = rows[k][i].fig[0][0] / rows[k][i].fig[0][1];
 		ratio = median_of(v, n_rounds);
 		rmin = v[0];
 		rmax = v[n_rounds - 1];
@@ -394,7 +386,7 @@ static void print_row(int i, int heaps, bool first)
 			for (k = 0; k < n_rounds; k++)
 				n += rows[k][i].n[h];
 			printf(", \"%s\": {\"median\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"n\": %d}",
-			       heap_paths[h], med[h], p90[h], p99[h], n);
+			       heap_paths[h], fig[0][h], fig[1][h], fig[2][h], n);
 			n = 0;
 		}
 		if (heaps == 2)
@@ -410,9 +402,10 @@ static void print_row(int i, int heaps, bool first)
 	printf("%-14s %-8s", r->test, sz);
 	for (h = 0; h < heaps; h++) {
 		if (r->latency)
-			printf(" %10.1f %10.1f %10.1f", med[h], p90[h], p99[h]);
+			printf(" %10.1f %10.1f %10.1f", fig[0][h], fig[1][h],
+			       fig[2][h]);
 		else
-			printf(" %10.0f %10s %10s", med[h], "", "");
+			printf(" %10.0f %10s %10s", fig[0][h], "", "");
 	}
 	if (heaps == 2)
 		printf(" %7.2fx", ratio);
