@@ -274,12 +274,14 @@ static void dh_release(struct dma_buf *dmabuf)
 	size_t len = buffer->len;
 	u64 id = buffer->id;
 
-	mutex_lock(&dh_live_lock);
-	list_del(&buffer->node);
-	mutex_unlock(&dh_live_lock);
-
-	atomic64_dec(&dh_counters.live_buffers);
-	atomic64_sub(len, &dh_counters.live_bytes);
+	/* A ready buffer never taken (ready.c) was never live. */
+	if (buffer->live) {
+		mutex_lock(&dh_live_lock);
+		list_del(&buffer->node);
+		mutex_unlock(&dh_live_lock);
+		atomic64_dec(&dh_counters.live_buffers);
+		atomic64_sub(len, &dh_counters.live_bytes);
+	}
 	dh_buffer_free(buffer);
 
 	/* Last: whoever reads the event finds the memory already freed. */
@@ -378,22 +380,21 @@ static int dh_allocate(struct dh_buffer *buffer, struct task_struct *caller)
 }
 
 /**
- * dh_buffer_create() - allocate zeroed memory of @kind and export it
+ * dh_buffer_export() - allocate zeroed memory of @kind and export it
  * @kind:	the heap kind that provides the memory
  * @pool:	what the kind allocates from (the region), or NULL
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is killed
  * @charge:	charge the pages to @caller's memory cgroup, if @kind can
- * @event:	posted when the buffer is released, or NULL; the buffer takes
- *		it over on success only
+ *
+ * The buffer is not live yet: dh_buffer_publish() makes it so.
  *
  * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
  */
-struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
+struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, bool charge,
-				 struct dh_event *event)
+				 struct task_struct *caller, bool charge)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dh_buffer *buffer;
@@ -409,13 +410,13 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 	buffer->len = len;
 	buffer->charged = charge && kind->chargeable;
 	INIT_LIST_HEAD(&buffer->attachments);
+	INIT_LIST_HEAD(&buffer->node);
 	mutex_init(&buffer->lock);
 
 	ret = dh_allocate(buffer, caller);
 	if (ret)
 		goto out_free_buffer;
 
-	buffer->id = atomic64_inc_return(&dh_next_id);
 	exp_info.exp_name = kind->name;
 	exp_info.ops = &dh_buf_ops;
 	exp_info.size = len;
@@ -427,16 +428,8 @@ struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
 		ret = PTR_ERR(dmabuf);
 		goto out_free_memory;
 	}
-
+	buffer->dmabuf = dmabuf;
 	buffer->ino = file_inode(dmabuf->file)->i_ino;
-	buffer->event = event;
-	mutex_lock(&dh_live_lock);
-	list_add_tail(&buffer->node, &dh_live);
-	mutex_unlock(&dh_live_lock);
-
-	atomic64_inc(&dh_counters.allocations);
-	atomic64_inc(&dh_counters.live_buffers);
-	atomic64_add(len, &dh_counters.live_bytes);
 	return dmabuf;
 
 out_free_memory:
@@ -445,4 +438,30 @@ out_free_memory:
 out_free_buffer:
 	kfree(buffer);
 	return ERR_PTR(ret);
+}
+
+/**
+ * dh_buffer_publish() - an exported buffer goes to a caller: make it live
+ * @dmabuf:	from dh_buffer_export()
+ * @event:	posted when the buffer is released, or NULL; taken over
+ *
+ * It gets its id, enters the debugfs list and the live counters.
+ *
+ * Return: the buffer's id.
+ */
+u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event)
+{
+	struct dh_buffer *buffer = dmabuf->priv;
+
+	buffer->id = atomic64_inc_return(&dh_next_id);
+	buffer->event = event;
+	buffer->live = true;
+	mutex_lock(&dh_live_lock);
+	list_add_tail(&buffer->node, &dh_live);
+	mutex_unlock(&dh_live_lock);
+
+	atomic64_inc(&dh_counters.allocations);
+	atomic64_inc(&dh_counters.live_buffers);
+	atomic64_add(buffer->len, &dh_counters.live_bytes);
+	return buffer->id;
 }

@@ -45,7 +45,9 @@ struct dh_buffer {
 	size_t len;
 	u64 id;
 	struct sg_table sg_table;
-	struct list_head node;		/* in the live list, for debugfs */
+	struct dma_buf *dmabuf;		/* the export of this buffer */
+	/* In the live list, for debugfs; before that, in the ready list. */
+	struct list_head node;
 	unsigned long ino;		/* of the dma-buf file */
 	void *pool;			/* the region, for kind REGION */
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
@@ -53,11 +55,12 @@ struct dh_buffer {
 	void *vaddr;
 	struct dh_event *event;		/* queued on release, or NULL */
 	bool charged;			/* to the caller's memory cgroup */
+	bool live;			/* published: counted, listed */
 };
 
 /*
  * The page allocator's flags for @buffer: a charged buffer's pages are
- * accounted, to the memory cgroup dh_buffer_create() made active.
+ * accounted, to the memory cgroup dh_buffer_export() made active.
  */
 static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
 {
@@ -74,6 +77,8 @@ struct dh_counters {
 	atomic64_t pool_bytes;
 	atomic64_t pool_hits;
 	atomic64_t pool_misses;
+	atomic64_t ready_buffers;
+	atomic64_t ready_hits;
 };
 
 extern struct dh_counters dh_counters;
@@ -119,10 +124,10 @@ static inline bool dh_killed(struct task_struct *caller)
  */
 bool dh_fault(const char *site);
 
-struct dma_buf *dh_buffer_create(const struct dh_kind *kind, void *pool,
+struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, bool charge,
-				 struct dh_event *event);
+				 struct task_struct *caller, bool charge);
+u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
@@ -134,6 +139,18 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
  */
 struct page *dh_pool_take(unsigned int order);
 long dh_ioctl_pool(void __user *uarg);
+
+/*
+ * Ready buffers (ready.c): one-page buffers of the system kind exported
+ * ahead while the daemon has the helper open, part of the pool.
+ */
+struct cred;
+struct dma_buf *dh_ready_take(void);
+void dh_ready_resize(u64 pool_max);
+void dh_ready_open(const struct cred *cred);
+void dh_ready_close(void);
+int dh_ready_init(void);
+void dh_ready_exit(void);
 int dh_pool_init(void);
 void dh_pool_exit(void);
 

@@ -76,6 +76,7 @@ static int dh_open(struct inode *inode, struct file *file)
 	}
 	/* Replaces the miscdevice that misc_open() put there. */
 	file->private_data = ctx;
+	dh_ready_open(file->f_cred);
 	return 0;
 
 out_unmark:
@@ -85,6 +86,7 @@ out_unmark:
 
 static int dh_release(struct inode *inode, struct file *file)
 {
+	dh_ready_close();
 	dh_ctx_close(file->private_data);
 	atomic_set(&dh_opened, 0);
 	return 0;
@@ -188,6 +190,18 @@ static struct task_struct *dh_get_caller(pid_t tid)
 	return task;
 }
 
+/*
+ * A ready buffer (ready.c) serves what it was exported for: one page of
+ * the system kind, read-write, charged to nobody.
+ */
+static bool dh_ready_fits(const struct dmaheap_helper_alloc *req)
+{
+	return req->kind == DMAHEAP_HELPER_KIND_SYSTEM &&
+	       req->len == PAGE_SIZE &&
+	       !(req->flags & DMAHEAP_HELPER_ALLOC_CHARGE) &&
+	       (req->fd_flags & O_ACCMODE) == O_RDWR;
+}
+
 static long dh_ioctl_alloc(struct dh_ctx *ctx,
 			   struct dmaheap_helper_alloc __user *uarg)
 {
@@ -231,15 +245,18 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 		}
 	}
 
-	dmabuf = dh_buffer_create(dh_kinds[req.kind], dh_region_get(req.region),
-				  req.len, req.fd_flags, caller,
-				  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE, event);
+	dmabuf = dh_ready_fits(&req) ? dh_ready_take() : NULL;
+	if (!dmabuf)
+		dmabuf = dh_buffer_export(dh_kinds[req.kind],
+					  dh_region_get(req.region), req.len,
+					  req.fd_flags, caller,
+					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	id = ((struct dh_buffer *)dmabuf->priv)->id;
+	id = dh_buffer_publish(dmabuf, event);
 	/* For the daemon's accounting, in its own pid namespace. */
 	tgid = task_tgid_vnr(caller);
 	get_task_comm(comm, caller);
@@ -327,6 +344,10 @@ static struct dh_counter_attr dh_counter_attrs[] = {
 	  &dh_counters.pool_hits },
 	{ __ATTR(pool_misses, 0444, dh_counter_show, NULL),
 	  &dh_counters.pool_misses },
+	{ __ATTR(ready_buffers, 0444, dh_counter_show, NULL),
+	  &dh_counters.ready_buffers },
+	{ __ATTR(ready_hits, 0444, dh_counter_show, NULL),
+	  &dh_counters.ready_hits },
 };
 
 static struct attribute *dh_attrs[ARRAY_SIZE(dh_counter_attrs) + 1];
@@ -353,9 +374,12 @@ static int __init dh_init(void)
 	ret = dh_pool_init();
 	if (ret)
 		return ret;
-	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	ret = dh_ready_init();
 	if (ret)
 		goto out_pool_exit;
+	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	if (ret)
+		goto out_ready_exit;
 
 	/*
 	 * The CMA kind allocates with the DMA API on our own device: it has
@@ -376,6 +400,8 @@ static int __init dh_init(void)
 
 out_deregister:
 	misc_deregister(&dh_misc);
+out_ready_exit:
+	dh_ready_exit();
 out_pool_exit:
 	dh_pool_exit();
 	return ret;
@@ -386,6 +412,7 @@ static void __exit dh_exit(void)
 	debugfs_remove(dh_debugfs);
 	misc_deregister(&dh_misc);
 	dh_regions_exit();
+	dh_ready_exit();
 	dh_pool_exit();
 }
 

@@ -184,6 +184,7 @@ static int dh_pool_set_max(u64 bytes)
 	dh_pool_kick_locked();
 	spin_unlock(&dh_pool_lock);
 	dh_pool_free_list(&excess);
+	dh_ready_resize(bytes);
 	return 0;
 }
 

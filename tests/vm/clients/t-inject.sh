@@ -29,7 +29,7 @@ echo "vmap             vivid  -> capture fails, works again after"
 # The module's init: it must not load, and load cleanly next time.
 daemon_stop
 rmmod dmaheap_helper || fail "rmmod"
-for site in init_pool init_misc init_dma_mask; do
+for site in init_pool init_ready init_misc init_dma_mask; do
 	if insmod /lib/modules/dmaheap_helper.ko fault_inject=$site 2>/dev/null; then
 		rmmod dmaheap_helper
 		fail "the module loaded with $site failing"

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ready buffers: one-page buffers of the system kind, allocated, zeroed and
+ * exported ahead by a worker, so that a 4 KiB allocation only has to publish
+ * one and queue its delivery. At 4 KiB the export, not the clearing, is the
+ * cost: run right after the daemon's worker was woken, it takes longer than
+ * the kernel heap's whole allocation (docs/performance.md).
+ *
+ * Part of the pool: there only while pool_max is not 0, at most ready_max
+ * (32 unless set) and a sixteenth of pool_max, given back under memory
+ * pressure. Made only while the daemon has the helper open, with its
+ * credentials, and all dropped when it closes it: they hold references on
+ * this module. A ready buffer is not live until taken: no id, not in
+ * live_buffers nor in the debugfs list (docs/pool.md).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/dma-buf.h>
+#include <linux/fcntl.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "dmaheap_helper.h"
+
+#define READY_LIMIT	1024
+
+/* No refill for this long after the shrinker took buffers back. */
+#define READY_BACKOFF	HZ
+
+static DEFINE_SPINLOCK(dh_ready_lock);	/* everything below */
+static LIST_HEAD(dh_ready_list);	/* dh_buffer.node, oldest first */
+static unsigned long dh_ready_count;
+static unsigned long dh_ready_target;	/* from pool_max and ready_max */
+static unsigned long dh_ready_max = 32;
+static u64 dh_ready_pool_max;
+/* The daemon's, while it has the helper open; NULL otherwise. */
+static const struct cred *dh_ready_cred;
+static unsigned long dh_ready_shrunk_at;	/* jiffies */
+
+static void dh_ready_refill(struct work_struct *work);
+static DECLARE_WORK(dh_ready_work, dh_ready_refill);
+
+/* Under dh_ready_lock: the refill has something to do. */
+static bool dh_ready_wanted(void)
+{
+	return dh_ready_cred && dh_ready_count < dh_ready_target;
+}
+
+static void dh_ready_set_count(unsigned long count)
+{
+	dh_ready_count = count;
+	atomic64_set(&dh_counters.ready_buffers, count);
+}
+
+/* Detach all but @keep buffers to @out. Under dh_ready_lock. */
+static unsigned long dh_ready_detach(unsigned long keep, struct list_head *out)
+{
+	unsigned long n = 0;
+
+	while (dh_ready_count - n > keep) {
+		list_move(dh_ready_list.next, out);
+		n++;
+	}
+	dh_ready_set_count(dh_ready_count - n);
+	return n;
+}
+
+/* Unpublished: their release only frees them (buffer.c). */
+static void dh_ready_put_list(struct list_head *list)
+{
+	struct dh_buffer *buffer, *tmp;
+
+	list_for_each_entry_safe(buffer, tmp, list, node) {
+		list_del_init(&buffer->node);
+		dma_buf_put(buffer->dmabuf);
+	}
+}
+
+/**
+ * dh_ready_take() - a ready buffer, for a caller
+ *
+ * Kicks the refill once half of them are gone: refilling after every take
+ * would cost one more wake-up per allocation.
+ *
+ * Return: an exported one-page buffer, zeroed, read-write, not published;
+ * or NULL when there is none.
+ */
+struct dma_buf *dh_ready_take(void)
+{
+	struct dh_buffer *buffer = NULL;
+
+	if (!READ_ONCE(dh_ready_target))
+		return NULL;
+
+	spin_lock(&dh_ready_lock);
+	if (dh_ready_count) {
+		buffer = list_first_entry(&dh_ready_list, struct dh_buffer,
+					  node);
+		list_del_init(&buffer->node);
+		dh_ready_set_count(dh_ready_count - 1);
+	}
+	if (dh_ready_wanted() && dh_ready_count <= dh_ready_target / 2)
+		queue_work(system_unbound_wq, &dh_ready_work);
+	spin_unlock(&dh_ready_lock);
+
+	if (!buffer)
+		return NULL;
+	atomic64_inc(&dh_counters.ready_hits);
+	return buffer->dmabuf;
+}
+
+/*
+ * The worker: exports buffers until there are dh_ready_target. The files
+ * get the daemon's credentials, as those it exports on a caller's request.
+ * It stops at the first failure, and for a second after the shrinker ran;
+ * the next take kicks it again.
+ */
+static void dh_ready_refill(struct work_struct *work)
+{
+	const struct cred *old;
+	struct dma_buf *dmabuf;
+	bool want;
+
+	for (;;) {
+		spin_lock(&dh_ready_lock);
+		want = dh_ready_wanted() &&
+		       time_after(jiffies, dh_ready_shrunk_at + READY_BACKOFF);
+		spin_unlock(&dh_ready_lock);
+		if (!want)
+			return;
+
+		/* dh_ready_close() waits for this work before putting it. */
+		old = override_creds(dh_ready_cred);
+		dmabuf = dh_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
+			 dh_buffer_export(&dh_system_kind, NULL, PAGE_SIZE,
+					  O_RDWR, current, false);
+		revert_creds(old);
+		if (IS_ERR(dmabuf))
+			return;
+
+		spin_lock(&dh_ready_lock);
+		want = dh_ready_wanted();
+		if (want) {
+			list_add_tail(&((struct dh_buffer *)dmabuf->priv)->node,
+				      &dh_ready_list);
+			dh_ready_set_count(dh_ready_count + 1);
+		}
+		spin_unlock(&dh_ready_lock);
+		if (!want) {
+			dma_buf_put(dmabuf);
+			return;
+		}
+		cond_resched();
+	}
+}
+
+/* A new target: the excess is released at once. Process context. */
+static void dh_ready_retarget(void)
+{
+	LIST_HEAD(excess);
+
+	spin_lock(&dh_ready_lock);
+	dh_ready_target = min_t(u64, dh_ready_max,
+				dh_ready_pool_max >> PAGE_SHIFT >> 4);
+	dh_ready_detach(dh_ready_target, &excess);
+	if (dh_ready_wanted())
+		queue_work(system_unbound_wq, &dh_ready_work);
+	spin_unlock(&dh_ready_lock);
+	dh_ready_put_list(&excess);
+}
+
+/**
+ * dh_ready_resize() - pool_max changed: as many ready buffers as it allows
+ * @pool_max: the pool's new limit in bytes; 0 drops them all
+ */
+void dh_ready_resize(u64 pool_max)
+{
+	WRITE_ONCE(dh_ready_pool_max, pool_max);
+	dh_ready_retarget();
+}
+
+static int dh_ready_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long max;
+	int ret;
+
+	ret = kstrtoul(val, 0, &max);
+	if (ret)
+		return ret;
+	if (max > READY_LIMIT)
+		return -EINVAL;
+	WRITE_ONCE(dh_ready_max, max);
+	dh_ready_retarget();
+	return 0;
+}
+
+static const struct kernel_param_ops dh_ready_max_ops = {
+	.set = dh_ready_max_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(ready_max, &dh_ready_max_ops, &dh_ready_max, 0644);
+MODULE_PARM_DESC(ready_max,
+		 "one-page buffers exported ahead while the pool is on (at most 1024 and pool_max / 16)");
+
+/* The daemon opened the helper: buffers are made with @cred. */
+void dh_ready_open(const struct cred *cred)
+{
+	spin_lock(&dh_ready_lock);
+	dh_ready_cred = get_cred(cred);
+	if (dh_ready_wanted())
+		queue_work(system_unbound_wq, &dh_ready_work);
+	spin_unlock(&dh_ready_lock);
+}
+
+/* The daemon closed the helper: no more refills, every buffer dropped. */
+void dh_ready_close(void)
+{
+	const struct cred *cred;
+	LIST_HEAD(all);
+
+	spin_lock(&dh_ready_lock);
+	cred = dh_ready_cred;
+	dh_ready_cred = NULL;
+	spin_unlock(&dh_ready_lock);
+	cancel_work_sync(&dh_ready_work);
+
+	spin_lock(&dh_ready_lock);
+	dh_ready_detach(0, &all);
+	spin_unlock(&dh_ready_lock);
+	dh_ready_put_list(&all);
+	put_cred(cred);
+}
+
+static unsigned long dh_ready_shrink_count(struct shrinker *shrinker,
+					   struct shrink_control *sc)
+{
+	unsigned long count = READ_ONCE(dh_ready_count);
+
+	return count ? count : SHRINK_EMPTY;
+}
+
+static unsigned long dh_ready_shrink_scan(struct shrinker *shrinker,
+					  struct shrink_control *sc)
+{
+	unsigned long freed;
+	LIST_HEAD(list);
+
+	spin_lock(&dh_ready_lock);
+	dh_ready_shrunk_at = jiffies;
+	freed = dh_ready_detach(dh_ready_count -
+				min(dh_ready_count, sc->nr_to_scan), &list);
+	spin_unlock(&dh_ready_lock);
+	dh_ready_put_list(&list);
+	return freed ? freed : SHRINK_STOP;
+}
+
+static struct shrinker dh_ready_shrinker = {
+	.count_objects = dh_ready_shrink_count,
+	.scan_objects = dh_ready_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+int dh_ready_init(void)
+{
+	dh_ready_shrunk_at = jiffies - READY_BACKOFF;
+	return dh_fault("init_ready") ? -ENOMEM :
+	       register_shrinker(&dh_ready_shrinker, "dmaheap-helper-ready");
+}
+
+/* After the misc device is gone: no opener, so no buffer and no work. */
+void dh_ready_exit(void)
+{
+	unregister_shrinker(&dh_ready_shrinker);
+}

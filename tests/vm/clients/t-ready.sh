@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Ready buffers (docs/pool.md): with the pool on, the helper keeps one-page
+# buffers exported ahead. They are not live until taken, a 4 KiB read-write
+# allocation takes one, ready_max and pool_max bound them, memory pressure
+# and a failed refill empty them, and the daemon's end, even by SIGKILL,
+# drops them all so that the module unloads.
+. "$(dirname "$0")/lib.sh"
+d=$(dirname "$0")
+params=/sys/module/dmaheap_helper/parameters
+debugfs=/sys/kernel/debug/dmaheap-helper/buffers
+
+ready_is() { [ "$(counter ready_buffers)" -eq "$1" ]; }
+ready_above() { [ "$(counter ready_buffers)" -gt "$1" ]; }
+fault_cleared() { [ -z "$(cat $params/fault_inject)" ]; }
+
+daemon_with() {
+	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/ready.conf
+	dmaheapd --config /tmp/ready.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
+	wait_for node_there || fail "dmaheapd did not start with $1"
+}
+
+# No daemon, no ready buffer, whatever pool_max says.
+daemon_stop
+echo $((16 << 20)) >$params/pool_max
+sleep 0.5
+ready_is 0 || fail "$(counter ready_buffers) ready buffers with no daemon"
+live=$(counter live_buffers)
+listed=$(grep -c . $debugfs)
+
+# With the pool on (the default with ChargeClients=no): ready_max of them,
+# neither live nor listed.
+daemon_with ""
+[ "$(cat $params/ready_max)" -eq 32 ] || fail "ready_max is $(cat $params/ready_max)"
+wait_for ready_is 32 || fail "$(counter ready_buffers) ready buffers, not 32"
+[ "$(counter live_buffers)" -eq "$live" ] || fail "ready buffers counted live"
+[ "$(grep -c . $debugfs)" -eq "$listed" ] || fail "ready buffers listed in debugfs"
+echo "PoolSize default: 32 ready buffers, not live, not listed"
+
+"$d/t-ready" || fail "t-ready"
+
+# Taken ones are refilled once half are gone (more than 16 are left after
+# each take); dirtied and freed buffers do not come back.
+hits=$(counter ready_hits)
+"$d/t-zero" || fail "t-zero with ready buffers"
+[ "$(counter ready_hits)" -ge $((hits + 32)) ] ||
+	fail "t-zero took $(($(counter ready_hits) - hits)) ready buffers, not 32 or more"
+wait_for ready_above 16 || fail "not refilled: $(counter ready_buffers)"
+echo "t-zero: $(($(counter ready_hits) - hits)) ready buffers taken, all zero, more than 16 left"
+
+echo 0 >$params/ready_max
+echo 32 >$params/ready_max
+wait_for ready_is 32 || fail "not 32 again"
+
+# The bounds: ready_max, at most 1024, and a sixteenth of pool_max (64 MiB).
+echo 4 >$params/ready_max
+ready_is 4 || fail "$(counter ready_buffers) after ready_max=4"
+echo 1025 >$params/ready_max 2>/dev/null && fail "ready_max=1025 accepted"
+echo 1024 >$params/ready_max
+wait_for ready_is 1024 || fail "$(counter ready_buffers) with ready_max=1024, pool 64 MiB"
+echo $((1 << 20)) >$params/pool_max
+ready_is 16 || fail "$(counter ready_buffers) with pool_max 1 MiB, not 16"
+echo 0 >$params/pool_max
+ready_is 0 || fail "$(counter ready_buffers) with the pool off"
+hits=$(counter ready_hits)
+"$d/t-alloc" >/dev/null || fail "t-alloc with the pool off"
+[ "$(counter ready_hits)" -eq "$hits" ] || fail "a ready buffer taken with the pool off"
+echo 32 >$params/ready_max
+echo $((16 << 20)) >$params/pool_max
+wait_for ready_is 32 || fail "not back to 32: $(counter ready_buffers)"
+echo "ready_max 4 and 1024, 1025 refused; pool_max 1 MiB: 16; pool off: none, none taken"
+
+# Memory pressure: the shrinker gives them back (drop_caches asks every
+# shrinker for all it has); refills wait a second, then the next take.
+echo 2 >/proc/sys/vm/drop_caches
+ready_is 0 || fail "$(counter ready_buffers) after drop_caches"
+sleep 1.2
+"$d/t-alloc" >/dev/null || fail "t-alloc after drop_caches"
+wait_for ready_above 16 || fail "not refilled after the shrinker: $(counter ready_buffers)"
+echo "shrinker: all given back, refilled after the next allocation"
+
+# A refill that fails stops until the next take kicks it again.
+echo 0 >$params/ready_max
+echo ready_refill >$params/fault_inject
+echo 8 >$params/ready_max
+wait_for fault_cleared || fail "ready_refill was not reached"
+sleep 0.5
+ready_is 0 || fail "$(counter ready_buffers) after a failed refill"
+"$d/t-alloc" >/dev/null || fail "t-alloc after a failed refill"
+wait_for ready_above 4 || fail "not refilled after the fault: $(counter ready_buffers)"
+echo 32 >$params/ready_max
+echo "ready_refill fault: none made, refilled after the next allocation"
+
+# The daemon's end drops them, SIGTERM or SIGKILL, and nothing is left to
+# keep the module loaded.
+wait_for ready_is 32 || fail "not 32 before the daemon stops"
+daemon_stop
+ready_is 0 || fail "$(counter ready_buffers) left after SIGTERM"
+daemon_with ""
+wait_for ready_is 32 || fail "not 32 after a restart"
+kill -9 "$(pidof dmaheapd)"
+wait_for daemon_gone || fail "dmaheapd survived SIGKILL"
+wait_for ready_is 0 || fail "$(counter ready_buffers) left after SIGKILL"
+[ "$(counter live_buffers)" -eq "$live" ] || fail "live_buffers $(counter live_buffers), not $live"
+rmmod dmaheap_helper || fail "rmmod after the daemon was killed with ready buffers"
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod"
+echo "daemon stopped, then killed: no ready buffer left, rmmod works"
+daemon_start
