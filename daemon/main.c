@@ -1124,6 +1124,8 @@ static void status(struct daemon *dm, FILE *out, bool json)
 			{ "pool_bytes", sysfs_counter("pool_bytes") },
 			{ "pool_hits", sysfs_counter("pool_hits") },
 			{ "pool_misses", sysfs_counter("pool_misses") },
+			{ "ready_buffers", sysfs_counter("ready_buffers") },
+			{ "ready_hits", sysfs_counter("ready_hits") },
 		};
 
 		report_status(out, json, c, sizeof(c) / sizeof(c[0]));

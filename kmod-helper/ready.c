@@ -124,7 +124,7 @@ struct dma_buf *dh_ready_take(void)
  */
 static void dh_ready_refill(struct work_struct *work)
 {
-	const struct cred *old;
+	const struct cred *cred, *old;
 	struct dma_buf *dmabuf;
 	bool want;
 
@@ -132,12 +132,13 @@ static void dh_ready_refill(struct work_struct *work)
 		spin_lock(&dh_ready_lock);
 		want = dh_ready_wanted() &&
 		       time_after(jiffies, dh_ready_shrunk_at + READY_BACKOFF);
+		/* dh_ready_close() waits for this work before putting it. */
+		cred = dh_ready_cred;
 		spin_unlock(&dh_ready_lock);
 		if (!want)
 			return;
 
-		/* dh_ready_close() waits for this work before putting it. */
-		old = override_creds(dh_ready_cred);
+		old = override_creds(cred);
 		dmabuf = dh_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
 			 dh_buffer_export(&dh_system_kind, NULL, PAGE_SIZE,
 					  O_RDWR, current, false);

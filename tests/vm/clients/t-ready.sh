@@ -35,7 +35,9 @@ daemon_with ""
 wait_for ready_is 32 || fail "$(counter ready_buffers) ready buffers, not 32"
 [ "$(counter live_buffers)" -eq "$live" ] || fail "ready buffers counted live"
 [ "$(grep -c . $debugfs)" -eq "$listed" ] || fail "ready buffers listed in debugfs"
-echo "PoolSize default: 32 ready buffers, not live, not listed"
+dmaheapctl status | grep -qx "ready_buffers *32" ||
+	fail "dmaheapctl status: $(dmaheapctl status | grep ready_)"
+echo "PoolSize default: 32 ready buffers, not live, not listed; dmaheapctl status shows them"
 
 "$d/t-ready" || fail "t-ready"
 
