@@ -10,13 +10,14 @@
 #include <linux/dma-buf.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 #include <asm/syscall.h>
 #include <asm/unistd.h>
 #include <uapi/linux/dma-heap.h>
@@ -31,34 +32,66 @@
 
 struct dh_delivery {
 	struct callback_head work;
+	struct hlist_node node;		/* in dh_pending from reserve to work */
+	pid_t tid;			/* global */
 	struct dma_buf *dmabuf;
 	u64 user_addr;
-	dev_t node;
+	dev_t node_dev;
 	u32 cmd;
 	u32 fd_flags;
 	bool compat;
 };
 
-/* Threads with a delivery reserved or queued, by global tid: one each. */
-static DEFINE_XARRAY(dh_pending);
+/*
+ * Threads with a delivery reserved or queued, by global tid: one each. A
+ * small table under a spinlock: it holds what is in flight, a few entries.
+ */
+static DEFINE_HASHTABLE(dh_pending, 6);
+static DEFINE_SPINLOCK(dh_pending_lock);
 
 /**
  * dh_deliver_reserve() - claim @task's one delivery slot
  * @task: the caller
  *
- * Return: 0, or -EBUSY if a delivery is already queued for @task.
+ * Return: the delivery, for dh_deliver() or dh_deliver_unreserve();
+ * ERR_PTR(-EBUSY) if a delivery is already reserved or queued for @task,
+ * ERR_PTR(-ENOMEM).
  */
-int dh_deliver_reserve(struct task_struct *task)
+struct dh_delivery *dh_deliver_reserve(struct task_struct *task)
 {
-	if (dh_fault("reserve"))
-		return -ENOMEM;
-	return xa_insert(&dh_pending, task_pid_nr(task), xa_mk_value(0),
-			 GFP_KERNEL);
+	struct dh_delivery *d, *other;
+	pid_t tid = task_pid_nr(task);
+
+	d = dh_fault("reserve") ? NULL : kmalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->tid = tid;
+
+	spin_lock(&dh_pending_lock);
+	hash_for_each_possible(dh_pending, other, node, tid) {
+		if (other->tid == tid) {
+			spin_unlock(&dh_pending_lock);
+			kfree(d);
+			return ERR_PTR(-EBUSY);
+		}
+	}
+	hash_add(dh_pending, &d->node, tid);
+	spin_unlock(&dh_pending_lock);
+	return d;
 }
 
-void dh_deliver_unreserve(struct task_struct *task)
+static void dh_deliver_unlist(struct dh_delivery *d)
 {
-	xa_erase(&dh_pending, task_pid_nr(task));
+	spin_lock(&dh_pending_lock);
+	hash_del(&d->node);
+	spin_unlock(&dh_pending_lock);
+}
+
+/* A reserved delivery that will not be queued. */
+void dh_deliver_unreserve(struct dh_delivery *d)
+{
+	dh_deliver_unlist(d);
+	kfree(d);
 }
 
 bool dh_compat_supported(void)
@@ -95,7 +128,7 @@ static bool dh_is_our_ioctl(struct dh_delivery *d, struct pt_regs *regs)
 	if (d->compat ? (u32)args[2] != (u32)d->user_addr :
 			args[2] != d->user_addr)
 		return false;
-	return dh_fd_is_node((unsigned int)args[0], d->node);
+	return dh_fd_is_node((unsigned int)args[0], d->node_dev);
 }
 
 static void dh_deliver_work(struct callback_head *head)
@@ -106,7 +139,7 @@ static void dh_deliver_work(struct callback_head *head)
 	u32 __user *ufd;
 	int fd;
 
-	dh_deliver_unreserve(current);
+	dh_deliver_unlist(d);
 
 	/* Another syscall, or ours failed (daemon error, FUSE copy): drop. */
 	if (!dh_is_our_ioctl(d, regs) ||
@@ -159,8 +192,8 @@ out_drop:
 
 /**
  * dh_deliver() - queue the fd delivery of @dmabuf on @task
- * @task:	the thread blocked in ioctl(@cmd, @user_addr) on @node, whose
- *		slot dh_deliver_reserve() claimed; released here on error
+ * @d:		the delivery dh_deliver_reserve() returned for @task; consumed
+ * @task:	the thread blocked in ioctl(@cmd, @user_addr) on @node
  * @dmabuf:	the buffer; its reference is consumed on success and on error
  * @node:	device number of the heap node
  * @compat:	@task is in a 32-bit syscall
@@ -168,23 +201,17 @@ out_drop:
  * @user_addr:	the caller's struct dma_heap_allocation_data
  * @fd_flags:	flags for the new fd
  *
- * Return: 0 when queued; -ENOMEM, or -ESRCH if @task is exiting.
+ * Return: 0 when queued; -ESRCH if @task is exiting.
  */
-int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
-	       bool compat, u32 cmd, u64 user_addr, u32 fd_flags)
+int dh_deliver(struct dh_delivery *d, struct task_struct *task,
+	       struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
+	       u64 user_addr, u32 fd_flags)
 {
-	struct dh_delivery *d;
 	int ret;
-
-	d = dh_fault("delivery") ? NULL : kmalloc(sizeof(*d), GFP_KERNEL);
-	if (!d) {
-		ret = -ENOMEM;
-		goto out_drop;
-	}
 
 	d->dmabuf = dmabuf;
 	d->user_addr = user_addr;
-	d->node = node;
+	d->node_dev = node;
 	d->cmd = cmd;
 	d->fd_flags = fd_flags;
 	d->compat = compat;
@@ -197,15 +224,10 @@ int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
 	 */
 	ret = dh_fault("task_work") ? -ESRCH :
 	      task_work_add(task, &d->work, TWA_RESUME);
-	if (ret)
-		goto out_free_delivery;
-	return 0;
-
-out_free_delivery:
-	kfree(d);
-out_drop:
-	dh_deliver_unreserve(task);
-	atomic64_inc(&dh_counters.deliveries_dropped);
-	dma_buf_put(dmabuf);
+	if (ret) {
+		dh_deliver_unreserve(d);
+		atomic64_inc(&dh_counters.deliveries_dropped);
+		dma_buf_put(dmabuf);
+	}
 	return ret;
 }

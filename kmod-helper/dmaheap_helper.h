@@ -169,9 +169,11 @@ void dh_event_free(struct dh_event *event);
 void dh_event_post(struct dh_event *event, u64 id, u64 len);
 
 bool dh_compat_supported(void);
-int dh_deliver_reserve(struct task_struct *task);
-void dh_deliver_unreserve(struct task_struct *task);
-int dh_deliver(struct task_struct *task, struct dma_buf *dmabuf, dev_t node,
-	       bool compat, u32 cmd, u64 user_addr, u32 fd_flags);
+struct dh_delivery;
+struct dh_delivery *dh_deliver_reserve(struct task_struct *task);
+void dh_deliver_unreserve(struct dh_delivery *d);
+int dh_deliver(struct dh_delivery *d, struct task_struct *task,
+	       struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
+	       u64 user_addr, u32 fd_flags);
 
 #endif /* DMAHEAP_HELPER_INTERNAL_H */

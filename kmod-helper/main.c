@@ -208,6 +208,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	struct dmaheap_helper_alloc req;
 	char comm[TASK_COMM_LEN];
 	struct dh_event *event = NULL;
+	struct dh_delivery *delivery;
 	struct task_struct *caller;
 	pid_t tgid;
 	struct dma_buf *dmabuf;
@@ -232,9 +233,11 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	if (!caller)
 		return -ESRCH;
 
-	ret = dh_deliver_reserve(caller);
-	if (ret)
+	delivery = dh_deliver_reserve(caller);
+	if (IS_ERR(delivery)) {
+		ret = PTR_ERR(delivery);
 		goto out_put_caller;
+	}
 
 	/* Allocated now: a buffer's release cannot fail. */
 	if (req.cookie) {
@@ -262,8 +265,9 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	get_task_comm(comm, caller);
 
 	/* Takes over the buffer and the reservation. */
-	ret = dh_deliver(caller, dmabuf, MKDEV(req.node_major, req.node_minor),
-			 compat, req.cmd, req.user_addr, req.fd_flags);
+	ret = dh_deliver(delivery, caller, dmabuf,
+			 MKDEV(req.node_major, req.node_minor), compat, req.cmd,
+			 req.user_addr, req.fd_flags);
 	if (!ret && (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
 		     copy_to_user(uarg->comm, comm, sizeof(uarg->comm))))
 		ret = -EFAULT;
@@ -273,7 +277,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 out_free_event:
 	dh_event_free(event);
 out_unreserve:
-	dh_deliver_unreserve(caller);
+	dh_deliver_unreserve(delivery);
 out_put_caller:
 	put_task_struct(caller);
 	return ret;

@@ -9,7 +9,7 @@ d=$(dirname "$0")
 param=/sys/module/dmaheap_helper/parameters/fault_inject
 
 for case in buffer:ENOMEM pages:ENOMEM sg_table:ENOMEM export:ENOMEM \
-	reserve:ENOMEM delivery:ENOMEM task_work:ESRCH; do
+	reserve:ENOMEM task_work:ESRCH; do
 	"$d/t-inject" alloc "${case%:*}" "${case#*:}" || fail "${case%:*}"
 done
 for site in attach map; do
