@@ -386,7 +386,9 @@ static int dh_allocate(struct dh_buffer *buffer, struct task_struct *caller)
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is killed
- * @charge:	charge the pages to @caller's memory cgroup, if @kind can
+ * @flags:	DH_BUF_CHARGE: charge the pages to @caller's memory cgroup,
+ *		if @kind can; DH_BUF_BACKGROUND: made ahead, by a worker, so the
+ *		page allocator must not reclaim for it
  *
  * The buffer is not live yet: dh_buffer_publish() makes it so.
  *
@@ -394,7 +396,7 @@ static int dh_allocate(struct dh_buffer *buffer, struct task_struct *caller)
  */
 struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, bool charge)
+				 struct task_struct *caller, unsigned int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dh_buffer *buffer;
@@ -408,7 +410,8 @@ struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 	buffer->kind = kind;
 	buffer->pool = pool;
 	buffer->len = len;
-	buffer->charged = charge && kind->chargeable;
+	buffer->charged = flags & DH_BUF_CHARGE && kind->chargeable;
+	buffer->background = flags & DH_BUF_BACKGROUND;
 	INIT_LIST_HEAD(&buffer->attachments);
 	INIT_LIST_HEAD(&buffer->node);
 	mutex_init(&buffer->lock);

@@ -7,6 +7,7 @@
 #define DMAHEAP_HELPER_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
@@ -55,15 +56,21 @@ struct dh_buffer {
 	void *vaddr;
 	struct dh_event *event;		/* queued on release, or NULL */
 	bool charged;			/* to the caller's memory cgroup */
+	bool background;		/* made ahead: no reclaim for it */
 	bool live;			/* published: counted, listed */
 };
 
 /*
  * The page allocator's flags for @buffer: a charged buffer's pages are
- * accounted, to the memory cgroup dh_buffer_export() made active.
+ * accounted, to the memory cgroup dh_buffer_export() made active; one
+ * made ahead in the background takes only memory that is free anyway, as
+ * the pool's refills do.
  */
 static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
 {
+	if (buffer->background)
+		gfp = (gfp & ~(__GFP_RECLAIM | __GFP_RETRY_MAYFAIL)) |
+		      __GFP_NORETRY | __GFP_NOWARN;
 	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
 }
 
@@ -124,9 +131,11 @@ static inline bool dh_killed(struct task_struct *caller)
  */
 bool dh_fault(const char *site);
 
+#define DH_BUF_CHARGE		BIT(0)
+#define DH_BUF_BACKGROUND	BIT(1)
 struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, bool charge);
+				 struct task_struct *caller, unsigned int flags);
 u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
@@ -139,6 +148,8 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
  */
 struct page *dh_pool_take(unsigned int order);
 long dh_ioctl_pool(void __user *uarg);
+int dh_pool_init(void);
+void dh_pool_exit(void);
 
 /*
  * Ready buffers (ready.c): one-page buffers of the system kind exported
@@ -151,8 +162,6 @@ void dh_ready_open(const struct cred *cred);
 void dh_ready_close(void);
 int dh_ready_init(void);
 void dh_ready_exit(void);
-int dh_pool_init(void);
-void dh_pool_exit(void);
 
 /*
  * Release events (event.c): each open file of the helper has a context

@@ -253,7 +253,8 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 		dmabuf = dh_buffer_export(dh_kinds[req.kind],
 					  dh_region_get(req.region), req.len,
 					  req.fd_flags, caller,
-					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE);
+					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE ?
+					  DH_BUF_CHARGE : 0);
 	if (IS_ERR(dmabuf)) {
 		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);

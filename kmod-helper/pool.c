@@ -11,6 +11,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
@@ -167,15 +168,20 @@ static void dh_pool_refill(struct work_struct *work)
 	}
 }
 
-/* A new limit: what is above it goes back at once, the rest is refilled. */
+/*
+ * A new limit: what is above it goes back at once, the rest is refilled.
+ * Serialised, so that the ready buffers (ready.c) follow the last limit.
+ */
 static int dh_pool_set_max(u64 bytes)
 {
+	static DEFINE_MUTEX(set_lock);
 	LIST_HEAD(excess);
 	int i;
 
 	/* At most half of RAM: the pool is a cache, not a reservation. */
 	if (bytes > (u64)totalram_pages() * PAGE_SIZE / 2)
 		return -EINVAL;
+	mutex_lock(&set_lock);
 	spin_lock(&dh_pool_lock);
 	dh_pool_max = bytes;
 	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
@@ -185,6 +191,7 @@ static int dh_pool_set_max(u64 bytes)
 	spin_unlock(&dh_pool_lock);
 	dh_pool_free_list(&excess);
 	dh_ready_resize(bytes);
+	mutex_unlock(&set_lock);
 	return 0;
 }
 

@@ -13,16 +13,16 @@
  * this module. A ready buffer is not live until taken: no id, not in
  * live_buffers nor in the debugfs list (docs/pool.md).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/cred.h>
 #include <linux/dma-buf.h>
+#include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -55,7 +55,7 @@ static bool dh_ready_wanted(void)
 
 static void dh_ready_set_count(unsigned long count)
 {
-	dh_ready_count = count;
+	WRITE_ONCE(dh_ready_count, count);
 	atomic64_set(&dh_counters.ready_buffers, count);
 }
 
@@ -119,12 +119,14 @@ struct dma_buf *dh_ready_take(void)
 /*
  * The worker: exports buffers until there are dh_ready_target. The files
  * get the daemon's credentials, as those it exports on a caller's request.
- * It stops at the first failure, and for a second after the shrinker ran;
- * the next take kicks it again.
+ * Their pages are taken without reclaim, as the pool's. It stops at the
+ * first failure, and for a second after the shrinker ran; the next take
+ * kicks it again.
  */
 static void dh_ready_refill(struct work_struct *work)
 {
 	const struct cred *cred, *old;
+	struct dh_buffer *buffer;
 	struct dma_buf *dmabuf;
 	bool want;
 
@@ -141,16 +143,16 @@ static void dh_ready_refill(struct work_struct *work)
 		old = override_creds(cred);
 		dmabuf = dh_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
 			 dh_buffer_export(&dh_system_kind, NULL, PAGE_SIZE,
-					  O_RDWR, current, false);
+					  O_RDWR, current, DH_BUF_BACKGROUND);
 		revert_creds(old);
 		if (IS_ERR(dmabuf))
 			return;
+		buffer = dmabuf->priv;
 
 		spin_lock(&dh_ready_lock);
 		want = dh_ready_wanted();
 		if (want) {
-			list_add_tail(&((struct dh_buffer *)dmabuf->priv)->node,
-				      &dh_ready_list);
+			list_add_tail(&buffer->node, &dh_ready_list);
 			dh_ready_set_count(dh_ready_count + 1);
 		}
 		spin_unlock(&dh_ready_lock);
@@ -168,8 +170,8 @@ static void dh_ready_retarget(void)
 	LIST_HEAD(excess);
 
 	spin_lock(&dh_ready_lock);
-	dh_ready_target = min_t(u64, dh_ready_max,
-				dh_ready_pool_max >> PAGE_SHIFT >> 4);
+	WRITE_ONCE(dh_ready_target,
+		   min_t(u64, dh_ready_max, dh_ready_pool_max >> PAGE_SHIFT >> 4));
 	dh_ready_detach(dh_ready_target, &excess);
 	if (dh_ready_wanted())
 		queue_work(system_unbound_wq, &dh_ready_work);
@@ -215,6 +217,8 @@ MODULE_PARM_DESC(ready_max,
 void dh_ready_open(const struct cred *cred)
 {
 	spin_lock(&dh_ready_lock);
+	/* The helper has one opener at a time (dh_open()). */
+	WARN_ON_ONCE(dh_ready_cred);
 	dh_ready_cred = get_cred(cred);
 	if (dh_ready_wanted())
 		queue_work(system_unbound_wq, &dh_ready_work);
@@ -248,6 +252,12 @@ static unsigned long dh_ready_shrink_count(struct shrinker *shrinker,
 	return count ? count : SHRINK_EMPTY;
 }
 
+/*
+ * The last reference to a ready buffer's file is dropped here, so its page
+ * is freed when the file is (fput(): on the reclaiming task's return to
+ * user mode, or from a worker right after). Counted freed now: at most
+ * ready_max pages are late.
+ */
 static unsigned long dh_ready_shrink_scan(struct shrinker *shrinker,
 					  struct shrink_control *sc)
 {
