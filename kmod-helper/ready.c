@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ready buffers: one-page buffers of the system kind, allocated, zeroed and
- * exported ahead by a worker, so that a 4 KiB allocation only has to publish
+ * exported ahead by a low-priority worker, so that a 4 KiB allocation only has to publish
  * one and queue its delivery. At 4 KiB the export, not the clearing, is the
  * cost: run right after the daemon's worker was woken, it takes longer than
  * the kernel heap's whole allocation (docs/performance.md).
@@ -18,6 +18,7 @@
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -25,7 +26,6 @@
 #include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #include "dmaheap_helper.h"
 
@@ -44,8 +44,20 @@ static u64 dh_ready_pool_max;
 static const struct cred *dh_ready_cred;
 static unsigned long dh_ready_shrunk_at;	/* jiffies */
 
-static void dh_ready_refill(struct work_struct *work);
-static DECLARE_WORK(dh_ready_work, dh_ready_refill);
+/*
+ * The refill's own thread, at the lowest priority: it uses what CPU time
+ * the daemon's workers and their callers leave, and a woken request
+ * preempts it at once.
+ */
+static struct kthread_worker *dh_ready_worker;
+static void dh_ready_refill(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(dh_ready_work, dh_ready_refill);
+
+/* Under dh_ready_lock, once dh_ready_wanted(). */
+static void dh_ready_kick_locked(void)
+{
+	kthread_queue_work(dh_ready_worker, &dh_ready_work);
+}
 
 /* Under dh_ready_lock: the refill has something to do. */
 static bool dh_ready_wanted(void)
@@ -107,7 +119,7 @@ struct dma_buf *dh_ready_take(void)
 		dh_ready_set_count(dh_ready_count - 1);
 	}
 	if (dh_ready_wanted() && dh_ready_count <= dh_ready_target / 2)
-		queue_work(system_unbound_wq, &dh_ready_work);
+		dh_ready_kick_locked();
 	spin_unlock(&dh_ready_lock);
 
 	if (!buffer)
@@ -123,7 +135,7 @@ struct dma_buf *dh_ready_take(void)
  * first failure, and for a second after the shrinker ran; the next take
  * kicks it again.
  */
-static void dh_ready_refill(struct work_struct *work)
+static void dh_ready_refill(struct kthread_work *work)
 {
 	const struct cred *cred, *old;
 	struct dh_buffer *buffer;
@@ -174,7 +186,7 @@ static void dh_ready_retarget(void)
 		   min_t(u64, dh_ready_max, dh_ready_pool_max >> PAGE_SHIFT >> 4));
 	dh_ready_detach(dh_ready_target, &excess);
 	if (dh_ready_wanted())
-		queue_work(system_unbound_wq, &dh_ready_work);
+		dh_ready_kick_locked();
 	spin_unlock(&dh_ready_lock);
 	dh_ready_put_list(&excess);
 }
@@ -221,7 +233,7 @@ void dh_ready_open(const struct cred *cred)
 	WARN_ON_ONCE(dh_ready_cred);
 	dh_ready_cred = get_cred(cred);
 	if (dh_ready_wanted())
-		queue_work(system_unbound_wq, &dh_ready_work);
+		dh_ready_kick_locked();
 	spin_unlock(&dh_ready_lock);
 }
 
@@ -235,7 +247,7 @@ void dh_ready_close(void)
 	cred = dh_ready_cred;
 	dh_ready_cred = NULL;
 	spin_unlock(&dh_ready_lock);
-	cancel_work_sync(&dh_ready_work);
+	kthread_cancel_work_sync(&dh_ready_work);
 
 	spin_lock(&dh_ready_lock);
 	dh_ready_detach(0, &all);
@@ -281,13 +293,25 @@ static struct shrinker dh_ready_shrinker = {
 
 int dh_ready_init(void)
 {
+	int ret;
+
 	dh_ready_shrunk_at = jiffies - READY_BACKOFF;
-	return dh_fault("init_ready") ? -ENOMEM :
-	       register_shrinker(&dh_ready_shrinker, "dmaheap-helper-ready");
+	dh_ready_worker = dh_fault("init_ready") ? ERR_PTR(-ENOMEM) :
+			  kthread_create_worker(0, "dmaheap-ready");
+	if (IS_ERR(dh_ready_worker))
+		return PTR_ERR(dh_ready_worker);
+	sched_set_normal(dh_ready_worker->task, MAX_NICE);
+
+	ret = dh_fault("init_ready_shrinker") ? -ENOMEM :
+	      register_shrinker(&dh_ready_shrinker, "dmaheap-helper-ready");
+	if (ret)
+		kthread_destroy_worker(dh_ready_worker);
+	return ret;
 }
 
 /* After the misc device is gone: no opener, so no buffer and no work. */
 void dh_ready_exit(void)
 {
 	unregister_shrinker(&dh_ready_shrinker);
+	kthread_destroy_worker(dh_ready_worker);
 }

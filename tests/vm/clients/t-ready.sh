@@ -35,9 +35,13 @@ daemon_with ""
 wait_for ready_is 32 || fail "$(counter ready_buffers) ready buffers, not 32"
 [ "$(counter live_buffers)" -eq "$live" ] || fail "ready buffers counted live"
 [ "$(grep -c . $debugfs)" -eq "$listed" ] || fail "ready buffers listed in debugfs"
+# The refill's thread runs at nice 19 (field 19 of its stat).
+tid=$(grep -lx dmaheap-ready /proc/[0-9]*/comm | cut -d/ -f3)
+[ -n "$tid" ] || fail "no dmaheap-ready thread"
+[ "$(cut -d' ' -f19 /proc/$tid/stat)" -eq 19 ] || fail "dmaheap-ready at nice $(cut -d' ' -f19 /proc/$tid/stat)"
 dmaheapctl status | grep -qx "ready_buffers *32" ||
 	fail "dmaheapctl status: $(dmaheapctl status | grep ready_)"
-echo "PoolSize default: 32 ready buffers, not live, not listed; dmaheapctl status shows them"
+echo "PoolSize default: 32 ready buffers, not live, not listed; dmaheapctl status shows them; refilled at nice 19"
 
 "$d/t-ready" || fail "t-ready"
 
