@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ready buffers: one-page buffers of the system kind, allocated, zeroed and
- * exported ahead by a low-priority worker, so that a 4 KiB allocation only has to publish
- * one and queue its delivery. At 4 KiB the export, not the clearing, is the
- * cost: run right after the daemon's worker was woken, it takes longer than
- * the kernel heap's whole allocation (docs/performance.md).
+ * exported ahead by a low-priority worker, so that a 4 KiB allocation only
+ * has to publish one and queue its delivery. At 4 KiB the export, not the
+ * clearing, is the cost: run right after the daemon's worker was woken, it
+ * takes longer than the kernel heap's whole allocation (docs/performance.md).
  *
  * Part of the pool: there only while pool_max is not 0, at most ready_max
  * (32 unless set) and a sixteenth of pool_max, given back under memory
