@@ -7,8 +7,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -16,7 +18,6 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
@@ -48,8 +49,13 @@ static unsigned long dh_pool_max;	/* bytes */
 static unsigned long dh_pool_shrunk_at;	/* jiffies */
 static bool dh_pool_ready;		/* between init and exit */
 
-static void dh_pool_refill(struct work_struct *work);
-static DECLARE_WORK(dh_pool_work, dh_pool_refill);
+/*
+ * The refill's own thread, at the lowest priority, as the ready buffers'
+ * (ready.c): clearing megabytes must not delay the requests it is for.
+ */
+static struct kthread_worker *dh_pool_worker;
+static void dh_pool_refill(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(dh_pool_work, dh_pool_refill);
 
 /* Blocks @pool may hold under dh_pool_max. Under dh_pool_lock. */
 static unsigned long dh_pool_target(const struct dh_pool *pool)
@@ -64,7 +70,7 @@ static unsigned long dh_pool_target(const struct dh_pool *pool)
 static void dh_pool_kick_locked(void)
 {
 	if (dh_pool_ready)
-		queue_work(system_unbound_wq, &dh_pool_work);
+		kthread_queue_work(dh_pool_worker, &dh_pool_work);
 }
 
 static void dh_pool_free_list(struct list_head *pages)
@@ -126,7 +132,7 @@ struct page *dh_pool_take(unsigned int order)
  * order first. It stops when the page allocator has no free block, and
  * for a second after the shrinker ran; the next take kicks it again.
  */
-static void dh_pool_refill(struct work_struct *work)
+static void dh_pool_refill(struct kthread_work *work)
 {
 	struct page *page;
 	int i;
@@ -268,10 +274,18 @@ int dh_pool_init(void)
 {
 	int ret;
 
+	dh_pool_worker = dh_fault("init_pool_worker") ? ERR_PTR(-ENOMEM) :
+			 kthread_create_worker(0, "dmaheap-pool");
+	if (IS_ERR(dh_pool_worker))
+		return PTR_ERR(dh_pool_worker);
+	sched_set_normal(dh_pool_worker->task, MAX_NICE);
+
 	ret = dh_fault("init_pool") ? -ENOMEM :
 	      register_shrinker(&dh_pool_shrinker, "dmaheap-helper-pool");
-	if (ret)
+	if (ret) {
+		kthread_destroy_worker(dh_pool_worker);
 		return ret;
+	}
 	spin_lock(&dh_pool_lock);
 	dh_pool_shrunk_at = jiffies - POOL_BACKOFF;
 	dh_pool_ready = true;
@@ -289,7 +303,8 @@ void dh_pool_exit(void)
 	dh_pool_ready = false;
 	spin_unlock(&dh_pool_lock);
 	unregister_shrinker(&dh_pool_shrinker);
-	cancel_work_sync(&dh_pool_work);
+	kthread_cancel_work_sync(&dh_pool_work);
+	kthread_destroy_worker(dh_pool_worker);
 	spin_lock(&dh_pool_lock);
 	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
 		while (dh_pools[i].count)

@@ -27,16 +27,16 @@ fi
 echo "vmap             vivid  -> capture fails, works again after"
 
 # The module's init: it must not load, and load cleanly next time.
-ready_thread() { grep -qx dmaheap-ready /proc/[0-9]*/comm 2>/dev/null; }
+our_thread() { grep -qxE "dmaheap-(ready|pool)" /proc/[0-9]*/comm 2>/dev/null; }
 daemon_stop
 rmmod dmaheap_helper || fail "rmmod"
-for site in init_pool init_ready init_ready_shrinker init_misc init_dma_mask; do
+for site in init_pool_worker init_pool init_ready init_ready_shrinker init_misc init_dma_mask; do
 	if insmod /lib/modules/dmaheap_helper.ko fault_inject=$site 2>/dev/null; then
 		rmmod dmaheap_helper
 		fail "the module loaded with $site failing"
 	fi
 	[ ! -e /dev/dmaheap-helper ] || fail "/dev/dmaheap-helper left by a failed init"
-	ready_thread && fail "the dmaheap-ready thread left by a failed init"
+	our_thread && fail "a dmaheap-pool or dmaheap-ready thread left by a failed init"
 	echo "$site    insmod -> refused, no device or thread left"
 done
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the init faults"

@@ -26,7 +26,10 @@ daemon_stop
 daemon_with "PoolSize=16M"
 [ "$(cat $param)" -eq $((16 * mib)) ] || fail "pool_max is $(cat $param)"
 wait_for pool_is $((16 * mib)) || fail "pool at $(counter pool_bytes), not 16 MiB"
-echo "PoolSize=16M: pool_max $(cat $param), filled to $(counter pool_bytes) bytes"
+tid=$(grep -lx dmaheap-pool /proc/[0-9]*/comm | cut -d/ -f3)
+[ -n "$tid" ] || fail "no dmaheap-pool thread"
+[ "$(cut -d' ' -f19 /proc/$tid/stat)" -eq 19 ] || fail "dmaheap-pool at nice $(cut -d' ' -f19 /proc/$tid/stat)"
+echo "PoolSize=16M: pool_max $(cat $param), filled to $(counter pool_bytes) bytes by a thread at nice 19"
 
 # More than half of RAM is refused, and the daemon says so.
 daemon_stop
