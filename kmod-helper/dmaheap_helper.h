@@ -131,6 +131,9 @@ static inline bool dh_killed(struct task_struct *caller)
  */
 bool dh_fault(const char *site);
 
+struct kthread_worker;
+struct kthread_worker *dh_refill_worker(const char *name, const char *site);
+
 #define DH_BUF_CHARGE		BIT(0)
 #define DH_BUF_BACKGROUND	BIT(1)
 struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,

@@ -12,11 +12,13 @@
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
-#include <linux/seq_file.h>
+#include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -48,6 +50,27 @@ bool dh_fault(const char *site)
 	}
 	spin_unlock(&dh_fault_lock);
 	return hit;
+}
+
+/**
+ * dh_refill_worker() - a kthread worker for background refills
+ * @name:	the thread's name
+ * @site:	its fault site (dh_fault())
+ *
+ * At the lowest priority: a refill uses the CPU time requests leave, and a
+ * woken request preempts it at once (docs/pool.md).
+ *
+ * Return: the worker, or an ERR_PTR.
+ */
+struct kthread_worker *dh_refill_worker(const char *name, const char *site)
+{
+	struct kthread_worker *worker;
+
+	worker = dh_fault(site) ? ERR_PTR(-ENOMEM) :
+		 kthread_create_worker(0, "%s", name);
+	if (!IS_ERR(worker))
+		sched_set_normal(worker->task, MAX_NICE);
+	return worker;
 }
 
 static const struct dh_kind *const dh_kinds[] = {

@@ -49,10 +49,7 @@ static unsigned long dh_pool_max;	/* bytes */
 static unsigned long dh_pool_shrunk_at;	/* jiffies */
 static bool dh_pool_ready;		/* between init and exit */
 
-/*
- * The refill's own thread, at the lowest priority, as the ready buffers'
- * (ready.c): clearing megabytes must not delay the requests it is for.
- */
+/* The refill's own thread: clearing megabytes must not delay requests. */
 static struct kthread_worker *dh_pool_worker;
 static void dh_pool_refill(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(dh_pool_work, dh_pool_refill);
@@ -274,11 +271,9 @@ int dh_pool_init(void)
 {
 	int ret;
 
-	dh_pool_worker = dh_fault("init_pool_worker") ? ERR_PTR(-ENOMEM) :
-			 kthread_create_worker(0, "dmaheap-pool");
+	dh_pool_worker = dh_refill_worker("dmaheap-pool", "init_pool_worker");
 	if (IS_ERR(dh_pool_worker))
 		return PTR_ERR(dh_pool_worker);
-	sched_set_normal(dh_pool_worker->task, MAX_NICE);
 
 	ret = dh_fault("init_pool") ? -ENOMEM :
 	      register_shrinker(&dh_pool_shrinker, "dmaheap-helper-pool");

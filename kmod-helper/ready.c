@@ -44,11 +44,7 @@ static u64 dh_ready_pool_max;
 static const struct cred *dh_ready_cred;
 static unsigned long dh_ready_shrunk_at;	/* jiffies */
 
-/*
- * The refill's own thread, at the lowest priority: it uses what CPU time
- * the daemon's workers and their callers leave, and a woken request
- * preempts it at once.
- */
+/* The refill's own thread (dh_refill_worker()). */
 static struct kthread_worker *dh_ready_worker;
 static void dh_ready_refill(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(dh_ready_work, dh_ready_refill);
@@ -296,11 +292,9 @@ int dh_ready_init(void)
 	int ret;
 
 	dh_ready_shrunk_at = jiffies - READY_BACKOFF;
-	dh_ready_worker = dh_fault("init_ready") ? ERR_PTR(-ENOMEM) :
-			  kthread_create_worker(0, "dmaheap-ready");
+	dh_ready_worker = dh_refill_worker("dmaheap-ready", "init_ready");
 	if (IS_ERR(dh_ready_worker))
 		return PTR_ERR(dh_ready_worker);
-	sched_set_normal(dh_ready_worker->task, MAX_NICE);
 
 	ret = dh_fault("init_ready_shrinker") ? -ENOMEM :
 	      register_shrinker(&dh_ready_shrinker, "dmaheap-helper-ready");
