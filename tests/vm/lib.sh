@@ -13,7 +13,8 @@
 
 VM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_LIB_DIR/../.." && pwd)
-VM_CACHE=$(realpath -m "${DMAHEAPD_CACHE:-$VM_REPO/.cache}/vm")
+VM_CACHE_TOP=$(realpath -m "${DMAHEAPD_CACHE:-$VM_REPO/.cache}")
+VM_CACHE=$VM_CACHE_TOP/vm
 
 # Exit statuses of tests/vm/guest when the command's own status is unknown.
 VM_RC_STACK=123    # VM booted, but the module/daemon stack did not come up
@@ -87,6 +88,17 @@ vm_unpack_debs() {
 	mkdir -p "$tmp"
 	for deb in "$@"; do
 		dpkg-deb -x "$deb" "$tmp" || vm_die "dpkg-deb -x $deb failed (corrupt or not a .deb?)"
+	done
+	# Newer kernel packages (sid) are usr-merged and keep the image beside
+	# the modules: give them the classic /lib/modules and /boot/vmlinuz-KVER.
+	if [[ -d $tmp/usr/lib/modules && ! -e $tmp/lib ]]; then
+		ln -s usr/lib "$tmp/lib"
+	fi
+	for moddir in "$tmp"/usr/lib/modules/*/; do
+		[[ -f $moddir/vmlinuz ]] || continue
+		mkdir -p "$tmp/boot"
+		ln -sf "../usr/lib/modules/$(basename "$moddir")/vmlinuz" \
+			"$tmp/boot/vmlinuz-$(basename "$moddir")"
 	done
 	for moddir in "$tmp"/lib/modules/*/; do
 		[[ -d $moddir/kernel ]] || continue
@@ -397,3 +409,6 @@ vm_console_section() {
 	local file=$1 start=$2 end=$3
 	tr -d '\r' <"$file" | sed -n "/$start/,/$end/{/$start/d;/$end/d;p}"
 }
+
+# shellcheck source-path=SCRIPTDIR source=kernels.sh
+. "$VM_LIB_DIR/kernels.sh"
