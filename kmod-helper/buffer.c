@@ -57,7 +57,7 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 	for_each_sgtable_sg(table, sg, i) {
 		chunk = min_t(size_t, len, SZ_1G);
 		sg_set_page(sg, page, chunk, 0);
-		page = nth_page(page, chunk >> PAGE_SHIFT);
+		page = pfn_to_page(page_to_pfn(page) + (chunk >> PAGE_SHIFT));
 		len -= chunk;
 	}
 	return 0;

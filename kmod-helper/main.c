@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "dmaheap-helper.h"
+#include "compat.h"
 #include "dmaheap_helper.h"
 
 struct dh_counters dh_counters;
@@ -335,7 +336,6 @@ static const struct file_operations dh_fops = {
 	.poll = dh_poll,
 	.unlocked_ioctl = dh_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 struct dh_counter_attr {
@@ -451,4 +451,4 @@ MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
-MODULE_IMPORT_NS(DMA_BUF);
+DH_IMPORT_NS_DMA_BUF();
