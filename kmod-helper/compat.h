@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What differs between the kernels the helper builds for (6.1 to 7.2), each
- * named by what changed, so that no other file tests a kernel version.
+ * named by what changed. Kbuild tests the kernel's headers for the changes
+ * that no macro shows (DH_HAVE_*), so that no file tests a kernel version.
  */
 #ifndef DMAHEAP_HELPER_COMPAT_H
 #define DMAHEAP_HELPER_COMPAT_H
@@ -10,7 +11,6 @@
 #include <linux/module.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 /*
  * The largest order the page allocator serves: MAX_ORDER - 1 until 6.4
@@ -18,17 +18,17 @@
  */
 #if defined(MAX_PAGE_ORDER)
 #define DH_MAX_PAGE_ORDER	MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define DH_MAX_PAGE_ORDER	MAX_ORDER
-#else
+#elif defined(DH_HAVE_MAX_ORDER_EXCLUSIVE)
 #define DH_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#else
+#define DH_MAX_PAGE_ORDER	MAX_ORDER
 #endif
 
 /* Symbol namespaces are strings since 6.13. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
-#else
+#ifdef DH_HAVE_NS_IDENTIFIER
 #define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
 #endif
 
 /*
@@ -45,7 +45,7 @@ dh_shrinker_create(const char *name,
 {
 	struct shrinker *shrinker;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef DH_HAVE_SHRINKER_ALLOC
 	shrinker = shrinker_alloc(0, "%s", name);
 	if (!shrinker)
 		return NULL;
@@ -70,7 +70,7 @@ dh_shrinker_create(const char *name,
 
 static inline void dh_shrinker_destroy(struct shrinker *shrinker)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef DH_HAVE_SHRINKER_ALLOC
 	shrinker_free(shrinker);
 #else
 	unregister_shrinker(shrinker);
