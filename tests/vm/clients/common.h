@@ -74,6 +74,28 @@ static inline int heap_is_ours(void)
 	return access(path, F_OK) != 0;
 }
 
+/*
+ * The exporter name of dma-buf @fd (/proc/self/fdinfo, "exp_name:") is
+ * the heap's name, as the kernel's heaps give theirs: the node's.
+ */
+static inline void check_exp_name(int fd)
+{
+	const char *node = strrchr(heap_path(), '/');
+	char path[64], line[256], name[128] = "";
+	FILE *f;
+
+	node = node ? node + 1 : heap_path();
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	CHECK(f, "%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "exp_name: %127s", name) == 1)
+			break;
+	fclose(f);
+	CHECK(!strcmp(name, node), "exp_name \"%s\" in %s, want the heap's name \"%s\"",
+	      name, path, node);
+}
+
 static inline int heap_open(int flags)
 {
 	int fd = open(heap_path(), flags | O_CLOEXEC);
