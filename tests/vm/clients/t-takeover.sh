@@ -149,10 +149,15 @@ served reserved || die "the reload lost reserved"
 kernel_at $K/reserved reserved || die "the reload lost $K/reserved"
 DMAHEAP=/dev/dma_heap/reserved "$d/t-contig" contiguity 1M ||
 	die "t-contig on reserved after the reload"
+# And one that adds it again takes the node over again.
+cp "$conf" /tmp/takeover.conf
+kill -HUP "$tk_pid"
+wait_for served system || die "the reload that adds system did not serve it"
+kernel_at $K/system system || die "the reload that adds system did not move it"
 kill "$tk_pid"
 wait_for tk_gone || die "dmaheapd did not stop on SIGTERM"
 all_home || die "the kernel's nodes are not back after the reload and stop"
-echo "reload without system: system back, reserved still ours"
+echo "reload without system: system back, reserved still ours; with it again: taken again"
 
 # 6. KernelHeaps=keep: refused, as before the takeover.
 expect_refusal takeover-keep.conf "takeover-keep.conf:3" \
