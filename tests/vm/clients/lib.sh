@@ -36,16 +36,16 @@ wait_for() {
 	done
 }
 
-# node_ours: the first heap's node is dmaheapd's CUSE node. On a kernel
+# heap_served: the first heap's node is dmaheapd's CUSE node. On a kernel
 # with a heap of that name, the kernel's own node is there whenever
 # dmaheapd is not (docs/kernel-heaps.md): there is not enough.
-node_ours() {
+heap_served() {
 	_rdev=$(stat -c '%t %T' "$(heap_node)" 2>/dev/null) || return 1
 	[ "$((0x${_rdev% *})):$((0x${_rdev#* }))" = \
 		"$(cat "/sys/class/cuse/dma_heap!$(heap_name)/dev" 2>/dev/null)" ]
 }
-node_gone() { ! node_ours; }
-node_there() { node_ours; }
+node_gone() { ! heap_served; }
+node_there() { heap_served; }
 daemon_gone() { ! pidof dmaheapd >/dev/null; }
 
 daemon_stop() {
@@ -63,7 +63,10 @@ daemon_start() {
 	done
 	# shellcheck disable=SC2086
 	dmaheapd $args "$@" </dev/null >>/tmp/dmaheapd.log 2>&1 &
-	wait_for node_there || fail "dmaheapd $args $* did not serve $(heap_node)"
+	wait_for node_there || {
+		tail -n 5 /tmp/dmaheapd.log | sed 's/^/    dmaheapd.log: /' >&2
+		fail "dmaheapd $args $* did not serve $(heap_node)"
+	}
 }
 
 # expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG exits
