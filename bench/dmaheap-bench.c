@@ -6,7 +6,9 @@
  * cost of clearing the same bytes with memset, the floor of any heap that
  * zeroes. Then alloc+close right after a wake-up (sizes up to 1 MiB), the
  * round trip of an ioctl the heap rejects at once, and allocations per
- * second at 4 KiB with 1 and 2 client threads.
+ * second at 4 KiB with 1 and 2 client threads. Last, alloc+close
+ * sustained: each size allocated and closed back to back, at least
+ * SUSTAINED_MIN times in a row on one heap.
  *
  * "After a wake-up" times alloc+close just after the bench slept in a pipe
  * read until another process answered: what a request costs when the task
@@ -16,7 +18,10 @@
  *
  * Given two heaps, the measurements alternate between them in small
  * batches, so both see the same machine state, and a ratio column
- * (first / second) follows.
+ * (first / second) follows. Alternating gives a heap's pool and ready
+ * buffers the other heap's batch to refill in, so the sustained rows do
+ * not alternate: one heap's whole run, then the other's, the first heap
+ * first in even rounds and second in odd ones.
  *
  * With --rounds N, everything is measured N times in a row and each figure
  * printed is the median of the rounds', the ratio the median of the
@@ -47,6 +52,7 @@
 #define MAX_SAMPLES	20000
 #define BATCH		8
 #define WAKE_SIZE_MAX	(1 << 20)	/* larger: the wake-up is lost in the zeroing */
+#define SUSTAINED_MIN	200		/* allocations in a row, at least */
 
 static const char *heap_paths[MAX_HEAPS];
 static int heap_fds[MAX_HEAPS];
@@ -227,6 +233,34 @@ static void run(enum measure m, uint64_t len, struct samples *out, int heaps)
 	free(scratch);
 }
 
+/*
+ * alloc+close of @len on each heap back to back, without a pause: heap
+ * @first's whole run, then the other's. A run lasts until the heap has
+ * spent time_per_size seconds and allocated SUSTAINED_MIN times, or has
+ * MAX_SAMPLES samples: long enough to drain what a heap prepares while
+ * idle (a pool, ready buffers), and to time what it does once drained.
+ */
+static void run_sustained(uint64_t len, struct samples *out, int heaps,
+			  int first)
+{
+	double spent;
+	int i, h;
+
+	for (i = 0; i < heaps; i++) {
+		h = (first + i) % heaps;
+		out[h].n = 0;
+		spent = 0;
+		once(M_ALLOC, h, len, NULL);	/* warm up */
+		while (out[h].n < MAX_SAMPLES &&
+		       (out[h].n < SUSTAINED_MIN || spent < time_per_size)) {
+			double t = once(M_ALLOC, h, len, NULL);
+
+			out[h].v[out[h].n++] = t;
+			spent += t;
+		}
+	}
+}
+
 struct thread_arg {
 	int heap;
 	double until;
@@ -301,7 +335,7 @@ static bool json;
 
 #define MAX_ROUNDS	9
 #define MAX_SIZES	16
-#define MAX_ROWS	(4 * MAX_SIZES + 3)	/* 4 per size, round trip, 2 rates */
+#define MAX_ROWS	(5 * MAX_SIZES + 3)	/* 5 per size, round trip, 2 rates */
 
 /* One printed row: a latency (percentiles) or a rate (one value). */
 struct row {
@@ -359,8 +393,8 @@ static void print_row(int i, int heaps, bool first)
 {
 	double v[MAX_ROUNDS], fig[3][MAX_HEAPS], ratio = 0, rmin = 0, rmax = 0;
 	const struct row *r = &rows[0][i];
-	char sz[32] = "";
-	int h, j, k, n = 0;
+	char sz[32] = "", label[64];
+	int h, j, k, w, n = 0;
 
 	for (h = 0; h < heaps; h++) {
 		for (j = 0; j < 3; j++) {
@@ -399,13 +433,17 @@ static void print_row(int i, int heaps, bool first)
 		printf("}");
 		return;
 	}
-	printf("%-14s %-8s", r->test, sz);
+	/* A test name longer than its column takes room from the first figure. */
+	snprintf(label, sizeof(label), "%-14s %s", r->test, sz);
+	w = 10 - ((int)strlen(label) - 23);
+	w = w > 10 ? 10 : w < 1 ? 1 : w;
+	printf("%-23s", label);
 	for (h = 0; h < heaps; h++) {
 		if (r->latency)
-			printf(" %10.1f %10.1f %10.1f", fig[0][h], fig[1][h],
-			       fig[2][h]);
+			printf(" %*.1f %10.1f %10.1f", h ? 10 : w, fig[0][h],
+			       fig[1][h], fig[2][h]);
 		else
-			printf(" %10.0f %10s %10s", fig[0][h], "", "");
+			printf(" %*.0f %10s %10s", h ? 10 : w, fig[0][h], "", "");
 	}
 	if (heaps == 2)
 		printf(" %7.2fx", ratio);
@@ -556,6 +594,12 @@ int main(int argc, char **argv)
 				tp[h] = throughput(h, i);
 			snprintf(name, sizeof(name), "4K %d thread%s", i, i > 1 ? "s" : "");
 			report(name, 0, "allocs/s", NULL, n_heaps, tp);
+		}
+		/* Last: a drained pool would weigh on the rows after it. */
+		for (i = 0; i < n_sizes; i++) {
+			run_sustained(sizes[i], s, n_heaps, cur_round % n_heaps);
+			report("alloc+close sustained", sizes[i], "us", s,
+			       n_heaps, NULL);
 		}
 	}
 	/* One round: each row was printed as it was measured. */

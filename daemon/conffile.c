@@ -366,6 +366,11 @@ static int daemon_key(struct parser *ps, const char *key, char *value)
 				    value);
 		ps->c->charge_clients = b;
 		ps->c->charge_clients_origin = here(ps);
+	} else if (!strcmp(key, "KernelHeaps")) {
+		if (kernel_heaps_from_string(value, &ps->c->kernel_heaps) < 0)
+			return fail(ps, "invalid KernelHeaps= \"%s\": use move or keep",
+				    value);
+		ps->c->kernel_heaps_origin = here(ps);
 	} else if (!strcmp(key, "ControlGroup")) {
 		if (!*value) {
 			memset(&ps->c->control_group, 0,

@@ -16,6 +16,7 @@ void config_init(struct config *c)
 	memset(c, 0, sizeof(*c));
 	c->pool_size = DH_POOL_SIZE_DEFAULT;
 	c->charge_clients = true;
+	c->kernel_heaps = KERNEL_HEAPS_MOVE;
 	c->helper_path = "/dev/" DMAHEAP_HELPER_DEVNAME;
 	c->cuse_path = "/dev/cuse";
 	c->dev_dir = "/dev";
@@ -167,6 +168,31 @@ int heap_kind_from_string(const char *s, enum heap_kind *ret_kind)
 	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
 		if (!strcmp(s, kind_names[i])) {
 			*ret_kind = (enum heap_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *const kernel_heaps_names[] = {
+	[KERNEL_HEAPS_MOVE] = "move",
+	[KERNEL_HEAPS_KEEP] = "keep",
+};
+
+const char *kernel_heaps_name(enum kernel_heaps k)
+{
+	if ((size_t)k < sizeof(kernel_heaps_names) / sizeof(kernel_heaps_names[0]))
+		return kernel_heaps_names[k];
+	return "unknown";
+}
+
+int kernel_heaps_from_string(const char *s, enum kernel_heaps *ret)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kernel_heaps_names) / sizeof(kernel_heaps_names[0]); i++) {
+		if (!strcmp(s, kernel_heaps_names[i])) {
+			*ret = (enum kernel_heaps)i;
 			return 0;
 		}
 	}

@@ -77,6 +77,17 @@ enum heap_limit {
 	_LIMIT_MAX,
 };
 
+/*
+ * KernelHeaps=: what to do when the kernel has a heap of a name dmaheapd is
+ * to serve. move: rename the kernel's node to DEV/dma_heap-kernel/NAME while
+ * dmaheapd serves the name, and back when it stops (docs/kernel-heaps.md);
+ * keep: leave it, and refuse the name.
+ */
+enum kernel_heaps {
+	KERNEL_HEAPS_MOVE,
+	KERNEL_HEAPS_KEEP,
+};
+
 struct heap_config {
 	char name[DH_HEAP_NAME_MAX + 1];
 	enum heap_kind kind;
@@ -109,6 +120,8 @@ struct config {
 	bool charge_clients;		/* ChargeClients=, default yes */
 	struct config_origin charge_clients_origin;
 	struct config_id control_group;	/* ControlGroup=; origin line 0: none */
+	enum kernel_heaps kernel_heaps;	/* KernelHeaps=, default move */
+	struct config_origin kernel_heaps_origin;
 	const char *helper_path;	/* /dev/dmaheap-helper */
 	const char *cuse_path;		/* /dev/cuse */
 	const char *dev_dir;		/* /dev: nodes are dev_dir/dma_heap/NAME */
@@ -157,6 +170,9 @@ const char *heap_limit_key(enum heap_limit l);
 typedef int (*config_lookup_t)(const char *name, uint32_t *ret_id);
 int config_resolve_ids(struct config *c, config_lookup_t lookup_user,
 		       config_lookup_t lookup_group, struct config_diag *d);
+/* "move", "keep"; kernel_heaps_from_string: -EINVAL. */
+const char *kernel_heaps_name(enum kernel_heaps k);
+int kernel_heaps_from_string(const char *s, enum kernel_heaps *ret);
 /* "system", "contiguous", "region"; heap_kind_from_string: -EINVAL. */
 const char *heap_kind_name(enum heap_kind kind);
 int heap_kind_from_string(const char *s, enum heap_kind *ret_kind);

@@ -13,6 +13,9 @@
 #include <sys/sysmacros.h>
 
 #include "heap.h"
+
+_Static_assert(DH_HEAP_NAME_MAX < DMAHEAP_HELPER_NAME_LEN,
+	       "a heap's name fits the helper's exporter name");
 #include "helper.h"
 #include "ledger.h"
 #include "log.h"
@@ -249,6 +252,8 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		    (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
 	req.node_major = major(h->node);
 	req.node_minor = minor(h->node);
+	/* The exporter name, as the kernel's heaps: the node's name. */
+	snprintf(req.name, sizeof(req.name), "%s", h->node_name);
 
 	r = helper_alloc(h->helper_fd, &req);
 	if (r < 0) {

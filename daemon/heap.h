@@ -28,6 +28,9 @@ struct heap {
 	enum fault fault;
 	struct ledger *ledger;	/* shared by every node */
 	bool charge;		/* ChargeClients=: charge the caller's memcg */
+	/* KernelHeaps=move: the dev dir whose dma_heap-kernel/ holds the
+	 * kernel's node of this name, to put back when the node goes; or NULL */
+	const char *kernel_aside;
 	/* CUSE side, owned by cuse.c */
 	struct fuse_session *se;
 	void *buf_mem;		/* the main thread's request buffer */

@@ -34,6 +34,7 @@
 #include "cuse.h"
 #include "heap.h"
 #include "helper.h"
+#include "kheap.h"
 #include "ledger.h"
 #include "log.h"
 #include "names.h"
@@ -72,6 +73,10 @@ static void usage(FILE *f)
 		"      --dev-dir=DIR   where devtmpfs is mounted (default /dev)\n"
 		"      --control=PATH  the socket for dmaheapctl (default\n"
 		"                      " DH_CONTROL_PATH ")\n"
+		"      --restore-kernel-nodes\n"
+		"                      put the kernel's heap nodes found in\n"
+		"                      /dev/" KHEAP_DIR "/ back in /dev/dma_heap/,\n"
+		"                      then exit (after a dmaheapd was killed)\n"
 		"      --fault-inject=reply-error|reply-delay\n"
 		"                      for tests: after the helper allocated, answer EIO\n"
 		"                      or wait 500 ms before answering\n"
@@ -87,6 +92,7 @@ static void usage(FILE *f)
 static const char *arg_config;
 static bool arg_heaps;
 static bool arg_debug;
+static bool arg_restore;
 static unsigned int arg_threads;	/* 0: the default */
 static const char *arg_control = DH_CONTROL_PATH;
 
@@ -102,6 +108,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 		{ "fault-inject", required_argument, NULL, 4 },
 		{ "threads", required_argument, NULL, 5 },
 		{ "control", required_argument, NULL, 6 },
+		{ "restore-kernel-nodes", no_argument, NULL, 7 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -162,6 +169,9 @@ static int parse_args(int argc, char **argv, struct config *c)
 		case 6:
 			arg_control = optarg;
 			break;
+		case 7:
+			arg_restore = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -207,6 +217,15 @@ static size_t existing_nodes(const char *dev_dir, char **names, size_t max)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* Is DEV_DIR/dma_heap/@name the kernel's node of the heap @name? */
+static bool kernel_node_there(const char *dev_dir, const char *name)
+{
+	struct kheap_seen seen;
+
+	kheap_look(dev_dir, KHEAP_SYSFS_DIR, name, &seen);
+	return seen.node == KHEAP_NODE_KERNEL;
 }
 
 /* A LegacyNode=yes heap gets the default CMA area's legacy name as alias. */
@@ -272,11 +291,64 @@ static int lookup_group(const char *name, uint32_t *ret_id)
 	return 0;
 }
 
+static bool is_own(const char *name, const char *const *own, size_t n_own)
+{
+	size_t i;
+
+	for (i = 0; i < n_own; i++)
+		if (!strcmp(name, own[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's nodes of the names of @c, under KernelHeaps=: one left aside
+ * by a killed dmaheapd refused with keep, one that cannot be moved aside
+ * with move. The rest (a node of another program, the kernel's under keep)
+ * is for names_check_existing(), which suggests a name.
+ */
+static int check_kernel_nodes(const struct config *c, const char *const *own,
+			      size_t n_own, struct config_diag *d)
+{
+	char node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	const struct heap_config *h;
+	struct config_origin o;
+	struct kheap_seen seen;
+	const char *name;
+	size_t i, a;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		h = &c->heaps[i];
+		for (a = 0; a <= h->n_aliases; a++) {
+			name = a ? h->aliases[a - 1].name : h->name;
+			o = a ? h->aliases[a - 1].origin : h->origin;
+			if (is_own(name, own, n_own))
+				continue;
+			kheap_look(c->dev_dir, KHEAP_SYSFS_DIR, name, &seen);
+			kheap_paths(c->dev_dir, name, node, aside, sizeof(node));
+			switch (kheap_decide(c->kernel_heaps, &seen)) {
+			case KHEAP_REFUSE_ASIDE:
+				return config_fail(d, c, o,
+						   "\"%s\": the kernel's node of that heap is at %s, left by a dmaheapd that was killed, and KernelHeaps=keep; put it back with dmaheapd --restore-kernel-nodes",
+						   name, aside);
+			case KHEAP_REFUSE_BLOCKED:
+				return config_fail(d, c, o,
+						   "\"%s\": the kernel's node %s cannot be moved aside: %s is there and is not the kernel's node; remove it",
+						   name, node, aside);
+			default:
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * The configuration files (unless --heap), then user and group names, then
  * the naming convention, checked before anything is opened or created.
  * @own: the nodes this daemon serves already (on reload), which are not in
- * the way of the new configuration. Logs nothing: the reason is in @d.
+ * the way of the new configuration, nor are the kernel's nodes under
+ * KernelHeaps=move. Logs nothing: the reason is in @d.
  */
 static int load_config(struct config *c, const char *const *own, size_t n_own,
 		       struct config_diag *d)
@@ -304,19 +376,20 @@ static int load_config(struct config *c, const char *const *own, size_t n_own,
 	if (r < 0)
 		return r;
 
+	r = check_kernel_nodes(c, own, n_own, d);
+	if (r < 0)
+		return r;
+
 	n = existing_nodes(c->dev_dir, existing,
 			   sizeof(existing) / sizeof(existing[0]));
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n_own; j++) {
-			if (existing[i] && !strcmp(existing[i], own[j])) {
-				free(existing[i]);
-				existing[i] = NULL;
-			}
-		}
-	}
-	for (i = j = 0; i < n; i++)
-		if (existing[i])
+	for (i = j = 0; i < n; i++) {
+		if (is_own(existing[i], own, n_own) ||
+		    (c->kernel_heaps == KERNEL_HEAPS_MOVE &&
+		     kernel_node_there(c->dev_dir, existing[i])))
+			free(existing[i]);
+		else
 			existing[j++] = existing[i];
+	}
 	r = names_check_existing(c, (const char *const *)existing, j, d);
 	for (i = 0; i < j; i++)
 		free(existing[i]);
@@ -764,6 +837,65 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 	return 0;
 }
 
+/*
+ * KernelHeaps=move: the kernel's node of @h's name to DEV/dma_heap-kernel/,
+ * or found there already (left by a killed dmaheapd); either way put back
+ * by node_free(). Anything else at the path is start_heap()'s to refuse.
+ */
+static int kernel_node_aside(const struct config *c, struct heap *h)
+{
+	char node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	struct kheap_seen seen;
+	int r;
+
+	if (c->kernel_heaps != KERNEL_HEAPS_MOVE)
+		return 0;
+	kheap_look(c->dev_dir, KHEAP_SYSFS_DIR, h->node_name, &seen);
+	kheap_paths(c->dev_dir, h->node_name, node, aside, sizeof(node));
+	switch (kheap_decide(c->kernel_heaps, &seen)) {
+	case KHEAP_MOVE:
+		r = kheap_move(c->dev_dir, h->node_name);
+		if (r < 0)
+			return log_errno(LOG_ERR, r,
+					 "cannot move the kernel's node %s to %s: %m",
+					 node, aside);
+		log_notice("moved the kernel's node %s to %s while dmaheapd serves heap \"%s\"",
+			   node, aside, h->node_name);
+		break;
+	case KHEAP_REUSE:
+		log_notice("the kernel's node of heap \"%s\" is at %s already (a dmaheapd was killed): it stays there while dmaheapd serves %s",
+			   h->node_name, aside, node);
+		break;
+	case KHEAP_REFUSE_BLOCKED:
+		return log_errno(LOG_ERR, -EEXIST,
+				 "cannot move the kernel's node %s aside: %s is there and is not the kernel's node",
+				 node, aside);
+	default:
+		return 0;
+	}
+	h->kernel_aside = c->dev_dir;
+	return 0;
+}
+
+/* The kernel's node of @h's name, if it is aside, back at its place. */
+static void kernel_node_back(struct heap *h)
+{
+	char node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	int r;
+
+	if (!h->kernel_aside)
+		return;
+	kheap_paths(h->kernel_aside, h->node_name, node, aside, sizeof(node));
+	r = kheap_put_back(h->kernel_aside, h->node_name);
+	if (r < 0)
+		log_errno(LOG_ERR, r,
+			  "cannot put the kernel's node back from %s to %s: %m; dmaheapd --restore-kernel-nodes does it",
+			  aside, node);
+	else
+		log_notice("put the kernel's node back: %s to %s", aside, node);
+	h->kernel_aside = NULL;
+}
+
 static int start_heap(const struct config *c, struct heap *h)
 {
 	struct stat st;
@@ -774,6 +906,9 @@ static int start_heap(const struct config *c, struct heap *h)
 		h->node_path = NULL;
 		return log_errno(LOG_ERR, -ENOMEM, "out of memory");
 	}
+	r = kernel_node_aside(c, h);
+	if (r < 0)
+		return r;
 	if (stat(h->node_path, &st) == 0)
 		return log_errno(LOG_ERR, -EEXIST,
 				 "%s already exists: the kernel or another program serves heap \"%s\"; choose another name",
@@ -794,6 +929,12 @@ static void node_free(struct heap *h)
 {
 	if (!h)
 		return;
+	/*
+	 * Over our node while it still exists: the path is never empty, and
+	 * devtmpfs leaves the kernel's node alone when our device goes (it
+	 * removes only a node with our device's number).
+	 */
+	kernel_node_back(h);
 	cuse_heap_stop(h);
 	free(h->node_path);
 	free(h);
@@ -926,6 +1067,10 @@ static int reload_check(struct daemon *dm, const struct config *nc,
 	if (j > DH_NODES_MAX)
 		return config_fail(d, nc, nc->heaps[0].origin,
 				   "%zu nodes: at most %d", j, DH_NODES_MAX);
+	if (nc->kernel_heaps != dm->c->kernel_heaps)
+		return config_fail(d, nc, nc->kernel_heaps_origin,
+				   "KernelHeaps= changed to %s; that takes a restart of dmaheapd",
+				   kernel_heaps_name(nc->kernel_heaps));
 	if (nc->control_group.id != dm->c->control_group.id ||
 	    !nc->control_group.origin.line != !dm->c->control_group.origin.line)
 		return config_fail(d, nc, nc->control_group.origin,
@@ -1269,6 +1414,52 @@ static int event_loop(struct daemon *dm)
 	return r;
 }
 
+/*
+ * --restore-kernel-nodes: each kernel node in DEV/dma_heap-kernel/ back to
+ * DEV/dma_heap/, over anything there that is not the kernel's node (the
+ * unit's ExecStopPost=, after a dmaheapd was killed). 0, or the first error.
+ */
+static int restore_kernel_nodes(const char *dev_dir)
+{
+	char dir[DH_PATH_MAX + 32], node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	struct kheap_seen seen;
+	struct dirent *e;
+	int r = 0, k;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/" KHEAP_DIR, dev_dir);
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return log_errno(LOG_ERR, -errno, "cannot read %s: %m", dir);
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || heap_name_check(e->d_name) < 0)
+			continue;
+		kheap_look(dev_dir, KHEAP_SYSFS_DIR, e->d_name, &seen);
+		kheap_paths(dev_dir, e->d_name, node, aside, sizeof(node));
+		if (!kheap_restorable(&seen)) {
+			log_warning("%s left where it is: %s", aside,
+				    seen.aside != KHEAP_NODE_KERNEL ?
+				    "it is not the kernel's node of that heap" :
+				    "the kernel's node is in place already");
+			continue;
+		}
+		k = kheap_put_back(dev_dir, e->d_name);
+		if (k < 0) {
+			log_errno(LOG_ERR, k, "cannot put the kernel's node back from %s to %s: %m",
+				  aside, node);
+			if (!r)
+				r = k;
+			continue;
+		}
+		log_notice("put the kernel's node back: %s to %s", aside, node);
+	}
+	closedir(d);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon dm = {
@@ -1301,6 +1492,12 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, c);
 	if (r < 0)
 		return EXIT_FAILURE;
+	if (arg_restore) {
+		r = restore_kernel_nodes(c->dev_dir);
+		free(c);
+		ledger_free(dm.ledger);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	r = load_config(c, NULL, 0, &d);
 	if (r < 0) {
 		log_errno(LOG_ERR, r, "%s", d.error);

@@ -15,7 +15,10 @@
 /* Counters, one file each, below /sys/class/misc/dmaheap-helper/. */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		3
+#define DMAHEAP_HELPER_VERSION		4
+
+/* Room for a heap's name in &dmaheap_helper_alloc, its NUL included. */
+#define DMAHEAP_HELPER_NAME_LEN		72
 
 /**
  * enum dmaheap_helper_kind - where a buffer's memory comes from
@@ -81,6 +84,10 @@ struct dmaheap_helper_info {
  * @tgid:	out: the caller's process id (the daemon's pid namespace)
  * @reserved0:	in: zero
  * @comm:	out: the caller's thread name, NUL terminated
+ * @name:	in: the heap's name (its node's, in /dev/dma_heap), NUL
+ *		terminated: the dma-buf's exporter name, as the kernel's heaps
+ *		give theirs (exp_name in /proc/PID/fdinfo/FD); empty: the
+ *		kind's name
  * @reserved:	in: zero
  *
  * The caller must be blocked in ioctl(@cmd, @user_addr) on the heap node
@@ -114,6 +121,7 @@ struct dmaheap_helper_alloc {
 	__u32 tgid;
 	__u32 reserved0;
 	char comm[16];
+	char name[DMAHEAP_HELPER_NAME_LEN];
 	__u64 reserved[2];
 };
 

@@ -57,7 +57,7 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 	for_each_sgtable_sg(table, sg, i) {
 		chunk = min_t(size_t, len, SZ_1G);
 		sg_set_page(sg, page, chunk, 0);
-		page = nth_page(page, chunk >> PAGE_SHIFT);
+		page = pfn_to_page(page_to_pfn(page) + (chunk >> PAGE_SHIFT));
 		len -= chunk;
 	}
 	return 0;
@@ -447,15 +447,23 @@ out_free_buffer:
  * dh_buffer_publish() - an exported buffer goes to a caller: make it live
  * @dmabuf:	from dh_buffer_export()
  * @event:	posted when the buffer is released, or NULL; taken over
+ * @name:	the heap's name, kept by dh_name_get(), for the exporter name;
+ *		NULL keeps the kind's
  *
- * It gets its id, enters the debugfs list and the live counters.
+ * It gets its id, enters the debugfs list and the live counters. A ready
+ * buffer was exported before anyone knew the heap it would go to: its
+ * exporter name is set here, before its fd exists.
  *
  * Return: the buffer's id.
  */
-u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event)
+u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
+		      const char *name)
 {
 	struct dh_buffer *buffer = dmabuf->priv;
 
+	/* Read by the dma-buf core's debugfs under its list lock only. */
+	if (name)
+		WRITE_ONCE(dmabuf->exp_name, name);
 	buffer->id = atomic64_inc_return(&dh_next_id);
 	buffer->event = event;
 	buffer->live = true;

@@ -1,16 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The contiguous kind on kernels with CONFIG_DMA_CMA: dma_alloc_pages() on
- * the helper's device, which takes blocks of more than a page from the
- * default CMA area (the helper's device has no area of its own). Built only
- * on such kernels. Buffers are zeroed by the DMA layer.
+ * The contiguous kind on kernels with CONFIG_DMA_CMA, from the default CMA
+ * area. Where the kernel exports the CMA allocator (7.2: cma_alloc(),
+ * cma_release(), dev_get_cma_area()), straight from the area, as the
+ * kernel's CMA heap does: never anything else. Elsewhere dma_alloc_pages()
+ * on the helper's device, which takes blocks of more than a page from the
+ * default area (the device has no area of its own). Built only on such
+ * kernels. Buffers are zeroed.
  */
+#include <linux/cma.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 
 #include "dmaheap_helper.h"
 
+#ifdef DH_HAVE_CMA_EXPORTS
+static int dh_cma_allocate(struct dh_buffer *buffer,
+			   struct task_struct *caller)
+{
+	struct cma *cma = dev_get_cma_area(dh_dev);
+	unsigned long i, count = buffer->len >> PAGE_SHIFT;
+	unsigned int align = min(get_order(buffer->len), CONFIG_CMA_ALIGNMENT);
+	struct page *page;
+	int ret;
+
+	if (!cma)
+		return -ENOMEM;
+	page = dh_fault("pages") ? NULL : cma_alloc(cma, count, align, true);
+	if (!page)
+		return -ENOMEM;
+
+	/* As the kernel's CMA heap: page by page, stopping for a kill. */
+	for (i = 0; i < count; i++) {
+		clear_highpage(page + i);
+		if (dh_killed(caller)) {
+			ret = -EINTR;
+			goto out_release;
+		}
+	}
+	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	if (ret)
+		goto out_release;
+	return 0;
+
+out_release:
+	cma_release(cma, page, count);
+	return ret;
+}
+
+static void dh_cma_free(struct dh_buffer *buffer)
+{
+	cma_release(dev_get_cma_area(dh_dev), sg_page(buffer->sg_table.sgl),
+		    buffer->len >> PAGE_SHIFT);
+}
+#else
 static int dh_cma_allocate(struct dh_buffer *buffer,
 			   struct task_struct *caller)
 {
@@ -35,6 +81,7 @@ static void dh_cma_free(struct dh_buffer *buffer)
 	dma_free_pages(dh_dev, buffer->len, sg_page(buffer->sg_table.sgl),
 		       buffer->dma_addr, DMA_BIDIRECTIONAL);
 }
+#endif
 
 const struct dh_kind dh_cma_kind = {
 	.name = "dmaheapd-cma",

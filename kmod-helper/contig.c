@@ -12,6 +12,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
+#include "compat.h"
 #include "dmaheap_helper.h"
 
 /* Try hard (compaction), but fail rather than invoke the OOM killer. */
@@ -20,7 +21,7 @@
 
 size_t dh_contig_max(void)
 {
-	return PAGE_SIZE << (MAX_ORDER - 1);
+	return PAGE_SIZE << DH_MAX_PAGE_ORDER;
 }
 
 static int dh_contig_allocate(struct dh_buffer *buffer,

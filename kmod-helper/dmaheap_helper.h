@@ -139,7 +139,10 @@ struct kthread_worker *dh_refill_worker(const char *name, const char *site);
 struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 				 size_t len, u32 fd_flags,
 				 struct task_struct *caller, unsigned int flags);
-u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event);
+u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
+		      const char *name);
+const char *dh_name_get(const char *name);
+void dh_names_exit(void);
 struct seq_file;
 int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,

@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "dmaheap-helper.h"
+#include "compat.h"
 #include "dmaheap_helper.h"
 
 struct dh_counters dh_counters;
@@ -175,6 +176,7 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
 	    req->tgid || req->reserved0 ||
 	    memchr_inv(req->comm, 0, sizeof(req->comm)) ||
+	    !memchr(req->name, 0, sizeof(req->name)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
 	if (req->fd_flags & ~(O_CLOEXEC | O_ACCMODE))
@@ -283,7 +285,8 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	id = dh_buffer_publish(dmabuf, event);
+	id = dh_buffer_publish(dmabuf, event,
+			       req.name[0] ? dh_name_get(req.name) : NULL);
 	/* For the daemon's accounting, in its own pid namespace. */
 	tgid = task_tgid_vnr(caller);
 	get_task_comm(comm, caller);
@@ -335,7 +338,6 @@ static const struct file_operations dh_fops = {
 	.poll = dh_poll,
 	.unlocked_ioctl = dh_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 struct dh_counter_attr {
@@ -442,6 +444,7 @@ static void __exit dh_exit(void)
 	dh_regions_exit();
 	dh_ready_exit();
 	dh_pool_exit();
+	dh_names_exit();
 }
 
 module_init(dh_init);
@@ -451,4 +454,4 @@ MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
-MODULE_IMPORT_NS(DMA_BUF);
+DH_IMPORT_NS_DMA_BUF();

@@ -20,6 +20,7 @@
 #include <linux/uaccess.h>
 
 #include "dmaheap-helper.h"
+#include "compat.h"
 #include "dmaheap_helper.h"
 
 /*
@@ -261,25 +262,20 @@ static unsigned long dh_pool_scan(struct shrinker *shrinker,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker dh_pool_shrinker = {
-	.count_objects = dh_pool_count,
-	.scan_objects = dh_pool_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *dh_pool_shrinker;
 
 int dh_pool_init(void)
 {
-	int ret;
-
 	dh_pool_worker = dh_refill_worker("dmaheap-pool", "init_pool_worker");
 	if (IS_ERR(dh_pool_worker))
 		return PTR_ERR(dh_pool_worker);
 
-	ret = dh_fault("init_pool") ? -ENOMEM :
-	      register_shrinker(&dh_pool_shrinker, "dmaheap-helper-pool");
-	if (ret) {
+	dh_pool_shrinker = dh_fault("init_pool") ? NULL :
+			   dh_shrinker_create("dmaheap-helper-pool",
+					      dh_pool_count, dh_pool_scan);
+	if (!dh_pool_shrinker) {
 		kthread_destroy_worker(dh_pool_worker);
-		return ret;
+		return -ENOMEM;
 	}
 	spin_lock(&dh_pool_lock);
 	dh_pool_shrunk_at = jiffies - POOL_BACKOFF;
@@ -297,7 +293,7 @@ void dh_pool_exit(void)
 	spin_lock(&dh_pool_lock);
 	dh_pool_ready = false;
 	spin_unlock(&dh_pool_lock);
-	unregister_shrinker(&dh_pool_shrinker);
+	dh_shrinker_destroy(dh_pool_shrinker);
 	kthread_cancel_work_sync(&dh_pool_work);
 	kthread_destroy_worker(dh_pool_worker);
 	spin_lock(&dh_pool_lock);

@@ -27,6 +27,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 
+#include "compat.h"
 #include "dmaheap_helper.h"
 
 #define READY_LIMIT	1024
@@ -281,31 +282,29 @@ static unsigned long dh_ready_shrink_scan(struct shrinker *shrinker,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker dh_ready_shrinker = {
-	.count_objects = dh_ready_shrink_count,
-	.scan_objects = dh_ready_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *dh_ready_shrinker;
 
 int dh_ready_init(void)
 {
-	int ret;
-
 	dh_ready_shrunk_at = jiffies - READY_BACKOFF;
 	dh_ready_worker = dh_refill_worker("dmaheap-ready", "init_ready");
 	if (IS_ERR(dh_ready_worker))
 		return PTR_ERR(dh_ready_worker);
 
-	ret = dh_fault("init_ready_shrinker") ? -ENOMEM :
-	      register_shrinker(&dh_ready_shrinker, "dmaheap-helper-ready");
-	if (ret)
+	dh_ready_shrinker = dh_fault("init_ready_shrinker") ? NULL :
+			    dh_shrinker_create("dmaheap-helper-ready",
+					       dh_ready_shrink_count,
+					       dh_ready_shrink_scan);
+	if (!dh_ready_shrinker) {
 		kthread_destroy_worker(dh_ready_worker);
-	return ret;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* After the misc device is gone: no opener, so no buffer and no work. */
 void dh_ready_exit(void)
 {
-	unregister_shrinker(&dh_ready_shrinker);
+	dh_shrinker_destroy(dh_ready_shrinker);
 	kthread_destroy_worker(dh_ready_worker);
 }

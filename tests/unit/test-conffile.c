@@ -168,6 +168,36 @@ static void test_pool_size(void **state)
 	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
 }
 
+static void test_kernel_heaps(void **state)
+{
+	/* Default: move the kernel's nodes aside, no origin. */
+	assert_int_equal(parse("[Heap]\nName=system\n"), 0);
+	assert_int_equal(c.kernel_heaps, KERNEL_HEAPS_MOVE);
+	assert_int_equal(c.kernel_heaps_origin.line, 0);
+
+	assert_int_equal(parse("[Daemon]\nKernelHeaps=keep\n"), 0);
+	assert_int_equal(c.kernel_heaps, KERNEL_HEAPS_KEEP);
+	assert_int_equal(c.kernel_heaps_origin.line, 2);
+	assert_int_equal(parse("[Daemon]\nKernelHeaps=keep\nKernelHeaps=move\n"), 0);
+	assert_int_equal(c.kernel_heaps, KERNEL_HEAPS_MOVE);
+	assert_int_equal(c.kernel_heaps_origin.line, 3);
+	assert_int_equal(n_warnings, 0);
+
+	/* Only the two words, as written. */
+	assert_int_equal(parse("[Daemon]\n\nKernelHeaps=yes\n"), -EINVAL);
+	assert_string_equal(d.error, "t.conf:3: invalid KernelHeaps= \"yes\": use move or keep");
+	assert_int_equal(parse("[Daemon]\nKernelHeaps=Keep\n"), -EINVAL);
+	assert_int_equal(parse("[Daemon]\nKernelHeaps=\n"), -EINVAL);
+	/* A [Daemon] key, not a [Heap] one. */
+	assert_int_equal(parse("[Heap]\nName=system\nKernelHeaps=keep\n"), 0);
+	assert_int_equal(c.kernel_heaps, KERNEL_HEAPS_MOVE);
+	assert_int_equal(n_warnings, 1);
+	assert_non_null(strstr(warnings[0], "t.conf:3: unknown key \"KernelHeaps\""));
+
+	assert_string_equal(kernel_heaps_name(KERNEL_HEAPS_MOVE), "move");
+	assert_string_equal(kernel_heaps_name(KERNEL_HEAPS_KEEP), "keep");
+}
+
 static void test_sizes(void **state)
 {
 	static const struct {
@@ -671,6 +701,7 @@ int main(void)
 		cmocka_unit_test_setup(test_every_key, setup),
 		cmocka_unit_test_setup(test_booleans, setup),
 		cmocka_unit_test_setup(test_pool_size, setup),
+		cmocka_unit_test_setup(test_kernel_heaps, setup),
 		cmocka_unit_test_setup(test_sizes, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 		cmocka_unit_test_setup(test_too_many_heaps, setup),

@@ -13,8 +13,9 @@
 #     root-KVER/    the kernel's image packages unpacked, depmod'ed
 #     buildroot-KVER/  a Debian root of that suite (mmdebstrap) with the
 #                   kernel's linux-headers-KVER, the compiler that built the
-#                   kernel (the headers package depends on it) and sparse:
-#                   modules for that kernel are built in there, chrooted
+#                   kernel (the headers package depends on it), sparse and
+#                   dkms: modules for that kernel are built in there,
+#                   chrooted; .done holds the package list it was made with
 #
 # debian-12 is the host's own: bookworm is what this machine's apt sees,
 # the headers are the installed linux-headers-amd64 (tools/find-kdir) and
@@ -147,15 +148,16 @@ vm_kernel_buildroot() {
 	dir=$VM_KCACHE/buildroot-$VM_KVER
 	VM_BUILDROOT=$dir
 	VM_KDIR=/usr/src/linux-headers-$VM_KVER
-	[[ -f $dir/.done ]] && return
+	local include="make,kmod,sparse,dkms,linux-headers-$VM_KVER"
+	[[ -f $dir/.done && $(<"$dir/.done") == "$include" ]] && return
 	command -v mmdebstrap >/dev/null ||
 		vm_die "mmdebstrap is missing (apt-get install mmdebstrap): it makes the $suite build root for $VM_KVER"
 	vm_lock "buildroot-$name"
-	if [[ ! -f $dir/.done ]]; then
+	if [[ ! -f $dir/.done || $(<"$dir/.done") != "$include" ]]; then
 		vm_msg "making the $suite build root for $VM_KVER in $dir (mmdebstrap, first run only)"
 		rm -rf "$dir" "$dir.tmp"
 		timeout 1200 mmdebstrap --mode=root --variant=minbase \
-			--include="make,kmod,sparse,linux-headers-$VM_KVER" \
+			--include="$include" \
 			--aptopt='APT::Install-Recommends "false"' \
 			--aptopt='Acquire::Check-Valid-Until "false"' \
 			--dpkgopt='path-exclude=/usr/share/man/*' \
@@ -169,7 +171,7 @@ vm_kernel_buildroot() {
 		}
 		[[ -f $dir.tmp$VM_KDIR/Makefile ]] ||
 			vm_die "the $suite build root has no $VM_KDIR/Makefile"
-		touch "$dir.tmp/.done"
+		echo "$include" >"$dir.tmp/.done"
 		mv "$dir.tmp" "$dir"
 	fi
 	vm_unlock

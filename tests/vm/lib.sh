@@ -94,6 +94,11 @@ vm_unpack_debs() {
 	if [[ -d $tmp/usr/lib/modules && ! -e $tmp/lib ]]; then
 		ln -s usr/lib "$tmp/lib"
 	fi
+	# busybox insmod in the guest reads plain .ko files only.
+	find "$tmp" \( -path "$tmp/lib/modules/*" -o -path "$tmp/usr/lib/modules/*" \) \
+		-name '*.ko.xz' -print0 | xargs -0 -r xz -d
+	find "$tmp" \( -path "$tmp/lib/modules/*" -o -path "$tmp/usr/lib/modules/*" \) \
+		-name '*.ko.zst' -print0 | xargs -0 -r zstd -q -d --rm
 	for moddir in "$tmp"/usr/lib/modules/*/; do
 		[[ -f $moddir/vmlinuz ]] || continue
 		mkdir -p "$tmp/boot"
@@ -239,14 +244,17 @@ vm_meson_build() {
 # kmod-helper/{*.c,*.h,Kbuild} and include/ to SCRATCH/kmod-helper and
 # SCRATCH/include and runs make -C KDIR M=SCRATCH/kmod-helper modules.
 vm_build_helper() {
-	local kdir=$1 kver=$2 out=$3
+	local kdir=$1 kver=$2 out=$3 root=${4:-}
 	local src=$VM_REPO/kmod-helper work=$VM_CACHE/kmod-$kver
 	[[ -f $src/Kbuild ]] || vm_die "$src/Kbuild does not exist; cannot build dmaheap_helper.ko for $kver"
 	vm_lock "kmod-$kver"
 	mkdir -p "$work/kmod-helper"
 	rm -f "$out"
 	vm_msg "building dmaheap_helper.ko against $kdir"
-	if [[ -x $src/build-module ]]; then
+	if [[ -n $root ]]; then
+		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "kmod-$kver" "$out" >&2 ||
+			vm_die "building the helper module against $kdir in $root failed (see above)"
+	elif [[ -x $src/build-module ]]; then
 		timeout 600 "$src/build-module" "$kdir" "$VM_REPO" "$work" "$out" >&2 ||
 			vm_die "building the helper module against $kdir failed (see above): $src/build-module $kdir $VM_REPO $work $out"
 	else

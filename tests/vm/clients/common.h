@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 
@@ -60,18 +62,53 @@ static inline const char *heap_path(void)
 
 /*
  * Is the heap under test served by dmaheapd, or is it one of the kernel's
- * own (class dma_heap in sysfs)? The same clients run against both, to check
- * that dmaheapd answers like the kernel; assertions on the helper's counters
- * only make sense for ours.
+ * own (class dma_heap in sysfs, the same device number)? The same clients
+ * run against both, to check that dmaheapd answers like the kernel;
+ * assertions on the helper's counters only make sense for ours. Where
+ * dmaheapd took a name over, the kernel's heap of that name is in sysfs
+ * but the node is ours.
  */
 static inline int heap_is_ours(void)
 {
 	const char *name = strrchr(heap_path(), '/');
+	unsigned int maj, min;
 	char path[256];
+	struct stat st;
+	FILE *f;
+	int n;
 
-	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s",
+	snprintf(path, sizeof(path), "/sys/class/dma_heap/%s/dev",
 		 name ? name + 1 : heap_path());
-	return access(path, F_OK) != 0;
+	f = fopen(path, "re");
+	if (!f)
+		return 1;
+	n = fscanf(f, "%u:%u", &maj, &min);
+	fclose(f);
+	CHECK(n == 2, "%s", path);
+	CHECK(stat(heap_path(), &st) == 0, "stat %s", heap_path());
+	return st.st_rdev != makedev(maj, min);
+}
+
+/*
+ * The exporter name of dma-buf @fd (/proc/self/fdinfo, "exp_name:") is
+ * the heap's name, as the kernel's heaps give theirs: the node's.
+ */
+static inline void check_exp_name(int fd)
+{
+	const char *node = strrchr(heap_path(), '/');
+	char path[64], line[256], name[128] = "";
+	FILE *f;
+
+	node = node ? node + 1 : heap_path();
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	CHECK(f, "%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "exp_name: %127s", name) == 1)
+			break;
+	fclose(f);
+	CHECK(!strcmp(name, node), "exp_name \"%s\" in %s, want the heap's name \"%s\"",
+	      name, path, node);
 }
 
 static inline int heap_open(int flags)

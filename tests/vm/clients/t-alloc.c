@@ -25,6 +25,7 @@ static void check_buffer(int heap, uint64_t len)
 	      strerror(-fd));
 	CHECK(dmabuf_size(fd) == len, "size %llu",
 	      (unsigned long long)dmabuf_size(fd));
+	check_exp_name(fd);
 
 	w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(w != MAP_FAILED, "mmap rw %llu", (unsigned long long)len);

@@ -1,48 +1,71 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # dmaheap-bench runs to the end on our node, alone and side by side over 2
-# rounds: every row, a sample in each, the ratio column and its range, a
-# bad argument refused, and nothing left behind (no buffer, no wake-up
-# partner process). A smoke test: no timing is judged.
+# rounds: every row, a sample in each, the ratio column and its range, the
+# sustained rows (each size back to back, at least 200 in a row) in the
+# JSON and the table, a bad argument refused, and nothing left behind (no
+# buffer, no wake-up partner process). A smoke test: no timing is judged.
 . "$(dirname "$0")/lib.sh"
 bench=$(dirname "$0")/dmaheap-bench
 [ -x "$bench" ] || { echo "skip: dmaheap-bench was not built"; exit 77; }
 node=$(heap_node)
 base=$(counter live_buffers)
 
-check() {	# FILE HEAPS: the JSON of one run
+check() {	# FILE HEAPS ROUNDS: the JSON of one run
 	[ "$(head -n 1 "$1")" = "[" ] && [ "$(tail -n 1 "$1")" = "]" ] ||
 		fail "not one JSON array: $(cat "$1")"
 	rows=$(grep -c '"test"' "$1")
-	[ "$rows" -eq 11 ] || fail "$rows rows, expected 11: $(cat "$1")"
-	for t in "alloc+close" "alloc+touch" "memset floor" "after wake-up"; do
+	[ "$rows" -eq 13 ] || fail "$rows rows, expected 13: $(cat "$1")"
+	for t in "alloc+close" "alloc+touch" "memset floor" "after wake-up" \
+		 "alloc+close sustained"; do
 		n=$(grep -c "\"test\": \"$t\"" "$1")
 		[ "$n" -eq 2 ] || fail "$n rows of $t, expected 2 (4K, 64K)"
+	done
+	for b in 4096 65536; do
+		grep "\"test\": \"alloc+close sustained\", \"bytes\": $b," "$1" |
+			grep -o '"n": [0-9]*' >/tmp/bench-n || fail "no sustained row of $b bytes"
+		[ "$(wc -l </tmp/bench-n)" -eq "$2" ] ||
+			fail "sustained $b bytes: $(wc -l </tmp/bench-n) heaps, expected $2"
+		while read -r _ n; do
+			[ "$n" -ge $((200 * $3)) ] ||
+				fail "sustained $b bytes: $n samples in $3 round(s), expected 200 a round at least"
+		done </tmp/bench-n
 	done
 	grep -q '"test": "round trip"' "$1" || fail "no round trip row"
 	grep -q '"test": "4K 2 threads"' "$1" || fail "no 2-thread row"
 	! grep -q '"median": 0.00' "$1" || fail "a row with no time: $(cat "$1")"
 	! grep -q '"n": 0' "$1" || fail "a row without samples"
 	n=$(grep -c '"ratio"' "$1")
-	[ "$n" -eq "$(($2 == 2 ? 11 : 0))" ] || fail "$n ratio columns with $2 heap(s)"
+	[ "$n" -eq "$(($2 == 2 ? 13 : 0))" ] || fail "$n ratio columns with $2 heap(s)"
 }
 
 timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 "$node" >/tmp/bench1.json ||
 	fail "dmaheap-bench on $node: exit $?"
-check /tmp/bench1.json 1
+check /tmp/bench1.json 1 1
 ! grep -q '"rounds"' /tmp/bench1.json || fail "\"rounds\" in a run of one round"
 timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 --rounds=2 "$node" "$node" >/tmp/bench2.json ||
 	fail "dmaheap-bench side by side: exit $?"
-check /tmp/bench2.json 2
+check /tmp/bench2.json 2 2
 n=$(grep -c '"ratio_min": [0-9.]*, "ratio_max": [0-9.]*, "rounds": 2}' /tmp/bench2.json)
-[ "$n" -eq 11 ] || fail "$n rows with the range of 2 rounds' ratios, expected 11"
+[ "$n" -eq 13 ] || fail "$n rows with the range of 2 rounds' ratios, expected 13"
 "$bench" --rounds=0 "$node" 2>/dev/null
 rc=$?
 [ "$rc" -eq 2 ] || fail "--rounds=0: exit $rc, expected 2"
-timeout 60 "$bench" --sizes=4K --time-per-size=20 "$node" | grep -q "^after wake-up  4 KiB" ||
-	fail "no 'after wake-up' line in the table"
+# The table: a sustained line per size, alone and with a ratio side by side.
+timeout 60 "$bench" --sizes=4K,64K --time-per-size=20 "$node" >/tmp/bench1.txt ||
+	fail "dmaheap-bench, the table: exit $?"
+grep -q "^after wake-up  4 KiB" /tmp/bench1.txt ||
+	fail "no 'after wake-up' line in the table: $(cat /tmp/bench1.txt)"
+timeout 60 "$bench" --sizes=4K,64K --time-per-size=20 "$node" "$node" >/tmp/bench2.txt ||
+	fail "dmaheap-bench, the table side by side: exit $?"
+for sz in "4 KiB" "64 KiB"; do
+	n=$(grep -c "^alloc+close sustained $sz \( *[0-9][0-9.]*\)\{3\}   us\$" /tmp/bench1.txt)
+	[ "$n" -eq 1 ] || fail "$n sustained $sz lines alone, expected 1: $(cat /tmp/bench1.txt)"
+	n=$(grep -c "^alloc+close sustained $sz \( *[0-9][0-9.]*\)\{6\} *[0-9][0-9.]*x   us\$" /tmp/bench2.txt)
+	[ "$n" -eq 1 ] || fail "$n sustained $sz lines side by side, expected 1: $(cat /tmp/bench2.txt)"
+done
 
 ! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
 wait_for counter_is live_buffers "$base" ||
 	fail "live_buffers $(counter live_buffers), was $base before the bench"
-echo "11 rows alone and side by side over 2 rounds, --rounds=0 refused, live_buffers back to $base"
+echo "13 rows (sustained too) alone and side by side over 2 rounds, the sustained lines in the table, --rounds=0 refused, live_buffers back to $base"

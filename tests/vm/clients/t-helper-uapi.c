@@ -411,6 +411,8 @@ int main(void)
 	}
 	a = good; a.reserved[1] = 1;
 	expect_alloc(a, EINVAL, "reserved[1] set");
+	a = good; memset(a.name, 'x', sizeof(a.name));
+	expect_alloc(a, EINVAL, "name without its NUL");
 	a = good; a.id = 5;
 	expect_alloc(a, EINVAL, "id set on input");
 	a = good; a.tgid = 1;

@@ -13,7 +13,12 @@ for case in buffer:ENOMEM pages:ENOMEM sg_table:ENOMEM export:ENOMEM \
 	"$d/t-inject" alloc "${case%:*}" "${case#*:}" || fail "${case%:*}"
 done
 for site in attach map; do
-	"$d/t-inject" import $site ENOMEM || fail $site
+	"$d/t-inject" import $site ENOMEM
+	case $? in
+	0) ;;
+	77) echo "$site             import -> not reached on this kernel (skip above)" ;;
+	*) fail $site ;;
+	esac
 done
 
 # vmap: vivid maps our buffer in the kernel to draw into it.

@@ -50,9 +50,9 @@ static int attached_devices(unsigned long ino, int *vgem)
 		if (sscanf(line, "%lu %lx %lx %lu %63s %lu", &size, &flags,
 			   &mode, &count, exp_name, &i) == 6) {
 			found = i == ino;
-			if (found && heap_is_ours())
-				CHECK(!strncmp(exp_name, "dmaheapd-", 9),
-				      "exp_name %s", exp_name);
+			if (found)
+				CHECK(!strcmp(exp_name, strrchr(heap_path(), '/') + 1),
+				      "exp_name %s, want the heap's name", exp_name);
 			continue;
 		}
 		if (!found)

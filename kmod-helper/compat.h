@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What differs between the kernels the helper builds for (6.1 to 7.2), each
+ * named by what changed. Kbuild tests the kernel's headers for the changes
+ * that no macro shows (DH_HAVE_*), so that no file tests a kernel version.
+ */
+#ifndef DMAHEAP_HELPER_COMPAT_H
+#define DMAHEAP_HELPER_COMPAT_H
+
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/*
+ * The largest order the page allocator serves: MAX_ORDER - 1 until 6.4
+ * made MAX_ORDER inclusive, which 6.8 renamed MAX_PAGE_ORDER.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define DH_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif defined(DH_HAVE_MAX_ORDER_EXCLUSIVE)
+#define DH_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#else
+#define DH_MAX_PAGE_ORDER	MAX_ORDER
+#endif
+
+/* Symbol namespaces are strings since 6.13. */
+#ifdef DH_HAVE_NS_IDENTIFIER
+#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
+#endif
+
+/*
+ * Shrinkers are allocated by the shrinker core since 6.7
+ * (shrinker_alloc(), shrinker_register(), shrinker_free()); before, the
+ * caller owned the struct and registered it.
+ */
+static inline struct shrinker *
+dh_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *,
+					  struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *,
+					 struct shrink_control *))
+{
+	struct shrinker *shrinker;
+
+#ifdef DH_HAVE_SHRINKER_ALLOC
+	shrinker = shrinker_alloc(0, "%s", name);
+	if (!shrinker)
+		return NULL;
+	shrinker->count_objects = count;
+	shrinker->scan_objects = scan;
+	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(shrinker);
+#else
+	shrinker = kzalloc(sizeof(*shrinker), GFP_KERNEL);
+	if (!shrinker)
+		return NULL;
+	shrinker->count_objects = count;
+	shrinker->scan_objects = scan;
+	shrinker->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(shrinker, "%s", name)) {
+		kfree(shrinker);
+		return NULL;
+	}
+#endif
+	return shrinker;
+}
+
+static inline void dh_shrinker_destroy(struct shrinker *shrinker)
+{
+#ifdef DH_HAVE_SHRINKER_ALLOC
+	shrinker_free(shrinker);
+#else
+	unregister_shrinker(shrinker);
+	kfree(shrinker);
+#endif
+}
+
+#endif /* DMAHEAP_HELPER_COMPAT_H */
