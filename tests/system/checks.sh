@@ -234,7 +234,7 @@ check_restart() {
 	wait "$watcher" || fail "the node watcher failed"
 	indent <"$tmp/gap.out"
 	kernel_heap && takeover &&
-		echo "note: the gap is of $node's existence; the kernel's own node stands there while dmaheapd restarts"
+		echo "note: with the takeover the kernel's node stands at $node while dmaheapd is down; the gap is the start's, from moving it aside to our node's appearing"
 	pid_after=$(systemctl show -P MainPID dmaheapd.service)
 	if [[ $pid_after != 0 && $pid_after != "$pid_before" ]]; then
 		ok "dmaheapd restarted (pid $pid_before -> $pid_after)"
