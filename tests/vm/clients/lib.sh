@@ -36,8 +36,16 @@ wait_for() {
 	done
 }
 
-node_gone() { [ ! -e "$(heap_node)" ]; }
-node_there() { [ -e "$(heap_node)" ]; }
+# node_ours: the first heap's node is dmaheapd's CUSE node. On a kernel
+# with a heap of that name, the kernel's own node is there whenever
+# dmaheapd is not (docs/kernel-heaps.md): there is not enough.
+node_ours() {
+	_rdev=$(stat -c '%t %T' "$(heap_node)" 2>/dev/null) || return 1
+	[ "$((0x${_rdev% *})):$((0x${_rdev#* }))" = \
+		"$(cat "/sys/class/cuse/dma_heap!$(heap_name)/dev" 2>/dev/null)" ]
+}
+node_gone() { ! node_ours; }
+node_there() { node_ours; }
 daemon_gone() { ! pidof dmaheapd >/dev/null; }
 
 daemon_stop() {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The contiguous heap on the reference kernel (configs/refkernel.conf): from
-# its 64 MiB default CMA area, so larger than the page allocator's 4 MiB;
+# its default CMA area (64 MiB there, 96 on sid), so larger than the page allocator's 4 MiB;
 # zeroed on reuse; -ENOMEM when the area is full, room again after a free;
 # vgem imports it.
 . "$(dirname "$0")/lib.sh"
