@@ -138,6 +138,7 @@ int kheap_move(const char *dev_dir, const char *name)
 int kheap_put_back(const char *dev_dir, const char *name)
 {
 	char node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	struct stat st;
 	int r;
 
 	kheap_paths(dev_dir, name, node, aside, sizeof(node));
@@ -145,9 +146,12 @@ int kheap_put_back(const char *dev_dir, const char *name)
 	if (rename(aside, node) < 0) {
 		/*
 		 * After a SIGKILL devtmpfs removed our nodes, and with the last
-		 * one DEV/dma_heap/, which it had made for them.
+		 * one DEV/dma_heap/, which it had made for them. lstat(), not
+		 * access(): access() asks the device cgroup about the node, and
+		 * the unit's DevicePolicy=closed answers EPERM for the kernel's
+		 * heap (also for ExecStopPost=+..., same cgroup).
 		 */
-		if (errno != ENOENT || access(aside, F_OK) < 0)
+		if (errno != ENOENT || lstat(aside, &st) < 0)
 			return -errno;
 		r = make_dir(dev_dir, "dma_heap");
 		if (r < 0)

@@ -12,6 +12,18 @@ export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
 
 here=$(dirname "$(readlink -f "$0")")
 node=/dev/dma_heap/system
+# Our node is a CUSE device: its device number is the one sysfs gives the
+# CUSE device dma_heap!system (udev spells it dma_heap/system).
+cuse_sys='/sys/class/cuse/dma_heap!system'
+# A kernel with a system heap of its own (Debian 13's 6.12) has the class
+# device dma_heap/system; with the takeover its node moves here while
+# dmaheapd serves the name, and comes back on stop.
+kernel_sys=/sys/class/dma_heap/system
+moved=/dev/dma_heap-kernel/system
+# The kernel's node as devtmpfs makes it (no rule of Debian's touches it).
+kernel_perms="root root 600"
+# The name tests/system/run booted (debian-12, debian-13), for the log.
+kernel_name=$(cat "$here/kernel-name" 2>/dev/null || echo unknown)
 tmp=$(mktemp -d)
 chmod 0777 "$tmp" # alice's holding client writes its READY file there
 
@@ -39,6 +51,41 @@ indent() {
 # Milliseconds since boot (CLOCK_MONOTONIC, like systemd's timestamps).
 mono_ms() {
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# skip: a check that cannot apply here, with the reason.
+skip() {
+	echo "skip: $*"
+}
+
+# The device number of a character device, MAJOR:MINOR in decimal as sysfs
+# writes it; empty if FILE is not one.
+devno() {
+	[[ -c $1 ]] || return 0
+	local maj min
+	read -r maj min < <(stat -c '%t %T' "$1" 2>/dev/null) || return 0
+	echo "$((16#$maj)):$((16#$min))"
+}
+
+# The device number sysfs gives the device DIR (empty if there is none).
+sysdev() {
+	cat "$1/dev" 2>/dev/null || true
+}
+
+# Whether $node is dmaheapd's CUSE node right now.
+served_by_us() {
+	local ours
+	ours=$(sysdev "$cuse_sys")
+	[[ -n $ours && $(devno "$node") == "$ours" ]]
+}
+
+# Whether the kernel has a system heap of its own, and whether this build's
+# unit puts the kernel's nodes back when it stops (the takeover).
+kernel_heap() {
+	[[ -e $kernel_sys/dev ]]
+}
+takeover() {
+	systemctl show -P ExecStopPost dmaheapd.service 2>/dev/null | grep -q -- --restore-kernel-nodes
 }
 
 as_user() {
@@ -93,11 +140,17 @@ check_node() {
 	local perms
 	perms=$(stat -c '%U %G %a' "$node")
 	ls -l "$node" | indent
+	if served_by_us; then
+		ok "$node is dmaheapd's CUSE node (device $(devno "$node") = $cuse_sys/dev)"
+	else
+		fail "$node (device $(devno "$node")) is not dmaheapd's CUSE node ($cuse_sys/dev: $(sysdev "$cuse_sys"))"
+	fi
 	if [[ $perms == "root video 660" ]]; then
 		ok "$node is root:video 0660"
 	else
 		fail "$node is '$perms', the rules want 'root video 660'"
 	fi
+	check_dir_open "after boot"
 	echo "udevadm info $node:"
 	udevadm info "$node" 2>&1 | indent
 	local info
@@ -174,22 +227,28 @@ check_restart() {
 	t1=$(mono_ms)
 	echo "systemctl restart took $((t1 - t0)) ms"
 	for ((i = 0; i < 100; i++)); do
-		[[ -e $node ]] && break
+		served_by_us && break
 		sleep 0.1
 	done
 	touch "$tmp/stop"
 	wait "$watcher" || fail "the node watcher failed"
 	indent <"$tmp/gap.out"
+	kernel_heap && takeover &&
+		echo "note: with the takeover the kernel's node stands at $node while dmaheapd is down; the gap is the start's, from moving it aside to our node's appearing"
 	pid_after=$(systemctl show -P MainPID dmaheapd.service)
 	if [[ $pid_after != 0 && $pid_after != "$pid_before" ]]; then
 		ok "dmaheapd restarted (pid $pid_before -> $pid_after)"
 	else
 		fail "dmaheapd did not restart (pid $pid_before -> $pid_after)"
 	fi
-	if [[ -c $node ]]; then
-		ok "$node is back"
+	for ((i = 0; i < 100; i++)); do
+		served_by_us && break
+		sleep 0.1
+	done
+	if served_by_us; then
+		ok "$node is back, dmaheapd's CUSE node"
 	else
-		fail "$node is not back 10 s after the restart"
+		fail "$node is not dmaheapd's CUSE node 10 s after the restart"
 	fi
 	timeout 30 udevadm settle
 	ls -l "$node" 2>&1 | indent
@@ -293,18 +352,166 @@ check_policy() {
 }
 
 check_stop() {
-	step "systemctl stop dmaheapd removes the nodes"
+	step "systemctl stop dmaheapd removes our nodes"
+	local ours i
+	ours=$(sysdev "$cuse_sys")
 	timeout 90 systemctl stop dmaheapd.service || fail "systemctl stop dmaheapd failed"
 	for ((i = 0; i < 50; i++)); do
-		[[ -e $node ]] || break
+		[[ -e $cuse_sys ]] || served_by_us || break
 		sleep 0.1
 	done
-	if [[ -e $node ]]; then
-		fail "$node still exists 5 s after systemctl stop"
-	else
-		ok "$node is gone after systemctl stop"
-	fi
 	ls -la /dev/dma_heap 2>&1 | indent
+	if [[ -e $cuse_sys ]]; then
+		fail "$cuse_sys still exists 5 s after systemctl stop"
+	elif [[ -n $ours && $(devno "$node") == "$ours" ]]; then
+		fail "$node still has our device number $ours 5 s after systemctl stop"
+	else
+		ok "our node is gone after systemctl stop ($cuse_sys too)"
+	fi
+	if ! kernel_heap; then
+		if [[ -e $node ]]; then
+			fail "$node still exists 5 s after systemctl stop"
+		else
+			ok "$node is gone after systemctl stop"
+		fi
+		return
+	fi
+	skip "$node absent after systemctl stop: the kernel has a system heap of its own ($kernel_sys), whose node comes back"
+	if ! takeover; then
+		skip "the kernel's node back after stop: this build's unit has no ExecStopPost with --restore-kernel-nodes (the takeover)"
+		return
+	fi
+	check_kernel_node_at "$node" "after systemctl stop"
+	if [[ -e $moved ]]; then
+		fail "$moved still exists after systemctl stop"
+		ls -la "$(dirname "$moved")" 2>&1 | indent
+	else
+		ok "$moved is gone after systemctl stop"
+	fi
+}
+
+# /dev/dma_heap as devtmpfs makes it: everyone may look up the nodes in it.
+check_dir_open() {
+	local dir perms
+	dir=$(dirname "$node")
+	perms=$(stat -c '%U %G %a' "$dir" 2>&1)
+	if [[ $perms == "root root 755" ]]; then
+		ok "$1: $dir is root:root 0755"
+	else
+		fail "$1: $dir is '$perms', not 'root root 755': users cannot reach the nodes in it"
+	fi
+}
+
+# The kernel's own system heap (Debian 13): its node is PATH, with the
+# device number sysfs gives it and the mode devtmpfs made it with.
+check_kernel_node_at() {
+	local path=$1 when=$2 want have perms
+	want=$(sysdev "$kernel_sys")
+	have=$(devno "$path")
+	ls -l "$path" 2>&1 | indent
+	if [[ -z $have ]]; then
+		fail "$when: the kernel's node is not at $path"
+		return
+	fi
+	perms=$(stat -c '%U %G %a' "$path")
+	if [[ $have == "$want" && $perms == "$kernel_perms" ]]; then
+		ok "$when: the kernel's node is at $path, device $have ($kernel_sys/dev), $perms"
+	else
+		fail "$when: $path is device $have, '$perms'; the kernel's is $want, '$kernel_perms'"
+	fi
+}
+
+# Our node root:video 0660 and served by us, the kernel's still moved.
+check_takeover_state() {
+	local when=$1 perms
+	timeout 30 udevadm settle
+	perms=$(stat -c '%U %G %a' "$node" 2>&1)
+	ls -l "$node" 2>&1 | indent
+	if served_by_us && [[ $perms == "root video 660" ]]; then
+		ok "$when: $node is dmaheapd's node, root:video 0660"
+	else
+		fail "$when: $node is device $(devno "$node") '$perms'; want dmaheapd's ($(sysdev "$cuse_sys")) root:video 0660"
+	fi
+	check_dir_open "$when"
+	check_kernel_node_at "$moved" "$when"
+}
+
+# The kernel's node moved aside while dmaheapd serves the name; udev neither
+# moves it back nor touches our node.
+check_takeover() {
+	step "the kernel's own system heap: taken over while dmaheapd runs"
+	if ! kernel_heap; then
+		skip "takeover checks: this kernel ($(uname -r)) has no system heap of its own ($kernel_sys)"
+		return
+	fi
+	echo "the kernel's system heap: $kernel_sys, device $(sysdev "$kernel_sys")"
+	ls -la /dev/dma_heap "$(dirname "$moved")" 2>&1 | indent
+	if ! takeover; then
+		skip "takeover checks: this build's unit has no ExecStopPost with --restore-kernel-nodes (the takeover is not in it)"
+		return
+	fi
+	check_takeover_state "after boot"
+
+	step "udevadm trigger, systemctl restart systemd-udevd: the takeover stays"
+	timeout 60 udevadm trigger --settle || fail "udevadm trigger --settle failed"
+	check_takeover_state "after udevadm trigger"
+	timeout 60 udevadm trigger --action=add --subsystem-match=dma_heap \
+		--subsystem-match=cuse --settle || fail "udevadm trigger --action=add failed"
+	check_takeover_state "after udevadm trigger --action=add (dma_heap, cuse)"
+	timeout 90 systemctl restart systemd-udevd.service || fail "systemctl restart systemd-udevd failed"
+	check_takeover_state "after systemctl restart systemd-udevd"
+}
+
+# SIGKILL: ExecStopPost puts the kernel's node back, Restart=on-failure
+# starts dmaheapd again, which takes the name over again.
+check_kill() {
+	step "systemctl kill -s KILL dmaheapd: the node is back within the restart"
+	if ! kernel_heap; then
+		skip "SIGKILL check of the takeover: this kernel has no system heap of its own"
+		return
+	fi
+	if ! takeover; then
+		skip "SIGKILL check of the takeover: this build's unit has no ExecStopPost with --restore-kernel-nodes"
+		return
+	fi
+	local pid_before pid t0 i kernel_seen=no ours_back=no want state
+	want=$(sysdev "$kernel_sys")
+	pid_before=$(systemctl show -P MainPID dmaheapd.service)
+	t0=$(mono_ms)
+	timeout 30 systemctl kill -s KILL dmaheapd.service || fail "systemctl kill -s KILL dmaheapd failed"
+	# 10 ms polls for 30 s: the kernel's node back at $node, then ours.
+	for ((i = 0; i < 3000; i++)); do
+		if [[ $kernel_seen == no && $(devno "$node") == "$want" ]]; then
+			kernel_seen="yes, $(($(mono_ms) - t0)) ms after the kill"
+		fi
+		pid=$(systemctl show -P MainPID dmaheapd.service)
+		if [[ $pid != 0 && $pid != "$pid_before" ]] && served_by_us; then
+			ours_back="yes, $(($(mono_ms) - t0)) ms after the kill"
+			break
+		fi
+		sleep 0.01
+	done
+	state=$(systemctl is-active dmaheapd.service)
+	echo "pid $pid_before -> $pid ($state); the kernel's node at $node in between: $kernel_seen; ours back: $ours_back"
+	journalctl --no-pager -u dmaheapd.service -o short-monotonic --since=-1min 2>&1 | tail -n 12 | indent
+	if [[ $kernel_seen != no ]]; then
+		ok "the kernel's node was back at $node while dmaheapd was down ($kernel_seen)"
+	else
+		fail "the kernel's node was never seen back at $node after SIGKILL (ExecStopPost)"
+	fi
+	if [[ $ours_back != no && $state == active ]]; then
+		ok "dmaheapd restarted and serves $node again ($ours_back)"
+	else
+		fail "dmaheapd did not serve $node again within 30 s of SIGKILL ($state)"
+	fi
+	check_takeover_state "after the restart"
+	local out
+	if out=$(as_user alice dmaheap-alloc 1M 2>&1); then
+		ok "alice: dmaheap-alloc 1M after the restart"
+	else
+		fail "alice: dmaheap-alloc 1M after the SIGKILL and the restart failed"
+	fi
+	indent <<<"$out"
 }
 
 # The record of alice's first allocation (dmaheap-alloc 1M) in the journal.
@@ -347,12 +554,14 @@ check_journal_fields() {
 	fi
 }
 
-echo "system test: $(uname -r), systemd $(systemctl --version | head -n 1)"
+echo "system test: $kernel_name, $(uname -r), systemd $(systemctl --version | head -n 1)"
 check_service_active
 check_node
+check_takeover
 check_users
 check_restart
 check_policy
+check_kill
 check_stop
 check_journal
 rm -rf "$tmp"
