@@ -16,6 +16,7 @@
 
 _Static_assert(DH_HEAP_NAME_MAX < DMAHEAP_HELPER_NAME_LEN,
 	       "a heap's name fits the helper's exporter name");
+#include "filemax.h"
 #include "helper.h"
 #include "ledger.h"
 #include "log.h"
@@ -239,6 +240,24 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
 	 * then, before the reply.
 	 */
+	/*
+	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
+	 * refused with ENFILE past it unless the caller has CAP_SYS_ADMIN.
+	 * Ours is made by the daemon, which has it: check for the caller.
+	 * file-nr is read each time (one pread()), the caller's capabilities
+	 * only past the limit.
+	 */
+	if (filemax_reached()) {
+		r = filemax_exempt(caller->tid);
+		if (r == -ESRCH)
+			return log_failure(h, caller, rq.len,
+					   "allocation failed: the caller is gone", r);
+		if (r <= 0)
+			return log_failure(h, caller, rq.len,
+					   "over fs.file-max: the system's file table is full",
+					   -ENFILE);
+	}
+
 	/*
 	 * MaxBytesPerUser= counts a login user whatever uid its user
 	 * namespaces give it: looked up only where that limit applies.

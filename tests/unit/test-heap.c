@@ -25,6 +25,9 @@ extern size_t fake_helper_n_events;
 extern uid_t fake_userns_key;
 extern int fake_userns_error;
 extern int fake_userns_calls;
+extern int fake_filemax_reached;
+extern int fake_filemax_exempt;
+extern int fake_filemax_exempt_calls;
 
 static struct heap test_heap = {
 	.cfg = { .name = "system" },
@@ -47,6 +50,9 @@ static int setup(void **state)
 	fake_userns_key = (uid_t)-1;
 	fake_userns_error = 0;
 	fake_userns_calls = 0;
+	fake_filemax_reached = 0;
+	fake_filemax_exempt = 0;
+	fake_filemax_exempt_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
 	return 0;
 }
@@ -336,6 +342,39 @@ static void test_user_limit_keyed_by_namespace_owner(void **state)
 	assert_int_equal(fake_helper_calls, 2);
 }
 
+/*
+ * At fs.file-max, a caller without CAP_SYS_ADMIN gets ENFILE before the
+ * helper allocates, as from the kernel's heaps; one with it its buffer.
+ * Below it, nobody's capabilities are read.
+ */
+static void test_file_max(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_filemax_exempt_calls, 0);
+
+	fake_filemax_reached = 1;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENFILE);
+	assert_int_equal(fake_helper_calls, 1);
+	assert_int_equal(fake_filemax_exempt_calls, 1);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 1);
+
+	fake_filemax_exempt = -ESRCH;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ESRCH);
+	fake_filemax_exempt = 1;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_calls, 2);
+}
+
 /* MaxBytesPerProcess= is checked once the helper names the process. */
 static void test_process_limit_after_the_helper(void **state)
 {
@@ -416,6 +455,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_user_limit_keyed_by_namespace_owner,
 				       setup),
+		cmocka_unit_test_setup(test_file_max, setup),
 		cmocka_unit_test_setup(test_process_limit_after_the_helper,
 				       setup),
 		cmocka_unit_test_setup(test_release_read_before_reserving,
