@@ -65,7 +65,8 @@ int userns_user_key(pid_t tid, uid_t uid, uid_t *ret_key)
 	char path[48];
 	struct stat st;
 	int fd, parent, r;
-	uid_t owner;
+	/* set: valgrind does not know that NS_GET_OWNER_UID writes it */
+	uid_t owner = (uid_t)-1;
 
 	r = userns_is_ours(tid);
 	if (r < 0)
