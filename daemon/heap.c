@@ -234,13 +234,6 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	}
 
 	/*
-	 * Reserve the bytes before the helper allocates, so that concurrent
-	 * requests cannot pass a limit together. The caller's process is
-	 * not known yet (FUSE gives the thread; /proc costs more than the
-	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
-	 * then, before the reply.
-	 */
-	/*
 	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
 	 * refused with ENFILE past it unless the caller has CAP_SYS_ADMIN.
 	 * Ours is made by the daemon, which has it: check for the caller.
@@ -267,9 +260,17 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 		if (r < 0)
 			return log_failure(h, caller, rq.len,
 					   r == -ESRCH ? "allocation failed: the caller is gone" :
+					   r == -EACCES ? "MaxBytesPerUser= cannot tell the user of a caller in another user namespace without CAP_SYS_PTRACE (docs/systemd-unit.md)" :
 					   "allocation failed: cannot read the caller's user namespace",
 					   r);
 	}
+	/*
+	 * Reserve the bytes before the helper allocates, so that concurrent
+	 * requests cannot pass a limit together. The caller's process is
+	 * not known yet (FUSE gives the thread; /proc costs more than the
+	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
+	 * then, before the reply.
+	 */
 	if (policy_has_limits(&h->cfg) ||
 	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);

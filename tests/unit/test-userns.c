@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 #include <grp.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -186,6 +189,92 @@ static void test_nested_namespaces(void **state)
 	namespace_child(3);
 }
 
+/* Drops CAP_SYS_PTRACE from this process's effective and permitted sets. */
+static int drop_ptrace_capability(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	d[0].effective &= ~(1u << CAP_SYS_PTRACE);
+	d[0].permitted &= ~(1u << CAP_SYS_PTRACE);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* A process of @uid that waits, in a user namespace of its own if @ns. */
+static pid_t waiter(uid_t uid, bool ns, int *ret_go)
+{
+	int ready[2], go[2];
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+			_exit(1);
+		if (ns && unshare(CLONE_NEWUSER) < 0)
+			c = 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*ret_go = go[1];
+	return c == 'n' ? -1 : pid;
+}
+
+/*
+ * As the shipped unit runs it, without CAP_SYS_PTRACE: a caller of
+ * another uid in our namespace is keyed by its uid (uid_map needs no
+ * ptrace rights), one in another namespace cannot be told: -EACCES.
+ */
+static void test_without_ptrace_capability(void **state)
+{
+	int go_plain, go_ns, status;
+	pid_t plain, ns, checker;
+	uid_t key = 0;
+
+	if (geteuid() != 0)
+		skip();
+	plain = waiter(4000, false, &go_plain);
+	ns = waiter(4001, true, &go_ns);
+	checker = fork();
+	assert_true(checker >= 0);
+	if (checker == 0) {
+		if (drop_ptrace_capability() < 0)
+			_exit(10);
+		if (userns_is_ours(plain) != 1)
+			_exit(11);
+		if (userns_user_key(plain, 4000, &key) != 0 || key != 4000)
+			_exit(12);
+		if (ns > 0 && userns_user_key(ns, 200000, &key) != -EACCES)
+			_exit(13);
+		if (ns > 0 && userns_is_ours(ns) != 0)
+			_exit(14);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(checker, &status, 0), checker);
+	close(go_plain);
+	close(go_ns);
+	waitpid(plain, NULL, 0);
+	waitpid(ns > 0 ? ns : -1, NULL, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_thread_gone),
 		cmocka_unit_test(test_child_namespace),
 		cmocka_unit_test(test_nested_namespaces),
+		cmocka_unit_test(test_without_ptrace_capability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
