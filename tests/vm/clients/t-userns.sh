@@ -60,5 +60,34 @@ kill $pid
 wait $pid
 wait_for counter_is live_buffers "$base" ||
 	fail "helper: $(counter live_buffers) live, not $base"
+
+# As the shipped unit runs it, without CAP_SYS_PTRACE: callers in the
+# daemon's namespace are told apart without it; the owner of another
+# namespace cannot be read, and its callers are refused (fail closed).
+echo "without CAP_SYS_PTRACE (the shipped unit's bounding set):"
+daemon_stop
+"$d/t-nocap" dmaheapd --config $conf </dev/null >>$log 2>&1 &
+wait_for test -e $node || fail "$node did not appear"
+chmod 0666 $node
+# t-hold where uid 1001 can run it (the copied directory is root's, 0700)
+mkdir -p /tmp/userns-bin
+cp "$d/t-hold" /tmp/userns-bin/
+chmod 0755 /tmp/userns-bin /tmp/userns-bin/t-hold
+out=$("$d/t-runas" 1001 1001 /tmp/userns-bin/t-hold $node 1M 1) ||
+	fail "uid 1001 in the daemon's namespace: $out"
+echo "  uid 1001: $out"
+rm -f $ready
+"$d/t-userns" $node 1048576 1000 200000 2 $ready &
+pid=$!
+ready() { [ -s $ready ] && [ "$(wc -l <$ready)" -eq 3 ]; }
+wait_for ready || fail "t-userns did not report"
+sed 's/^/  /' $ready
+[ "$(cat $ready)" = "nested 200001: EACCES
+uid 200000: EACCES
+uid 200001: EACCES" ] || fail "callers in a user namespace without CAP_SYS_PTRACE"
+grep -q "without CAP_SYS_PTRACE (docs/systemd-unit.md).*errno=EACCES" $log ||
+	fail "no notice naming CAP_SYS_PTRACE"
+kill $pid
+wait $pid
 daemon_stop
 daemon_start
