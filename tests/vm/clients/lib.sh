@@ -36,8 +36,20 @@ wait_for() {
 	done
 }
 
-node_gone() { [ ! -e "$(heap_node)" ]; }
-node_there() { [ -e "$(heap_node)" ]; }
+# is_kernel_node NAME: /dev/dma_heap/NAME is the kernel's own heap's node
+# (a kernel with heaps of its own, where dmaheapd takes the name over and
+# puts the kernel's node back when it stops), by device number.
+is_kernel_node() {
+	_k=/sys/class/dma_heap/$1/dev
+	[ -r "$_k" ] || return 1
+	_r=$(stat -c '%t %T' "/dev/dma_heap/$1" 2>/dev/null) || return 1
+	set -- $_r
+	[ "$((0x$1)):$((0x$2))" = "$(cat "$_k")" ]
+}
+
+# dmaheapd's node is gone (the kernel's may be back) / there.
+node_gone() { [ ! -e "$(heap_node)" ] || is_kernel_node "$(heap_name)"; }
+node_there() { [ -e "$(heap_node)" ] && ! is_kernel_node "$(heap_name)"; }
 daemon_gone() { ! pidof dmaheapd >/dev/null; }
 
 daemon_stop() {
