@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The owner of a caller's user namespaces, from /proc/TID/ns/user and the
+ * Whether a caller is in the daemon's user namespace, from /proc/TID/uid_map,
+ * and the owner of its namespaces otherwise, from /proc/TID/ns/user and the
  * nsfs ioctls (ioctl_ns(2)).
  */
 #include <errno.h>
@@ -25,7 +26,8 @@
  * ids those of ours): it counts as ours. An unprivileged user's
  * namespace maps its own uid or its subordinate range: never the same.
  */
-#define MAP_MAX	4096
+/* a map has at most 340 lines of 33 bytes */
+#define MAP_MAX	12288
 static char own_map[MAP_MAX];
 static ssize_t own_map_len = -1;
 static pthread_once_t own_once = PTHREAD_ONCE_INIT;
@@ -44,7 +46,7 @@ static ssize_t read_uid_map(pid_t tid, char *buf)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	/* at most 340 lines of 33 bytes: a few reads of a seq_file */
+	/* a few reads of a seq_file */
 	while (len < MAP_MAX) {
 		n = read(fd, buf + len, MAP_MAX - len);
 		if (n < 0 && errno == EINTR)
