@@ -246,20 +246,36 @@ void control_close(struct control *c)
 	free(c);
 }
 
-static int send_all(int fd, const char *buf, size_t len,
-		    const struct timespec *deadline)
+/* One connection, its peer's credentials, for logs and the access check. */
+struct peer {
+	int fd;
+	struct ucred cred;
+	struct timespec deadline;
+	/* readable: stop waiting on this peer (the main loop has work) */
+	const int *wake;
+	size_t n_wake;
+};
+
+/* Waits for @events on the peer until its deadline or a wake fd. */
+static int peer_wait(const struct peer *p, short events)
+{
+	return deadline_wait_fd_or(p->fd, events, p->wake, p->n_wake,
+				   &p->deadline);
+}
+
+static int send_all(const struct peer *p, const char *buf, size_t len)
 {
 	ssize_t n;
 	int r;
 
 	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(p->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			r = deadline_wait_fd(fd, POLLOUT, deadline);
+			r = peer_wait(p, POLLOUT);
 			if (r < 0)
 				return r;
 			continue;
@@ -269,13 +285,6 @@ static int send_all(int fd, const char *buf, size_t len,
 	}
 	return 0;
 }
-
-/* One connection, its peer's credentials, for logs and the access check. */
-struct peer {
-	int fd;
-	struct ucred cred;
-	struct timespec deadline;
-};
 
 static const char *errno_name(int e)
 {
@@ -301,7 +310,7 @@ static void reply_error(struct peer *p, int r, const char *msg)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[i++] = '\n';
-	r = send_all(p->fd, line, i, &p->deadline);
+	r = send_all(p, line, i);
 	if (r < 0)
 		log_debug("control: cannot send the error reply to pid %d: %s",
 			  (int)p->cred.pid, strerror(-r));
@@ -403,7 +412,7 @@ static bool peer_allowed(const struct peer *p, gid_t control_gid)
  * The request line into @line, NUL-terminated without its "\n": 0, or
  * -EMSGSIZE (no "\n" in DH_CONTROL_LINE_MAX bytes), -EPROTO (end of
  * stream before a "\n"), -ENODATA (closed without sending anything),
- * -ETIMEDOUT, -errno.
+ * -ETIMEDOUT, -ECANCELED (a wake fd), -errno.
  */
 static int read_request(struct peer *p, char *line)
 {
@@ -413,7 +422,7 @@ static int read_request(struct peer *p, char *line)
 	int r;
 
 	for (;;) {
-		r = deadline_wait_fd(p->fd, POLLIN, &p->deadline);
+		r = peer_wait(p, POLLIN);
 		if (r < 0)
 			return r;
 		n = recv(p->fd, line + len, DH_CONTROL_LINE_MAX - len,
@@ -471,9 +480,9 @@ static void run_request(struct peer *p, char *line, control_handler_t handler,
 		free(payload);
 		return;
 	}
-	r = send_all(p->fd, "OK\n", 3, &p->deadline);
+	r = send_all(p, "OK\n", 3);
 	if (r == 0)
-		r = send_all(p->fd, payload, size, &p->deadline);
+		r = send_all(p, payload, size);
 	if (r < 0)
 		log_notice("control: cannot send the reply to \"%s\" to pid %d uid %u: %s",
 			   argc ? argv[0] : "", (int)p->cred.pid,
@@ -481,15 +490,16 @@ static void run_request(struct peer *p, char *line, control_handler_t handler,
 	free(payload);
 }
 
-static void serve(int fd, gid_t control_gid, control_handler_t handler,
-		  void *userdata)
+/* Serves one connection; -ECANCELED if a wake fd ended it, else 0. */
+static int serve(int fd, gid_t control_gid, const int *wake, size_t n_wake,
+		 control_handler_t handler, void *userdata)
 {
 	const struct timeval tv = {
 		.tv_sec = DH_CONTROL_TIMEOUT_MS / 1000,
 		.tv_usec = (DH_CONTROL_TIMEOUT_MS % 1000) * 1000,
 	};
 	char line[DH_CONTROL_LINE_MAX + 1];
-	struct peer p = { .fd = fd };
+	struct peer p = { .fd = fd, .wake = wake, .n_wake = n_wake };
 	socklen_t len = sizeof(p.cred);
 	int r;
 
@@ -499,7 +509,7 @@ static void serve(int fd, gid_t control_gid, control_handler_t handler,
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &p.cred, &len) < 0) {
 		log_warning("control: cannot read the credentials of a client: %m");
-		return;
+		return 0;
 	}
 	if (!peer_allowed(&p, control_gid)) {
 		log_notice("control: refused pid %d uid %u gid %u: neither root nor in the control group",
@@ -510,7 +520,7 @@ static void serve(int fd, gid_t control_gid, control_handler_t handler,
 			    control_gid == (gid_t)-1 ?
 				    "permission denied: only root may use the control socket" :
 				    "permission denied: needs root or the daemon's ControlGroup=");
-		return;
+		return 0;
 	}
 
 	r = read_request(&p, line);
@@ -532,28 +542,36 @@ static void serve(int fd, gid_t control_gid, control_handler_t handler,
 	case -ENODATA:
 		log_debug("control: pid %d closed without a request",
 			  (int)p.cred.pid);
-		return;
+		return 0;
 	case -ETIMEDOUT:
 		log_notice("control: pid %d uid %u sent no request within %d ms; dropped",
 			   (int)p.cred.pid, (unsigned int)p.cred.uid,
 			   DH_CONTROL_TIMEOUT_MS);
-		return;
+		return 0;
+	case -ECANCELED:
+		log_notice("control: pid %d uid %u dropped before its request: a signal or a worker's failure comes first",
+			   (int)p.cred.pid, (unsigned int)p.cred.uid);
+		return r;
 	default:
 		log_notice("control: cannot read the request of pid %d uid %u: %s",
 			   (int)p.cred.pid, (unsigned int)p.cred.uid,
 			   strerror(-r));
-		return;
+		return 0;
 	}
 	drain(fd);
+	return 0;
 }
 
-void control_handle(struct control *c, control_handler_t handler,
-		    void *userdata)
+void control_handle(struct control *c, const int *wake, size_t n_wake,
+		    control_handler_t handler, void *userdata)
 {
 	unsigned int i;
-	int fd;
+	int fd, r;
 
 	for (i = 0; i < DH_CONTROL_BATCH; i++) {
+		/* the main loop's work first; the rest stays pending */
+		if (n_wake && deadline_woken(wake, n_wake))
+			return;
 		fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -562,7 +580,9 @@ void control_handle(struct control *c, control_handler_t handler,
 				log_warning("control: cannot accept a connection: %m");
 			return;
 		}
-		serve(fd, c->group, handler, userdata);
+		r = serve(fd, c->group, wake, n_wake, handler, userdata);
 		close(fd);
+		if (r == -ECANCELED)
+			return;
 	}
 }

@@ -53,10 +53,13 @@ int control_fd(const struct control *c);
  * Accepts and serves the pending connections, one after the other, at most
  * DH_CONTROL_BATCH of them (the socket stays readable for the rest). Each
  * costs at most about DH_CONTROL_TIMEOUT_MS of waiting on the client, plus
- * the handler's time.
+ * the handler's time. As soon as one of the @n_wake fds of @wake is
+ * readable (the caller's signalfd, its workers' eventfd), every wait on a
+ * client ends: the connection being served is dropped without a reply,
+ * and control_handle() returns, the rest left pending for the next call.
  */
-void control_handle(struct control *c, control_handler_t handler,
-		    void *userdata);
+void control_handle(struct control *c, const int *wake, size_t n_wake,
+		    control_handler_t handler, void *userdata);
 
 /* Closes and unlinks the socket; NULL is fine. */
 void control_close(struct control *c);

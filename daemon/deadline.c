@@ -28,18 +28,44 @@ int deadline_ms_left(const struct timespec *deadline)
 	return ms < 0 ? 0 : (int)ms;
 }
 
-int deadline_wait_fd(int fd, short events, const struct timespec *deadline)
+int deadline_wait_fd_or(int fd, short events, const int *wake, size_t n_wake,
+			const struct timespec *deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p[1 + DEADLINE_WAKE_MAX];
+	size_t i;
 	int r;
 
+	if (n_wake > DEADLINE_WAKE_MAX)
+		return -EINVAL;
+	p[0] = (struct pollfd){ .fd = fd, .events = events };
+	for (i = 0; i < n_wake; i++)
+		p[i + 1] = (struct pollfd){ .fd = wake[i], .events = POLLIN };
 	for (;;) {
-		r = poll(&p, 1, deadline_ms_left(deadline));
-		if (r > 0)
-			return 0;
+		r = poll(p, 1 + n_wake, deadline_ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		/* POLLIN only: a closed wake fd (POLLNVAL) wakes nobody */
+		for (i = 1; i <= n_wake; i++)
+			if (p[i].revents & POLLIN)
+				return -ECANCELED;
 		if (r == 0)
 			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
+		if (p[0].revents)
+			return 0;
 	}
+}
+
+int deadline_wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	return deadline_wait_fd_or(fd, events, NULL, 0, deadline);
+}
+
+bool deadline_woken(const int *wake, size_t n_wake)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return deadline_wait_fd_or(-1, 0, wake, n_wake, &now) == -ECANCELED;
 }

@@ -16,10 +16,12 @@
 
 _Static_assert(DH_HEAP_NAME_MAX < DMAHEAP_HELPER_NAME_LEN,
 	       "a heap's name fits the helper's exporter name");
+#include "filemax.h"
 #include "helper.h"
 #include "ledger.h"
 #include "log.h"
 #include "policy.h"
+#include "userns.h"
 
 /* The caller's process id and name from /proc, for log records only. */
 struct who {
@@ -132,15 +134,22 @@ static int log_failure(const struct heap *h, const struct caller *c,
 	return r;
 }
 
-/* Denials and limits: notice, with the limit's key in LIMIT=. */
+/*
+ * Denials and limits: notice, with the limit's key in LIMIT=. @user: what
+ * MaxBytesPerUser= counted, named when it is not the caller's uid.
+ */
 static int log_limit(const struct heap *h, const struct caller *c,
 		     const struct who *known, uint64_t size,
-		     enum heap_limit l)
+		     enum heap_limit l, uid_t user)
 {
-	char what[128];
+	char what[160], key[80] = "";
 
-	snprintf(what, sizeof(what), "over the heap's %s=%" PRIu64,
-		 heap_limit_key(l), h->cfg.limits[l]);
+	if (l == LIMIT_BYTES_PER_USER && user != c->uid)
+		snprintf(key, sizeof(key),
+			 " (counted to uid %u, its user namespaces' owner)",
+			 (unsigned int)user);
+	snprintf(what, sizeof(what), "over the heap's %s=%" PRIu64 "%s",
+		 heap_limit_key(l), h->cfg.limits[l], key);
 	if (log_failure_allowed())
 		log_record_full(LOG_NOTICE, h, c, known, size, what, -ENOMEM,
 				heap_limit_key(l));
@@ -189,6 +198,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	enum heap_limit limit;
 	uint64_t raw_len = 0, cookie;
 	char *p;
+	uid_t user = caller->uid;
 	struct who w;
 	int r;
 
@@ -224,6 +234,37 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	}
 
 	/*
+	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
+	 * refused with ENFILE past it unless the caller has CAP_SYS_ADMIN.
+	 * Ours is made by the daemon, which has it: check for the caller.
+	 * file-nr is read each time (one pread()), the caller's capabilities
+	 * only past the limit.
+	 */
+	if (filemax_reached()) {
+		r = filemax_exempt(caller->tid);
+		if (r == -ESRCH)
+			return log_failure(h, caller, rq.len,
+					   "allocation failed: the caller is gone", r);
+		if (r <= 0)
+			return log_failure(h, caller, rq.len,
+					   "over fs.file-max: the system's file table is full",
+					   -ENFILE);
+	}
+
+	/*
+	 * MaxBytesPerUser= counts a login user whatever uid its user
+	 * namespaces give it: looked up only where that limit applies.
+	 */
+	if (h->cfg.limits[LIMIT_BYTES_PER_USER] != DH_NO_LIMIT) {
+		r = userns_user_key(caller->tid, caller->uid, &user);
+		if (r < 0)
+			return log_failure(h, caller, rq.len,
+					   r == -ESRCH ? "allocation failed: the caller is gone" :
+					   r == -EACCES ? "MaxBytesPerUser= cannot tell the user of a caller in another user namespace without CAP_SYS_PTRACE (docs/systemd-unit.md)" :
+					   "allocation failed: cannot read the caller's user namespace",
+					   r);
+	}
+	/*
 	 * Reserve the bytes before the helper allocates, so that concurrent
 	 * requests cannot pass a limit together. The caller's process is
 	 * not known yet (FUSE gives the thread; /proc costs more than the
@@ -233,10 +274,10 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	if (policy_has_limits(&h->cfg) ||
 	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);
-	r = ledger_reserve(h->ledger, &h->cfg, caller->uid, 0, rq.len,
+	r = ledger_reserve(h->ledger, &h->cfg, user, 0, rq.len,
 			   &cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)
-		return log_limit(h, caller, NULL, rq.len, limit);
+		return log_limit(h, caller, NULL, rq.len, limit, user);
 	if (r < 0)
 		return log_failure(h, caller, rq.len, "out of memory", r);
 
@@ -275,7 +316,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 			  (pid_t)req.tgid, req.comm);
 	if (r < 0)
 		return log_limit(h, caller, &w, rq.len,
-				 LIMIT_BYTES_PER_PROCESS);
+				 LIMIT_BYTES_PER_PROCESS, user);
 
 	if (log_debug_enabled()) {
 		char what[40];

@@ -314,30 +314,49 @@ out_unlock:
 	pthread_mutex_unlock(&l->lock);
 }
 
+/*
+ * Buckets copied under one hold of the lock: a report of many buffers
+ * lets allocations in between (64 holds for the 4096 buckets), instead of
+ * one hold for the whole copy and its malloc().
+ */
+#define SNAPSHOT_BUCKETS	64
+
 ssize_t ledger_snapshot(struct ledger *l, struct ledger_buffer **ret)
 {
-	struct ledger_buffer *b, *out = NULL, *p;
-	size_t n = 0, i;
+	struct ledger_buffer *b, *out = NULL, *grown;
+	size_t n = 0, cap = 0, need, i, end, k;
 
-	pthread_mutex_lock(&l->lock);
-	for (i = 0; i < BUFFER_BUCKETS; i++)
-		for (b = l->buffers[i]; b; b = b->next)
-			n += b->committed;
-	if (n) {
-		out = malloc(n * sizeof(*out));
-		if (!out) {
+	for (i = 0; i < BUFFER_BUCKETS; i = end) {
+		end = i + SNAPSHOT_BUCKETS;
+		pthread_mutex_lock(&l->lock);
+		for (need = 0, k = i; k < end; k++)
+			for (b = l->buffers[k]; b; b = b->next)
+				need += b->committed;
+		if (n + need > cap) {
+			/* grow without the lock, then count these buckets again */
 			pthread_mutex_unlock(&l->lock);
-			return -ENOMEM;
-		}
-	}
-	p = out;
-	for (i = 0; i < BUFFER_BUCKETS; i++)
-		for (b = l->buffers[i]; b; b = b->next)
-			if (b->committed) {
-				*p = *b;
-				p++->next = NULL;
+			cap = 2 * (n + need) > 64 ? 2 * (n + need) : 64;
+			grown = realloc(out, cap * sizeof(*out));
+			if (!grown) {
+				free(out);
+				return -ENOMEM;
 			}
-	pthread_mutex_unlock(&l->lock);
+			out = grown;
+			end = i;
+			continue;
+		}
+		for (k = i; k < end; k++)
+			for (b = l->buffers[k]; b; b = b->next)
+				if (b->committed) {
+					out[n] = *b;
+					out[n++].next = NULL;
+				}
+		pthread_mutex_unlock(&l->lock);
+	}
+	if (!n) {
+		free(out);
+		out = NULL;
+	}
 	*ret = out;
 	return (ssize_t)n;
 }

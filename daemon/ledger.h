@@ -63,7 +63,10 @@ void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
 		       uint64_t *ret_buffers);
 /*
  * A copy of every live (committed, not released) buffer, for reports: the
- * count, and the array in *@ret (free() it), or -ENOMEM.
+ * count, and the array in *@ret (free() it), or -ENOMEM. Taken a slice of
+ * the table at a time, so allocations are not held up for the whole copy:
+ * a buffer allocated or released meanwhile may or may not be in it (no
+ * buffer is in it twice).
  */
 ssize_t ledger_snapshot(struct ledger *l, struct ledger_buffer **ret);
 

@@ -1394,8 +1394,13 @@ static int event_loop(struct daemon *dm)
 		}
 		if (pfd[0].revents && handle_signal(dm))
 			break;
-		if (pfd[2].revents)
-			control_handle(dm->ctl, handle_control_request, dm);
+		if (pfd[2].revents) {
+			/* A signal or a failed worker ends any wait on a client. */
+			const int wake[] = { dm->sig_fd, dm->w.done_fd };
+
+			control_handle(dm->ctl, wake, 2, handle_control_request,
+				       dm);
+		}
 		if (dm->fatal) {
 			r = log_errno(LOG_ERR, dm->fatal, "%s", dm->reload_msg);
 			break;

@@ -11,12 +11,15 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -115,7 +118,7 @@ static const char *round_trip(struct control *c, const char *req, size_t len)
 	const char *reply;
 
 	assert_int_equal(write(fd, req, len), (ssize_t)len);
-	control_handle(c, echo_handler, NULL);
+	control_handle(c, NULL, 0, echo_handler, NULL);
 	reply = read_all(fd);
 	close(fd);
 	return reply;
@@ -320,7 +323,7 @@ static void test_not_terminated(void **state)
 
 	assert_int_equal(write(fd, "heaps", 5), 5);
 	shutdown(fd, SHUT_WR);
-	control_handle(c, echo_handler, NULL);
+	control_handle(c, NULL, 0, echo_handler, NULL);
 	assert_string_equal(read_all(fd),
 			    "ERR EINVAL request not terminated by a newline\n");
 	close(fd);
@@ -347,7 +350,7 @@ static void test_silent_client(void **state)
 	fd = connect_to(sock_path);
 	close(fd);
 	t = now_s();
-	control_handle(c, echo_handler, NULL);
+	control_handle(c, NULL, 0, echo_handler, NULL);
 	t = now_s() - t;
 	print_message("served a silent client in %.3f s\n", t);
 	assert_true(t >= DH_CONTROL_TIMEOUT_MS / 1000.0 - 0.05);
@@ -358,6 +361,78 @@ static void test_silent_client(void **state)
 
 	/* and the server goes on */
 	assert_string_equal(request(c, "status\n"), "OK\n1 [status]\n");
+	control_close(c);
+}
+
+static void *send_sigterm(void *arg)
+{
+	usleep(300 * 1000);
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+/*
+ * Silent clients (what a ControlGroup= member can open at will: as many
+ * as the listening backlog takes at once, more as they are accepted) and
+ * a SIGTERM: the server lets go within a moment of the signal, as the
+ * daemon's main loop passes its signalfd among the wake fds, not after a
+ * timeout per client.
+ */
+static void test_signal_ends_silent_clients(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct control *c = open_control(getegid());
+	int silent[DH_CONTROL_BATCH], n, sfd, i;
+	struct signalfd_siginfo si;
+	sigset_t mask, old;
+	pthread_t thread;
+	double t0, t;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &mask, &old), 0);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	assert_true(sfd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	for (n = 0; n < DH_CONTROL_BATCH; n++) {
+		silent[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+				   SOCK_NONBLOCK, 0);
+		assert_true(silent[n] >= 0);
+		if (connect(silent[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			assert_int_equal(errno, EAGAIN);	/* backlog full */
+			close(silent[n]);
+			break;
+		}
+	}
+	assert_true(n > 2);
+
+	t0 = now_s();
+	assert_int_equal(pthread_create(&thread, NULL, send_sigterm, NULL), 0);
+	control_handle(c, &sfd, 1, echo_handler, NULL);
+	t = now_s() - t0;
+	print_message("%d silent clients, SIGTERM after 0.3 s: returned after %.3f s\n",
+		      n, t);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_true(t < 0.3 + 0.7);
+	assert_int_equal(read(sfd, &si, sizeof(si)), sizeof(si));
+	assert_int_equal(si.ssi_signo, SIGTERM);
+	assert_int_equal(handler_calls, 0);
+
+	/* a signal already pending: back at once */
+	kill(getpid(), SIGTERM);
+	t0 = now_s();
+	control_handle(c, &sfd, 1, echo_handler, NULL);
+	t = now_s() - t0;
+	print_message("with a signal pending: returned after %.3f s\n", t);
+	assert_true(t < 0.2);
+	assert_int_equal(read(sfd, &si, sizeof(si)), sizeof(si));
+
+	for (i = 0; i < n; i++)
+		close(silent[i]);
+	/* the clients that went cost nothing, and the server goes on */
+	assert_string_equal(request(c, "status\n"), "OK\n1 [status]\n");
+	close(sfd);
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
 	control_close(c);
 }
 
@@ -380,7 +455,7 @@ static void test_slow_big_reply(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		control_handle(c, echo_handler, NULL);
+		control_handle(c, NULL, 0, echo_handler, NULL);
 		_exit(0);
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -407,13 +482,13 @@ static void test_batch(void **state)
 		fd[i] = connect_to(sock_path);
 		assert_int_equal(write(fd[i], "heaps\n", 6), 6);
 	}
-	control_handle(c, echo_handler, NULL);
+	control_handle(c, NULL, 0, echo_handler, NULL);
 	for (i = 0; i < 3; i++) {
 		assert_string_equal(read_all(fd[i]), "OK\n1 [heaps]\n");
 		close(fd[i]);
 	}
 	/* nothing pending: returns at once */
-	control_handle(c, echo_handler, NULL);
+	control_handle(c, NULL, 0, echo_handler, NULL);
 	assert_int_equal(handler_calls, 3);
 	control_close(c);
 }
@@ -470,7 +545,7 @@ static const char *foreign_request(struct control *c, uid_t uid, gid_t gid,
 	/* a child that cannot connect reports at once, through the pipe */
 	p[1].fd = pipefd[0];
 	if (poll(p, 2, 5000) > 0 && p[0].revents)
-		control_handle(c, echo_handler, NULL);
+		control_handle(c, NULL, 0, echo_handler, NULL);
 	len = read(pipefd[0], reply, sizeof(reply) - 1);
 	assert_true(len >= 0);
 	reply[len] = '\0';
@@ -570,7 +645,7 @@ static void run_ctl(struct control *c, struct ctl_result *res, ...)
 	if (c) {
 		p.fd = control_fd(c);
 		if (poll(&p, 1, 5000) == 1)
-			control_handle(c, echo_handler, NULL);
+			control_handle(c, NULL, 0, echo_handler, NULL);
 	}
 	read_into(out[0], res->out, sizeof(res->out));
 	read_into(err[0], res->err, sizeof(res->err));
@@ -644,6 +719,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_terminated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signal_ends_silent_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_big_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),

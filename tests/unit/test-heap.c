@@ -22,6 +22,12 @@ extern int fake_helper_calls;
 extern const char *fake_helper_comm;
 extern struct dmaheap_helper_event fake_helper_events[8];
 extern size_t fake_helper_n_events;
+extern uid_t fake_userns_key;
+extern int fake_userns_error;
+extern int fake_userns_calls;
+extern int fake_filemax_reached;
+extern int fake_filemax_exempt;
+extern int fake_filemax_exempt_calls;
 
 static struct heap test_heap = {
 	.cfg = { .name = "system" },
@@ -41,6 +47,12 @@ static int setup(void **state)
 	test_heap.charge = false;
 	fake_helper_calls = 0;
 	fake_helper_n_events = 0;
+	fake_userns_key = (uid_t)-1;
+	fake_userns_error = 0;
+	fake_userns_calls = 0;
+	fake_filemax_reached = 0;
+	fake_filemax_exempt = 0;
+	fake_filemax_exempt_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
 	return 0;
 }
@@ -290,6 +302,79 @@ static void test_limits_stop_before_the_helper(void **state)
 	assert_int_equal(fake_helper_calls, 3);
 }
 
+/*
+ * MaxBytesPerUser= counts the user behind the caller's namespaces: two
+ * subordinate uids of one user share its budget, and the ledger shows the
+ * key. Other heaps never look it up.
+ */
+static void test_user_limit_keyed_by_namespace_owner(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct caller sub0 = { .tid = 1234, .uid = 200000 };
+	struct caller sub1 = { .tid = 1235, .uid = 200001 };
+	struct ledger_buffer *snap;
+	struct dh_alloc_request rq;
+
+	/* without the limit: no lookup, the caller's uid */
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq), 0);
+	assert_int_equal(fake_userns_calls, 0);
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
+	assert_int_equal(snap[0].uid, 200000);
+	free(snap);
+	ledger_release(test_heap.ledger, fake_helper_last.cookie);
+
+	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = 1 << 20;
+	fake_userns_key = 1000;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq), -ENOMEM);
+	assert_int_equal(fake_helper_calls, 2);
+	assert_int_equal(fake_userns_calls, 2);
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
+	assert_int_equal(snap[0].uid, 1000);
+	free(snap);
+
+	/* the caller's thread gone before the lookup: failed, no buffer */
+	fake_userns_error = -ESRCH;
+	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq), -ESRCH);
+	assert_int_equal(fake_helper_calls, 2);
+}
+
+/*
+ * At fs.file-max, a caller without CAP_SYS_ADMIN gets ENFILE before the
+ * helper allocates, as from the kernel's heaps; one with it its buffer.
+ * Below it, nobody's capabilities are read.
+ */
+static void test_file_max(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_filemax_exempt_calls, 0);
+
+	fake_filemax_reached = 1;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENFILE);
+	assert_int_equal(fake_helper_calls, 1);
+	assert_int_equal(fake_filemax_exempt_calls, 1);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 1);
+
+	fake_filemax_exempt = -ESRCH;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ESRCH);
+	fake_filemax_exempt = 1;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(fake_helper_calls, 2);
+}
+
 /* MaxBytesPerProcess= is checked once the helper names the process. */
 static void test_process_limit_after_the_helper(void **state)
 {
@@ -368,6 +453,9 @@ int main(void)
 		cmocka_unit_test_setup(test_ledger_follows_buffers, setup),
 		cmocka_unit_test_setup(test_limits_stop_before_the_helper,
 				       setup),
+		cmocka_unit_test_setup(test_user_limit_keyed_by_namespace_owner,
+				       setup),
+		cmocka_unit_test_setup(test_file_max, setup),
 		cmocka_unit_test_setup(test_process_limit_after_the_helper,
 				       setup),
 		cmocka_unit_test_setup(test_release_read_before_reserving,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of the policy: rules in the configuration, decisions, ledger. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -229,6 +233,99 @@ static void test_ledger_limits(void **state)
 	ledger_free(l);
 }
 
+/* An allocator beside a dmaheapctl report: its longest wait on the ledger. */
+struct allocator {
+	struct ledger *l;
+	const struct heap_config *h;
+	atomic_bool during;	/* the snapshot runs */
+	atomic_bool stop;
+	double max_wait;	/* the longest reserve+cancel begun during it */
+	unsigned long ops;	/* begun during it */
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *allocate_beside(void *arg)
+{
+	struct allocator *a = arg;
+	enum heap_limit hit;
+	uint64_t cookie;
+	double t;
+	bool during;
+
+	while (!atomic_load(&a->stop)) {
+		during = atomic_load(&a->during);
+		t = mono_s();
+		assert_int_equal(ledger_reserve(a->l, a->h, 1000, 0, 4096,
+						&cookie, &hit), 0);
+		ledger_cancel(a->l, cookie);
+		t = mono_s() - t;
+		if (during) {
+			a->ops++;
+			if (t > a->max_wait)
+				a->max_wait = t;
+		}
+		/* spaced out, as requests are: the snapshot is not starved */
+		usleep(20);
+	}
+	return NULL;
+}
+
+/*
+ * A report copies the live buffers without holding up allocations for the
+ * whole copy: with 200000 buffers live, allocations go on while it runs
+ * (when the copy was made under the lock in one go, one allocation began
+ * during it and waited for the whole of it).
+ */
+static void test_ledger_snapshot_lets_allocations_in(void **state)
+{
+	struct allocator a = { .l = ledger_new() };
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	pthread_t thread;
+	uint64_t cookie, i;
+	double t;
+	ssize_t n;
+
+	heap_config_init(&h, "cam");
+	a.h = &h;
+	for (i = 0; i < 200000; i++) {
+		assert_int_equal(ledger_reserve(a.l, &h, 1000, 77, 4096,
+						&cookie, &hit), 0);
+		assert_int_equal(ledger_commit(a.l, &h, cookie, i + 1, 77, "a"),
+				 0);
+	}
+	assert_int_equal(pthread_create(&thread, NULL, allocate_beside, &a), 0);
+	usleep(20 * 1000);
+	atomic_store(&a.during, true);
+	t = mono_s();
+	n = ledger_snapshot(a.l, &snap);
+	t = mono_s() - t;
+	atomic_store(&a.during, false);
+	atomic_store(&a.stop, true);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	print_message("snapshot of %zd buffers: %.1f ms; %lu allocations began meanwhile, the longest took %.2f ms\n",
+		      n, t * 1e3, a.ops, a.max_wait * 1e3);
+	assert_int_equal(n, 200000);
+	for (i = 0; i < (uint64_t)n; i++)
+		assert_int_equal(snap[i].len, 4096);
+	free(snap);
+	/*
+	 * Allocations got in while it ran: several of them (one in the whole
+	 * copy before), or none waited long. Either, as a busy machine can
+	 * preempt the allocator for milliseconds at any time.
+	 */
+	assert_true(a.ops >= 8 || a.max_wait < t / 4);
+	ledger_free(a.l);
+}
+
 /* The helper's release can come before the daemon records the buffer. */
 static void test_ledger_release_before_commit(void **state)
 {
@@ -410,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_limits),
 		cmocka_unit_test(test_ledger_release_before_commit),
 		cmocka_unit_test(test_ledger_many),
+		cmocka_unit_test(test_ledger_snapshot_lets_allocations_in),
 		cmocka_unit_test(test_report_size),
 		cmocka_unit_test(test_report_buffers),
 		cmocka_unit_test(test_report_heaps),

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fs.file-max from /proc/sys/fs/file-nr, CAP_SYS_ADMIN from /proc/TID/status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filemax.h"
+#include "userns.h"
+
+int filemax_parse_nr(const char *text, uint64_t *ret_nr, uint64_t *ret_max)
+{
+	uint64_t nr, unused, max;
+
+	if (sscanf(text, "%" SCNu64 " %" SCNu64 " %" SCNu64, &nr, &unused,
+		   &max) != 3)
+		return -EINVAL;
+	*ret_nr = nr;
+	*ret_max = max;
+	return 0;
+}
+
+int filemax_parse_capeff(const char *status, uint64_t *ret_caps)
+{
+	const char *p = status;
+	char *end;
+	uint64_t caps;
+
+	for (;;) {
+		if (!strncmp(p, "CapEff:", 7))
+			break;
+		p = strchr(p, '\n');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	p += 7;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	errno = 0;
+	caps = strtoull(p, &end, 16);
+	if (end == p || errno || (*end && *end != '\n'))
+		return -EINVAL;
+	*ret_caps = caps;
+	return 0;
+}
+
+/* file-nr, opened once and re-read with pread(): the kernel fills it anew. */
+static int nr_fd = -1;
+static pthread_once_t nr_once = PTHREAD_ONCE_INIT;
+
+static void nr_open(void)
+{
+	nr_fd = open("/proc/sys/fs/file-nr", O_RDONLY | O_CLOEXEC);
+}
+
+int filemax_reached(void)
+{
+	uint64_t nr, max;
+	char buf[96];
+	ssize_t n;
+
+	pthread_once(&nr_once, nr_open);
+	if (nr_fd < 0)
+		return 0;
+	n = pread(nr_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (filemax_parse_nr(buf, &nr, &max) < 0)
+		return 0;
+	return nr >= max;
+}
+
+int filemax_exempt(pid_t tid)
+{
+	char path[48], buf[4096];
+	uint64_t caps;
+	ssize_t n;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r == -ESRCH ? r : -EIO;
+	buf[n] = '\0';
+	if (filemax_parse_capeff(buf, &caps) < 0)
+		return -EIO;
+	if (!(caps & (UINT64_C(1) << FILEMAX_CAP_SYS_ADMIN)))
+		return 0;
+	return userns_is_ours(tid);
+}

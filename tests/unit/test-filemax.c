@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of daemon/filemax.c: the parsers, and the /proc side on this
+ * process (root or not) and on a thread that is gone.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "filemax.h"
+
+static void test_parse_nr(void **state)
+{
+	uint64_t nr = 0, max = 0;
+
+	assert_int_equal(filemax_parse_nr("1824\t0\t9223372036854775807\n",
+					  &nr, &max), 0);
+	assert_int_equal(nr, 1824);
+	assert_int_equal(max, 9223372036854775807ull);
+	assert_int_equal(filemax_parse_nr("32\t0\t16\n", &nr, &max), 0);
+	assert_true(nr >= max);
+	assert_int_equal(filemax_parse_nr("32\t0\n", &nr, &max), -EINVAL);
+	assert_int_equal(filemax_parse_nr("", &nr, &max), -EINVAL);
+}
+
+static void test_parse_capeff(void **state)
+{
+	uint64_t caps = 0;
+
+	assert_int_equal(filemax_parse_capeff("Name:\tx\nCapPrm:\t0000000000000000\n"
+					      "CapEff:\t000001ffffffffff\nCapBnd:\t0\n",
+					      &caps), 0);
+	assert_int_equal(caps, 0x1ffffffffffull);
+	assert_true(caps & (1ull << FILEMAX_CAP_SYS_ADMIN));
+	assert_int_equal(filemax_parse_capeff("CapEff:\t0000000000000000\n",
+					      &caps), 0);
+	assert_int_equal(caps, 0);
+	assert_int_equal(filemax_parse_capeff("CapPrm:\t1\n", &caps), -EINVAL);
+	assert_int_equal(filemax_parse_capeff("CapEff:\tzz\n", &caps), -EINVAL);
+}
+
+static void test_proc(void **state)
+{
+	pid_t pid;
+
+	/* this machine is not at file-max while the tests run */
+	assert_int_equal(filemax_reached(), 0);
+	assert_int_equal(filemax_reached(), 0);	/* the kept fd, again */
+	assert_int_equal(filemax_exempt(gettid()), geteuid() == 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(filemax_exempt(pid), -ESRCH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_nr),
+		cmocka_unit_test(test_parse_capeff),
+		cmocka_unit_test(test_proc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

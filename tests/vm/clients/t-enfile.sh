@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fs.file-max holds for dma-bufs as for any file (docs/ioctl-contract.md):
+# with the count above file-max, an unprivileged client gets ENFILE, as
+# the kernel's heaps answer (its dma-buf file is refused), and root, with
+# CAP_SYS_ADMIN, still gets its buffer. The dma-buf file is made in the
+# daemon, which has CAP_SYS_ADMIN: without its own check, the client's
+# buffer came through. With $DMAHEAP (run-suite --heap), against that node.
+. "$(dirname "$0")/lib.sh"
+d=$(dirname "$0")
+node=${DMAHEAP:-$(heap_node)}
+log=${DMAHEAPD_LOG:-/tmp/dmaheapd.log}
+w=/tmp/enfile
+rm -rf $w
+mkdir -p $w/bin
+chmod 1777 $w
+cp "$d/t-enfile" "$d/t-hold" "$d/t-runas" $w/bin/
+chmod 0755 $w/bin $w/bin/*
+mode=$(stat -c %a $node)
+max=$(cat /proc/sys/fs/file-max)
+restore() {
+	echo "$max" >/proc/sys/fs/file-max
+	chmod "$mode" $node
+}
+trap restore EXIT
+chmod 0666 $node
+
+client_ready() { grep -q ready "$1"; }
+# unprivileged NAME: uid 1001 opens the node; allocates on SIGUSR1
+unprivileged() {
+	"$w/bin/t-runas" 1001 1001 "$w/bin/t-enfile" $node 4096 >$w/$1.out 2>&1 &
+	eval "$1_pid=$!"
+	wait_for client_ready $w/$1.out || fail "$1: $(cat $w/$1.out)"
+}
+result() { sed -n 2p $w/$1.out; }
+
+unprivileged before
+unprivileged over
+set -- $(cat /proc/sys/fs/file-nr)
+nr=$1
+low=$((nr / 2))
+echo "files: $nr of file-max $max; file-max now $low"
+echo $low >/proc/sys/fs/file-max
+
+kill -USR1 $over_pid
+wait $over_pid
+echo "  uid 1001: $(result over)"
+[ "$(result over)" = ENFILE ] || fail "uid 1001 past file-max: $(result over), not ENFILE"
+out=$("$w/bin/t-hold" $node 4K 1) || fail "root past file-max: $out"
+echo "  root (CAP_SYS_ADMIN): $out"
+
+restore
+kill -USR1 $before_pid
+wait $before_pid
+echo "  file-max $max again: uid 1001: $(result before)"
+[ "$(result before)" = allocated ] || fail "uid 1001 after file-max was restored: $(result before)"
+if [ -z "${DMAHEAP:-}" ]; then
+	grep -q "errno=ENFILE" $log || fail "no log record of the ENFILE"
+	echo "  logged: $(grep "errno=ENFILE" $log | tail -1)"
+fi
