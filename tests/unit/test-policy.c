@@ -285,45 +285,54 @@ static void *allocate_beside(void *arg)
  */
 static void test_ledger_snapshot_lets_allocations_in(void **state)
 {
-	struct allocator a = { .l = ledger_new() };
+	struct ledger *l = ledger_new();
 	struct ledger_buffer *snap;
 	struct heap_config h;
 	enum heap_limit hit;
 	pthread_t thread;
 	uint64_t cookie, i;
+	bool got_in = false;
+	int attempt;
 	double t;
 	ssize_t n;
 
 	heap_config_init(&h, "cam");
-	a.h = &h;
 	for (i = 0; i < 200000; i++) {
-		assert_int_equal(ledger_reserve(a.l, &h, 1000, 77, 4096,
+		assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096,
 						&cookie, &hit), 0);
-		assert_int_equal(ledger_commit(a.l, &h, cookie, i + 1, 77, "a"),
+		assert_int_equal(ledger_commit(l, &h, cookie, i + 1, 77, "a"),
 				 0);
 	}
-	assert_int_equal(pthread_create(&thread, NULL, allocate_beside, &a), 0);
-	usleep(20 * 1000);
-	atomic_store(&a.during, true);
-	t = mono_s();
-	n = ledger_snapshot(a.l, &snap);
-	t = mono_s() - t;
-	atomic_store(&a.during, false);
-	atomic_store(&a.stop, true);
-	assert_int_equal(pthread_join(thread, NULL), 0);
-	print_message("snapshot of %zd buffers: %.1f ms; %lu allocations began meanwhile, the longest took %.2f ms\n",
-		      n, t * 1e3, a.ops, a.max_wait * 1e3);
-	assert_int_equal(n, 200000);
-	for (i = 0; i < (uint64_t)n; i++)
-		assert_int_equal(snap[i].len, 4096);
-	free(snap);
 	/*
 	 * Allocations got in while it ran: several of them (one in the whole
-	 * copy before), or none waited long. Either, as a busy machine can
-	 * preempt the allocator for milliseconds at any time.
+	 * copy before), or none waited long. A busy machine (the fuzzers run
+	 * beside the unit tests) can preempt the allocator for milliseconds
+	 * at any time, so up to three snapshots are timed: a copy under the
+	 * lock in one go fails all three.
 	 */
-	assert_true(a.ops >= 8 || a.max_wait < t / 4);
-	ledger_free(a.l);
+	for (attempt = 0; attempt < 3 && !got_in; attempt++) {
+		struct allocator a = { .l = l, .h = &h };
+
+		assert_int_equal(pthread_create(&thread, NULL, allocate_beside,
+						&a), 0);
+		usleep(20 * 1000);
+		atomic_store(&a.during, true);
+		t = mono_s();
+		n = ledger_snapshot(l, &snap);
+		t = mono_s() - t;
+		atomic_store(&a.during, false);
+		atomic_store(&a.stop, true);
+		assert_int_equal(pthread_join(thread, NULL), 0);
+		print_message("snapshot of %zd buffers: %.1f ms; %lu allocations began meanwhile, the longest took %.2f ms\n",
+			      n, t * 1e3, a.ops, a.max_wait * 1e3);
+		assert_int_equal(n, 200000);
+		for (i = 0; i < (uint64_t)n; i++)
+			assert_int_equal(snap[i].len, 4096);
+		free(snap);
+		got_in = a.ops >= 8 || a.max_wait < t / 4;
+	}
+	assert_true(got_in);
+	ledger_free(l);
 }
 
 /* The helper's release can come before the daemon records the buffer. */
