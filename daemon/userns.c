@@ -72,6 +72,13 @@ int userns_is_ours(pid_t tid)
 	ssize_t len;
 
 	pthread_once(&own_once, own_init);
+	/*
+	 * No /proc/self/uid_map: a kernel without user namespaces
+	 * (CONFIG_USER_NS=n, as the reference kernel), where every process
+	 * is in the one there is.
+	 */
+	if (own_map_len == -ESRCH)
+		return 1;
 	if (own_map_len < 0)
 		return -EIO;
 	len = read_uid_map(tid, map);
