@@ -461,7 +461,10 @@ u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
 {
 	struct dh_buffer *buffer = dmabuf->priv;
 
-	/* Read by the dma-buf core's debugfs under its list lock only. */
+	/*
+	 * Before the fd exists, only the dma-buf core's debugfs can read it:
+	 * one aligned store, and the old and new names both stay valid.
+	 */
 	if (name)
 		WRITE_ONCE(dmabuf->exp_name, name);
 	buffer->id = atomic64_inc_return(&dh_next_id);
