@@ -302,6 +302,7 @@ static const struct dma_buf_ops dh_buf_ops = {
 	.release = dh_release,
 };
 
+#ifdef DH_TEST_HOOKS
 /*
  * One buffer: "ID INO KIND LEN PFN+PAGES[,PFN+PAGES...][ charged]", runs
  * merged; "charged" only for buffers charged to a memory cgroup, so the
@@ -343,6 +344,7 @@ int dh_buffers_show(struct seq_file *m, void *unused)
 	mutex_unlock(&dh_live_lock);
 	return 0;
 }
+#endif
 
 /*
  * The kind allocates with the memory cgroup of @caller's mm active: the

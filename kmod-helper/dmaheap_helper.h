@@ -125,11 +125,32 @@ static inline bool dh_killed(struct task_struct *caller)
 }
 
 /*
- * For tests: true once when the fault_inject module parameter names @site,
- * which it then clears. Every failure path of the module that a test
- * cannot reach for real has one (docs/fault-injection.md).
+ * Test hooks (hooks.c, built with DMAHEAP_TEST_HOOKS=y only). dh_fault() is
+ * true once when the fault_inject module parameter names @site, which it
+ * then clears. Every failure path of the module that a test cannot reach
+ * for real has one (docs/fault-injection.md). Without the hooks it is
+ * false, and the compiler drops the test.
  */
+#ifdef DH_TEST_HOOKS
 bool dh_fault(const char *site);
+struct seq_file;
+int dh_buffers_show(struct seq_file *m, void *unused);
+void dh_hooks_init(void);
+void dh_hooks_exit(void);
+#else
+static inline bool dh_fault(const char *site)
+{
+	return false;
+}
+
+static inline void dh_hooks_init(void)
+{
+}
+
+static inline void dh_hooks_exit(void)
+{
+}
+#endif
 
 struct kthread_worker;
 struct kthread_worker *dh_refill_worker(const char *name, const char *site);
@@ -143,8 +164,6 @@ u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
 		      const char *name);
 const char *dh_name_get(const char *name);
 void dh_names_exit(void);
-struct seq_file;
-int dh_buffers_show(struct seq_file *m, void *unused);
 int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 			 size_t len);
 

@@ -7,7 +7,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
@@ -18,7 +17,6 @@
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
-#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -30,28 +28,6 @@ struct dh_counters dh_counters;
 struct device *dh_dev;
 
 static atomic_t dh_opened = ATOMIC_INIT(0);
-
-static char dh_fault_site[32];
-module_param_string(fault_inject, dh_fault_site, sizeof(dh_fault_site), 0600);
-MODULE_PARM_DESC(fault_inject,
-		 "for tests: the next pass through this failure path fails");
-static DEFINE_SPINLOCK(dh_fault_lock);
-
-bool dh_fault(const char *site)
-{
-	bool hit;
-
-	if (likely(!READ_ONCE(dh_fault_site[0])))
-		return false;
-	spin_lock(&dh_fault_lock);
-	hit = sysfs_streq(dh_fault_site, site);
-	if (hit) {
-		dh_fault_site[0] = '\0';
-		pr_info("fault injected: %s\n", site);
-	}
-	spin_unlock(&dh_fault_lock);
-	return hit;
-}
 
 /**
  * dh_refill_worker() - a kthread worker for background refills
@@ -391,10 +367,6 @@ static struct miscdevice dh_misc = {
 	.mode = 0600,
 };
 
-DEFINE_SHOW_ATTRIBUTE(dh_buffers);
-
-static struct dentry *dh_debugfs;
-
 static int __init dh_init(void)
 {
 	int ret, i;
@@ -422,10 +394,7 @@ static int __init dh_init(void)
 	if (ret)
 		goto out_deregister;
 
-	/* For tests: which physical pages each buffer has. */
-	dh_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
-	debugfs_create_file("buffers", 0400, dh_debugfs, NULL,
-			    &dh_buffers_fops);
+	dh_hooks_init();
 	return 0;
 
 out_deregister:
@@ -439,7 +408,7 @@ out_pool_exit:
 
 static void __exit dh_exit(void)
 {
-	debugfs_remove(dh_debugfs);
+	dh_hooks_exit();
 	misc_deregister(&dh_misc);
 	dh_regions_exit();
 	dh_ready_exit();

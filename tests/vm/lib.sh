@@ -243,19 +243,22 @@ vm_meson_build() {
 # Uses the project's kmod-helper/build-module when there is one, else copies
 # kmod-helper/{*.c,*.h,Kbuild} and include/ to SCRATCH/kmod-helper and
 # SCRATCH/include and runs make -C KDIR M=SCRATCH/kmod-helper modules.
+# With the test hooks (fault_inject, the debugfs page list) unless
+# DMAHEAPD_TEST_HOOKS=n: the Meson tests pass their -Dtest_hooks.
 vm_build_helper() {
 	local kdir=$1 kver=$2 out=$3 root=${4:-}
 	local src=$VM_REPO/kmod-helper work=$VM_CACHE/kmod-$kver
+	local hooks=DMAHEAP_TEST_HOOKS=${DMAHEAPD_TEST_HOOKS:-y}
 	[[ -f $src/Kbuild ]] || vm_die "$src/Kbuild does not exist; cannot build dmaheap_helper.ko for $kver"
 	vm_lock "kmod-$kver"
 	mkdir -p "$work/kmod-helper"
 	rm -f "$out"
 	vm_msg "building dmaheap_helper.ko against $kdir"
 	if [[ -n $root ]]; then
-		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "kmod-$kver" "$out" >&2 ||
+		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "kmod-$kver" "$out" "$hooks" >&2 ||
 			vm_die "building the helper module against $kdir in $root failed (see above)"
 	elif [[ -x $src/build-module ]]; then
-		timeout 600 "$src/build-module" "$kdir" "$VM_REPO" "$work" "$out" >&2 ||
+		timeout 600 "$src/build-module" "$kdir" "$VM_REPO" "$work" "$out" "$hooks" >&2 ||
 			vm_die "building the helper module against $kdir failed (see above): $src/build-module $kdir $VM_REPO $work $out"
 	else
 		find "$work/kmod-helper" -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \) -delete
@@ -265,7 +268,7 @@ vm_build_helper() {
 		done
 		rm -rf "$work/include"
 		if [[ -d $VM_REPO/include ]]; then cp -pr "$VM_REPO/include" "$work/include"; fi
-		timeout 600 make -C "$kdir" M="$work/kmod-helper" modules >&2 ||
+		timeout 600 make -C "$kdir" M="$work/kmod-helper" "$hooks" modules >&2 ||
 			vm_die "building the helper module against $kdir failed (see above): make -C $kdir M=$work/kmod-helper modules"
 		[[ -f $work/kmod-helper/dmaheap_helper.ko ]] ||
 			vm_die "the build in $work/kmod-helper produced no dmaheap_helper.ko"

@@ -69,6 +69,14 @@ daemon_start() {
 	}
 }
 
+# need_test_hooks: exit 77 (skip) unless the helper was built with its test
+# hooks, fault_inject and the debugfs page list (meson -Dtest_hooks=true).
+need_test_hooks() {
+	[ -e /sys/module/dmaheap_helper/parameters/fault_inject ] && return 0
+	echo "skip: the helper was built without its test hooks (meson -Dtest_hooks=true, as tools/run-tests does)"
+	exit 77
+}
+
 # expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG exits
 # non-zero within 10 s, saying every TEXT (fixed strings).
 expect_refusal() {

@@ -5,6 +5,7 @@
 # zeroed on reuse; -ENOMEM when the area is full, room again after a free;
 # vgem imports it.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 DMAHEAP=/dev/dma_heap/default_cma_region
 export DMAHEAP
 d=$(dirname "$0")

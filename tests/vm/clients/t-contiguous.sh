@@ -4,6 +4,7 @@
 # block of buddy pages, at most 4 MiB; -ENOMEM beyond, and when no block is
 # left.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 DMAHEAP=/dev/dma_heap/system-contiguous
 export DMAHEAP
 t=$(dirname "$0")/t-contig

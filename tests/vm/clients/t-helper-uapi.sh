@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The helper's UAPI, tested directly with the daemon stopped.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 
 daemon_stop
 "$(dirname "$0")/t-helper-uapi"

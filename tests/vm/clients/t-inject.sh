@@ -5,6 +5,7 @@
 # export and delivery in the ALLOC path, attach and map on import, vmap
 # under vivid, and the module's init.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 d=$(dirname "$0")
 param=/sys/module/dmaheap_helper/parameters/fault_inject
 

@@ -7,6 +7,7 @@
 # memory.max the allocation fails with ENOMEM, without the OOM killer and
 # without a buffer left; below it, it succeeds.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 d=$(dirname "$0")
 cg=/sys/fs/cgroup
 st=/tmp/memcg

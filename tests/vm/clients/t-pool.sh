@@ -5,6 +5,7 @@
 # after dirty buffers were freed, memory pressure empties it, a failed
 # refill is retried, and unloading the module gives it back.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 d=$(dirname "$0")
 param=/sys/module/dmaheap_helper/parameters/pool_max
 fault=/sys/module/dmaheap_helper/parameters/fault_inject

@@ -6,6 +6,7 @@
 # and a failed refill empty them, and the daemon's end, even by SIGKILL,
 # drops them all so that the module unloads.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 d=$(dirname "$0")
 params=/sys/module/dmaheap_helper/parameters
 debugfs=/sys/kernel/debug/dmaheap-helper/buffers

@@ -7,6 +7,7 @@
 # an overlapping claim and gives the same id for the same range; a region
 # of ordinary RAM is refused with the fix named.
 . "$(dirname "$0")/lib.sh"
+need_test_hooks
 DMAHEAP=/dev/dma_heap/memory@30000000-contiguous
 export DMAHEAP
 d=$(dirname "$0")
