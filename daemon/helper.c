@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -38,9 +40,20 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
 }
 
-int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats)
+uint64_t helper_counter(const char *name)
 {
-	return ioctl(fd, DMAHEAP_HELPER_IOC_STATS, ret_stats) < 0 ? -errno : 0;
+	char path[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", DMAHEAP_HELPER_SYSFS, name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%" SCNu64, &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
 }
 
 ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)

@@ -18,7 +18,11 @@
 /* Open @path and check the module's version; returns the fd or -errno. */
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
-int helper_stats(int fd, struct dmaheap_helper_stats *ret_stats);
+/*
+ * The helper's counter @name (DMAHEAP_HELPER_SYSFS/@name, root only): 0
+ * when it cannot be read, as for a helper that does not have it.
+ */
+uint64_t helper_counter(const char *name);
 /*
  * Up to @n release events into @ev, without waiting (@fd is O_NONBLOCK):
  * how many, 0 if none is queued, or -errno.

@@ -576,19 +576,16 @@ static int signals_open(void)
 
 static void send_status(struct heap *const *nodes, size_t n, const char *prefix)
 {
-	struct dmaheap_helper_stats st = { 0 };
 	char names[512] = "", msg[768];
 	size_t i, len = 0;
 
 	for (i = 0; i < n && len < sizeof(names); i++)
 		len += snprintf(names + len, sizeof(names) - len, "%s%s",
 				i ? " " : "", nodes[i]->node_name);
-	if (n)
-		helper_stats(nodes[0]->helper_fd, &st);
 	snprintf(msg, sizeof(msg),
 		 "%sSTATUS=Serving %s; %" PRIu64 " buffers, %" PRIu64 " KiB live",
-		 prefix, names, (uint64_t)st.live_buffers,
-		 (uint64_t)st.live_bytes >> 10);
+		 prefix, names, helper_counter("live_buffers"),
+		 helper_counter("live_bytes") >> 10);
 	notify(msg);
 }
 
@@ -1224,29 +1221,10 @@ out_reject:
 	return r;
 }
 
-/* One counter of /sys/class/misc/dmaheap-helper/, 0 if it is not there. */
-static uint64_t sysfs_counter(const char *name)
-{
-	char path[128];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", DMAHEAP_HELPER_SYSFS, name);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%" SCNu64, &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
 static void status(struct daemon *dm, FILE *out, bool json)
 {
-	struct dmaheap_helper_stats st = { 0 };
 	uint64_t bytes, buffers;
 
-	helper_stats(dm->helper_fd, &st);
 	/* Heaps removed by a reload included, while their buffers live. */
 	ledger_heap_usage(dm->ledger, NULL, &bytes, &buffers);
 	{
@@ -1259,18 +1237,19 @@ static void status(struct daemon *dm, FILE *out, bool json)
 			{ "charge_clients", dm->c->charge_clients },
 			{ "loaded_at", (uint64_t)dm->loaded_at },
 			{ "reloads", dm->reloads },
-			{ "helper_live_buffers", st.live_buffers },
-			{ "helper_live_bytes", st.live_bytes },
-			{ "helper_allocations", st.allocations },
-			{ "helper_alloc_failures", st.alloc_failures },
-			{ "helper_fds_installed", st.fds_installed },
-			{ "helper_deliveries_dropped", st.deliveries_dropped },
+			{ "helper_live_buffers", helper_counter("live_buffers") },
+			{ "helper_live_bytes", helper_counter("live_bytes") },
+			{ "helper_allocations", helper_counter("allocations") },
+			{ "helper_alloc_failures", helper_counter("alloc_failures") },
+			{ "helper_fds_installed", helper_counter("fds_installed") },
+			{ "helper_deliveries_dropped",
+			  helper_counter("deliveries_dropped") },
 			{ "pool_max", dm->c->pool_size },
-			{ "pool_bytes", sysfs_counter("pool_bytes") },
-			{ "pool_hits", sysfs_counter("pool_hits") },
-			{ "pool_misses", sysfs_counter("pool_misses") },
-			{ "ready_buffers", sysfs_counter("ready_buffers") },
-			{ "ready_hits", sysfs_counter("ready_hits") },
+			{ "pool_bytes", helper_counter("pool_bytes") },
+			{ "pool_hits", helper_counter("pool_hits") },
+			{ "pool_misses", helper_counter("pool_misses") },
+			{ "ready_buffers", helper_counter("ready_buffers") },
+			{ "ready_hits", helper_counter("ready_hits") },
 		};
 
 		report_status(out, json, c, sizeof(c) / sizeof(c[0]));

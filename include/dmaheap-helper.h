@@ -12,10 +12,16 @@
 
 /* The helper's misc device, /dev/dmaheap-helper (root only, one opener). */
 #define DMAHEAP_HELPER_DEVNAME		"dmaheap-helper"
-/* Counters, one file each, below /sys/class/misc/dmaheap-helper/. */
+/*
+ * The counters, one file each below /sys/class/misc/dmaheap-helper/, readable
+ * by root only: live_buffers, live_bytes, fds_installed, deliveries_dropped,
+ * allocations, alloc_failures, pool_bytes, pool_hits, pool_misses,
+ * ready_buffers, ready_hits (docs/helper-interface.md says what each counts).
+ * Their only channel: there is no ioctl for them.
+ */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		4
+#define DMAHEAP_HELPER_VERSION		5
 
 /* Room for a heap's name in &dmaheap_helper_alloc, its NUL included. */
 #define DMAHEAP_HELPER_NAME_LEN		72
@@ -126,29 +132,6 @@ struct dmaheap_helper_alloc {
 };
 
 /**
- * struct dmaheap_helper_stats - the helper's counters
- * @live_buffers:	buffers exported and not yet released
- * @live_bytes:		their size
- * @fds_installed:	fds delivered into callers since load
- * @deliveries_dropped:	buffers allocated but not delivered (the ioctl
- *			failed or was not the one expected, the caller was
- *			dying, had no free fd or an unwritable struct)
- * @allocations:	buffers allocated since load
- * @alloc_failures:	buffers the helper could not allocate (-ENOMEM, or
- *			-EINTR when the caller or daemon was being killed)
- * @reserved:		zero
- */
-struct dmaheap_helper_stats {
-	__u64 live_buffers;
-	__u64 live_bytes;
-	__u64 fds_installed;
-	__u64 deliveries_dropped;
-	__u64 allocations;
-	__u64 alloc_failures;
-	__u64 reserved[2];
-};
-
-/**
  * struct dmaheap_helper_region - claim a physical range for kind REGION
  * @base:	in: physical address, aligned to 2 MiB (memory hotplug's
  *		subsection size)
@@ -182,7 +165,7 @@ struct dmaheap_helper_region {
  *		pool and turns it off
  * @reserved:	in: zero
  *
- * The same limit as the module parameter pool_max. A background worker
+ * The pool's only setting (there is no module parameter). A background worker
  * fills the pool up to it, allocations of kind SYSTEM take from it first,
  * and memory pressure empties it. Lowering the limit gives the excess
  * back at once. Helpers without a pool answer -ENOTTY.
@@ -229,8 +212,7 @@ struct dmaheap_helper_event {
 	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 0, struct dmaheap_helper_info)
 #define DMAHEAP_HELPER_IOC_ALLOC \
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 1, struct dmaheap_helper_alloc)
-#define DMAHEAP_HELPER_IOC_STATS \
-	_IOR(DMAHEAP_HELPER_IOC_MAGIC, 2, struct dmaheap_helper_stats)
+/* Number 2 was STATS until version 5: the counters are in sysfs only. */
 #define DMAHEAP_HELPER_IOC_REGION_ADD \
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 3, struct dmaheap_helper_region)
 #define DMAHEAP_HELPER_IOC_POOL \

@@ -127,25 +127,6 @@ static long dh_ioctl_info(void __user *uarg)
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static void dh_read_stats(struct dmaheap_helper_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->live_buffers = atomic64_read(&dh_counters.live_buffers);
-	st->live_bytes = atomic64_read(&dh_counters.live_bytes);
-	st->fds_installed = atomic64_read(&dh_counters.fds_installed);
-	st->deliveries_dropped = atomic64_read(&dh_counters.deliveries_dropped);
-	st->allocations = atomic64_read(&dh_counters.allocations);
-	st->alloc_failures = atomic64_read(&dh_counters.alloc_failures);
-}
-
-static long dh_ioctl_stats(void __user *uarg)
-{
-	struct dmaheap_helper_stats st;
-
-	dh_read_stats(&st);
-	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
-}
-
 static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
@@ -295,8 +276,6 @@ static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dh_ioctl_info(uarg);
 	case DMAHEAP_HELPER_IOC_ALLOC:
 		return dh_ioctl_alloc(file->private_data, uarg);
-	case DMAHEAP_HELPER_IOC_STATS:
-		return dh_ioctl_stats(uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
 		return dh_ioctl_region_add(uarg);
 	case DMAHEAP_HELPER_IOC_POOL:
@@ -330,29 +309,33 @@ static ssize_t dh_counter_show(struct device *dev,
 	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
 }
 
-/* /sys/class/misc/dmaheap-helper/<counter>, one number each. */
+/*
+ * /sys/class/misc/dmaheap-helper/<counter>, one number each: the only place
+ * the counters are read, by root only, as they show every user's activity
+ * (docs/helper-interface.md).
+ */
 static struct dh_counter_attr dh_counter_attrs[] = {
-	{ __ATTR(live_buffers, 0444, dh_counter_show, NULL),
+	{ __ATTR(live_buffers, 0400, dh_counter_show, NULL),
 	  &dh_counters.live_buffers },
-	{ __ATTR(live_bytes, 0444, dh_counter_show, NULL),
+	{ __ATTR(live_bytes, 0400, dh_counter_show, NULL),
 	  &dh_counters.live_bytes },
-	{ __ATTR(fds_installed, 0444, dh_counter_show, NULL),
+	{ __ATTR(fds_installed, 0400, dh_counter_show, NULL),
 	  &dh_counters.fds_installed },
-	{ __ATTR(deliveries_dropped, 0444, dh_counter_show, NULL),
+	{ __ATTR(deliveries_dropped, 0400, dh_counter_show, NULL),
 	  &dh_counters.deliveries_dropped },
-	{ __ATTR(allocations, 0444, dh_counter_show, NULL),
+	{ __ATTR(allocations, 0400, dh_counter_show, NULL),
 	  &dh_counters.allocations },
-	{ __ATTR(alloc_failures, 0444, dh_counter_show, NULL),
+	{ __ATTR(alloc_failures, 0400, dh_counter_show, NULL),
 	  &dh_counters.alloc_failures },
-	{ __ATTR(pool_bytes, 0444, dh_counter_show, NULL),
+	{ __ATTR(pool_bytes, 0400, dh_counter_show, NULL),
 	  &dh_counters.pool_bytes },
-	{ __ATTR(pool_hits, 0444, dh_counter_show, NULL),
+	{ __ATTR(pool_hits, 0400, dh_counter_show, NULL),
 	  &dh_counters.pool_hits },
-	{ __ATTR(pool_misses, 0444, dh_counter_show, NULL),
+	{ __ATTR(pool_misses, 0400, dh_counter_show, NULL),
 	  &dh_counters.pool_misses },
-	{ __ATTR(ready_buffers, 0444, dh_counter_show, NULL),
+	{ __ATTR(ready_buffers, 0400, dh_counter_show, NULL),
 	  &dh_counters.ready_buffers },
-	{ __ATTR(ready_hits, 0444, dh_counter_show, NULL),
+	{ __ATTR(ready_hits, 0400, dh_counter_show, NULL),
 	  &dh_counters.ready_hits },
 };
 

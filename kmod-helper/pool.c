@@ -2,8 +2,9 @@
 /*
  * The pool of pre-zeroed pages for the system kind: blocks of order 8 and 4,
  * zeroed by a background worker so that an allocation takes them without
- * clearing memory on the caller's path. Bounded by pool_max, given back to
- * the kernel by a shrinker under memory pressure (docs/pool.md).
+ * clearing memory on the caller's path. Bounded by the size the daemon sets
+ * (DMAHEAP_HELPER_IOC_POOL, pool_max below), given back to the kernel by a
+ * shrinker under memory pressure (docs/pool.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +13,6 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
@@ -198,31 +198,6 @@ static int dh_pool_set_max(u64 bytes)
 	mutex_unlock(&set_lock);
 	return 0;
 }
-
-static int dh_pool_max_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned long long bytes;
-	int ret;
-
-	ret = kstrtoull(val, 0, &bytes);
-	if (ret)
-		return ret;
-	return dh_pool_set_max(bytes);
-}
-
-static int dh_pool_max_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%lu\n", READ_ONCE(dh_pool_max));
-}
-
-static const struct kernel_param_ops dh_pool_max_ops = {
-	.set = dh_pool_max_set,
-	.get = dh_pool_max_get,
-};
-
-module_param_cb(pool_max, &dh_pool_max_ops, NULL, 0644);
-MODULE_PARM_DESC(pool_max,
-		 "bytes of pre-zeroed pages kept for the system kind (0: no pool)");
 
 long dh_ioctl_pool(void __user *uarg)
 {

@@ -6,9 +6,9 @@
  * clearing, is the cost: run right after the daemon's worker was woken, it
  * takes longer than the kernel heap's whole allocation (docs/performance.md).
  *
- * Part of the pool: there only while pool_max is not 0, at most ready_max
- * (32 unless set) and a sixteenth of pool_max, given back under memory
- * pressure. Made only while the daemon has the helper open, with its
+ * Part of the pool: there only while the pool's size is not 0, at most
+ * ready_max (32 unless set) and a sixteenth of the pool, given back under
+ * memory pressure. Made only while the daemon has the helper open, with its
  * credentials, and all dropped when it closes it: they hold references on
  * this module. A ready buffer is not live until taken: no id, not in
  * live_buffers nor in the debugfs list (docs/pool.md).
@@ -38,7 +38,7 @@
 static DEFINE_SPINLOCK(dh_ready_lock);	/* everything below */
 static LIST_HEAD(dh_ready_list);	/* dh_buffer.node, oldest first */
 static unsigned long dh_ready_count;
-static unsigned long dh_ready_target;	/* from pool_max and ready_max */
+static unsigned long dh_ready_target;	/* from the pool's size and ready_max */
 static unsigned long dh_ready_max = 32;
 static u64 dh_ready_pool_max;
 /* The daemon's, while it has the helper open; NULL otherwise. */
@@ -220,7 +220,7 @@ static const struct kernel_param_ops dh_ready_max_ops = {
 
 module_param_cb(ready_max, &dh_ready_max_ops, &dh_ready_max, 0644);
 MODULE_PARM_DESC(ready_max,
-		 "one-page buffers exported ahead while the pool is on (at most 1024 and pool_max / 16)");
+		 "one-page buffers exported ahead while the pool is on (at most 1024 and a sixteenth of the pool)");
 
 /* The daemon opened the helper: buffers are made with @cred. */
 void dh_ready_open(const struct cred *cred)

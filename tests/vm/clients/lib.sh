@@ -77,6 +77,24 @@ need_test_hooks() {
 	exit 77
 }
 
+# daemon_with LINE: dmaheapd serving the first heap with ChargeClients=no
+# and LINE in [Daemon] (/tmp/daemon-with.conf).
+daemon_with() {
+	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/daemon-with.conf
+	dmaheapd --config /tmp/daemon-with.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
+	wait_for node_there || fail "dmaheapd did not start with $1"
+}
+
+# pool_set BYTES: the daemon daemon_with started sizes the helper's pool to
+# BYTES (PoolSize=, reloaded): the pool's one setting goes through the
+# daemon (docs/helper-interface.md).
+pool_is_set() { dmaheapctl status | grep -qx "pool_max *$1"; }
+pool_set() {
+	printf '[Daemon]\nChargeClients=no\nPoolSize=%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/daemon-with.conf
+	kill -HUP "$(pidof dmaheapd)"
+	wait_for pool_is_set "$1" || fail "PoolSize=$1 not reloaded: $(dmaheapctl status | grep pool_max)"
+}
+
 # expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG exits
 # non-zero within 10 s, saying every TEXT (fixed strings).
 expect_refusal() {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The helper's own UAPI, with the daemon stopped: the version query, the
- * stats, and the refusals: reserved fields, bad lengths, flags and device
+ * pool's size, and the refusals: reserved fields, bad lengths, flags and device
  * numbers, unknown kinds, threads that do not exist, unknown commands. None
  * of them allocates anything. A buffer for a thread that is not in a heap
  * ioctl is allocated but never delivered: dropped when that thread's next
@@ -71,15 +71,42 @@ static void check_region_add(const struct dmaheap_helper_info *info)
 		      "region where nothing is reserved");
 }
 
+/*
+ * With the pool full: a charged 1 MiB buffer takes nothing from it (its
+ * pages were charged to nobody), an uncharged one takes a block. Both are
+ * for this thread, whose helper ioctl returns first: dropped at once.
+ */
+static void check_pool_charged(struct dmaheap_helper_alloc good)
+{
+	struct dmaheap_helper_alloc a = good;
+	long long hits0 = helper_counter("pool_hits");
+
+	a.len = 1 << 20;
+	a.flags = DMAHEAP_HELPER_ALLOC_CHARGE;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "charged ALLOC");
+	CHECK(helper_counter("pool_hits") == hits0 &&
+	      helper_counter("pool_bytes") == 8 << 20,
+	      "a charged buffer took from the pool: hits %lld -> %lld",
+	      hits0, helper_counter("pool_hits"));
+	a = good;
+	a.len = 1 << 20;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	CHECK(helper_counter("pool_hits") == hits0 + 1,
+	      "an uncharged 1 MiB buffer did not take from the pool");
+	printf("%-40s -> not from the pool; uncharged: from it\n",
+	       "charged 1 MiB with the pool full");
+}
+
 static volatile pid_t sleeper_tid;
 
-/* POOL: the limit of pool_max, checked; the daemon sets it again. */
+/*
+ * POOL, the pool's only setting: checked, then the pool fills to it; the
+ * daemon sets it again.
+ */
 static void check_pool(void)
 {
 	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
 	struct dmaheap_helper_pool p = { .max_bytes = 8 << 20 };
-	char buf[32] = "";
-	int fd;
 
 	p.reserved[1] = 1;
 	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) < 0 && errno == EINVAL,
@@ -90,11 +117,10 @@ static void check_pool(void)
 	      "POOL with all of RAM");
 	p.max_bytes = 8 << 20;
 	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) == 0, "POOL 8 MiB");
-	fd = open("/sys/module/dmaheap_helper/parameters/pool_max", O_RDONLY);
-	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0, "read pool_max");
-	close(fd);
-	CHECK(strtoull(buf, NULL, 10) == 8 << 20, "pool_max is %s", buf);
-	printf("%-40s -> EINVAL, all of RAM too, 8 MiB is pool_max\n",
+	CHECK(wait_counter("pool_bytes", 8 << 20, 20000) &&
+	      helper_counter("pool_bytes") == 8 << 20,
+	      "pool at %lld bytes, not 8 MiB", helper_counter("pool_bytes"));
+	printf("%-40s -> EINVAL, all of RAM too, 8 MiB fills the pool\n",
 	       "POOL with reserved set");
 }
 
@@ -368,7 +394,6 @@ static void check_closed_file(struct dmaheap_helper_alloc good)
 int main(void)
 {
 	struct dmaheap_helper_info info;
-	struct dmaheap_helper_stats st;
 	struct dmaheap_helper_alloc good = {
 		.len = 4096, .user_addr = 0x10000, .kind = 0,
 		.fd_flags = O_RDWR, .cmd = DMA_HEAP_IOCTL_ALLOC,
@@ -386,12 +411,11 @@ int main(void)
 	      info.version);
 	CHECK(info.features & DMAHEAP_HELPER_FEATURE_SYSTEM, "features");
 	CHECK(info.page_size == (uint64_t)sysconf(_SC_PAGESIZE), "page size");
-	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_STATS, &st) == 0, "STATS");
-	CHECK((long long)st.live_buffers == helper_counter("live_buffers") &&
-	      (long long)st.allocations == helper_counter("allocations"),
-	      "STATS and sysfs disagree");
-	printf("version %u, features 0x%llx, stats match sysfs\n", info.version,
-	       (unsigned long long)info.features);
+	/* Version 4's STATS: the counters are read in sysfs only. */
+	CHECK(ioctl(helper, _IOR(DMAHEAP_HELPER_IOC_MAGIC, 2, char[64]),
+		    &info) < 0 && errno == ENOTTY, "the old STATS answered");
+	printf("version %u, features 0x%llx, the old STATS -> ENOTTY\n",
+	       info.version, (unsigned long long)info.features);
 
 	check_pool();
 
@@ -402,6 +426,7 @@ int main(void)
 		sleep_ms(10);
 	sleep_ms(50);
 	good.tid = (uint32_t)syscall(SYS_gettid);
+	check_pool_charged(good);
 
 	a = good; a.region = 1;
 	expect_alloc(a, EINVAL, "region set for a system buffer");

@@ -7,30 +7,22 @@
 . "$(dirname "$0")/lib.sh"
 need_test_hooks
 d=$(dirname "$0")
-param=/sys/module/dmaheap_helper/parameters/pool_max
 fault=/sys/module/dmaheap_helper/parameters/fault_inject
 mib=1048576
 
 pool_is() { [ "$(counter pool_bytes)" -eq "$1" ]; }
 meminfo() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
 
-# dmaheapd with a configuration file of its own: [Daemon] then $(heap_name).
-daemon_with() {
-	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/pool.conf
-	dmaheapd --config /tmp/pool.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
-	wait_for node_there || fail "dmaheapd did not start with $1"
-}
-
 # PoolSize= reaches the helper; the pool fills to it: 7/8 in blocks of
 # 1 MiB, 1/8 in blocks of 64 KiB.
 daemon_stop
 daemon_with "PoolSize=16M"
-[ "$(cat $param)" -eq $((16 * mib)) ] || fail "pool_max is $(cat $param)"
+pool_is_set $((16 * mib)) || fail "pool_max is not 16 MiB: $(dmaheapctl status | grep pool_max)"
 wait_for pool_is $((16 * mib)) || fail "pool at $(counter pool_bytes), not 16 MiB"
 tid=$(grep -lx dmaheap-pool /proc/[0-9]*/comm | cut -d/ -f3)
 [ -n "$tid" ] || fail "no dmaheap-pool thread"
 [ "$(cut -d' ' -f19 /proc/$tid/stat)" -eq 19 ] || fail "dmaheap-pool at nice $(cut -d' ' -f19 /proc/$tid/stat)"
-echo "PoolSize=16M: pool_max $(cat $param), filled to $(counter pool_bytes) bytes by a thread at nice 19"
+echo "PoolSize=16M: filled to $(counter pool_bytes) bytes by a thread at nice 19"
 
 # More than half of RAM is refused, and the daemon says so.
 daemon_stop
@@ -52,10 +44,10 @@ wait_for pool_is $((16 * mib)) || fail "pool not refilled"
 
 # Lowering the limit gives the excess back at once; 0 turns the pool off.
 # (Each order holds whole blocks of its share: 8 MiB is 7 + 16 x 64 KiB.)
-echo $((8 * mib)) >$param
+pool_set $((8 * mib))
 pool_is $((8 * mib)) || fail "pool at $(counter pool_bytes) after lowering to 8 MiB"
-echo 0 >$param
-pool_is 0 || fail "pool at $(counter pool_bytes) after pool_max=0"
+pool_set 0
+pool_is 0 || fail "pool at $(counter pool_bytes) after PoolSize=0"
 misses=$(counter pool_misses)
 hits=$(counter pool_hits)
 "$d/t-alloc" >/dev/null || fail "t-alloc with the pool off"
@@ -63,11 +55,11 @@ if [ "$(counter pool_misses)" -ne "$misses" ] ||
 	[ "$(counter pool_hits)" -ne "$hits" ]; then
 	fail "the pool counted while off"
 fi
-echo "pool_max lowered: excess given back at once; 0: empty, not counted"
+echo "PoolSize= lowered by a reload: excess given back at once; 0: empty, not counted"
 
 # A refill that fails stops until the next allocation kicks it again.
 echo pool_refill >$fault
-echo $((8 * mib)) >$param
+pool_set $((8 * mib))
 fault_cleared() { [ -z "$(cat $fault)" ]; }
 wait_for fault_cleared || fail "pool_refill was not reached"
 sleep 1
@@ -83,7 +75,7 @@ echo "pool_refill fault: the pool stays empty, refilled after the next allocatio
 # can only come from the pool, without the OOM killer. (Reclaim asks slab
 # caches for little while it finds other memory, so the pool gives back
 # late, and only what reclaim needs.)
-echo $((64 * mib)) >$param
+pool_set $((64 * mib))
 wait_for pool_is $((64 * mib)) || fail "pool not filled to 64 MiB"
 mkdir -p /tmp/pressure
 mount -t tmpfs -o size=100% none /tmp/pressure || fail "mount tmpfs"

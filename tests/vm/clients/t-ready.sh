@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Ready buffers (docs/pool.md): with the pool on, the helper keeps one-page
 # buffers exported ahead. They are not live until taken, a 4 KiB read-write
-# allocation takes one, ready_max and pool_max bound them, memory pressure
+# allocation takes one, ready_max and the pool's size bound them, memory pressure
 # and a failed refill empty them, and the daemon's end, even by SIGKILL,
 # drops them all so that the module unloads.
 . "$(dirname "$0")/lib.sh"
@@ -15,15 +15,13 @@ ready_is() { [ "$(counter ready_buffers)" -eq "$1" ]; }
 ready_above() { [ "$(counter ready_buffers)" -gt "$1" ]; }
 fault_cleared() { [ -z "$(cat $params/fault_inject)" ]; }
 
-daemon_with() {
-	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/ready.conf
-	dmaheapd --config /tmp/ready.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
-	wait_for node_there || fail "dmaheapd did not start with $1"
-}
+pool_on() { [ "$(counter pool_bytes)" -gt 0 ]; }
 
-# No daemon, no ready buffer, whatever pool_max says.
+# No daemon, no ready buffer, though the pool the last one sized is on.
 daemon_stop
-echo $((16 << 20)) >$params/pool_max
+daemon_with "PoolSize=16M"
+daemon_stop
+wait_for pool_on || fail "the pool is off after PoolSize=16M"
 sleep 0.5
 ready_is 0 || fail "$(counter ready_buffers) ready buffers with no daemon"
 live=$(counter live_buffers)
@@ -63,21 +61,21 @@ echo 0 >$params/ready_max
 echo 32 >$params/ready_max
 wait_for ready_is 32 || fail "not 32 again"
 
-# The bounds: ready_max, at most 1024, and a sixteenth of pool_max (64 MiB).
+# The bounds: ready_max, at most 1024, and a sixteenth of the pool (64 MiB).
 echo 4 >$params/ready_max
 ready_is 4 || fail "$(counter ready_buffers) after ready_max=4"
 echo 1025 >$params/ready_max 2>/dev/null && fail "ready_max=1025 accepted"
 echo 1024 >$params/ready_max
 wait_for ready_is 1024 || fail "$(counter ready_buffers) with ready_max=1024, pool 64 MiB"
-echo $((1 << 20)) >$params/pool_max
-ready_is 16 || fail "$(counter ready_buffers) with pool_max 1 MiB, not 16"
-echo 0 >$params/pool_max
+pool_set $((1 << 20))
+ready_is 16 || fail "$(counter ready_buffers) with PoolSize=1M, not 16"
+pool_set 0
 ready_is 0 || fail "$(counter ready_buffers) with the pool off"
 "$d/t-alloc" >/dev/null || fail "t-alloc with the pool off"
 echo 32 >$params/ready_max
-echo $((16 << 20)) >$params/pool_max
+pool_set $((16 << 20))
 wait_for ready_is 32 || fail "not back to 32: $(counter ready_buffers)"
-echo "ready_max 4 and 1024, 1025 refused; pool_max 1 MiB: 16; pool off: none"
+echo "ready_max 4 and 1024, 1025 refused; PoolSize=1M: 16; pool off: none"
 
 # Memory pressure: the shrinker gives them back (drop_caches asks every
 # shrinker for all it has); refills wait a second, then the next take.
