@@ -268,14 +268,14 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * Reserve the bytes before the helper allocates, so that concurrent
 	 * requests cannot pass a limit together. The caller's process is
 	 * not known yet (FUSE gives the thread; /proc costs more than the
-	 * allocation): the helper tells, and MaxBytesPerProcess= is checked
-	 * then, before the reply.
+	 * allocation, and its pid may be reused meanwhile): the helper names
+	 * it by tgid and start time, and MaxBytesPerProcess= is checked then,
+	 * under that key, before the reply.
 	 */
 	if (policy_has_limits(&h->cfg) ||
 	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);
-	r = ledger_reserve(h->ledger, &h->cfg, user, 0, rq.len,
-			   &cookie, &limit);
+	r = ledger_reserve(h->ledger, &h->cfg, user, rq.len, &cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)
 		return log_limit(h, caller, NULL, rq.len, limit, user);
 	if (r < 0)
@@ -313,7 +313,7 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	 * the buffer it queued for delivery, and its release event follows.
 	 */
 	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
-			  (pid_t)req.tgid, req.comm);
+			  (pid_t)req.tgid, req.start_time, req.comm);
 	if (r < 0)
 		return log_limit(h, caller, &w, rq.len,
 				 LIMIT_BYTES_PER_PROCESS, user);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ledger of live buffers: a hash of buffers by cookie and a hash of
- * byte totals by (heap, uid) and (heap, process), under one mutex.
+ * byte totals by (heap, uid) and (heap, process), under one mutex. A
+ * process is a (tgid, start time) pair: a buffer outliving its process
+ * stays counted to it, not to the next process given its pid.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +24,7 @@ struct total {
 	char heap[DH_HEAP_NAME_MAX + 1];
 	enum total_type type;
 	uint32_t id;		/* uid or pid; 0 for the heap */
+	uint64_t start;		/* the process's start; 0 for the others */
 	uint64_t bytes;
 	uint64_t buffers;
 	struct total *next;
@@ -72,8 +75,9 @@ void ledger_free(struct ledger *l)
 	free(l);
 }
 
-/* FNV-1a over the heap name, then the type and id. */
-static size_t total_hash(const char *heap, enum total_type type, uint32_t id)
+/* FNV-1a over the heap name, then the type, id and start. */
+static size_t total_hash(const char *heap, enum total_type type, uint32_t id,
+			 uint64_t start)
 {
 	uint32_t h = 2166136261u;
 
@@ -81,34 +85,37 @@ static size_t total_hash(const char *heap, enum total_type type, uint32_t id)
 		h = (h ^ (unsigned char)*heap) * 16777619u;
 	h = (h ^ type) * 16777619u;
 	h = (h ^ id) * 16777619u;
+	h = (h ^ (uint32_t)start) * 16777619u;
+	h = (h ^ (uint32_t)(start >> 32)) * 16777619u;
 	return h % TOTAL_BUCKETS;
 }
 
 static struct total **total_slot(struct ledger *l, const char *heap,
-				 enum total_type type, uint32_t id)
+				 enum total_type type, uint32_t id,
+				 uint64_t start)
 {
-	struct total **p = &l->totals[total_hash(heap, type, id)];
+	struct total **p = &l->totals[total_hash(heap, type, id, start)];
 
 	for (; *p; p = &(*p)->next)
 		if ((*p)->type == type && (*p)->id == id &&
-		    !strcmp((*p)->heap, heap))
+		    (*p)->start == start && !strcmp((*p)->heap, heap))
 			break;
 	return p;
 }
 
 static uint64_t total_bytes(struct ledger *l, const char *heap,
-			    enum total_type type, uint32_t id)
+			    enum total_type type, uint32_t id, uint64_t start)
 {
-	struct total *t = *total_slot(l, heap, type, id);
+	struct total *t = *total_slot(l, heap, type, id, start);
 
 	return t ? t->bytes : 0;
 }
 
 /* Add (@sign 1) or take away (-1) one buffer of @len; -ENOMEM only adding. */
 static int total_add(struct ledger *l, const char *heap, enum total_type type,
-		     uint32_t id, uint64_t len, int sign)
+		     uint32_t id, uint64_t start, uint64_t len, int sign)
 {
-	struct total **p = total_slot(l, heap, type, id), *t = *p;
+	struct total **p = total_slot(l, heap, type, id, start), *t = *p;
 
 	if (!t) {
 		if (sign < 0)
@@ -119,6 +126,7 @@ static int total_add(struct ledger *l, const char *heap, enum total_type type,
 		strcpy(t->heap, heap);
 		t->type = type;
 		t->id = id;
+		t->start = start;
 		*p = t;
 	}
 	if (sign > 0) {
@@ -138,7 +146,7 @@ static void process_add(struct ledger *l, struct ledger_buffer *b, int sign)
 {
 	/* Adding to a total that exists cannot fail; a new one can. */
 	if (b->pid && total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
-				b->len, sign) < 0)
+				b->start, b->len, sign) < 0)
 		b->pid = 0;
 }
 
@@ -153,10 +161,10 @@ static struct ledger_buffer **buffer_slot(struct ledger *l, uint64_t cookie)
 }
 
 int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
-		   pid_t pid, uint64_t len, uint64_t *ret_cookie,
+		   uint64_t len, uint64_t *ret_cookie,
 		   enum heap_limit *ret_limit)
 {
-	struct policy_usage u;
+	struct policy_usage u = { 0 };
 	struct ledger_buffer *b;
 	struct timespec now;
 	enum heap_limit hit;
@@ -169,9 +177,9 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	 */
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	pthread_mutex_lock(&l->lock);
-	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0);
-	u.user = total_bytes(l, h->name, TOTAL_USER, uid);
-	u.process = pid ? total_bytes(l, h->name, TOTAL_PROCESS, pid) : 0;
+	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0, 0);
+	u.user = total_bytes(l, h->name, TOTAL_USER, uid, 0);
+	/* u.process: checked by ledger_commit(), when the helper named it */
 	hit = policy_check_alloc(h, len, &u);
 	*ret_limit = hit;
 	if (hit != _LIMIT_MAX)
@@ -189,19 +197,17 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	memset(b, 0, sizeof(*b));
 	strcpy(b->heap, h->name);
 	b->uid = uid;
-	b->pid = pid;
 	b->len = len;
 	b->time = now;
-	if (total_add(l, h->name, TOTAL_HEAP, 0, len, 1) < 0) {
+	if (total_add(l, h->name, TOTAL_HEAP, 0, 0, len, 1) < 0) {
 		free(b);
 		goto out_unlock;
 	}
-	if (total_add(l, h->name, TOTAL_USER, uid, len, 1) < 0) {
-		total_add(l, h->name, TOTAL_HEAP, 0, len, -1);
+	if (total_add(l, h->name, TOTAL_USER, uid, 0, len, 1) < 0) {
+		total_add(l, h->name, TOTAL_HEAP, 0, 0, len, -1);
 		free(b);
 		goto out_unlock;
 	}
-	process_add(l, b, 1);
 	b->cookie = ++l->next_cookie;
 	*ret_cookie = b->cookie;
 	b->next = l->buffers[b->cookie % BUFFER_BUCKETS];
@@ -218,8 +224,8 @@ static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
 	struct ledger_buffer *b = *p;
 
 	*p = b->next;
-	total_add(l, b->heap, TOTAL_HEAP, 0, b->len, -1);
-	total_add(l, b->heap, TOTAL_USER, b->uid, b->len, -1);
+	total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
+	total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
 	process_add(l, b, -1);
 	if (l->n_spare < SPARE_MAX) {
 		b->next = l->spare;
@@ -231,7 +237,8 @@ static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
 }
 
 int ledger_commit(struct ledger *l, const struct heap_config *h,
-		  uint64_t cookie, uint64_t id, pid_t pid, const char *comm)
+		  uint64_t cookie, uint64_t id, pid_t pid, uint64_t start,
+		  const char *comm)
 {
 	struct ledger_buffer **p, *b;
 	int r = 0;
@@ -245,15 +252,16 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 		buffer_remove(l, p);
 		goto out_unlock;
 	}
-	if (!b->pid && pid) {
+	if (pid) {
 		if (policy_process_over(h, b->len,
 					total_bytes(l, b->heap, TOTAL_PROCESS,
-						    (uint32_t)pid))) {
+						    (uint32_t)pid, start))) {
 			buffer_remove(l, p);
 			r = -ENOMEM;
 			goto out_unlock;
 		}
 		b->pid = pid;
+		b->start = start;
 		process_add(l, b, 1);
 	}
 	b->committed = true;
@@ -297,7 +305,7 @@ void ledger_heap_usage(struct ledger *l, const char *name, uint64_t *ret_bytes,
 	*ret_bytes = *ret_buffers = 0;
 	pthread_mutex_lock(&l->lock);
 	if (name) {
-		t = *total_slot(l, name, TOTAL_HEAP, 0);
+		t = *total_slot(l, name, TOTAL_HEAP, 0, 0);
 		*ret_bytes = t ? t->bytes : 0;
 		*ret_buffers = t ? t->buffers : 0;
 		goto out_unlock;

@@ -4,7 +4,9 @@
  * time) and the bytes per heap, per uid and per process that the limits
  * are checked against. A buffer is reserved before the helper allocates
  * it, so concurrent allocations cannot pass a limit together, and leaves
- * when the helper reports its release. Thread safe.
+ * when the helper reports its release. A process is its tgid and start
+ * time, as the helper names it: a reused pid is another process. Thread
+ * safe.
  */
 #ifndef DMAHEAPD_LEDGER_H
 #define DMAHEAPD_LEDGER_H
@@ -23,7 +25,8 @@ struct ledger_buffer {
 	uint64_t len;
 	char heap[DH_HEAP_NAME_MAX + 1];
 	uid_t uid;
-	pid_t pid;		/* 0 until known */
+	pid_t pid;		/* the process: 0 until known, */
+	uint64_t start;		/* and its start (dmaheap_helper_alloc) */
 	char comm[16];
 	struct timespec time;	/* CLOCK_REALTIME of the reservation */
 	bool committed;		/* the helper allocated it */
@@ -37,22 +40,25 @@ struct ledger *ledger_new(void);
 void ledger_free(struct ledger *l);
 
 /*
- * Reserve @len bytes on heap @h for @uid and process @pid (0: not known
- * yet, then the per-process limit is not checked): 0 and the buffer's
- * cookie, or -ENOMEM and the limit it would pass in *@ret_limit.
+ * Reserve @len bytes on heap @h for @uid: 0 and the buffer's cookie, or
+ * -ENOMEM and the limit it would pass in *@ret_limit. Every limit but
+ * MaxBytesPerProcess=, whose process only the helper names.
  */
 int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
-		   pid_t pid, uint64_t len, uint64_t *ret_cookie,
+		   uint64_t len, uint64_t *ret_cookie,
 		   enum heap_limit *ret_limit);
 /*
- * The helper allocated it: its id, and the owner as the helper saw it. If
- * the process was not known at ledger_reserve(), its MaxBytesPerProcess=
- * of @h is checked now: -ENOMEM, and the buffer leaves the ledger, when
- * this buffer takes the process past it (the caller then answers ENOMEM,
- * and the helper drops the undelivered buffer). Else 0.
+ * The helper allocated it: its id, and the process as the helper saw it,
+ * tgid @pid (0: none) started at @start (&dmaheap_helper_alloc.start_time),
+ * whose MaxBytesPerProcess= of @h is checked now: -ENOMEM, and the buffer
+ * leaves the ledger, when this buffer takes the process past it (the
+ * caller then answers ENOMEM, and the helper drops the undelivered
+ * buffer). Else 0. Checked and counted under the same key, in one hold of
+ * the lock.
  */
 int ledger_commit(struct ledger *l, const struct heap_config *h,
-		  uint64_t cookie, uint64_t id, pid_t pid, const char *comm);
+		  uint64_t cookie, uint64_t id, pid_t pid, uint64_t start,
+		  const char *comm);
 /* The helper did not allocate it. */
 void ledger_cancel(struct ledger *l, uint64_t cookie);
 /* The helper reports it released (possibly before ledger_commit()). */

@@ -43,8 +43,8 @@ enum heap_limit policy_check_alloc(const struct heap_config *h, uint64_t len,
 
 /*
  * Would @len more bytes take a process holding @process bytes of @h past
- * MaxBytesPerProcess=? For allocations whose process is known only once
- * the helper allocated (policy_check_alloc() checks it when known before).
+ * MaxBytesPerProcess=? Asked once the helper named the process (its tgid
+ * and start time); before, policy_check_alloc() is given 0 for it.
  */
 bool policy_process_over(const struct heap_config *h, uint64_t len,
 			 uint64_t process);

@@ -208,8 +208,9 @@ static bool same_group(const struct ledger_buffer *a,
 {
 	switch (by) {
 	case BY_PROCESS:
-		return a->pid == b->pid && a->uid == b->uid &&
-		       !strcmp(a->heap, b->heap);
+		/* a pid reused by a later process: another row */
+		return a->pid == b->pid && a->start == b->start &&
+		       a->uid == b->uid && !strcmp(a->heap, b->heap);
 	case BY_UID:
 		return a->uid == b->uid && !strcmp(a->heap, b->heap);
 	case BY_HEAP:

@@ -94,6 +94,12 @@ struct dmaheap_helper_info {
  *		terminated: the dma-buf's exporter name, as the kernel's heaps
  *		give theirs (exp_name in /proc/PID/fdinfo/FD); empty: the
  *		kind's name
+ * @start_time:	out: when the caller's process started, in nanoseconds of
+ *		the kernel's boot-time clock (CLOCK_BOOTTIME), as recorded for
+ *		its thread group leader: the instant /proc/@tgid/stat field 22
+ *		shows in clock ticks (outside a time namespace). With @tgid it
+ *		names the process: a pid reused by a later process comes with
+ *		a later start time.
  * @reserved:	in: zero
  *
  * The caller must be blocked in ioctl(@cmd, @user_addr) on the heap node
@@ -128,7 +134,8 @@ struct dmaheap_helper_alloc {
 	__u32 reserved0;
 	char comm[16];
 	char name[DMAHEAP_HELPER_NAME_LEN];
-	__u64 reserved[2];
+	__u64 start_time;
+	__u64 reserved[1];
 };
 
 /**

@@ -131,7 +131,7 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
 			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
-	    req->tgid || req->reserved0 ||
+	    req->tgid || req->reserved0 || req->start_time ||
 	    memchr_inv(req->comm, 0, sizeof(req->comm)) ||
 	    !memchr(req->name, 0, sizeof(req->name)) ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
@@ -195,7 +195,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	pid_t tgid;
 	struct dma_buf *dmabuf;
 	bool compat;
-	u64 id;
+	u64 id, start;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -244,8 +244,19 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	}
 	id = dh_buffer_publish(dmabuf, event,
 			       req.name[0] ? dh_name_get(req.name) : NULL);
-	/* For the daemon's accounting, in its own pid namespace. */
+	/*
+	 * For the daemon's accounting: the process, in the daemon's pid
+	 * namespace, and when it started, which tells a reused pid apart.
+	 */
 	tgid = task_tgid_vnr(caller);
+	/*
+	 * The process's start is its leader's, which an exec by another
+	 * thread carries over to the new leader; the old one is freed after
+	 * an RCU grace period.
+	 */
+	rcu_read_lock();
+	start = READ_ONCE(caller->group_leader)->start_boottime;
+	rcu_read_unlock();
 	get_task_comm(comm, caller);
 
 	/* Takes over the buffer and the reservation. */
@@ -253,6 +264,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 			 MKDEV(req.node_major, req.node_minor), compat, req.cmd,
 			 req.user_addr, req.fd_flags);
 	if (!ret && (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
+		     put_user(start, &uarg->start_time) ||
 		     copy_to_user(uarg->comm, comm, sizeof(uarg->comm))))
 		ret = -EFAULT;
 	put_task_struct(caller);

@@ -13,6 +13,8 @@
 struct dmaheap_helper_alloc fake_helper_last;
 /* The caller's name the helper reports (a client picks its own). */
 const char *fake_helper_comm = "client";
+/* When the caller's process started, as the helper reports it. */
+uint64_t fake_helper_start = 4200000000;
 int fake_helper_calls;
 
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info)
@@ -29,6 +31,7 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	if (r == 0) {
 		req->id = 42;
 		req->tgid = 1200;
+		req->start_time = fake_helper_start;
 		snprintf(req->comm, sizeof(req->comm), "%s", fake_helper_comm);
 	}
 	return r;

@@ -20,6 +20,7 @@
 extern struct dmaheap_helper_alloc fake_helper_last;
 extern int fake_helper_calls;
 extern const char *fake_helper_comm;
+extern uint64_t fake_helper_start;
 extern struct dmaheap_helper_event fake_helper_events[8];
 extern size_t fake_helper_n_events;
 extern uid_t fake_userns_key;
@@ -47,6 +48,7 @@ static int setup(void **state)
 	test_heap.charge = false;
 	fake_helper_calls = 0;
 	fake_helper_n_events = 0;
+	fake_helper_start = 4200000000;
 	fake_userns_key = (uid_t)-1;
 	fake_userns_error = 0;
 	fake_userns_calls = 0;
@@ -394,6 +396,43 @@ static void test_process_limit_after_the_helper(void **state)
 	assert_int_equal(buffers, 1);
 }
 
+/*
+ * A buffer outliving its process stays counted to that process, not to the
+ * next one the kernel gives its pid: the helper names each by tgid and
+ * start time, and the limit is checked under that key.
+ */
+static void test_process_limit_follows_the_process(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct ledger_buffer *snap;
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers;
+
+	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
+	will_return_count(helper_alloc, 0, 4);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	/* It exits, a keeper holds the buffer; pid 1200 is given again. */
+	fake_helper_start += 1000;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	/* Its own full limit, and not a page more. */
+	d.len = 4096;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	/* Nor for the first process, were it still there. */
+	fake_helper_start -= 1000;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 2);
+	assert_int_equal(bytes, 2 << 20);
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 2);
+	assert_int_equal(snap[0].pid, 1200);
+	assert_int_equal(snap[1].pid, 1200);
+	assert_int_not_equal(snap[0].start, snap[1].start);
+	free(snap);
+}
+
 /* A name with a newline or an escape cannot fake lines in reports. */
 static void test_comm_sanitised(void **state)
 {
@@ -457,6 +496,8 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_file_max, setup),
 		cmocka_unit_test_setup(test_process_limit_after_the_helper,
+				       setup),
+		cmocka_unit_test_setup(test_process_limit_follows_the_process,
 				       setup),
 		cmocka_unit_test_setup(test_release_read_before_reserving,
 				       setup),

@@ -203,6 +203,9 @@ static void test_check_alloc(void **state)
 			 LIMIT_BYTES);
 }
 
+/* When the process started, as the helper reports it. */
+#define START	4200000000ull
+
 static void test_ledger_limits(void **state)
 {
 	struct ledger *l = ledger_new();
@@ -212,23 +215,84 @@ static void test_ledger_limits(void **state)
 
 	heap_config_init(&h, "cam");
 	h.limits[LIMIT_BYTES_PER_PROCESS] = 8192;
-	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 8192, &a, &hit), 0);
-	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096, &b, &hit),
+	/* More than the limit in one buffer: refused before the helper. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 12288, &a, &hit),
 			 -ENOMEM);
 	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
+	/* Else checked once the helper named the process. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, b, 2, 77, START, "a"), -ENOMEM);
 	/* Another process of the same user fits. */
-	assert_int_equal(ledger_reserve(l, &h, 1000, 78, 4096, &b, &hit), 0);
-	ledger_commit(l, &h, a, 1, 77, "a");
-	ledger_commit(l, &h, b, 2, 78, "b");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, b, 3, 78, START, "b"), 0);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(bytes, 12288);
 	assert_int_equal(n, 2);
 	ledger_release(l, a);
-	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 8192, &a, &hit), 0);
-	ledger_cancel(l, a);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 4, 77, START, "a"), 0);
+	ledger_release(l, a);
 	ledger_release(l, b);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(bytes, 0);
+	assert_int_equal(n, 0);
+	ledger_free(l);
+}
+
+/*
+ * A process is its pid and start time: a buffer that outlives its process
+ * stays counted to that process, and the next process given the pid
+ * starts from nothing (when processes were keyed by pid alone, it started
+ * with the dead one's bytes and was refused).
+ */
+static void test_ledger_process_keyed_by_start(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t k1, k2, k3, k4, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 8192;
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k1, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, k1, 1, 77, START, "first"), 0);
+	/*
+	 * Two requests in flight, reserved before either is named: pid 77
+	 * reused by a later process in between. Each is checked and counted
+	 * under the process the helper named for it.
+	 */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k2, &hit), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, k2, 2, 77, START + 1, "second"),
+			 0);
+	assert_int_equal(ledger_commit(l, &h, k3, 3, 77, START, "first"),
+			 -ENOMEM);
+	/* The later one has its own full limit, not a page more. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, k3, 4, 77, START + 1, "second"),
+			 -ENOMEM);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(bytes, 16384);
+	assert_int_equal(n, 2);
+	/* Listed as two processes, one pid. */
+	assert_int_equal(ledger_snapshot(l, &snap), 2);
+	assert_int_equal(snap[0].pid, 77);
+	assert_int_equal(snap[1].pid, 77);
+	assert_true(snap[0].start != snap[1].start);
+	free(snap);
+	/* The first's buffer goes: room for it, none for the second. */
+	ledger_release(l, k1);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, k3, 5, 77, START + 1, "second"),
+			 -ENOMEM);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k4, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, k4, 6, 77, START, "first"), 0);
+	ledger_release(l, k2);
+	ledger_release(l, k4);
+	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 0);
 	ledger_free(l);
 }
@@ -262,8 +326,8 @@ static void *allocate_beside(void *arg)
 	while (!atomic_load(&a->stop)) {
 		during = atomic_load(&a->during);
 		t = mono_s();
-		assert_int_equal(ledger_reserve(a->l, a->h, 1000, 0, 4096,
-						&cookie, &hit), 0);
+		assert_int_equal(ledger_reserve(a->l, a->h, 1000, 4096, &cookie,
+						&hit), 0);
 		ledger_cancel(a->l, cookie);
 		t = mono_s() - t;
 		if (during) {
@@ -298,10 +362,10 @@ static void test_ledger_snapshot_lets_allocations_in(void **state)
 
 	heap_config_init(&h, "cam");
 	for (i = 0; i < 200000; i++) {
-		assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096,
-						&cookie, &hit), 0);
-		assert_int_equal(ledger_commit(l, &h, cookie, i + 1, 77, "a"),
-				 0);
+		assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &cookie,
+						&hit), 0);
+		assert_int_equal(ledger_commit(l, &h, cookie, i + 1, 77, START,
+					       "a"), 0);
 	}
 	/*
 	 * Allocations got in while it ran: several of them (one in the whole
@@ -346,10 +410,10 @@ static void test_ledger_release_before_commit(void **state)
 
 	heap_config_init(&h, "cam");
 	h.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
-	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
 	assert_int_equal(ledger_snapshot(l, &snap), 0);	/* not yet live */
 	ledger_release(l, a);
-	ledger_commit(l, &h, a, 1, 77, "a");
+	ledger_commit(l, &h, a, 1, 77, START, "a");
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(bytes, 0);
@@ -357,20 +421,17 @@ static void test_ledger_release_before_commit(void **state)
 	free(snap);
 
 	/* The process learnt at commit is charged for the per-process limit. */
-	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 1 << 20, &a, &hit), 0);
-	assert_int_equal(ledger_commit(l, &h, a, 2, 77, "a"), 0);
-	assert_int_equal(ledger_reserve(l, &h, 1000, 77, 4096, &a, &hit),
-			 -ENOMEM);
-	assert_int_equal(hit, LIMIT_BYTES_PER_PROCESS);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 1 << 20, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 2, 77, START, "a"), 0);
 	/* ... and checked there: past it, the buffer leaves the ledger. */
-	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
-	assert_int_equal(ledger_commit(l, &h, a, 3, 77, "a"), -ENOMEM);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -ENOMEM);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, 1 << 20);
 	/* Another process of the same user is not held back. */
-	assert_int_equal(ledger_reserve(l, &h, 1000, 0, 4096, &a, &hit), 0);
-	assert_int_equal(ledger_commit(l, &h, a, 4, 78, "b"), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 4, 78, START, "b"), 0);
 	/* Unknown cookies are ignored. */
 	ledger_release(l, 999);
 	ledger_cancel(l, 999);
@@ -389,9 +450,10 @@ static void test_ledger_many(void **state)
 	heap_config_init(&h, "many");
 	heap_config_init(&h2, "other");
 	for (i = 0; i < 10000; i++) {
-		assert_int_equal(ledger_reserve(l, &h, i % 7, i % 13 + 1, 4096,
-						&cookies[i], &hit), 0);
-		ledger_commit(l, &h, cookies[i], i + 1, i % 13 + 1, "x");
+		assert_int_equal(ledger_reserve(l, &h, i % 7, 4096, &cookies[i],
+						&hit), 0);
+		ledger_commit(l, &h, cookies[i], i + 1, i % 13 + 1, START,
+			      "x");
 	}
 	assert_int_equal(ledger_snapshot(l, &snap), 10000);
 	free(snap);
@@ -400,9 +462,9 @@ static void test_ledger_many(void **state)
 	ledger_heap_usage(l, "many", &bytes, &n);
 	assert_int_equal(n, 5000);
 	assert_int_equal(bytes, 5000 * 4096);
-	assert_int_equal(ledger_reserve(l, &h2, 0, 1, 8192, &cookies[0], &hit),
+	assert_int_equal(ledger_reserve(l, &h2, 0, 8192, &cookies[0], &hit),
 			 0);
-	ledger_commit(l, &h2, cookies[0], 1, 1, "y");
+	ledger_commit(l, &h2, cookies[0], 1, 1, START, "y");
 	ledger_heap_usage(l, NULL, &bytes, &n);	/* every heap */
 	assert_int_equal(n, 5001);
 	assert_int_equal(bytes, 5000 * 4096 + 8192);
@@ -443,14 +505,14 @@ static void test_report_buffers(void **state)
 
 	heap_config_init(&a, "cam");
 	heap_config_init(&b, "gpu");
-	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 4096, &k, &hit), 0);
-	ledger_commit(l, &a, k, 1, 10, "small");
-	assert_int_equal(ledger_reserve(l, &a, 1000, 0, 1 << 20, &k, &hit), 0);
-	ledger_commit(l, &a, k, 2, 11, "big");
-	assert_int_equal(ledger_reserve(l, &b, 1000, 0, 1 << 20, &k, &hit), 0);
-	ledger_commit(l, &b, k, 3, 11, "big");
-	assert_int_equal(ledger_reserve(l, &a, 1001, 0, 8192, &k, &hit), 0);
-	ledger_commit(l, &a, k, 4, 12, "other");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 4096, &k, &hit), 0);
+	ledger_commit(l, &a, k, 1, 10, START, "small");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, &a, k, 2, 11, START, "big");
+	assert_int_equal(ledger_reserve(l, &b, 1000, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, &b, k, 3, 11, START, "big");
+	assert_int_equal(ledger_reserve(l, &a, 1001, 8192, &k, &hit), 0);
+	ledger_commit(l, &a, k, 4, 12, START, "other");
 
 	t = buffers_text(l, true, BY_UID);
 	/* Biggest first: uid 1000 on cam (1M + 4K), on gpu (1M), 1001. */
@@ -465,6 +527,30 @@ static void test_report_buffers(void **state)
 	free(t);
 	t = buffers_text(l, false, BY_HEAP);
 	assert_non_null(strstr(t, "cam                            3    1036K\n"));
+	free(t);
+	ledger_free(l);
+}
+
+/* A pid reused by a later process: two processes, two rows. */
+static void test_report_reused_pid(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t k;
+	char *t;
+
+	heap_config_init(&h, "cam");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k, &hit), 0);
+	ledger_commit(l, &h, k, 1, 10, START, "old");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k, &hit), 0);
+	ledger_commit(l, &h, k, 2, 10, START + 1, "new");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k, &hit), 0);
+	ledger_commit(l, &h, k, 3, 10, START + 1, "new");
+	t = buffers_text(l, true, BY_PROCESS);
+	assert_string_equal(t, "{\"by\":\"process\",\"groups\":["
+		"{\"pid\":10,\"comm\":\"new\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":16384},"
+		"{\"pid\":10,\"comm\":\"old\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":1,\"bytes\":4096}]}\n");
 	free(t);
 	ledger_free(l);
 }
@@ -514,11 +600,13 @@ int main(void)
 		cmocka_unit_test(test_may_open),
 		cmocka_unit_test(test_check_alloc),
 		cmocka_unit_test(test_ledger_limits),
+		cmocka_unit_test(test_ledger_process_keyed_by_start),
 		cmocka_unit_test(test_ledger_release_before_commit),
 		cmocka_unit_test(test_ledger_many),
 		cmocka_unit_test(test_ledger_snapshot_lets_allocations_in),
 		cmocka_unit_test(test_report_size),
 		cmocka_unit_test(test_report_buffers),
+		cmocka_unit_test(test_report_reused_pid),
 		cmocka_unit_test(test_report_heaps),
 	};
 

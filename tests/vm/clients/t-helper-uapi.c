@@ -176,6 +176,41 @@ static void check_node_matters(struct dmaheap_helper_alloc good)
 	       "ioctl on another device than the node");
 }
 
+/*
+ * The helper names the process of the thread it allocated for (another
+ * thread than the leader here): our tgid, and our start time, the instant
+ * /proc/self/stat field 22 shows in clock ticks.
+ */
+static void check_process(const struct dmaheap_helper_alloc *a)
+{
+	unsigned long long start_ticks = 0;
+	char buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open /proc/self/stat");
+	n = read(fd, buf, sizeof(buf) - 1);
+	CHECK(n > 0, "read /proc/self/stat");
+	close(fd);
+	buf[n] = '\0';
+	/* Fields after the name, which may hold spaces: 3 is the state. */
+	p = strrchr(buf, ')');
+	CHECK(p, "/proc/self/stat: no name");
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	CHECK(p && sscanf(p + 1, "%llu", &start_ticks) == 1,
+	      "/proc/self/stat: no field 22");
+	CHECK(a->tgid == (uint32_t)getpid(), "tgid %u, not %d", a->tgid,
+	      (int)getpid());
+	CHECK(a->start_time / (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)) ==
+	      start_ticks, "start_time %llu ns, /proc/self/stat says %llu ticks",
+	      (unsigned long long)a->start_time, start_ticks);
+	printf("%-40s -> tgid %u, start %llu ns (/proc: %llu ticks)\n",
+	       "process of another thread", a->tgid,
+	       (unsigned long long)a->start_time, start_ticks);
+}
+
 #define FAULT "/sys/module/dmaheap_helper/parameters/fault_inject"
 #define EVSIZE sizeof(struct dmaheap_helper_event)
 
@@ -434,8 +469,8 @@ int main(void)
 		a = good; a.kind = DMAHEAP_HELPER_KIND_REGION; a.region = 8;
 		expect_alloc(a, EINVAL, "a region never claimed");
 	}
-	a = good; a.reserved[1] = 1;
-	expect_alloc(a, EINVAL, "reserved[1] set");
+	a = good; a.reserved[0] = 1;
+	expect_alloc(a, EINVAL, "reserved[0] set");
 	a = good; memset(a.name, 'x', sizeof(a.name));
 	expect_alloc(a, EINVAL, "name without its NUL");
 	a = good; a.id = 5;
@@ -444,6 +479,8 @@ int main(void)
 	expect_alloc(a, EINVAL, "tgid set on input");
 	a = good; a.comm[15] = 'x';
 	expect_alloc(a, EINVAL, "comm set on input");
+	a = good; a.start_time = 1;
+	expect_alloc(a, EINVAL, "start_time set on input");
 	a = good; a.flags = 4;
 	expect_alloc(a, EINVAL, "unknown flag");
 	a = good; a.len = 0;
@@ -480,6 +517,7 @@ int main(void)
 	a = good; a.tid = (uint32_t)sleeper_tid;
 	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0,
 	      "ALLOC for a thread in pause()");
+	check_process(&a);
 	a = good; a.tid = (uint32_t)sleeper_tid;
 	expect_alloc(a, EBUSY, "a second one for that thread");
 	CHECK(pthread_kill(t, SIGUSR1) == 0, "wake the sleeper");

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# MaxBytesPerProcess= counts a process, not a pid (docs/policy.md): A
+# allocates the limit, hands the buffer to a keeper and exits; B, forked
+# at A's pid, gets its own full limit and not a page more, while A's
+# buffer lives on; dmaheapctl shows two processes with that pid.
+. "$(dirname "$0")/lib.sh"
+d=$(dirname "$0")
+node=/dev/dma_heap/perprocess
+conf=/tmp/pidreuse.conf
+log=/tmp/dmaheapd.log
+
+daemon_stop
+cat >$conf <<EOF2
+[Heap]
+Name=$(heap_name)
+
+[Heap]
+Name=perprocess
+MaxBytesPerProcess=1M
+EOF2
+base=$(counter live_buffers)
+dmaheapd --config $conf </dev/null >>$log 2>&1 &
+wait_for test -e $node || fail "$node did not appear"
+wait_for test -S /run/dmaheapd/control || fail "no control socket"
+
+# Run while the keeper holds A's buffer and B its own: both live, both
+# listed under the one pid, as two processes.
+check='dmaheapctl buffers | sed "s/^/    /"
+n=$(dmaheapctl buffers --json | grep -o "\"pid\":$PID,\"comm\":\"t-pidreuse\",\"uid\":0,\"heap\":\"perprocess\",\"buffers\":1,\"bytes\":1048576" | wc -l)
+echo "  dmaheapctl buffers: $n processes with pid $PID, 1M each"
+[ "$n" -eq 2 ]'
+"$d/t-pidreuse" $node 1048576 "$check"
+rc=$?
+[ $rc -eq 77 ] && exit 77
+[ $rc -eq 0 ] || {
+	grep "MaxBytesPerProcess" $log | tail -n 2 | sed 's/^/    dmaheapd.log: /'
+	fail "t-pidreuse exited $rc"
+}
+wait_for counter_is live_buffers "$base" ||
+	fail "helper: $(counter live_buffers) live, not $base"
+daemon_stop
+daemon_start
