@@ -12,6 +12,9 @@
  *
  * t-region-claim locked BASE SIZE: under kernel lockdown every claim, even
  * of a range already claimed, is -EPERM, as opening /dev/mem is.
+ *
+ * t-region-claim unbuilt BASE SIZE: a helper without the region kind
+ * refuses a claim of the set-aside range with -EOPNOTSUPP.
  */
 #include "common.h"
 #include "dmaheap-helper.h"
@@ -80,12 +83,23 @@ static void locked(int helper, uint64_t base, uint64_t size)
 	printf("under lockdown: EPERM\n");
 }
 
+static void unbuilt(int helper, uint64_t base, uint64_t size)
+{
+	uint32_t id = 0;
+	int r;
+
+	r = claim(helper, base, size, &id);
+	errno = -r;
+	CHECK(r == -EOPNOTSUPP, "the set-aside range: %d", r);
+	printf("no region kind: EOPNOTSUPP\n");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t base, size;
 	int helper;
 
-	CHECK(argc >= 4, "usage: t-region-claim claims BASE SIZE FWBASE | locked BASE SIZE");
+	CHECK(argc >= 4, "usage: t-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
 	base = strtoull(argv[2], NULL, 0);
 	size = strtoull(argv[3], NULL, 0);
 	helper = open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC);
@@ -95,8 +109,10 @@ int main(int argc, char **argv)
 		claims(helper, base, size, strtoull(argv[4], NULL, 0));
 	else if (!strcmp(argv[1], "locked") && argc == 4)
 		locked(helper, base, size);
+	else if (!strcmp(argv[1], "unbuilt") && argc == 4)
+		unbuilt(helper, base, size);
 	else
-		CHECK(0, "usage: t-region-claim claims BASE SIZE FWBASE | locked BASE SIZE");
+		CHECK(0, "usage: t-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
 	close(helper);
 	return 0;
 }
