@@ -497,16 +497,28 @@ static int claim_region(const struct config *c, const struct heap_config *hc,
 		return 0;
 	case -EADDRNOTAVAIL:
 		return log_errno(LOG_ERR, r,
-				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is ordinary RAM or was not reserved at boot; keep it from the kernel with memmap=%" PRIu64 "M$0x%" PRIx64 " (x86) or a no-map reserved-memory node",
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is ordinary RAM or was not reserved at boot; keep it from the kernel with memmap=%" PRIu64 "M$0x%" PRIx64,
 				 where, hc->name, hc->base, hc->size >> 20,
 				 hc->size >> 20, hc->base);
+	case -ENXIO:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is not RAM in the firmware's memory map (/sys/firmware/memmap): device or firmware memory is never a region; set aside RAM with memmap=SIZE$BASE",
+				 where, hc->name, hc->base, hc->size >> 20);
 	case -EBUSY:
 		return log_errno(LOG_ERR, r,
 				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M overlaps a range another region or driver already claimed",
 				 where, hc->name, hc->base, hc->size >> 20);
+	case -EPERM:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": the kernel is locked down (/sys/kernel/security/lockdown): no region can be claimed, as /dev/mem cannot be opened",
+				 where, hc->name);
+	case -EINVAL:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": the helper refuses 0x%" PRIx64 "+%" PRIu64 "M: a region is 2 MiB aligned and smaller than 16 TiB",
+				 where, hc->name, hc->base, hc->size >> 20);
 	case -EOPNOTSUPP:
 		return log_errno(LOG_ERR, r,
-				 "%s: heap \"%s\": this kernel has no ZONE_DEVICE memory, needed for region heaps",
+				 "%s: heap \"%s\": this helper has no region kind: the kernel has no ZONE_DEVICE memory or does not let modules read the firmware's memory map (x86's e820__mapped_raw_any, kept for KVM since 7.2)",
 				 where, hc->name);
 	default:
 		return log_errno(LOG_ERR, r, "%s: heap \"%s\": cannot claim the region: %m",

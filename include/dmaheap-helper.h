@@ -147,12 +147,19 @@ struct dmaheap_helper_alloc {
  * @reserved0:	in: zero
  * @reserved:	in: zero
  *
- * The range must have been kept from the kernel at boot (memmap=SIZE$BASE
- * on x86, a no-map reserved-memory node on device-tree machines): a range
- * that is ordinary RAM gets -EADDRNOTAVAIL, one overlapping a range already
- * claimed (by this helper or a driver) -EBUSY. Claiming exactly a range the
- * helper already holds returns its id again, so a restarted daemon finds its
- * regions. A region stays claimed until the module is unloaded.
+ * The range must be RAM the administrator kept from the kernel at boot
+ * (memmap=SIZE$BASE on x86): all of it RAM in the firmware's memory map
+ * (/sys/firmware/memmap) and reserved in the kernel's. Errors: -EPERM under
+ * kernel lockdown, as for /dev/mem, checked first; -EINVAL for a size of
+ * 2^32 pages (16 TiB) or more, the page bitmap's limit; -EADDRNOTAVAIL for
+ * a range that touches System RAM or is not all reserved in the kernel's
+ * map (fix: memmap=); -ENXIO for a range not all RAM in the firmware's map
+ * (device memory, what the firmware reserved, a hole); -EBUSY for one
+ * overlapping a range already claimed (by this helper or a driver). Claiming
+ * exactly a range the helper already holds returns its id again, so a
+ * restarted daemon finds its regions. A region stays claimed until the
+ * module is unloaded. Helpers built without the region kind (no x86
+ * firmware map for modules, no ZONE_DEVICE) answer -EOPNOTSUPP.
  */
 /* Memory hotplug adds ZONE_DEVICE memory in subsections of 2 MiB. */
 #define DMAHEAP_HELPER_REGION_ALIGN	(2ULL << 20)

@@ -101,7 +101,7 @@ extern const struct dh_kind dh_cma_kind;
 #define DH_CMA_KIND	NULL
 #endif
 
-#if IS_ENABLED(CONFIG_ZONE_DEVICE)
+#if IS_ENABLED(CONFIG_ZONE_DEVICE) && defined(DH_HAVE_E820_RAW_ANY)
 extern const struct dh_kind dh_region_kind;
 #define DH_REGION_KIND	(&dh_region_kind)
 void *dh_region_get(u32 id);

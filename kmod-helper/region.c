@@ -5,7 +5,9 @@
  * a range has no struct page, so the helper gives it ZONE_DEVICE pages with
  * memremap_pages(MEMORY_DEVICE_GENERIC): the buffer code then maps, vmaps
  * and DMA-maps region buffers like any other. Built on kernels with
- * CONFIG_ZONE_DEVICE.
+ * CONFIG_ZONE_DEVICE that let modules read x86's firmware memory map
+ * (e820__mapped_raw_any()): only what that map calls RAM and the kernel's
+ * own map reserved can be a region, and nothing under lockdown.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,13 +16,23 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/e820/api.h>
 
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
 
 #define DH_REGIONS_MAX		8
+/*
+ * The largest region: bitmap_zalloc() and bitmap_set() count pages in an
+ * unsigned int, so at most UINT_MAX pages (16 TiB - 4 KiB with 4 KiB pages),
+ * rounded down to the claim alignment.
+ */
+#define DH_REGION_SIZE_MAX \
+	round_down((u64)UINT_MAX << PAGE_SHIFT, DMAHEAP_HELPER_REGION_ALIGN)
 
 struct dh_region {
 	struct dev_pagemap pgmap;
@@ -101,19 +113,69 @@ static void dh_region_destroy(struct dh_region *region)
 	kfree(region);
 }
 
+/* walk_iomem_res_desc(): is each reserved resource where the last ended? */
+static int dh_region_next_reserved(struct resource *res, void *arg)
+{
+	u64 *next = arg;
+
+	if (res->start != *next)
+		return -EADDRNOTAVAIL;
+	*next = (u64)res->end + 1;
+	return 0;
+}
+
+/*
+ * Is all of [base, base + size) RAM in the firmware's memory map, the one
+ * memmap= does not change (/sys/firmware/memmap)? e820__mapped_raw_any()
+ * only says whether any of a range is; asked of the first byte of every
+ * page and of the range's last byte, it leaves out only a hole or another
+ * entry that starts and ends inside one page, which no firmware map has.
+ */
+static int dh_region_firmware_ram(u64 base, u64 size)
+{
+	u64 end = base + size, p;
+
+	if (!e820__mapped_raw_any(end - 1, end, E820_TYPE_RAM))
+		return -ENXIO;
+	for (p = base; p < end; p += PAGE_SIZE) {
+		if (!e820__mapped_raw_any(p, p + 1, E820_TYPE_RAM))
+			return -ENXIO;
+		if (IS_ALIGNED(p + PAGE_SIZE, DMAHEAP_HELPER_REGION_ALIGN)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+/*
+ * Only RAM the administrator set aside at boot: RAM in the firmware's map
+ * that the kernel's own map (memmap=SIZE$BASE) made a "Reserved" resource,
+ * all of it. What the firmware itself reserved (MMIO windows, ACPI and EFI
+ * runtime memory, TSEG, graphics stolen memory) or left out is not RAM to
+ * map write-back and clear.
+ */
 static int dh_region_check(u64 base, u64 size)
 {
+	u64 next = base;
+	int ret;
+
 	if (!size || !IS_ALIGNED(base, DMAHEAP_HELPER_REGION_ALIGN) ||
 	    !IS_ALIGNED(size, DMAHEAP_HELPER_REGION_ALIGN) ||
-	    base + size < base ||
+	    size > DH_REGION_SIZE_MAX || base + size < base ||
 	    base + size - 1 > (phys_addr_t)-1)
 		return -EINVAL;
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return -EADDRNOTAVAIL;
-	/* Only what firmware or memmap= marked reserved, nothing else. */
-	if (region_intersects(base, size, IORESOURCE_MEM,
-			      IORES_DESC_RESERVED) != REGION_INTERSECTS)
+	ret = dh_region_firmware_ram(base, size);
+	if (ret)
+		return ret;
+	ret = walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, base,
+				  base + size - 1, &next,
+				  dh_region_next_reserved);
+	if (ret || next != base + size)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
@@ -180,6 +242,10 @@ long dh_ioctl_region_add(void __user *uarg)
 	struct dmaheap_helper_region req;
 	int ret;
 
+	/* Physical memory as a buffer: what lockdown refuses /dev/mem for. */
+	ret = security_locked_down(LOCKDOWN_DEV_MEM);
+	if (ret)
+		return ret;
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	if (req.id || req.reserved0 ||

@@ -55,7 +55,7 @@ static void check_region_add(const struct dmaheap_helper_info *info)
 	if (!(info->features &
 	      DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_REGION))) {
 		expect_region(RAM_BASE, 2 << 20, 0, EOPNOTSUPP,
-			      "region on a kernel without ZONE_DEVICE");
+			      "region, a helper without the kind");
 		return;
 	}
 	expect_region(RAM_BASE, 2 << 20, 1, EINVAL, "region, reserved0 set");
@@ -65,10 +65,12 @@ static void check_region_add(const struct dmaheap_helper_info *info)
 	expect_region(RAM_BASE, 0, 0, EINVAL, "region size 0");
 	expect_region(-(2ull << 20), 4ull << 20, 0, EINVAL,
 		      "region wrapping around");
+	/* 2^32 pages: past what the page bitmap counts. */
+	expect_region(1ull << 46, 16ull << 40, 0, EINVAL, "region of 16 TiB");
 	expect_region(RAM_BASE, 2 << 20, 0, EADDRNOTAVAIL, "region in RAM");
-	/* 1 TiB: nothing there, not reserved by anyone. */
-	expect_region(1ull << 40, 2 << 20, 0, EADDRNOTAVAIL,
-		      "region where nothing is reserved");
+	/* 1 TiB: nothing there, not RAM in the firmware's map. */
+	expect_region(1ull << 40, 2 << 20, 0, ENXIO,
+		      "region where there is no RAM");
 }
 
 /*

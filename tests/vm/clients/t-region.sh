@@ -5,7 +5,9 @@
 # room again after a free; the alias is the same heap; unchanged clients,
 # vgem (attach, map, sync) and vivid (vmap) work on it; the helper refuses
 # an overlapping claim and gives the same id for the same range; a region
-# of ordinary RAM is refused with the fix named.
+# of ordinary RAM is refused with the fix named, one of what the firmware
+# reserved (not RAM in its map) with -ENXIO and a size past the cap with
+# -EINVAL.
 . "$(dirname "$0")/lib.sh"
 need_test_hooks
 DMAHEAP=/dev/dma_heap/memory@30000000-contiguous
@@ -36,9 +38,35 @@ for t in t-alloc t-zero t-vgem t-vivid; do
 	"$d/$t" || fail "$t on the region heap"
 done
 
+# fw_reserved: 2 MiB, 2 MiB aligned, inside a range the firmware's map
+# (/sys/firmware/memmap, which memmap= does not change) calls Reserved and
+# the kernel shows as a "Reserved" resource: what the helper once accepted.
+fw_reserved() {
+	for e in /sys/firmware/memmap/*; do
+		[ "$(cat "$e/type")" = Reserved ] || continue
+		s=$(($(cat "$e/start"))) end=$(($(cat "$e/end")))
+		a=$(((s + 0x1fffff) & ~0x1fffff))
+		[ $((a + 0x1fffff)) -le "$end" ] || continue
+		grep -qi "^ *0*$(printf %x $s)-.* : Reserved" /proc/iomem || continue
+		printf '0x%x\n' $a
+		return 0
+	done
+	return 1
+}
+fwbase=$(fw_reserved) || fail "no 2 MiB-aligned firmware Reserved range in /sys/firmware/memmap"
+echo "    the firmware reserved $fwbase+2M, a Reserved resource in /proc/iomem"
+
 daemon_stop
-"$d/t-region-claim" $base $size || { daemon_start; fail "claims"; }
+"$d/t-region-claim" claims $base $size $fwbase || { daemon_start; fail "claims"; }
 expect_refusal region-ram.conf "0x10000000" "memmap="
+printf '[Heap]\nName=memory@%x-contiguous\nKind=region\nBase=%s\nSize=2M\n' \
+	$fwbase $fwbase >/tmp/region-fw.conf
+out=$(timeout 10 dmaheapd --config /tmp/region-fw.conf </dev/null 2>&1)
+rc=$?
+echo "$out" | sed 's|^|    region-fw.conf: |'
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "dmaheapd with region-fw.conf: $rc"
+echo "$out" | grep -qF "not RAM in the firmware's memory map" ||
+	fail "the firmware's reservation not named"
 
 # Claiming fails at each step (fault_inject): the daemon refuses to start,
 # nothing stays claimed, and the next claim works. A fresh module, since
