@@ -8,6 +8,7 @@
 
 #include <linux/capability.h>
 #include <linux/debugfs.h>
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
@@ -397,54 +398,73 @@ static struct dentry *dh_debugfs;
 
 static int __init dh_init(void)
 {
+	struct device *dev;
 	int ret, i;
 
 	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
 		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
-	ret = dh_pool_init();
-	if (ret)
-		return ret;
-	ret = dh_ready_init();
-	if (ret)
-		goto out_pool_exit;
-	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
-	if (ret)
-		goto out_ready_exit;
 
 	/*
-	 * The CMA kind allocates with the DMA API on our own device: it has
-	 * no CMA area of its own, so blocks come from the default one.
+	 * The device the CMA kind allocates on with the DMA API: it has no
+	 * CMA area of its own, so blocks come from the default one. Not the
+	 * misc device, which exists only once registered, and registering
+	 * is the last step (below). A root device (/sys/devices/NAME): one
+	 * call on every kernel built for, no bus or driver that could bind
+	 * to it, no uevent; the mask is set as udmabuf sets its own.
 	 */
-	dh_dev = dh_misc.this_device;
-	dh_dev->dma_mask = &dh_dev->coherent_dma_mask;
+	dev = dh_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
+	      root_device_register(KBUILD_MODNAME);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
 	ret = dh_fault("init_dma_mask") ? -EIO :
-	      dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
+	      dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (ret)
-		goto out_deregister;
+		goto out_unregister_dma_dev;
+	dh_dev = dev;
 
 	/* For tests: which physical pages each buffer has. */
 	dh_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
 	debugfs_create_file("buffers", 0400, dh_debugfs, NULL,
 			    &dh_buffers_fops);
+
+	ret = dh_pool_init();
+	if (ret)
+		goto out_remove_debugfs;
+	ret = dh_ready_init();
+	if (ret)
+		goto out_pool_exit;
+
+	/*
+	 * Last: once the node exists anyone may open it, so nothing may fail
+	 * after it. Before, a failing init could unload the module under an
+	 * opener that had raced it.
+	 */
+	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	if (ret)
+		goto out_ready_exit;
 	return 0;
 
-out_deregister:
-	misc_deregister(&dh_misc);
 out_ready_exit:
 	dh_ready_exit();
 out_pool_exit:
 	dh_pool_exit();
+out_remove_debugfs:
+	debugfs_remove(dh_debugfs);
+out_unregister_dma_dev:
+	dh_dev = NULL;
+	root_device_unregister(dev);
 	return ret;
 }
 
 static void __exit dh_exit(void)
 {
-	debugfs_remove(dh_debugfs);
 	misc_deregister(&dh_misc);
 	dh_regions_exit();
 	dh_ready_exit();
 	dh_pool_exit();
+	debugfs_remove(dh_debugfs);
 	dh_names_exit();
+	root_device_unregister(dh_dev);
 }
 
 module_init(dh_init);
