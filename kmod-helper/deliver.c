@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -23,6 +24,8 @@
 #include <uapi/linux/dma-heap.h>
 
 #include "dmaheap_helper.h"
+
+#define DH_TAIL_DELAY_MS	5000
 
 struct dh_delivery {
 	struct callback_head work;
@@ -226,12 +229,21 @@ static void dh_deliver_work(struct callback_head *head)
 
 	/*
 	 * Once installed, another thread may close the fd and drop the last
-	 * reference (and with it this module's): finish with d first.
+	 * reference (and with it this module's): finish with d first. What
+	 * is left of this function never sleeps, and dh_exit() waits for it
+	 * (an RCU Tasks grace period) before the module's code goes.
 	 */
 	file = d->dmabuf->file;
 	kfree(d);
 	atomic64_inc(&dh_counters.fds_installed);
 	fd_install(fd, file);
+	/*
+	 * For tests: stretch the tail that runs after the module's last
+	 * reference may be gone (dh_exit()), busy, as the tail itself never
+	 * sleeps, for an unload to race (t-unload.sh).
+	 */
+	if (dh_fault("installed"))
+		mdelay(DH_TAIL_DELAY_MS);
 	return;
 
 out_fail:

@@ -17,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -459,6 +460,24 @@ out_unregister_dma_dev:
 static void __exit dh_exit(void)
 {
 	misc_deregister(&dh_misc);
+
+	/*
+	 * Module code can still be running on a thread after the module's
+	 * last reference went: the tail of dh_deliver_work(), between its
+	 * fd_install() and its return. From fd_install() on, the buffer (and
+	 * with it this module's reference) belongs to the caller's fd table,
+	 * where another thread can close it at once. That tail never sleeps
+	 * or yields, so an RCU Tasks grace period, which ends only once every
+	 * task has switched voluntarily or run in user mode since it began,
+	 * cannot end while a thread is still on it: the kernel's own way to
+	 * know no task is still in code about to be freed (ftrace's and
+	 * kprobes' trampolines). Every other path drops its last reference
+	 * in core code: dma_buf_put() defers the release to task work that
+	 * runs after the callback returned, and dma-buf's release calls our
+	 * ops before module_put().
+	 */
+	synchronize_rcu_tasks();
+
 	dh_regions_exit();
 	dh_ready_exit();
 	dh_pool_exit();
