@@ -106,7 +106,10 @@ struct dmaheap_helper_info {
  * @node_major:@node_minor, whose daemon has not replied yet. The helper
  * allocates and exports the buffer, then queues its delivery on the caller's
  * thread: once that ioctl returns 0, the dma-buf fd is written at
- * @user_addr + 8 and installed in the caller's file table. Any other
+ * @user_addr + 8 and installed in the caller's file table; when it cannot be
+ * (the fd the ioctl was made on is no longer the node, the caller is dying,
+ * has no free fd or an unwritable struct), the buffer is dropped and that
+ * ioctl fails (-EIO, -EMFILE, -EFAULT) rather than return 0. Any other
  * syscall returning first gets nothing and the buffer is dropped. The daemon
  * must call this before it replies. One delivery per thread at a time: a
  * second one for the same thread gets -EBUSY.
@@ -189,7 +192,7 @@ struct dmaheap_helper_pool {
 	__u64 reserved[3];
 };
 
-/* The caller is a 32-bit task on a 64-bit kernel (FUSE_IOCTL_COMPAT). */
+/* The caller is in a 32-bit syscall, ia32 or x32 (FUSE_IOCTL_COMPAT). */
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
 /* Charge the buffer's pages to the caller's memory cgroup. */
 #define DMAHEAP_HELPER_ALLOC_CHARGE	_BITUL(1)

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -24,11 +25,7 @@
 
 #include "dmaheap_helper.h"
 
-#if IS_ENABLED(CONFIG_IA32_EMULATION)
-#define DH_COMPAT_IOCTL_NR	__NR_ia32_ioctl
-#else
-#define DH_COMPAT_IOCTL_NR	(-1)
-#endif
+#define DH_TAIL_DELAY_MS	5000
 
 struct dh_delivery {
 	struct callback_head work;
@@ -94,9 +91,34 @@ void dh_deliver_unreserve(struct dh_delivery *d)
 	kfree(d);
 }
 
+/*
+ * 32-bit callers on a 64-bit kernel come in two ABIs, and FUSE marks both
+ * compat: ia32 (int 0x80, sysenter, the ia32 numbers) and x32 (the 64-bit
+ * entry with __X32_SYSCALL_BIT in the number, which orig_ax keeps).
+ */
 bool dh_compat_supported(void)
 {
-	return DH_COMPAT_IOCTL_NR >= 0;
+	return IS_ENABLED(CONFIG_IA32_EMULATION) ||
+	       IS_ENABLED(CONFIG_X86_X32_ABI);
+}
+
+/*
+ * The number ioctl() has in the ABI of the syscall current is in: taken
+ * from the syscall itself, not from the daemon's word, so that the check
+ * below compares like with like. -1 for a compat ABI the helper does not
+ * know.
+ */
+static int dh_ioctl_nr(void)
+{
+#ifdef CONFIG_X86_X32_ABI
+	if (in_x32_syscall())
+		return __X32_SYSCALL_BIT | __NR_x32_ioctl;
+#endif
+#ifdef CONFIG_IA32_EMULATION
+	if (in_ia32_syscall())
+		return __NR_ia32_ioctl;
+#endif
+	return in_compat_syscall() ? -1 : __NR_ioctl;
 }
 
 /* Is file descriptor @fd of current the heap node @node? */
@@ -113,52 +135,85 @@ static bool dh_fd_is_node(unsigned int fd, dev_t node)
 	return ret;
 }
 
-/* Is current returning from ioctl(node fd, cmd, user_addr)? */
-static bool dh_is_our_ioctl(struct dh_delivery *d, struct pt_regs *regs)
+/*
+ * Is current returning from ioctl(fd, cmd, user_addr), the syscall the
+ * daemon answered? The work runs on the first return to user mode after it
+ * was queued, and the caller sits in that ioctl until the daemon replies:
+ * a match is that very ioctl. Anything else means the daemon named a
+ * thread that was not its caller, and the syscall is not ours to touch.
+ * On a match, *@ret_fd is the fd the ioctl was made on.
+ */
+static bool dh_is_the_ioctl(struct dh_delivery *d, struct pt_regs *regs,
+			    unsigned int *ret_fd)
 {
 	unsigned long args[6];
-	int nr = d->compat ? DH_COMPAT_IOCTL_NR : __NR_ioctl;
 
-	if (in_compat_syscall() != d->compat || syscall_get_nr(current, regs) != nr)
+	if (syscall_get_nr(current, regs) != dh_ioctl_nr())
 		return false;
-
 	syscall_get_arguments(current, regs, args);
 	if ((u32)args[1] != d->cmd)
 		return false;
-	if (d->compat ? (u32)args[2] != (u32)d->user_addr :
-			args[2] != d->user_addr)
+	/* Compat pointers are 32 bits; x32's upper register half is junk. */
+	if (in_compat_syscall() ? (u32)args[2] != (u32)d->user_addr :
+				  args[2] != d->user_addr)
 		return false;
-	return dh_fd_is_node((unsigned int)args[0], d->node_dev);
+	*ret_fd = (unsigned int)args[0];
+	return true;
 }
 
 static void dh_deliver_work(struct callback_head *head)
 {
 	struct dh_delivery *d = container_of(head, struct dh_delivery, work);
 	struct pt_regs *regs = task_pt_regs(current);
+	unsigned int node_fd;
 	struct file *file;
 	u32 __user *ufd;
-	int fd;
+	int ret, fd;
 
 	dh_deliver_unlist(d);
 
-	/* Another syscall, or ours failed (daemon error, FUSE copy): drop. */
-	if (!dh_is_our_ioctl(d, regs) ||
+	/*
+	 * Another syscall, or ours failed (daemon error, FUSE copy): drop,
+	 * and leave its result alone.
+	 */
+	if (!dh_is_the_ioctl(d, regs, &node_fd) ||
 	    syscall_get_return_value(current, regs) != 0)
 		goto out_drop;
+
+	/*
+	 * From here on, the caller's ioctl returns 0 unless told otherwise: a
+	 * dropped buffer must fail it, or the caller would take the struct's
+	 * fd (still 0, as it went in) for a dma-buf it does not have.
+	 */
+	ret = -EIO;
+	if (d->compat != in_compat_syscall()) {
+		pr_info_ratelimited("%s[%d]: the daemon said %s, the ioctl is %s: buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    d->compat ? "compat" : "64-bit",
+				    in_compat_syscall() ? "compat" : "64-bit");
+		goto out_fail;
+	}
+	/* Another thread put something else at the fd (dup2) meanwhile. */
+	if (!dh_fd_is_node(node_fd, d->node_dev)) {
+		pr_info_ratelimited("%s[%d]: fd %u is no longer the heap node, buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    node_fd);
+		goto out_fail;
+	}
 
 	/*
 	 * A killed caller runs task work from get_signal() or do_exit():
 	 * nobody would ever see the fd, drop the buffer instead.
 	 */
 	if (current->flags & PF_EXITING || fatal_signal_pending(current))
-		goto out_drop;
+		goto out_fail;
 
 	fd = get_unused_fd_flags(d->fd_flags);
 	if (fd < 0) {
 		pr_info_ratelimited("%s[%d]: no free fd, buffer dropped\n",
 				    current->comm, task_pid_nr(current));
-		syscall_set_return_value(current, regs, fd, 0);
-		goto out_drop;
+		ret = fd;
+		goto out_fail;
 	}
 
 	ufd = u64_to_user_ptr(d->user_addr +
@@ -168,20 +223,31 @@ static void dh_deliver_work(struct callback_head *head)
 				    current->comm, task_pid_nr(current),
 				    d->user_addr);
 		put_unused_fd(fd);
-		syscall_set_return_value(current, regs, -EFAULT, 0);
-		goto out_drop;
+		ret = -EFAULT;
+		goto out_fail;
 	}
 
 	/*
 	 * Once installed, another thread may close the fd and drop the last
-	 * reference (and with it this module's): finish with d first.
+	 * reference (and with it this module's): finish with d first. What
+	 * is left of this function never sleeps, and dh_exit() waits for it
+	 * (an RCU Tasks grace period) before the module's code goes.
 	 */
 	file = d->dmabuf->file;
 	kfree(d);
 	atomic64_inc(&dh_counters.fds_installed);
 	fd_install(fd, file);
+	/*
+	 * For tests: stretch the tail that runs after the module's last
+	 * reference may be gone (dh_exit()), busy, as the tail itself never
+	 * sleeps, for an unload to race (t-unload.sh).
+	 */
+	if (dh_fault("installed"))
+		mdelay(DH_TAIL_DELAY_MS);
 	return;
 
+out_fail:
+	syscall_set_return_value(current, regs, ret, 0);
 out_drop:
 	atomic64_inc(&dh_counters.deliveries_dropped);
 	pr_debug("dropped buffer for %s[%d]\n", current->comm,

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
@@ -15,6 +16,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/string.h>
@@ -364,51 +366,88 @@ static struct miscdevice dh_misc = {
 
 static int __init dh_init(void)
 {
+	struct device *dev;
 	int ret, i;
 
 	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
 		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
+
+	/*
+	 * The device the CMA kind allocates on with the DMA API: it has no
+	 * CMA area of its own, so blocks come from the default one. Not the
+	 * misc device, which exists only once registered, and registering
+	 * is the last step (below). A root device (/sys/devices/NAME): one
+	 * call on every kernel built for, no bus or driver that could bind
+	 * to it, no uevent; the mask is set as udmabuf sets its own.
+	 */
+	dev = dh_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
+	      root_device_register(KBUILD_MODNAME);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	ret = dh_fault("init_dma_mask") ? -EIO :
+	      dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out_unregister_dma_dev;
+	dh_dev = dev;
+
+	dh_hooks_init();
+
 	ret = dh_pool_init();
 	if (ret)
-		return ret;
+		goto out_hooks_exit;
 	ret = dh_ready_init();
 	if (ret)
 		goto out_pool_exit;
+
+	/*
+	 * Last: once the node exists anyone may open it, so nothing may fail
+	 * after it. Before, a failing init could unload the module under an
+	 * opener that had raced it.
+	 */
 	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
 	if (ret)
 		goto out_ready_exit;
-
-	/*
-	 * The CMA kind allocates with the DMA API on our own device: it has
-	 * no CMA area of its own, so blocks come from the default one.
-	 */
-	dh_dev = dh_misc.this_device;
-	dh_dev->dma_mask = &dh_dev->coherent_dma_mask;
-	ret = dh_fault("init_dma_mask") ? -EIO :
-	      dma_set_mask_and_coherent(dh_dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto out_deregister;
-
-	dh_hooks_init();
 	return 0;
 
-out_deregister:
-	misc_deregister(&dh_misc);
 out_ready_exit:
 	dh_ready_exit();
 out_pool_exit:
 	dh_pool_exit();
+out_hooks_exit:
+	dh_hooks_exit();
+out_unregister_dma_dev:
+	dh_dev = NULL;
+	root_device_unregister(dev);
 	return ret;
 }
 
 static void __exit dh_exit(void)
 {
-	dh_hooks_exit();
 	misc_deregister(&dh_misc);
+
+	/*
+	 * Module code can still be running on a thread after the module's
+	 * last reference went: the tail of dh_deliver_work(), between its
+	 * fd_install() and its return. From fd_install() on, the buffer (and
+	 * with it this module's reference) belongs to the caller's fd table,
+	 * where another thread can close it at once. That tail never sleeps
+	 * or yields, so an RCU Tasks grace period, which ends only once every
+	 * task has switched voluntarily or run in user mode since it began,
+	 * cannot end while a thread is still on it: the kernel's own way to
+	 * know no task is still in code about to be freed (ftrace's and
+	 * kprobes' trampolines). Every other path drops its last reference
+	 * in core code: dma_buf_put() defers the release to task work that
+	 * runs after the callback returned, and dma-buf's release calls our
+	 * ops before module_put().
+	 */
+	synchronize_rcu_tasks();
+
 	dh_regions_exit();
 	dh_ready_exit();
 	dh_pool_exit();
+	dh_hooks_exit();
 	dh_names_exit();
+	root_device_unregister(dh_dev);
 }
 
 module_init(dh_init);

@@ -36,14 +36,21 @@ echo "vmap             vivid  -> capture fails, works again after"
 our_thread() { grep -qxE "dmaheap-(ready|pool)" /proc/[0-9]*/comm 2>/dev/null; }
 daemon_stop
 rmmod dmaheap_helper || fail "rmmod"
-for site in init_pool_worker init_pool init_ready init_ready_shrinker init_misc init_dma_mask; do
-	if insmod /lib/modules/dmaheap_helper.ko fault_inject=$site 2>/dev/null; then
-		rmmod dmaheap_helper
-		fail "the module loaded with $site failing"
-	fi
+for site in init_dma_dev init_dma_mask init_pool_worker init_pool init_ready \
+	init_ready_shrinker init_misc; do
+	# Watched from before insmod: the node must not even show for a
+	# moment, or an opener could race the failing init.
+	"$d/t-devwatch" dmaheap-helper insmod /lib/modules/dmaheap_helper.ko \
+		fault_inject=$site >/tmp/devwatch.out 2>&1
+	case $? in
+	0) rmmod dmaheap_helper
+	   fail "the module loaded with $site failing" ;;
+	3) cat /tmp/devwatch.out
+	   fail "$site: /dev/dmaheap-helper came and went during the failed init" ;;
+	esac
 	[ ! -e /dev/dmaheap-helper ] || fail "/dev/dmaheap-helper left by a failed init"
 	our_thread && fail "a dmaheap-pool or dmaheap-ready thread left by a failed init"
-	echo "$site    insmod -> refused, no device or thread left"
+	echo "$site    insmod -> refused, node never shown, no thread left"
 done
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the init faults"
 daemon_start

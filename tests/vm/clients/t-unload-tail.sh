@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Unloading waits for the tail of a delivery (docs/fault-injection.md, init
+# and unload order), stretched by the test hook "installed".
+. "$(dirname "$0")/lib.sh"
+need_test_hooks
+dir=$(dirname "$0")
+
+# The tail of a delivery: after fd_install() the caller's thread still
+# returns through module code, and another thread may already have closed
+# the fd, the module's last reference with the daemon gone. The fault site
+# "installed" stretches that tail to 5 s of busy waiting; unloading then
+# must wait for it rather than free the code under it.
+# Full preemption, where the kernel offers it (PREEMPT_DYNAMIC): there the
+# busy tail is preemptible and the module loader's own synchronize_rcu()
+# does not wait for it; with voluntary preemption (Debian's default) it
+# does, which would hide a module that did not wait itself.
+param=/sys/module/dmaheap_helper/parameters/fault_inject
+preempt=/sys/kernel/debug/sched/preempt
+mode=""
+if [ -w $preempt ]; then
+	mode=$(sed 's/.*(\([a-z]*\)).*/\1/' $preempt)
+	echo full >$preempt || fail "cannot switch to full preemption"
+	echo "preemption: $(cat $preempt) (was $mode)"
+else
+	echo "preemption: fixed by the kernel's build"
+fi
+rm -f /tmp/tail.closed
+dmesg -c >/dev/null
+echo installed >$param
+"$dir/t-tail" /tmp/tail.closed &
+tail=$!
+wait_for test -e /tmp/tail.closed || fail "the dma-buf fd was never seen and closed"
+[ -z "$(cat $param)" ] || fail "the installed site was not reached"
+daemon_stop
+wait_for counter_is live_buffers 0 || fail "the closed buffer is still live"
+# The race is reached only if the tail still runs when rmmod starts.
+kill -0 "$tail" 2>/dev/null || fail "t-tail was back before rmmod: not reached"
+start=$(cut -d' ' -f1 /proc/uptime)
+rmmod dmaheap_helper || fail "rmmod after the tail's buffer was closed"
+end=$(cut -d' ' -f1 /proc/uptime)
+echo "rmmod during the tail: returned after $(echo "$start $end" | awk '{ printf "%.2f", $2 - $1 }') s"
+wait "$tail"
+rc=$?
+if dmesg | grep -E -A3 "BUG:|Oops|general protection" >/tmp/tail.dmesg; then
+	cat /tmp/tail.dmesg
+	fail "the kernel oopsed (t-tail: exit $rc)"
+fi
+[ $rc -eq 0 ] || fail "t-tail: exit $rc"
+echo "the tail ran to its end, then the module unloaded; no oops"
+[ -z "$mode" ] || echo "$mode" >$preempt
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the tail"
+daemon_start
