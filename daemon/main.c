@@ -894,9 +894,9 @@ static int mark_nodes(struct daemon *dm, struct heap **nodes, size_t n,
 				continue;
 			pending[i] = false;
 			left--;
-			log_debug("%s: udev has applied its rules (mark %s), %d ms left",
+			log_debug("%s: udev has applied its rules (mark %s) after %d ms",
 				  nodes[i]->node_path, uuid[i],
-				  deadline_ms_left(&deadline));
+				  timeout_ms - deadline_ms_left(&deadline));
 		}
 		ms = deadline_ms_left(&deadline);
 		if (!left || !ms)

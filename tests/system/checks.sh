@@ -641,6 +641,23 @@ check_journal() {
 		fail "no journal record of alice's allocation (/$re/)"
 	fi
 	check_journal_fields "$uid"
+	check_journal_udev
+}
+
+# Every start and reload marked the nodes for udev and saw udev apply its
+# rules (docs/udev.md): no warning that a node stayed root's, and the
+# debug lines (Debug=yes) with how long udev took.
+check_journal_udev() {
+	local log
+	log=$(journalctl --no-pager -u dmaheapd.service -o cat 2>&1)
+	grep -E 'udev has applied|cannot mark|has not applied' <<<"$log" | indent
+	if grep -Eq 'cannot mark it for udev|udev has not applied' <<<"$log"; then
+		fail "dmaheapd could not mark a node for udev, or udev did not apply its rules in time"
+	elif grep -q 'udev has applied its rules' <<<"$log"; then
+		ok "each start and reload saw udev apply its rules to the marked node"
+	else
+		fail "no journal line saying udev applied its rules to a marked node"
+	fi
 }
 
 check_journal_fields() {
