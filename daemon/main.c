@@ -911,7 +911,7 @@ static int mark_nodes(struct daemon *dm, struct heap **nodes, size_t n,
 		if (!pending[i])
 			continue;
 		udev_db_path(nodes[i]->node, path, sizeof(path));
-		log_warning("%s: udev has not applied its rules within %d s (no %s=%s in %s): the node stays root's until it does",
+		log_warning("%s: udev has not applied its rules within %d s (no %s=%s in %s; is 70-dmaheapd.rules installed?): the node stays root's until it does",
 			    nodes[i]->node_path, timeout_ms / 1000,
 			    UDEV_MARK_PROPERTY, uuid[i], path);
 	}
