@@ -40,6 +40,7 @@
 #include "names.h"
 #include "notify.h"
 #include "report.h"
+#include "udev.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -847,6 +848,86 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 }
 
 /*
+ * How long READY=1 waits for udev to apply its rules to new nodes. udev
+ * takes a few milliseconds; at boot its queue may hold the coldplug.
+ */
+#define UDEV_WAIT_MS	30000
+/* Between two looks at udev's database. */
+#define UDEV_POLL_MS	10
+
+/*
+ * Marks each of @nodes as dmaheapd's for udev (docs/udev.md: only marked
+ * nodes get group video, the tag dma_heap and DMAHEAPD_HEAP=1) and, when
+ * udev runs, waits until it has applied its rules to them, so that the node
+ * has its group and mode before READY=1; at most @timeout_ms. A node that
+ * cannot be marked, or that udev has not processed in time, is served
+ * anyway, root's only until udev gets to it: a warning says so.
+ * 0, or 1 if a signal says stop.
+ */
+static int mark_nodes(struct daemon *dm, struct heap **nodes, size_t n,
+		      int timeout_ms)
+{
+	char uuid[DH_NODES_MAX][UDEV_UUID_LEN + 1], path[UDEV_PATH_MAX];
+	struct pollfd pfd = {
+		/* During a reload, signals wait for it to finish. */
+		.fd = dm->loaded_at ? -1 : dm->sig_fd, .events = POLLIN,
+	};
+	bool pending[DH_NODES_MAX];
+	struct timespec deadline;
+	size_t i, left = 0;
+	int r, ms;
+
+	for (i = 0; i < n; i++) {
+		r = udev_mark(nodes[i]->node, uuid[i]);
+		pending[i] = r == 0;
+		left += pending[i];
+		if (r < 0) {
+			udev_uevent_path(nodes[i]->node, path, sizeof(path));
+			log_errno(LOG_WARNING, r,
+				  "%s: cannot mark it for udev, writing %s: %m; udev's rules leave it root's (docs/udev.md)",
+				  nodes[i]->node_path, path);
+		}
+	}
+	if (!left)
+		return 0;
+	if (!udev_running()) {
+		log_debug("udev is not running (no %s): not waiting for it",
+			  UDEV_CONTROL);
+		return 0;
+	}
+
+	deadline_in(&deadline, timeout_ms);
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (!pending[i] || !udev_marked(nodes[i]->node, uuid[i]))
+				continue;
+			pending[i] = false;
+			left--;
+			log_debug("%s: udev has applied its rules (mark %s) after %d ms",
+				  nodes[i]->node_path, uuid[i],
+				  timeout_ms - deadline_ms_left(&deadline));
+		}
+		ms = deadline_ms_left(&deadline);
+		if (!left || !ms)
+			break;
+		r = poll(&pfd, 1, ms < UDEV_POLL_MS ? ms : UDEV_POLL_MS);
+		if (r < 0 && errno != EINTR)
+			return log_errno(LOG_ERR, -errno, "poll: %m");
+		if (r > 0 && handle_signal(dm))
+			return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!pending[i])
+			continue;
+		udev_db_path(nodes[i]->node, path, sizeof(path));
+		log_warning("%s: udev has not applied its rules within %d s (no %s=%s in %s; is 70-dmaheapd.rules installed?): the node stays root's until it does",
+			    nodes[i]->node_path, timeout_ms / 1000,
+			    UDEV_MARK_PROPERTY, uuid[i], path);
+	}
+	return 0;
+}
+
+/*
  * KernelHeaps=move: the kernel's node of @h's name to DEV/dma_heap-kernel/,
  * or found there already (left by a killed dmaheapd); either way put back
  * by node_free(). Anything else at the path is start_heap()'s to refuse.
@@ -1220,6 +1301,11 @@ static int reload(struct daemon *dm)
 		dm->fatal = r;
 		return r;
 	}
+	/*
+	 * Every node marked again, not only the new ones: a reload also
+	 * gives back to a node what udev may have lost (docs/udev.md).
+	 */
+	mark_nodes(dm, dm->nodes, dm->n, UDEV_WAIT_MS);
 	send_status(dm->nodes, dm->n, "READY=1\n");
 	return 0;
 
@@ -1366,6 +1452,8 @@ static int event_loop(struct daemon *dm)
 	int r;
 
 	r = wait_ready(dm, dm->nodes, dm->n, -1);
+	if (r == 0)
+		r = mark_nodes(dm, dm->nodes, dm->n, UDEV_WAIT_MS);
 	if (r)
 		return r < 0 ? r : 0;
 	dm->loaded_at = time(NULL);

@@ -27,6 +27,12 @@ kernel_name=$(cat "$here/kernel-name" 2>/dev/null || echo unknown)
 tmp=$(mktemp -d)
 chmod 0777 "$tmp" # alice's holding client writes its READY file there
 
+# A CUSE device named like a heap node that dmaheapd did not make
+# (spoof-heap): it must not get what the rules give dmaheapd's nodes.
+spoofer=$here/spoof-heap
+spoof_node=/dev/dma_heap/spoofed
+spoof_sys='/sys/class/cuse/dma_heap!spoofed'
+
 # The journal fields of an allocation record (DMA_HEAP=, CLIENT_PID=,
 # CLIENT_UID=, CLIENT_COMM=, SIZE=): "yes" requires them, "auto" checks
 # them when the record has any, "no" skips the check.
@@ -224,8 +230,17 @@ check_restart() {
 		fail "systemctl restart dmaheapd failed"
 		systemctl status --no-pager dmaheapd.service 2>&1 | indent
 	fi
+	# Type=notify: once systemctl returns, the node is served and final,
+	# udev's group and mode applied (no udevadm settle before this look).
+	local perms_ready
+	perms_ready=$(stat -c '%U %G %a' "$node" 2>&1)
 	t1=$(mono_ms)
 	echo "systemctl restart took $((t1 - t0)) ms"
+	if [[ $perms_ready == "root video 660" ]] && served_by_us; then
+		ok "$node is dmaheapd's and root:video 0660 as systemctl restart returns"
+	else
+		fail "$node is '$perms_ready' (device $(devno "$node")) as systemctl restart returns; want dmaheapd's, 'root video 660'"
+	fi
 	for ((i = 0; i < 100; i++)); do
 		served_by_us && break
 		sleep 0.1
@@ -514,6 +529,105 @@ check_kill() {
 	indent <<<"$out"
 }
 
+# What udev gave NODE, as one word each: its owner, group and mode, then
+# "prop" if it has DMAHEAPD_HEAP=1 and "tag" if it has the tag dma_heap.
+udev_marks() {
+	local info marks
+	info=$(udevadm info "$1" 2>&1)
+	marks=$(stat -c '%U %G %a' "$1" 2>&1)
+	grep -qx 'E: DMAHEAPD_HEAP=1' <<<"$info" && marks+=" prop"
+	if grep -qx 'G: dma_heap' <<<"$info" || grep -q '^E: TAGS=.*:dma_heap:' <<<"$info"; then
+		marks+=" tag"
+	fi
+	echo "$marks"
+}
+
+# dmaheapd's node has all of them; the spoofed node none.
+check_marks() {
+	local when=$1 have
+	have=$(udev_marks "$node")
+	if [[ $have == "root video 660 prop tag" ]] && served_by_us; then
+		ok "$when: $node is dmaheapd's, root:video 0660, DMAHEAPD_HEAP=1, tag dma_heap"
+	else
+		fail "$when: $node has '$have' (device $(devno "$node")); want dmaheapd's with 'root video 660 prop tag'"
+	fi
+	have=$(udev_marks "$spoof_node")
+	if [[ $have == "root root 600" ]]; then
+		ok "$when: $spoof_node is root:root 0600, without DMAHEAPD_HEAP=1 or the tag dma_heap"
+	else
+		fail "$when: $spoof_node has '$have'; a node dmaheapd did not make must stay 'root root 600', unmarked"
+	fi
+}
+
+# One spoofed node, made by spoof-heap run as USER: unmarked when it
+# appears and after udevadm trigger (change and add); dmaheapd's node keeps
+# its marks; alice (group video) cannot open it.
+check_spoof_as() {
+	local user=$1 pid i out
+	if [[ $user == root ]]; then
+		timeout 120 "$spoofer" spoofed >"$tmp/spoof.out" 2>&1 &
+	else
+		timeout 120 setpriv --reuid "$user" --regid "$user" --init-groups -- \
+			"$spoofer" spoofed >"$tmp/spoof.out" 2>&1 &
+	fi
+	pid=$!
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $spoof_sys && -e $spoof_node ]] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [[ ! -e $spoof_node ]]; then
+		fail "$user: spoof-heap made no $spoof_node"
+		indent <"$tmp/spoof.out"
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		return
+	fi
+	timeout 60 udevadm settle
+	ls -l "$spoof_node" 2>&1 | indent
+	udevadm info "$spoof_node" 2>&1 | grep -E '^(E: (DEVNAME|DMAHEAPD|SYNTH)|G:)' | indent
+	check_marks "made by $user"
+	if out=$(as_user alice sh -c "exec 3<>$spoof_node" 2>&1); then
+		fail "$user's $spoof_node: alice (group video) opened it"
+	else
+		ok "$user's $spoof_node: alice (group video) cannot open it"
+	fi
+	indent <<<"$out"
+	timeout 60 udevadm trigger --subsystem-match=cuse --settle ||
+		fail "udevadm trigger --subsystem-match=cuse failed"
+	check_marks "made by $user, after udevadm trigger (change)"
+	timeout 60 udevadm trigger --action=add --subsystem-match=cuse --settle ||
+		fail "udevadm trigger --action=add --subsystem-match=cuse failed"
+	check_marks "made by $user, after udevadm trigger --action=add"
+	kill "$pid" 2>/dev/null
+	wait "$pid"
+	for ((i = 0; i < 100; i++)); do
+		[[ -e $spoof_sys ]] || break
+		sleep 0.1
+	done
+	[[ -e $spoof_sys ]] && fail "$spoof_sys still there 10 s after spoof-heap was stopped"
+}
+
+# Issue 15 item 10: the rules give group video, the tag dma_heap and
+# DMAHEAPD_HEAP=1 to dmaheapd's nodes only, not to any CUSE device named
+# dma_heap/*: made by root, or by bob in a group that a site gave /dev/cuse.
+check_spoof() {
+	step "a CUSE node named dma_heap/* that dmaheapd did not make"
+	local cuse_perms
+	if [[ ! -x $spoofer ]]; then
+		fail "$spoofer is missing"
+		return
+	fi
+	check_spoof_as root
+	cuse_perms=$(stat -c '%u:%g %a' /dev/cuse)
+	groupadd -f cuse && usermod -aG cuse bob
+	chgrp cuse /dev/cuse && chmod 0660 /dev/cuse
+	ls -l /dev/cuse | indent
+	check_spoof_as bob
+	chown "${cuse_perms% *}" /dev/cuse && chmod "${cuse_perms#* }" /dev/cuse
+	ls -l /dev/cuse | indent
+}
+
 # The record of alice's first allocation (dmaheap-alloc 1M) in the journal.
 check_journal() {
 	step "journalctl -u dmaheapd: the allocation records"
@@ -527,6 +641,23 @@ check_journal() {
 		fail "no journal record of alice's allocation (/$re/)"
 	fi
 	check_journal_fields "$uid"
+	check_journal_udev
+}
+
+# Every start and reload marked the nodes for udev and saw udev apply its
+# rules (docs/udev.md): no warning that a node stayed root's, and the
+# debug lines (Debug=yes) with how long udev took.
+check_journal_udev() {
+	local log
+	log=$(journalctl --no-pager -u dmaheapd.service -o cat 2>&1)
+	grep -E 'udev has applied|cannot mark|has not applied' <<<"$log" | indent
+	if grep -Eq 'cannot mark it for udev|udev has not applied' <<<"$log"; then
+		fail "dmaheapd could not mark a node for udev, or udev did not apply its rules in time"
+	elif grep -q 'udev has applied its rules' <<<"$log"; then
+		ok "each start and reload saw udev apply its rules to the marked node"
+	else
+		fail "no journal line saying udev applied its rules to a marked node"
+	fi
 }
 
 check_journal_fields() {
@@ -559,6 +690,7 @@ check_service_active
 check_node
 check_takeover
 check_users
+check_spoof
 check_restart
 check_policy
 check_kill
