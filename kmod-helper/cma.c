@@ -14,12 +14,49 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 
 #include "dmaheap_helper.h"
 
+/* dma_alloc_pages(): the path of every kernel that does not export CMA. */
+static int dh_cma_dma_allocate(struct dh_buffer *buffer,
+			       struct task_struct *caller)
+{
+	struct page *page;
+	int ret;
+
+	page = dh_fault("pages") ? NULL :
+	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
+			       DMA_BIDIRECTIONAL, GFP_KERNEL | __GFP_NOWARN);
+	if (!page)
+		return -ENOMEM;
+
+	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	if (ret)
+		dma_free_pages(dh_dev, buffer->len, page, buffer->dma_addr,
+			       DMA_BIDIRECTIONAL);
+	return ret;
+}
+
+static void dh_cma_dma_free(struct dh_buffer *buffer)
+{
+	dma_free_pages(dh_dev, buffer->len, sg_page(buffer->sg_table.sgl),
+		       buffer->dma_addr, DMA_BIDIRECTIONAL);
+}
+
 #ifdef DH_HAVE_CMA_EXPORTS
-static int dh_cma_allocate(struct dh_buffer *buffer,
-			   struct task_struct *caller)
+/*
+ * For tests: where both paths exist, take the one of the kernels that do
+ * not export CMA, so that it is tested on a kernel with a memory cgroup.
+ */
+static bool dh_cma_dma_api;
+module_param_named(cma_dma_api, dh_cma_dma_api, bool, 0600);
+MODULE_PARM_DESC(cma_dma_api,
+		 "Test: the CMA kind through dma_alloc_pages(), as where cma_alloc() is not exported");
+
+/* Straight from the area; buffer->pool is the area. */
+static int dh_cma_area_allocate(struct dh_buffer *buffer,
+				struct task_struct *caller)
 {
 	struct cma *cma = dev_get_cma_area(dh_dev);
 	unsigned long i, count = buffer->len >> PAGE_SHIFT;
@@ -44,6 +81,7 @@ static int dh_cma_allocate(struct dh_buffer *buffer,
 	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
 		goto out_release;
+	buffer->pool = cma;
 	return 0;
 
 out_release:
@@ -51,36 +89,26 @@ out_release:
 	return ret;
 }
 
-static void dh_cma_free(struct dh_buffer *buffer)
-{
-	cma_release(dev_get_cma_area(dh_dev), sg_page(buffer->sg_table.sgl),
-		    buffer->len >> PAGE_SHIFT);
-}
-#else
 static int dh_cma_allocate(struct dh_buffer *buffer,
 			   struct task_struct *caller)
 {
-	struct page *page;
-	int ret;
-
-	page = dh_fault("pages") ? NULL :
-	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
-			       DMA_BIDIRECTIONAL, GFP_KERNEL | __GFP_NOWARN);
-	if (!page)
-		return -ENOMEM;
-
-	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
-	if (ret)
-		dma_free_pages(dh_dev, buffer->len, page, buffer->dma_addr,
-			       DMA_BIDIRECTIONAL);
-	return ret;
+	if (READ_ONCE(dh_cma_dma_api))
+		return dh_cma_dma_allocate(buffer, caller);
+	return dh_cma_area_allocate(buffer, caller);
 }
 
 static void dh_cma_free(struct dh_buffer *buffer)
 {
-	dma_free_pages(dh_dev, buffer->len, sg_page(buffer->sg_table.sgl),
-		       buffer->dma_addr, DMA_BIDIRECTIONAL);
+	if (!buffer->pool) {
+		dh_cma_dma_free(buffer);
+		return;
+	}
+	cma_release(buffer->pool, sg_page(buffer->sg_table.sgl),
+		    buffer->len >> PAGE_SHIFT);
 }
+#else
+#define dh_cma_allocate	dh_cma_dma_allocate
+#define dh_cma_free	dh_cma_dma_free
 #endif
 
 const struct dh_kind dh_cma_kind = {

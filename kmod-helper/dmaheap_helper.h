@@ -50,7 +50,7 @@ struct dh_buffer {
 	/* In the live list, for debugfs; before that, in the ready list. */
 	struct list_head node;
 	unsigned long ino;		/* of the dma-buf file */
-	void *pool;			/* the region, for kind REGION */
+	void *pool;			/* kind REGION: the region; CMA: the area */
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
 	void *vaddr;
