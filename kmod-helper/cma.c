@@ -7,16 +7,26 @@
  * on the helper's device, which takes blocks of more than a page from the
  * default area (the device has no area of its own). Built only on such
  * kernels. Buffers are zeroed.
+ *
+ * dma_alloc_pages() serves a block of one page, and any block the area
+ * cannot serve, from ordinary pages: those are charged to the caller's
+ * memory cgroup (dh_gfp()) and never wake the OOM killer. Blocks from the
+ * area are charged to nobody: it was set aside at boot, and a module cannot
+ * charge pages it did not get from the page allocator (docs/memcg.md).
  */
 #include <linux/cma.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 
 #include "dmaheap_helper.h"
+
+/* Reclaim, then fail rather than invoke the OOM killer. */
+#define CMA_DMA_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /* dma_alloc_pages(): the path of every kernel that does not export CMA. */
 static int dh_cma_dma_allocate(struct dh_buffer *buffer,
@@ -27,9 +37,11 @@ static int dh_cma_dma_allocate(struct dh_buffer *buffer,
 
 	page = dh_fault("pages") ? NULL :
 	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
-			       DMA_BIDIRECTIONAL, GFP_KERNEL | __GFP_NOWARN);
+			       DMA_BIDIRECTIONAL, dh_gfp(buffer, CMA_DMA_GFP));
 	if (!page)
 		return -ENOMEM;
+	/* Listed as charged only when it came from ordinary pages. */
+	buffer->charged = buffer->charged && PageMemcgKmem(page);
 
 	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
@@ -82,6 +94,7 @@ static int dh_cma_area_allocate(struct dh_buffer *buffer,
 	if (ret)
 		goto out_release;
 	buffer->pool = cma;
+	buffer->charged = false;
 	return 0;
 
 out_release:
@@ -115,4 +128,5 @@ const struct dh_kind dh_cma_kind = {
 	.name = "dmaheapd-cma",
 	.allocate = dh_cma_allocate,
 	.free = dh_cma_free,
+	.chargeable = true,
 };
