@@ -86,7 +86,8 @@ end_client() {
 	kill -USR1 "$client"
 	wait "$client" || fail "t-memcg-fill exited with $?"
 	client=
-	[ $((c2 - c0)) -le $((512 * kib)) ] ||
+	# Slack: each of the 2 CPUs may keep a charge batch (64 pages).
+	[ $((c2 - c0)) -le $((768 * kib)) ] ||
 		fail "memory.current $(kib "$c2") KiB once freed, $(kib "$c0") KiB before"
 	wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
 }
