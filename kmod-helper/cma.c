@@ -22,10 +22,10 @@
  * (docs/heap-kinds.md).
  */
 #include <linux/cma.h>
+#include <linux/completion.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
-#include <linux/completion.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/memcontrol.h>
