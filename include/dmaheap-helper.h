@@ -115,10 +115,13 @@ struct dmaheap_helper_info {
  * second one for the same thread gets -EBUSY.
  *
  * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
- * cgroup of the caller (kinds SYSTEM and CONTIGUOUS; CMA and REGION memory
- * is set aside at boot and charged to nobody): past its memory.max the
- * allocation fails with -ENOMEM. Such buffers never take pages from the
- * pool, whose pages were allocated, and are charged, by nobody.
+ * cgroup of the caller (kinds SYSTEM and CONTIGUOUS, and a CMA block that
+ * came from ordinary pages: one page, or one the area could not serve,
+ * where the kernel does not export cma_alloc(); the CMA area and REGION
+ * memory are set aside at boot and charged to nobody): past its memory.max
+ * the allocation fails with -ENOMEM, never an OOM kill. Such buffers never
+ * take pages from the pool, whose pages were allocated, and are charged,
+ * by nobody.
  */
 struct dmaheap_helper_alloc {
 	__u64 len;

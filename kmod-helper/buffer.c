@@ -349,7 +349,9 @@ int dh_buffers_show(struct seq_file *m, void *unused)
 /*
  * The kind allocates with the memory cgroup of @caller's mm active: the
  * pages it gets with dh_gfp() are charged there, not to the daemon, whose
- * thread this is. A caller without an mm any more is charged nothing.
+ * thread this is. A kind that allocates in a thread of its own (cma.c)
+ * makes buffer->memcg active there. A caller without an mm any more is
+ * charged nothing.
  */
 static int dh_allocate_charged(struct dh_buffer *buffer,
 			       struct task_struct *caller)
@@ -364,9 +366,11 @@ static int dh_allocate_charged(struct dh_buffer *buffer,
 		return buffer->kind->allocate(buffer, caller);
 	}
 	memcg = get_mem_cgroup_from_mm(mm);
+	buffer->memcg = memcg;
 	old = set_active_memcg(memcg);
 	ret = buffer->kind->allocate(buffer, caller);
 	set_active_memcg(old);
+	buffer->memcg = NULL;
 	mem_cgroup_put(memcg);
 	mmput(mm);
 	return ret;

@@ -25,12 +25,15 @@ struct task_struct;
 struct dh_buffer;
 struct dh_ctx;
 struct dh_event;
+struct mem_cgroup;
 
 /*
  * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
  * the kernel cannot serve is not built (Kbuild) and its slot stays NULL.
  * A chargeable kind allocates from the page allocator with dh_gfp(), so
- * that a charged buffer's pages go to the caller's memory cgroup.
+ * that a charged buffer's pages go to the caller's memory cgroup; one that
+ * gets some blocks elsewhere (cma.c: the CMA area) clears buffer->charged
+ * for those.
  */
 struct dh_kind {
 	const char *name;
@@ -50,12 +53,14 @@ struct dh_buffer {
 	/* In the live list, for debugfs; before that, in the ready list. */
 	struct list_head node;
 	unsigned long ino;		/* of the dma-buf file */
-	void *pool;			/* the region, for kind REGION */
+	void *pool;			/* kind REGION: the region; CMA: the area */
 	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
 	int vmap_cnt;
 	void *vaddr;
 	struct dh_event *event;		/* queued on release, or NULL */
 	bool charged;			/* to the caller's memory cgroup */
+	/* Charged, while allocating: the caller's, made active (buffer.c). */
+	struct mem_cgroup *memcg;
 	bool background;		/* made ahead: no reclaim for it */
 	bool live;			/* published: counted, listed */
 };

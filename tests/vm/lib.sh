@@ -239,7 +239,10 @@ vm_meson_build() {
 }
 
 # Build the helper module against KDIR and copy it to OUT. The scratch dir
-# CACHE/kmod-KVER is kept so make stays incremental (and locked while in use).
+# CACHE/kmod-KVER-REPO is kept so make stays incremental (and locked while
+# in use); REPO names the checkout, for build-module copies the sources
+# with their times: in a dir shared by two worktrees, an object built from
+# the other's newer copy looked up to date and went into this one's module.
 # Uses the project's kmod-helper/build-module when there is one, else copies
 # kmod-helper/{*.c,*.h,Kbuild} and include/ to SCRATCH/kmod-helper and
 # SCRATCH/include and runs make -C KDIR M=SCRATCH/kmod-helper modules.
@@ -247,15 +250,18 @@ vm_meson_build() {
 # DMAHEAPD_TEST_HOOKS=n: the Meson tests pass their -Dtest_hooks.
 vm_build_helper() {
 	local kdir=$1 kver=$2 out=$3 root=${4:-}
-	local src=$VM_REPO/kmod-helper work=$VM_CACHE/kmod-$kver
+	local repo name work src=$VM_REPO/kmod-helper
 	local hooks=DMAHEAP_TEST_HOOKS=${DMAHEAPD_TEST_HOOKS:-y}
+	repo=$(printf %s "$VM_REPO" | md5sum)
+	name=kmod-$kver-${repo:0:8}
+	work=$VM_CACHE/$name
 	[[ -f $src/Kbuild ]] || vm_die "$src/Kbuild does not exist; cannot build dmaheap_helper.ko for $kver"
 	vm_lock "kmod-$kver"
 	mkdir -p "$work/kmod-helper"
 	rm -f "$out"
 	vm_msg "building dmaheap_helper.ko against $kdir"
 	if [[ -n $root ]]; then
-		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "kmod-$kver" "$out" "$hooks" >&2 ||
+		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "$name" "$out" "$hooks" >&2 ||
 			vm_die "building the helper module against $kdir in $root failed (see above)"
 	elif [[ -x $src/build-module ]]; then
 		timeout 600 "$src/build-module" "$kdir" "$VM_REPO" "$work" "$out" "$hooks" >&2 ||
