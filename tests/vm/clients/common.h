@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,48 @@ static inline long long helper_counter(const char *name)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/* "4096", "64K", "1M", "2G": bytes. Anything else fails the test. */
+static inline uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; break;
+	case '\0': break;
+	default: CHECK(0, "bad size %s", s);
+	}
+	return v;
+}
+
+/*
+ * For clients paced by a test script: DIR/NAME with @text, whole when it
+ * appears; and the next SIGUSR1 (blocked in @set).
+ */
+static inline void announce(const char *dir, const char *name,
+			    const char *text)
+{
+	char tmp[256], path[256];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(tmp, "we");
+	CHECK(f, "create %s", tmp);
+	fputs(text, f);
+	CHECK(fclose(f) == 0, "write %s", tmp);
+	CHECK(rename(tmp, path) == 0, "rename to %s", path);
+}
+
+static inline void wait_usr1(const sigset_t *set)
+{
+	int sig;
+
+	CHECK(sigwait(set, &sig) == 0, "sigwait");
 }
 
 static inline void sleep_ms(long ms)

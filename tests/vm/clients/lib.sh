@@ -69,6 +69,39 @@ daemon_start() {
 	}
 }
 
+# daemon_with_heap NAME SETTING: dmaheapd from /tmp/NAME.conf, serving the
+# first heap and heap NAME with SETTING (e.g. MaxBytesPerUser=1M), its node
+# and control socket there.
+daemon_with_heap() {
+	daemon_stop
+	printf '[Heap]\nName=%s\n\n[Heap]\nName=%s\n%s\n' "$(heap_name)" "$1" "$2" >/tmp/"$1".conf
+	dmaheapd --config /tmp/"$1".conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
+	wait_for test -e /dev/dma_heap/"$1" || fail "/dev/dma_heap/$1 did not appear"
+	wait_for test -S /run/dmaheapd/control || fail "no control socket"
+}
+
+# memcg_setup: cgroup v2 at /sys/fs/cgroup (mounted if it is not, and
+# memcg_mounted set for memcg_teardown) with the memory controller on for
+# its children; exit 77 (skip) on a kernel without one.
+memcg_setup() {
+	memcg_mounted=
+	if ! awk '$2 == "/sys/fs/cgroup" && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/mounts; then
+		mount -t cgroup2 none /sys/fs/cgroup || fail "mount -t cgroup2 none /sys/fs/cgroup"
+		memcg_mounted=1
+	fi
+	# The reference kernel is built without CONFIG_MEMCG: nothing to charge.
+	if ! grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+		echo "skip: this kernel has no memory controller (controllers: $(cat /sys/fs/cgroup/cgroup.controllers))"
+		exit 77
+	fi
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control ||
+		fail "+memory in cgroup.subtree_control"
+}
+
+memcg_teardown() {
+	[ -z "${memcg_mounted:-}" ] || umount /sys/fs/cgroup
+}
+
 # need_test_hooks: exit 77 (skip) unless the helper was built with its test
 # hooks, fault_inject and the debugfs page list (meson -Dtest_hooks=true).
 need_test_hooks() {

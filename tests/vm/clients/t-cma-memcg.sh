@@ -21,25 +21,15 @@ param=/sys/module/dmaheap_helper/parameters/cma_dma_api
 DMAHEAP=/dev/dma_heap/default_cma_region
 export DMAHEAP
 
-mounted=
 cleanup() {
 	[ -n "${client:-}" ] && kill "$client" 2>/dev/null && wait "$client" 2>/dev/null
 	rmdir $cg/t-client 2>/dev/null
-	[ -n "$mounted" ] && umount $cg
+	memcg_teardown
 	[ -e $param ] && echo 0 >$param
 }
 trap cleanup EXIT
 
-if ! awk -v m=$cg '$2 == m && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/mounts; then
-	mount -t cgroup2 none $cg || fail "mount -t cgroup2 none $cg"
-	mounted=1
-fi
-# The reference kernel is built without CONFIG_MEMCG: nothing to charge.
-if ! grep -qw memory $cg/cgroup.controllers; then
-	echo "skip: this kernel has no memory controller (controllers: $(cat $cg/cgroup.controllers))"
-	exit 77
-fi
-echo +memory >$cg/cgroup.subtree_control || fail "+memory in cgroup.subtree_control"
+memcg_setup
 cma=$(awk '$1 == "CmaTotal:" { print $2 * 1024 }' /proc/meminfo)
 [ "${cma:-0}" -gt 0 ] || fail "no CMA area (CmaTotal $cma)"
 

@@ -13,18 +13,6 @@
 
 #include "common.h"
 
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 10);
-
-	if (*end == 'K')
-		v *= KiB;
-	else if (*end == 'M')
-		v *= MiB;
-	return v;
-}
-
 static void report(const char *ready, const char *line)
 {
 	FILE *f;

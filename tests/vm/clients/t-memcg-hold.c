@@ -11,28 +11,6 @@
 
 #include "common.h"
 
-/* DIR/NAME with @text, whole when it appears. */
-static void announce(const char *dir, const char *name, const char *text)
-{
-	char tmp[256], path[256];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(tmp, "we");
-	CHECK(f, "create %s", tmp);
-	fputs(text, f);
-	CHECK(fclose(f) == 0, "write %s", tmp);
-	CHECK(rename(tmp, path) == 0, "rename to %s", path);
-}
-
-static void wait_usr1(const sigset_t *set)
-{
-	int sig;
-
-	CHECK(sigwait(set, &sig) == 0, "sigwait");
-}
-
 int main(int argc, char **argv)
 {
 	sigset_t set;

@@ -15,26 +15,16 @@ kib=1024
 mib=1048576
 buffers=/sys/kernel/debug/dmaheap-helper/buffers
 
-mounted=
 daemon=$(pidof dmaheapd) || fail "dmaheapd is not running"
 cleanup() {
 	[ -n "${client:-}" ] && kill "$client" 2>/dev/null
 	echo "$daemon" >$cg/cgroup.procs 2>/dev/null
 	rmdir $cg/t-client $cg/t-daemon 2>/dev/null
-	[ -n "$mounted" ] && umount $cg
+	memcg_teardown
 }
 trap cleanup EXIT
 
-if ! awk -v m=$cg '$2 == m && $3 == "cgroup2" { f = 1 } END { exit !f }' /proc/mounts; then
-	mount -t cgroup2 none $cg || fail "mount -t cgroup2 none $cg"
-	mounted=1
-fi
-# The reference kernel is built without CONFIG_MEMCG: nothing to charge.
-if ! grep -qw memory $cg/cgroup.controllers; then
-	echo "skip: this kernel has no memory controller (controllers: $(cat $cg/cgroup.controllers))"
-	exit 77
-fi
-echo +memory >$cg/cgroup.subtree_control || fail "+memory in cgroup.subtree_control"
+memcg_setup
 mkdir $cg/t-client $cg/t-daemon || fail "mkdir in $cg"
 echo "$daemon" >$cg/t-daemon/cgroup.procs || fail "move dmaheapd to t-daemon"
 

@@ -7,22 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 d=$(dirname "$0")
 node=/dev/dma_heap/perprocess
-conf=/tmp/pidreuse.conf
 log=/tmp/dmaheapd.log
 
-daemon_stop
-cat >$conf <<EOF2
-[Heap]
-Name=$(heap_name)
-
-[Heap]
-Name=perprocess
-MaxBytesPerProcess=1M
-EOF2
+daemon_with_heap perprocess MaxBytesPerProcess=1M
 base=$(counter live_buffers)
-dmaheapd --config $conf </dev/null >>$log 2>&1 &
-wait_for test -e $node || fail "$node did not appear"
-wait_for test -S /run/dmaheapd/control || fail "no control socket"
 
 # Run while the keeper holds A's buffer and B its own: both live, both
 # listed under the one pid, as two processes.

@@ -9,23 +9,12 @@
 . "$(dirname "$0")/lib.sh"
 d=$(dirname "$0")
 node=/dev/dma_heap/peruser
-conf=/tmp/userns.conf
+conf=/tmp/peruser.conf
 log=/tmp/dmaheapd.log
 ready=/tmp/userns.ready
 
-daemon_stop
-cat >$conf <<EOF2
-[Heap]
-Name=$(heap_name)
-
-[Heap]
-Name=peruser
-MaxBytesPerUser=1M
-EOF2
+daemon_with_heap peruser MaxBytesPerUser=1M
 base=$(counter live_buffers)
-dmaheapd --config $conf </dev/null >>$log 2>&1 &
-wait_for test -e $node || fail "$node did not appear"
-wait_for test -S /run/dmaheapd/control || fail "no control socket"
 
 rm -f $ready
 "$d/t-userns" $node 1048576 1000 200000 10 $ready &
