@@ -166,6 +166,7 @@ static void dh_deliver_work(struct callback_head *head)
 	struct dh_delivery *d = container_of(head, struct dh_delivery, work);
 	struct pt_regs *regs = task_pt_regs(current);
 	unsigned int node_fd;
+	bool stretch;
 	struct file *file;
 	u32 __user *ufd;
 	int ret, fd;
@@ -186,6 +187,13 @@ static void dh_deliver_work(struct callback_head *head)
 	 * fd (still 0, as it went in) for a dma-buf it does not have.
 	 */
 	ret = -EIO;
+	/*
+	 * A killed caller runs task work from get_signal() or do_exit(),
+	 * there after its files are gone: nobody would ever see the fd, drop
+	 * the buffer before anything looks at the file table.
+	 */
+	if (current->flags & PF_EXITING || fatal_signal_pending(current))
+		goto out_fail;
 	if (d->compat != in_compat_syscall()) {
 		pr_info_ratelimited("%s[%d]: the daemon said %s, the ioctl is %s: buffer dropped\n",
 				    current->comm, task_pid_nr(current),
@@ -200,13 +208,6 @@ static void dh_deliver_work(struct callback_head *head)
 				    node_fd);
 		goto out_fail;
 	}
-
-	/*
-	 * A killed caller runs task work from get_signal() or do_exit():
-	 * nobody would ever see the fd, drop the buffer instead.
-	 */
-	if (current->flags & PF_EXITING || fatal_signal_pending(current))
-		goto out_fail;
 
 	fd = get_unused_fd_flags(d->fd_flags);
 	if (fd < 0) {
@@ -231,18 +232,17 @@ static void dh_deliver_work(struct callback_head *head)
 	 * Once installed, another thread may close the fd and drop the last
 	 * reference (and with it this module's): finish with d first. What
 	 * is left of this function never sleeps, and dh_exit() waits for it
-	 * (an RCU Tasks grace period) before the module's code goes.
+	 * (an RCU Tasks grace period) before the module's code goes. For
+	 * tests, the tail can be stretched (busy, as it never sleeps) for an
+	 * unload to race (t-unload-tail.sh); the fault site, which takes a
+	 * lock, is asked before.
 	 */
+	stretch = dh_fault("installed");
 	file = d->dmabuf->file;
 	kfree(d);
 	atomic64_inc(&dh_counters.fds_installed);
 	fd_install(fd, file);
-	/*
-	 * For tests: stretch the tail that runs after the module's last
-	 * reference may be gone (dh_exit()), busy, as the tail itself never
-	 * sleeps, for an unload to race (t-unload.sh).
-	 */
-	if (dh_fault("installed"))
+	if (stretch)
 		mdelay(DH_TAIL_DELAY_MS);
 	return;
 

@@ -149,6 +149,9 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dh_compat_supported())
 		return -EOPNOTSUPP;
+	/* A 32-bit caller's struct is below 4 GiB: matched and written so. */
+	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && req->user_addr > U32_MAX)
+		return -EINVAL;
 	/* A device number that fits dev_t: 12 bits of major, 20 of minor. */
 	if (!req->node_major || req->node_major > MAJOR(~0U) ||
 	    req->node_minor > MINORMASK)
@@ -196,8 +199,8 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	struct task_struct *caller;
 	pid_t tgid;
 	struct dma_buf *dmabuf;
-	bool compat;
-	u64 id, start;
+	bool compat, alive;
+	u64 id, start = 0;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -216,6 +219,25 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	caller = dh_get_caller(req.tid);
 	if (!caller)
 		return -ESRCH;
+
+	/*
+	 * For the daemon's accounting: the process, in the daemon's pid
+	 * namespace, and when it started, which tells a reused pid apart.
+	 * The start is the leader's, which an exec by another thread carries
+	 * over to the new leader; as task_tgid_nr_ns() does, the leader is
+	 * looked at only while the caller is still linked to it.
+	 */
+	rcu_read_lock();
+	alive = pid_alive(caller);
+	if (alive)
+		start = caller->group_leader->start_boottime;
+	rcu_read_unlock();
+	if (!alive) {
+		ret = -ESRCH;
+		goto out_put_caller;
+	}
+	tgid = task_tgid_vnr(caller);
+	get_task_comm(comm, caller);
 
 	delivery = dh_deliver_reserve(caller);
 	if (IS_ERR(delivery)) {
@@ -246,29 +268,24 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	}
 	id = dh_buffer_publish(dmabuf, event,
 			       req.name[0] ? dh_name_get(req.name) : NULL);
+
 	/*
-	 * For the daemon's accounting: the process, in the daemon's pid
-	 * namespace, and when it started, which tells a reused pid apart.
+	 * The answer before the delivery: a daemon that cannot be told the
+	 * buffer's id must not have it delivered.
 	 */
-	tgid = task_tgid_vnr(caller);
-	/*
-	 * The process's start is its leader's, which an exec by another
-	 * thread carries over to the new leader; the old one is freed after
-	 * an RCU grace period.
-	 */
-	rcu_read_lock();
-	start = READ_ONCE(caller->group_leader)->start_boottime;
-	rcu_read_unlock();
-	get_task_comm(comm, caller);
+	if (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
+	    put_user(start, &uarg->start_time) ||
+	    copy_to_user(uarg->comm, comm, sizeof(uarg->comm))) {
+		atomic64_inc(&dh_counters.deliveries_dropped);
+		dma_buf_put(dmabuf);
+		ret = -EFAULT;
+		goto out_unreserve;
+	}
 
 	/* Takes over the buffer and the reservation. */
 	ret = dh_deliver(delivery, caller, dmabuf,
 			 MKDEV(req.node_major, req.node_minor), compat, req.cmd,
 			 req.user_addr, req.fd_flags);
-	if (!ret && (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
-		     put_user(start, &uarg->start_time) ||
-		     copy_to_user(uarg->comm, comm, sizeof(uarg->comm))))
-		ret = -EFAULT;
 	put_task_struct(caller);
 	return ret;
 
@@ -363,6 +380,15 @@ static struct miscdevice dh_misc = {
 	.groups = dh_groups,
 	.mode = 0600,
 };
+
+/*
+ * dh_exit() waits for an RCU Tasks grace period (see there). Without
+ * CONFIG_TASKS_RCU, synchronize_rcu_tasks() is synchronize_rcu(), which on
+ * a preemptible kernel does not wait for a task preempted in our code.
+ */
+#if defined(CONFIG_PREEMPT_RCU) && !defined(CONFIG_TASKS_RCU)
+#error "dmaheap_helper needs CONFIG_TASKS_RCU on a preemptible kernel to unload safely"
+#endif
 
 static int __init dh_init(void)
 {

@@ -27,9 +27,10 @@
 
 #define DH_REGIONS_MAX		8
 /*
- * The largest region: bitmap_zalloc() and bitmap_set() count pages in an
- * unsigned int, so at most UINT_MAX pages (16 TiB - 4 KiB with 4 KiB pages),
- * rounded down to the claim alignment.
+ * The largest region: bitmap_set() and bitmap_find_next_zero_area() count
+ * pages in an unsigned int, so at most UINT_MAX pages (16 TiB - 4 KiB with
+ * 4 KiB pages), rounded down to the claim alignment. The bitmap is
+ * kvcalloc()ed: past 128 GiB of region it is more than kmalloc() gives.
  */
 #define DH_REGION_SIZE_MAX \
 	round_down((u64)UINT_MAX << PAGE_SHIFT, DMAHEAP_HELPER_REGION_ALIGN)
@@ -71,7 +72,8 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	region->npages = size >> PAGE_SHIFT;
 	mutex_init(&region->lock);
 	region->bitmap = dh_fault("region_bitmap") ? NULL :
-			 bitmap_zalloc(region->npages, GFP_KERNEL);
+			 kvcalloc(BITS_TO_LONGS(region->npages),
+				  sizeof(unsigned long), GFP_KERNEL);
 	if (!region->bitmap) {
 		ret = -ENOMEM;
 		goto out_free_region;
@@ -99,7 +101,7 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 out_release:
 	release_mem_region(base, size);
 out_free_bitmap:
-	bitmap_free(region->bitmap);
+	kvfree(region->bitmap);
 out_free_region:
 	kfree(region);
 	return ERR_PTR(ret);
@@ -109,7 +111,7 @@ static void dh_region_destroy(struct dh_region *region)
 {
 	memunmap_pages(&region->pgmap);
 	release_mem_region(region->base, region->size);
-	bitmap_free(region->bitmap);
+	kvfree(region->bitmap);
 	kfree(region);
 }
 
