@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The module's ioctls, returning negative errno. No logging here: callers
- * know what the failure means.
+ * The module's ioctls and its counters in sysfs, returning negative errno.
+ * No logging here: callers know what the failure means.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -146,8 +146,10 @@ static void process_add(struct ledger *l, struct ledger_buffer *b, int sign)
 {
 	/* Adding to a total that exists cannot fail; a new one can. */
 	if (b->pid && total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
-				b->start, b->len, sign) < 0)
+				b->start, b->len, sign) < 0) {
 		b->pid = 0;
+		b->start = 0;
+	}
 }
 
 static struct ledger_buffer **buffer_slot(struct ledger *l, uint64_t cookie)

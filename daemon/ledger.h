@@ -41,8 +41,9 @@ void ledger_free(struct ledger *l);
 
 /*
  * Reserve @len bytes on heap @h for @uid: 0 and the buffer's cookie, or
- * -ENOMEM and the limit it would pass in *@ret_limit. Every limit but
- * MaxBytesPerProcess=, whose process only the helper names.
+ * -ENOMEM and the limit it would pass in *@ret_limit. Every limit; of
+ * MaxBytesPerProcess= only that one buffer is no larger: the process it
+ * counts against is the one the helper names (ledger_commit()).
  */
 int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 		   uint64_t len, uint64_t *ret_cookie,

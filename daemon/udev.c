@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
@@ -97,7 +98,12 @@ int udev_mark(dev_t dev, char ret_uuid[UDEV_UUID_LEN + 1])
 	ssize_t n;
 	int fd, r;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+	/*
+	 * Not a secret: GRND_INSECURE, which never waits for the pool at
+	 * boot; 0 on kernels before 5.6, which refuse the flag.
+	 */
+	if (getrandom(rnd, sizeof(rnd), GRND_INSECURE) != sizeof(rnd) &&
+	    (errno != EINVAL || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)))
 		return -errno;
 	udev_uuid_format(rnd, uuid);
 	r = udev_mark_event(ev, sizeof(ev), uuid);
@@ -122,15 +128,33 @@ bool udev_running(void)
 
 int udev_marked(dev_t dev, const char *uuid)
 {
-	char path[UDEV_PATH_MAX], db[4096];
+	char path[UDEV_PATH_MAX], *db;
+	size_t len = 0, size = 4096;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	udev_db_path(dev, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = read(fd, db, sizeof(db));
+	/* The whole entry: a site's rules may make it long. */
+	db = malloc(size);
+	while (db && (n = read(fd, db + len, size - len)) > 0) {
+		len += (size_t)n;
+		if (len == size) {
+			char *more = realloc(db, size * 2);
+
+			if (!more) {
+				free(db);
+				db = NULL;
+				break;
+			}
+			db = more;
+			size *= 2;
+		}
+	}
 	close(fd);
-	return n > 0 && udev_db_has_mark(db, (size_t)n, uuid);
+	r = db && udev_db_has_mark(db, len, uuid);
+	free(db);
+	return r;
 }
