@@ -23,6 +23,7 @@
 #include "control.h"
 #include "deadline.h"
 #include "log.h"
+#include "marknodes.h"
 
 struct control {
 	int fd;
@@ -72,8 +73,9 @@ int control_split(char *line, char **argv, int max)
 
 /*
  * A directory control_open() may set the mode and group of: one it created,
- * or one of ours that holds nothing but @name (systemd's RuntimeDirectory=,
- * a leftover of a previous run). Never a shared one such as /run or /tmp.
+ * or one of ours that holds nothing but @name and the daemon's list of its
+ * nodes (systemd's RuntimeDirectory=, a leftover of a previous run). Never
+ * a shared one such as /run or /tmp.
  */
 static bool dir_is_ours(const char *dir, const char *name)
 {
@@ -90,10 +92,18 @@ static bool dir_is_ours(const char *dir, const char *name)
 		return false;
 	while (ours && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, name))
+		    strcmp(e->d_name, name) && strcmp(e->d_name, NODES_FILE))
 			ours = false;
 	closedir(d);
 	return ours;
+}
+
+/* May everyone pass through @dir (others' x bit)? */
+static bool dir_passable(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 && st.st_mode & S_IXOTH;
 }
 
 /* Creates @dir if missing; returns 1 if it did, 0 if it was there. */
@@ -190,7 +200,17 @@ static int prepare_dir(struct control *c, gid_t group)
 	created = make_dir(c->dir);
 	if (created > 0)
 		return set_access(c->dir, group, mode);
-	if (created == 0 && dir_is_ours(c->dir, slash + 1))
+	/*
+	 * An existing directory everyone may pass through stays as it is:
+	 * systemd's RuntimeDirectory= (RuntimeDirectoryMode=0751). Each time
+	 * systemd runs a command of the unit (ExecStartPost=, ExecReload=)
+	 * it gives that directory back to the unit's owner and group, and
+	 * everything in it too once it finds the directory changed: the
+	 * socket's group would go with it. The socket's own mode and group
+	 * keep others out.
+	 */
+	if (created == 0 && dir_is_ours(c->dir, slash + 1) &&
+	    !dir_passable(c->dir))
 		created = set_access(c->dir, group, mode);
 	free(c->dir);
 	c->dir = NULL;

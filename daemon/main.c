@@ -40,7 +40,7 @@
 #include "names.h"
 #include "notify.h"
 #include "report.h"
-#include "udev.h"
+#include "marknodes.h"
 
 #ifndef DMAHEAPD_VERSION
 #define DMAHEAPD_VERSION "unknown"
@@ -78,6 +78,10 @@ static void usage(FILE *f)
 		"                      put the kernel's heap nodes found in\n"
 		"                      /dev/" KHEAP_DIR "/ back in /dev/dma_heap/,\n"
 		"                      then exit (after a dmaheapd was killed)\n"
+		"      --mark-nodes    mark the nodes the running dmaheapd lists\n"
+		"                      beside its control socket for udev, wait\n"
+		"                      for udev's rules, then exit (the unit's\n"
+		"                      ExecStartPost= and ExecReload=)\n"
 		"      --fault-inject=reply-error|reply-delay\n"
 		"                      for tests: after the helper allocated, answer EIO\n"
 		"                      or wait 500 ms before answering\n"
@@ -94,6 +98,7 @@ static const char *arg_config;
 static bool arg_heaps;
 static bool arg_debug;
 static bool arg_restore;
+static bool arg_mark;
 static unsigned int arg_threads;	/* 0: the default */
 static const char *arg_control = DH_CONTROL_PATH;
 
@@ -110,6 +115,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 		{ "threads", required_argument, NULL, 5 },
 		{ "control", required_argument, NULL, 6 },
 		{ "restore-kernel-nodes", no_argument, NULL, 7 },
+		{ "mark-nodes", no_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -172,6 +178,9 @@ static int parse_args(int argc, char **argv, struct config *c)
 			break;
 		case 7:
 			arg_restore = true;
+			break;
+		case 8:
+			arg_mark = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -519,7 +528,7 @@ static int claim_region(const struct config *c, const struct heap_config *hc,
 				 where, hc->name, hc->base, hc->size >> 20);
 	case -EOPNOTSUPP:
 		return log_errno(LOG_ERR, r,
-				 "%s: heap \"%s\": this helper has no region kind: the kernel has no ZONE_DEVICE memory or does not let modules read the firmware's memory map (x86's e820__mapped_raw_any, kept for KVM since 7.2)",
+				 "%s: heap \"%s\": this helper has no region kind: the kernel has no ZONE_DEVICE memory or does not let modules read the firmware's memory map (7.2 and later, and every kernel but x86's: docs/heap-kinds.md)",
 				 where, hc->name);
 	default:
 		return log_errno(LOG_ERR, r, "%s: heap \"%s\": cannot claim the region: %m",
@@ -578,6 +587,31 @@ static int signals_open(void)
 		return -errno;
 	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The nodes' list beside the control socket, which dmaheapd --mark-nodes
+ * reads to mark them for udev (docs/udev.md), before each READY=1. Not
+ * fatal: the nodes are served, and stay root's until marked.
+ */
+static void list_nodes(struct heap *const *nodes, size_t n)
+{
+	const char *names[DH_NODES_MAX];
+	char path[NODES_PATH_MAX];
+	dev_t devs[DH_NODES_MAX];
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		devs[i] = nodes[i]->node;
+		names[i] = nodes[i]->node_name;
+	}
+	nodes_file_path(arg_control, path, sizeof(path));
+	r = nodes_file_write(path, devs, names, n);
+	if (r < 0)
+		log_errno(LOG_WARNING, r,
+			  "cannot list the nodes in %s for dmaheapd --mark-nodes: %m; udev's rules leave them root's (docs/udev.md)",
+			  path);
 }
 
 /*
@@ -847,85 +881,6 @@ static int wait_ready(struct daemon *dm, struct heap **nodes, size_t n,
 	return 0;
 }
 
-/*
- * How long READY=1 waits for udev to apply its rules to new nodes. udev
- * takes a few milliseconds; at boot its queue may hold the coldplug.
- */
-#define UDEV_WAIT_MS	30000
-/* Between two looks at udev's database. */
-#define UDEV_POLL_MS	10
-
-/*
- * Marks each of @nodes as dmaheapd's for udev (docs/udev.md: only marked
- * nodes get group video, the tag dma_heap and DMAHEAPD_HEAP=1) and, when
- * udev runs, waits until it has applied its rules to them, so that the node
- * has its group and mode before READY=1; at most @timeout_ms. A node that
- * cannot be marked, or that udev has not processed in time, is served
- * anyway, root's only until udev gets to it: a warning says so.
- * 0, or 1 if a signal says stop.
- */
-static int mark_nodes(struct daemon *dm, struct heap **nodes, size_t n,
-		      int timeout_ms)
-{
-	char uuid[DH_NODES_MAX][UDEV_UUID_LEN + 1], path[UDEV_PATH_MAX];
-	struct pollfd pfd = {
-		/* During a reload, signals wait for it to finish. */
-		.fd = dm->loaded_at ? -1 : dm->sig_fd, .events = POLLIN,
-	};
-	bool pending[DH_NODES_MAX];
-	struct timespec deadline;
-	size_t i, left = 0;
-	int r, ms;
-
-	for (i = 0; i < n; i++) {
-		r = udev_mark(nodes[i]->node, uuid[i]);
-		pending[i] = r == 0;
-		left += pending[i];
-		if (r < 0) {
-			udev_uevent_path(nodes[i]->node, path, sizeof(path));
-			log_errno(LOG_WARNING, r,
-				  "%s: cannot mark it for udev, writing %s: %m; udev's rules leave it root's (docs/udev.md)",
-				  nodes[i]->node_path, path);
-		}
-	}
-	if (!left)
-		return 0;
-	if (!udev_running()) {
-		log_debug("udev is not running (no %s): not waiting for it",
-			  UDEV_CONTROL);
-		return 0;
-	}
-
-	deadline_in(&deadline, timeout_ms);
-	for (;;) {
-		for (i = 0; i < n; i++) {
-			if (!pending[i] || !udev_marked(nodes[i]->node, uuid[i]))
-				continue;
-			pending[i] = false;
-			left--;
-			log_debug("%s: udev has applied its rules (mark %s) after %d ms",
-				  nodes[i]->node_path, uuid[i],
-				  timeout_ms - deadline_ms_left(&deadline));
-		}
-		ms = deadline_ms_left(&deadline);
-		if (!left || !ms)
-			break;
-		r = poll(&pfd, 1, ms < UDEV_POLL_MS ? ms : UDEV_POLL_MS);
-		if (r < 0 && errno != EINTR)
-			return log_errno(LOG_ERR, -errno, "poll: %m");
-		if (r > 0 && handle_signal(dm))
-			return 1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!pending[i])
-			continue;
-		udev_db_path(nodes[i]->node, path, sizeof(path));
-		log_warning("%s: udev has not applied its rules within %d s (no %s=%s in %s; is 70-dmaheapd.rules installed?): the node stays root's until it does",
-			    nodes[i]->node_path, timeout_ms / 1000,
-			    UDEV_MARK_PROPERTY, uuid[i], path);
-	}
-	return 0;
-}
 
 /*
  * KernelHeaps=move: the kernel's node of @h's name to DEV/dma_heap-kernel/,
@@ -1301,11 +1256,7 @@ static int reload(struct daemon *dm)
 		dm->fatal = r;
 		return r;
 	}
-	/*
-	 * Every node marked again, not only the new ones: a reload also
-	 * gives back to a node what udev may have lost (docs/udev.md).
-	 */
-	mark_nodes(dm, dm->nodes, dm->n, UDEV_WAIT_MS);
+	list_nodes(dm->nodes, dm->n);
 	send_status(dm->nodes, dm->n, "READY=1\n");
 	return 0;
 
@@ -1452,10 +1403,9 @@ static int event_loop(struct daemon *dm)
 	int r;
 
 	r = wait_ready(dm, dm->nodes, dm->n, -1);
-	if (r == 0)
-		r = mark_nodes(dm, dm->nodes, dm->n, UDEV_WAIT_MS);
 	if (r)
 		return r < 0 ? r : 0;
+	list_nodes(dm->nodes, dm->n);
 	dm->loaded_at = time(NULL);
 	send_status(dm->nodes, dm->n, "READY=1\n");
 
@@ -1576,6 +1526,15 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, c);
 	if (r < 0)
 		return EXIT_FAILURE;
+	if (arg_mark) {
+		char path[NODES_PATH_MAX];
+
+		nodes_file_path(arg_control, path, sizeof(path));
+		r = mark_nodes(path, UDEV_WAIT_MS);
+		free(c);
+		ledger_free(dm.ledger);
+		return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	if (arg_restore) {
 		r = restore_kernel_nodes(c->dev_dir);
 		free(c);
@@ -1620,8 +1579,13 @@ int main(int argc, char **argv)
 out_stop_nodes:
 	for (i = 0; i < dm.n; i++)
 		node_free(dm.nodes[i]);
-	if (dm.ctl)
+	if (dm.ctl) {
+		char path[NODES_PATH_MAX];
+
+		nodes_file_path(arg_control, path, sizeof(path));
+		unlink(path);
 		control_close(dm.ctl);
+	}
 out_close_helper:
 	close(dm.helper_fd);
 out_close_signals:

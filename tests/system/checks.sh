@@ -345,6 +345,14 @@ check_policy() {
 	indent <<<"$out" | head -n 1
 	[[ $(systemctl show -P MainPID dmaheapd.service) == "$pid" ]] ||
 		fail "the reload restarted the daemon"
+	# systemd runs ExecReload= and gives RuntimeDirectory= back to root
+	# when it finds it changed: the socket's group must survive that.
+	ls -ld /run/dmaheapd /run/dmaheapd/control 2>&1 | indent
+	if as_user alice dmaheapctl status >/dev/null 2>&1; then
+		ok "alice (ControlGroup=dmactl): dmaheapctl status after systemctl reload"
+	else
+		fail "alice: dmaheapctl status failed after systemctl reload"
+	fi
 
 	# No limit of our own in the way of what follows.
 	sed -i 's/MaxBytesPerUser=16M/MaxBytesPerUser=infinity/' "$dropin"

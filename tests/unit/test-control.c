@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "marknodes.h"
 #include "log.h"
 
 #define NOBODY		65534
@@ -211,7 +212,7 @@ static void test_open_modes(void **state)
 {
 	struct control *c = open_control(getegid());
 	struct stat st;
-	char run[160];
+	char run[160], other[192];
 
 	snprintf(run, sizeof(run), "%s/run", tmpdir);
 	assert_int_equal(stat(run, &st), 0);
@@ -226,14 +227,53 @@ static void test_open_modes(void **state)
 	assert_int_equal(stat(sock_path, &st), -1);
 	assert_int_equal(stat(run, &st), -1);
 
-	/* root only; a stale socket in an existing directory is replaced */
-	assert_int_equal(mkdir(run, 0755), 0);
+	/*
+	 * root only; a stale socket in an existing directory of ours (a
+	 * leftover: 0750) is replaced, and the directory made root's
+	 */
+	assert_int_equal(mkdir(run, 0750), 0);
 	stale_socket(sock_path);
 	c = open_control((gid_t)-1);
 	assert_int_equal(stat(run, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	assert_int_equal(stat(sock_path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
+	control_close(c);
+
+	/*
+	 * With the list of nodes a killed daemon left beside its socket: still
+	 * ours. With anything else: not ours, its mode stays.
+	 */
+	snprintf(other, sizeof(other), "%s/" NODES_FILE, run);
+	assert_int_equal(chmod(run, 0750), 0);
+	stale_socket(sock_path);
+	close(open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	c = open_control((gid_t)-1);
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	control_close(c);
+	assert_int_equal(unlink(other), 0);
+	snprintf(other, sizeof(other), "%s/other", run);
+	assert_int_equal(chmod(run, 0750), 0);
+	close(open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	c = open_control((gid_t)-1);
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	control_close(c);
+	assert_int_equal(unlink(other), 0);
+
+	/*
+	 * systemd's RuntimeDirectory= (0751): left as it is, group and mode,
+	 * else systemd would give everything in it back to root when it runs
+	 * ExecStartPost= or ExecReload=; the socket gets the group.
+	 */
+	assert_int_equal(chmod(run, 0751), 0);
+	c = open_control(getegid());
+	assert_int_equal(stat(run, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0751);
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(st.st_gid, getegid());
 	control_close(c);
 }
 

@@ -3,7 +3,8 @@
  * Unit tests of daemon/udev.c: the UUID and the synthetic event dmaheapd
  * writes to a node's uevent file, in the form the kernel accepts
  * (kobject_synth_uevent(), Documentation/ABI/testing/sysfs-uevent), the
- * paths of a device, and finding the mark in udev's database entry.
+ * paths of a device, and finding the mark in udev's database entry; and of
+ * daemon/marknodes.c, the list of nodes dmaheapd --mark-nodes reads.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +14,11 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "marknodes.h"
 #include "udev.h"
 
 static void test_uuid(void **state)
@@ -106,6 +111,82 @@ static void test_db(void **state)
 	assert_false(udev_db_has_mark("", 0, MARK));
 }
 
+static void test_nodes_path(void **state)
+{
+	char buf[NODES_PATH_MAX];
+
+	nodes_file_path("/run/dmaheapd/control", buf, sizeof(buf));
+	assert_string_equal(buf, "/run/dmaheapd/nodes");
+	nodes_file_path("/tmp/x/ctl", buf, sizeof(buf));
+	assert_string_equal(buf, "/tmp/x/nodes");
+	nodes_file_path("ctl", buf, sizeof(buf));
+	assert_string_equal(buf, "./nodes");
+}
+
+static void test_nodes_line(void **state)
+{
+	char name[NODES_NAME_MAX];
+	dev_t dev;
+
+	assert_int_equal(nodes_file_parse_line("243:1 system", &dev, name,
+					       sizeof(name)), 0);
+	assert_true(dev == makedev(243, 1));
+	assert_string_equal(name, "system");
+	assert_int_equal(nodes_file_parse_line("10:0 linux,cma", &dev, name,
+					       sizeof(name)), 0);
+	assert_string_equal(name, "linux,cma");
+	/* no name, a path, a space, no number, junk, too long */
+	assert_int_equal(nodes_file_parse_line("243:1 ", &dev, name,
+					       sizeof(name)), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:1 ../x", &dev, name,
+					       sizeof(name)), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:1 a b", &dev, name,
+					       sizeof(name)), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("system", &dev, name,
+					       sizeof(name)), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243 system", &dev, name,
+					       sizeof(name)), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:1 system", &dev, name, 6),
+			 -EINVAL);
+}
+
+/* What nodes_file_write() writes, each line read back as it went in. */
+static void test_nodes_roundtrip(void **state)
+{
+	const char *names[] = { "system", "reserved" };
+	dev_t devs[] = { makedev(243, 0), makedev(243, 7) }, dev;
+	char dir[] = "/tmp/test-udev-XXXXXX", path[NODES_PATH_MAX];
+	char line[128], name[NODES_NAME_MAX];
+	FILE *f;
+	int i = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" NODES_FILE, dir);
+	assert_int_equal(nodes_file_write(path, devs, names, 2), 0);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		assert_true(i < 2);
+		assert_int_equal(nodes_file_parse_line(line, &dev, name,
+						       sizeof(name)), 0);
+		assert_true(dev == devs[i]);
+		assert_string_equal(name, names[i]);
+		i++;
+	}
+	fclose(f);
+	assert_int_equal(i, 2);
+	/* Replaced whole: one node left. */
+	assert_int_equal(nodes_file_write(path, devs, names, 1), 0);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +194,9 @@ int main(void)
 		cmocka_unit_test(test_event),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_nodes_path),
+		cmocka_unit_test(test_nodes_line),
+		cmocka_unit_test(test_nodes_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
