@@ -266,7 +266,9 @@ static void group_json(FILE *out, const struct group *g, enum report_by by)
 		fprintf(out, "\"id\":%" PRIu64 ",\"time\":%lld,", b->id,
 			(long long)b->time.tv_sec);
 	if (by == BY_PROCESS || by == BY_BUFFER) {
-		fprintf(out, "\"pid\":%d,\"comm\":", (int)b->pid);
+		/* start: what tells a reused pid's processes apart */
+		fprintf(out, "\"pid\":%d,\"start\":%" PRIu64 ",\"comm\":",
+			(int)b->pid, b->start);
 		report_json_string(out, b->comm);
 		fputc(',', out);
 	}

@@ -549,8 +549,8 @@ static void test_report_reused_pid(void **state)
 	ledger_commit(l, &h, k, 3, 10, START + 1, "new");
 	t = buffers_text(l, true, BY_PROCESS);
 	assert_string_equal(t, "{\"by\":\"process\",\"groups\":["
-		"{\"pid\":10,\"comm\":\"new\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":16384},"
-		"{\"pid\":10,\"comm\":\"old\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":1,\"bytes\":4096}]}\n");
+		"{\"pid\":10,\"start\":4200000001,\"comm\":\"new\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":16384},"
+		"{\"pid\":10,\"start\":4200000000,\"comm\":\"old\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":1,\"bytes\":4096}]}\n");
 	free(t);
 	ledger_free(l);
 }
