@@ -148,21 +148,27 @@ static inline int dmabuf_sync(int fd, uint64_t flags)
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
 }
 
-/* A counter of the helper module, or -1 if it is not there. */
-static inline long long helper_counter(const char *name)
+/* The number in file @path (sysfs, procfs), or -1 if it cannot be read. */
+static inline long long read_number(const char *path)
 {
-	char path[256];
 	long long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/sys/class/misc/dmaheap-helper/%s", name);
-	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	if (fscanf(f, "%lld", &v) != 1)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/* A counter of the helper module, or -1 if it is not there. */
+static inline long long helper_counter(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/dmaheap-helper/%s", name);
+	return read_number(path);
 }
 
 /* "4096", "64K", "1M", "2G": bytes. Anything else fails the test. */

@@ -23,19 +23,6 @@
 static uint64_t size;
 static const char *node;
 
-static long read_long(const char *path)
-{
-	long v = -1;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 static int set_last_pid(pid_t last)
 {
 	FILE *f = fopen(NS_LAST_PID, "we");
@@ -173,12 +160,12 @@ int main(int argc, char **argv)
 	if (access(NS_LAST_PID, W_OK))
 		SKIP("%s is not writable (a kernel without CONFIG_CHECKPOINT_RESTORE?)",
 		     NS_LAST_PID);
-	max = read_long("/proc/sys/kernel/pid_max");
+	max = read_number("/proc/sys/kernel/pid_max");
 	CHECK(max > 0, "pid_max");
 
 	for (round = 0; round < 3 && !ok; round++) {
 		/* A free pid well ahead of the last one handed out. */
-		last = read_long(NS_LAST_PID);
+		last = read_number(NS_LAST_PID);
 		CHECK(last > 0, "%s", NS_LAST_PID);
 		want = (pid_t)(last + 1000 + round * 1000);
 		if (want >= max)
