@@ -514,7 +514,13 @@ check_kill() {
 		fi
 		sleep 0.01
 	done
-	state=$(systemctl is-active dmaheapd.service)
+	# Served, the restart job may still run ExecStartPost= (the udev
+	# mark, docs/udev.md): "activating" until it ends, then "active".
+	for ((i = 0; i < 300; i++)); do
+		state=$(systemctl is-active dmaheapd.service)
+		[[ $state == activating ]] || break
+		sleep 0.1
+	done
 	echo "pid $pid_before -> $pid ($state); the kernel's node at $node in between: $kernel_seen; ours back: $ours_back"
 	journalctl --no-pager -u dmaheapd.service -o short-monotonic --since=-1min 2>&1 | tail -n 12 | indent
 	if [[ $kernel_seen != no ]]; then
