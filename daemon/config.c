@@ -40,6 +40,11 @@ int heap_name_check(const char *name)
 	return 0;
 }
 
+const char *heap_node_name(const struct heap_config *hc, size_t alias)
+{
+	return alias ? hc->aliases[alias - 1].name : hc->name;
+}
+
 struct heap_config *config_find_heap(struct config *c, const char *name)
 {
 	size_t i;

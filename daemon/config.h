@@ -156,6 +156,8 @@ void config_finish(struct config *c);
 /* 0 if @name can be a single node below /dev/dma_heap, else -EINVAL. */
 int heap_name_check(const char *name);
 
+/* Node @alias of heap @hc: 0 is its name, 1 to n_aliases its aliases. */
+const char *heap_node_name(const struct heap_config *hc, size_t alias);
 struct heap_config *config_find_heap(struct config *c, const char *name);
 /* A heap with the defaults: kind system, no aliases, no rules. */
 void heap_config_init(struct heap_config *h, const char *name);

@@ -25,9 +25,9 @@
 static const char zeroes[DH_IOC_SIZE_MAX];
 
 /* The kernel created the device; devtmpfs has the node by now. */
-static void heap_init_done(void *userdata)
+static void cuse_init_done(void *userdata)
 {
-	struct heap *h = userdata;
+	struct node *h = userdata;
 	struct stat st;
 
 	h->ready = true;
@@ -40,7 +40,7 @@ static void heap_init_done(void *userdata)
 /* AllowUsers=/AllowGroups= are checked at open, as file permissions are. */
 static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 {
-	const struct heap *h = fuse_req_userdata(req);
+	const struct node *h = fuse_req_userdata(req);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	gid_t groups[DH_GROUPS_MAX];
 	struct caller caller = {
@@ -63,23 +63,23 @@ static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 }
 
 /* The kernel's heap nodes have no read or write: vfs answers -EINVAL. */
-static void heap_read(fuse_req_t req, size_t size, off_t off,
+static void cuse_read(fuse_req_t req, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, EINVAL);
 }
 
-static void heap_write(fuse_req_t req, const char *buf, size_t size,
+static void cuse_write(fuse_req_t req, const char *buf, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
 	fuse_reply_err(req, EINVAL);
 }
 
-static void heap_ioctl(fuse_req_t req, int cmd, void *arg,
+static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		       struct fuse_file_info *fi, unsigned int flags,
 		       const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
-	struct heap *h = fuse_req_userdata(req);
+	struct node *h = fuse_req_userdata(req);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct caller caller = {
 		.tid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid,
@@ -116,15 +116,15 @@ static void heap_ioctl(fuse_req_t req, int cmd, void *arg,
 	fuse_reply_ioctl_iov(req, 0, iov, 2);
 }
 
-static const struct cuse_lowlevel_ops heap_ops = {
-	.init_done = heap_init_done,
+static const struct cuse_lowlevel_ops cuse_ops = {
+	.init_done = cuse_init_done,
 	.open = cuse_open,
-	.read = heap_read,
-	.write = heap_write,
-	.ioctl = heap_ioctl,
+	.read = cuse_read,
+	.write = cuse_write,
+	.ioctl = cuse_ioctl,
 };
 
-int cuse_heap_start(struct heap *h, const char *cuse_path)
+int cuse_node_start(struct node *h, const char *cuse_path)
 {
 	char devname[sizeof("DEVNAME=dma_heap/") + DH_HEAP_NAME_MAX];
 	char mountpoint[32];
@@ -146,7 +146,7 @@ int cuse_heap_start(struct heap *h, const char *cuse_path)
 	if (fd < 0)
 		return -errno;
 
-	h->se = cuse_lowlevel_new(&args, &ci, &heap_ops, h);
+	h->se = cuse_lowlevel_new(&args, &ci, &cuse_ops, h);
 	if (!h->se) {
 		close(fd);
 		return -ENOMEM;
@@ -164,12 +164,12 @@ int cuse_heap_start(struct heap *h, const char *cuse_path)
 	return 0;
 }
 
-int cuse_heap_fd(const struct heap *h)
+int cuse_node_fd(const struct node *h)
 {
 	return fuse_session_fd(h->se);
 }
 
-int cuse_heap_process(struct heap *h, void **buf_mem)
+int cuse_node_process(struct node *h, void **buf_mem)
 {
 	struct fuse_buf buf = { .mem = *buf_mem };
 	int r;
@@ -188,7 +188,7 @@ int cuse_heap_process(struct heap *h, void **buf_mem)
 	return 0;
 }
 
-void cuse_heap_stop(struct heap *h)
+void cuse_node_stop(struct node *h)
 {
 	if (h->se)
 		fuse_session_destroy(h->se);	/* closes the fd: node goes */

@@ -9,16 +9,16 @@
 #include "heap.h"
 
 /* Open @cuse_path and register dma_heap/NAME; the node appears once ready. */
-int cuse_heap_start(struct heap *h, const char *cuse_path);
+int cuse_node_start(struct node *h, const char *cuse_path);
 /* The fd to poll for requests. */
-int cuse_heap_fd(const struct heap *h);
+int cuse_node_fd(const struct node *h);
 /*
  * Read and answer one request into *@buf_mem, the caller's buffer (each
  * thread has its own; libfuse allocates it on first use, the caller frees
  * it): 0 (also when another thread took the request), or -ENODEV once the
  * session ended.
  */
-int cuse_heap_process(struct heap *h, void **buf_mem);
-void cuse_heap_stop(struct heap *h);
+int cuse_node_process(struct node *h, void **buf_mem);
+void cuse_node_stop(struct node *h);
 
 #endif

@@ -20,6 +20,7 @@ _Static_assert(DH_HEAP_NAME_MAX < DMAHEAP_HELPER_NAME_LEN,
 #include "helper.h"
 #include "ledger.h"
 #include "log.h"
+#include "macro.h"
 #include "policy.h"
 #include "userns.h"
 
@@ -55,7 +56,7 @@ static void caller_who(const struct caller *c, struct who *w)
  * CLIENT_PID, CLIENT_UID, CLIENT_COMM, SIZE, for a failure ERRNO, and for
  * a limit LIMIT. @known: the caller's process, if known already.
  */
-static void log_record_full(int level, const struct heap *h,
+static void log_record_full(int level, const struct node *h,
 			    const struct caller *c, const struct who *known,
 			    uint64_t size, const char *what, int r,
 			    const char *limit)
@@ -124,7 +125,7 @@ static bool log_failure_allowed(void)
 	return allowed;
 }
 
-static int log_failure(const struct heap *h, const struct caller *c,
+static int log_failure(const struct node *h, const struct caller *c,
 		       uint64_t size, const char *what, int r)
 {
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
@@ -138,7 +139,7 @@ static int log_failure(const struct heap *h, const struct caller *c,
  * Denials and limits: notice, with the limit's key in LIMIT=. @user: what
  * MaxBytesPerUser= counted, named when it is not the caller's uid.
  */
-static int log_limit(const struct heap *h, const struct caller *c,
+static int log_limit(const struct node *h, const struct caller *c,
 		     const struct who *known, uint64_t size,
 		     enum heap_limit l, uid_t user)
 {
@@ -171,14 +172,14 @@ void heap_drain_releases(int helper_fd, struct ledger *l)
 	ssize_t n, i;
 
 	do {
-		n = helper_events(helper_fd, ev, sizeof(ev) / sizeof(ev[0]));
+		n = helper_events(helper_fd, ev, ARRAY_SIZE(ev));
 		for (i = 0; i < n; i++)
 			if (ev[i].type == DMAHEAP_HELPER_EVENT_RELEASED)
 				ledger_release(l, ev[i].cookie);
-	} while (n == (ssize_t)(sizeof(ev) / sizeof(ev[0])));
+	} while (n == (ssize_t)ARRAY_SIZE(ev));
 }
 
-int heap_open(const struct heap *h, const struct caller *caller)
+int heap_open(const struct node *h, const struct caller *caller)
 {
 	if (policy_may_open(&h->cfg, caller->uid, caller->gid, caller->groups,
 			    caller->n_groups))
@@ -190,48 +191,54 @@ int heap_open(const struct heap *h, const struct caller *caller)
 	return -EACCES;
 }
 
-int heap_alloc(struct heap *h, const struct caller *caller,
-	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req)
+/*
+ * The request decoded and checked as the kernel checks it: 0 to allocate,
+ * 1 for a command that returns no fd (nothing to allocate), or the errno.
+ */
+static int check_request(const struct node *h, const struct caller *caller,
+			 const struct heap_ioctl *io,
+			 struct dh_alloc_request *rq)
 {
-	struct dh_alloc_request rq;
-	struct dmaheap_helper_alloc req = { 0 };
-	enum heap_limit limit;
-	uint64_t raw_len = 0, cookie;
-	char *p;
-	uid_t user = caller->uid;
-	struct who w;
+	uint64_t raw_len = 0;
+	char what[96];
 	int r;
 
 	r = dh_request_decode(io->cmd, io->in, io->in_size, io->out_size,
-			      h->page_size, &rq);
+			      h->page_size, rq);
 	if (r < 0) {
 		if (io->in_size >= sizeof(raw_len))
 			memcpy(&raw_len, io->in, sizeof(raw_len));
 		return log_failure(h, caller, raw_len,
 				   "invalid allocation request", r);
 	}
-
 	/*
 	 * A command that copies out less than the fd field: the kernel would
 	 * install an fd the caller can never learn. Answer as it does, but
 	 * allocate nothing (docs/ioctl-contract.md).
 	 */
-	if (!rq.fd_reachable) {
+	if (!rq->fd_reachable) {
 		log_debug("heap \"%s\": cmd 0x%x returns no fd, nothing allocated",
 			  h->cfg.name, io->cmd);
-		*ret_req = rq;
-		return 0;
+		return 1;
 	}
-
 	/* Contiguous kinds: a buffer larger than the block or area. */
-	if (h->max_len && rq.len > h->max_len) {
-		char what[96];
-
+	if (h->max_len && rq->len > h->max_len) {
 		snprintf(what, sizeof(what),
 			 "larger than the heap's largest buffer (%" PRIu64 " KiB)",
 			 h->max_len >> 10);
-		return log_failure(h, caller, rq.len, what, -ENOMEM);
+		return log_failure(h, caller, rq->len, what, -ENOMEM);
 	}
+	return 0;
+}
+
+/*
+ * What the caller is held to besides the heap's rules: fs.file-max, and
+ * for MaxBytesPerUser= its login user, in *@user.
+ */
+static int check_caller(const struct node *h, const struct caller *caller,
+			uint64_t len, uid_t *user)
+{
+	int r;
 
 	/*
 	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
@@ -243,69 +250,112 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	if (filemax_reached()) {
 		r = filemax_exempt(caller->tid);
 		if (r == -ESRCH)
-			return log_failure(h, caller, rq.len,
+			return log_failure(h, caller, len,
 					   "allocation failed: the caller is gone", r);
 		if (r <= 0)
-			return log_failure(h, caller, rq.len,
+			return log_failure(h, caller, len,
 					   "over fs.file-max: the system's file table is full",
 					   -ENFILE);
 	}
-
 	/*
 	 * MaxBytesPerUser= counts a login user whatever uid its user
 	 * namespaces give it: looked up only where that limit applies.
 	 */
-	if (h->cfg.limits[LIMIT_BYTES_PER_USER] != DH_NO_LIMIT) {
-		r = userns_user_key(caller->tid, caller->uid, &user);
-		if (r < 0)
-			return log_failure(h, caller, rq.len,
-					   r == -ESRCH ? "allocation failed: the caller is gone" :
-					   r == -EACCES ? "MaxBytesPerUser= cannot tell the user of a caller in another user namespace without CAP_SYS_PTRACE (docs/systemd-unit.md)" :
-					   "allocation failed: cannot read the caller's user namespace",
-					   r);
-	}
-	/*
-	 * Reserve the bytes before the helper allocates, so that concurrent
-	 * requests cannot pass a limit together. The caller's process is
-	 * not known yet (FUSE gives the thread; /proc costs more than the
-	 * allocation, and its pid may be reused meanwhile): the helper names
-	 * it by tgid and start time, and MaxBytesPerProcess= is checked then,
-	 * under that key, before the reply.
-	 */
+	*user = caller->uid;
+	if (h->cfg.limits[LIMIT_BYTES_PER_USER] == DH_NO_LIMIT)
+		return 0;
+	r = userns_user_key(caller->tid, caller->uid, user);
+	if (r < 0)
+		return log_failure(h, caller, len,
+				   r == -ESRCH ? "allocation failed: the caller is gone" :
+				   r == -EACCES ? "MaxBytesPerUser= cannot tell the user of a caller in another user namespace without CAP_SYS_PTRACE (docs/systemd-unit.md)" :
+				   "allocation failed: cannot read the caller's user namespace",
+				   r);
+	return 0;
+}
+
+/*
+ * Reserve the bytes before the helper allocates, so that concurrent
+ * requests cannot pass a limit together. The caller's process is not known
+ * yet (FUSE gives the thread; /proc costs more than the allocation, and its
+ * pid may be reused meanwhile): the helper names it by tgid and start time,
+ * and MaxBytesPerProcess= is checked then, under that key, before the reply.
+ */
+static int reserve(struct node *h, const struct caller *caller, uint64_t len,
+		   uid_t user, uint64_t *ret_cookie)
+{
+	enum heap_limit limit;
+	int r;
+
 	if (policy_has_limits(&h->cfg) ||
 	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);
-	r = ledger_reserve(h->ledger, &h->cfg, user, rq.len, &cookie, &limit);
+	r = ledger_reserve(h->ledger, &h->cfg, user, len, ret_cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)
-		return log_limit(h, caller, NULL, rq.len, limit, user);
+		return log_limit(h, caller, NULL, len, limit, user);
 	if (r < 0)
-		return log_failure(h, caller, rq.len, "out of memory", r);
+		return log_failure(h, caller, len, "out of memory", r);
+	return 0;
+}
 
-	req.cookie = cookie;
-	req.len = rq.len;
-	req.user_addr = io->user_addr;
-	req.kind = h->helper_kind;
-	req.region = h->region_id;
-	req.fd_flags = rq.fd_flags;
-	req.tid = caller->tid;
-	req.cmd = io->cmd;
-	req.flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) |
-		    (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
-	req.node_major = major(h->node);
-	req.node_minor = minor(h->node);
+/* The helper allocates and queues the delivery; the caller's name cleaned. */
+static int helper_request(struct node *h, const struct caller *caller,
+			  const struct heap_ioctl *io,
+			  const struct dh_alloc_request *rq, uint64_t cookie,
+			  struct dmaheap_helper_alloc *req)
+{
+	char *p;
+	int r;
+
+	req->cookie = cookie;
+	req->len = rq->len;
+	req->user_addr = io->user_addr;
+	req->kind = h->helper_kind;
+	req->region = h->region_id;
+	req->fd_flags = rq->fd_flags;
+	req->tid = caller->tid;
+	req->cmd = io->cmd;
+	req->flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) |
+		     (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
+	req->node_major = major(h->node);
+	req->node_minor = minor(h->node);
 	/* The exporter name, as the kernel's heaps: the node's name. */
-	snprintf(req.name, sizeof(req.name), "%s", h->node_name);
+	snprintf(req->name, sizeof(req->name), "%s", h->node_name);
 
-	r = helper_alloc(h->helper_fd, &req);
+	r = helper_alloc(h->helper_fd, req);
 	if (r < 0) {
-		ledger_cancel(h->ledger, req.cookie);
-		return log_failure(h, caller, rq.len, "allocation failed", r);
+		ledger_cancel(h->ledger, cookie);
+		return log_failure(h, caller, rq->len, "allocation failed", r);
 	}
-	req.comm[sizeof(req.comm) - 1] = '\0';
+	req->comm[sizeof(req->comm) - 1] = '\0';
 	/* Any process picks its name: no control bytes in logs and reports. */
-	for (p = req.comm; *p; p++)
+	for (p = req->comm; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
+	return 0;
+}
+
+int heap_alloc(struct node *h, const struct caller *caller,
+	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req)
+{
+	struct dmaheap_helper_alloc req = { 0 };
+	struct dh_alloc_request rq;
+	uint64_t cookie;
+	char what[40];
+	struct who w;
+	uid_t user;
+	int r;
+
+	r = check_request(h, caller, io, &rq);
+	if (r == 0)
+		r = check_caller(h, caller, rq.len, &user);
+	if (r == 0)
+		r = reserve(h, caller, rq.len, user, &cookie);
+	if (r == 0)
+		r = helper_request(h, caller, io, &rq, cookie, &req);
+	if (r)
+		goto out;
+
 	w.tgid = req.tgid;
 	snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
 	/*
@@ -317,15 +367,16 @@ int heap_alloc(struct heap *h, const struct caller *caller,
 	if (r < 0)
 		return log_limit(h, caller, &w, rq.len,
 				 LIMIT_BYTES_PER_PROCESS, user);
-
 	if (log_debug_enabled()) {
-		char what[40];
-
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);
 		log_record_full(LOG_DEBUG, h, caller, &w, rq.len, what, 0,
 				NULL);
 	}
+out:
+	if (r < 0)
+		return r;
+	/* 1: a command that returns no fd, answered without a buffer. */
 	*ret_req = rq;
 	return 0;
 }

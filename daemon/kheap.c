@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel's own heap nodes, moved aside while dmaheapd serves their
- * names and put back after: the decisions (pure) and the renames.
+ * names and put back after: the decisions (pure), the renames, and
+ * --restore-kernel-nodes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "kheap.h"
+#include "log.h"
 
 enum kheap_action kheap_decide(enum kernel_heaps mode,
 			       const struct kheap_seen *s)
@@ -162,4 +165,50 @@ int kheap_put_back(const char *dev_dir, const char *name)
 	snprintf(aside, sizeof(aside), "%s/" KHEAP_DIR, dev_dir);
 	rmdir(aside);	/* ENOTEMPTY: another name's node is still aside */
 	return 0;
+}
+
+/*
+ * --restore-kernel-nodes: each kernel node in DEV/dma_heap-kernel/ back to
+ * DEV/dma_heap/, over anything there that is not the kernel's node (the
+ * unit's ExecStopPost=, after a dmaheapd was killed). 0, or the first error.
+ */
+int kheap_restore_all(const char *dev_dir)
+{
+	char dir[DH_PATH_MAX + 32], node[DH_PATH_MAX * 2], aside[DH_PATH_MAX * 2];
+	struct kheap_seen seen;
+	struct dirent *e;
+	int r = 0, k;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/" KHEAP_DIR, dev_dir);
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return log_errno(LOG_ERR, -errno, "cannot read %s: %m", dir);
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || heap_name_check(e->d_name) < 0)
+			continue;
+		kheap_look(dev_dir, KHEAP_SYSFS_DIR, e->d_name, &seen);
+		kheap_paths(dev_dir, e->d_name, node, aside, sizeof(node));
+		if (!kheap_restorable(&seen)) {
+			log_warning("%s left where it is: %s", aside,
+				    seen.aside != KHEAP_NODE_KERNEL ?
+				    "it is not the kernel's node of that heap" :
+				    "the kernel's node is in place already");
+			continue;
+		}
+		k = kheap_put_back(dev_dir, e->d_name);
+		if (k < 0) {
+			log_errno(LOG_ERR, k, "cannot put the kernel's node back from %s to %s: %m",
+				  aside, node);
+			if (!r)
+				r = k;
+			continue;
+		}
+		log_notice("put the kernel's node back: %s to %s", aside, node);
+	}
+	closedir(d);
+	return r;
 }

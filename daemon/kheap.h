@@ -73,5 +73,12 @@ int kheap_move(const char *dev_dir, const char *name);
  * remove DEV/dma_heap-kernel/ if it is empty. 0 or a negative errno.
  */
 int kheap_put_back(const char *dev_dir, const char *name);
+/*
+ * --restore-kernel-nodes: each kernel node in DEV/dma_heap-kernel/ back to
+ * DEV/dma_heap/, over anything there that is not the kernel's node (the
+ * unit's ExecStopPost=, after a dmaheapd was killed). Logs each; 0, or the
+ * first error.
+ */
+int kheap_restore_all(const char *dev_dir);
 
 #endif

@@ -105,16 +105,20 @@ static bool still_ours(dev_t dev, const char *name)
 	return strstr(buf, want + 1) == buf || strstr(buf, want);
 }
 
-int mark_nodes(const char *path, int timeout_ms)
+/* A node of the list: marked, and then waited for. */
+struct mark {
+	dev_t dev;
+	char name[NODES_NAME_MAX];
+	char uuid[UDEV_UUID_LEN + 1];
+	bool pending;		/* marked, udev has not applied its rules yet */
+};
+
+/* The nodes listed in @path into @m: how many, or a negative errno. */
+static int read_list(const char *path, struct mark *m)
 {
-	char uuid[NODES_MAX][UDEV_UUID_LEN + 1], db[UDEV_PATH_MAX];
-	char names[NODES_MAX][NODES_NAME_MAX], line[NODES_NAME_MAX + 32];
-	bool pending[NODES_MAX] = { false };
-	dev_t devs[NODES_MAX];
-	struct timespec deadline, pause = { 0, UDEV_POLL_MS * 1000000L };
-	size_t i, n = 0, left = 0;
+	char line[NODES_NAME_MAX + 32];
+	int n = 0;
 	FILE *f;
-	int r;
 
 	f = fopen(path, "re");
 	if (!f) {
@@ -127,49 +131,60 @@ int mark_nodes(const char *path, int timeout_ms)
 	}
 	while (n < NODES_MAX && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (nodes_file_parse_line(line, &devs[n], names[n],
-					  sizeof(names[n])) < 0) {
+		if (nodes_file_parse_line(line, &m[n].dev, m[n].name,
+					  sizeof(m[n].name)) < 0) {
 			log_warning("%s: line \"%s\" ignored", path, line);
 			continue;
 		}
 		n++;
 	}
 	fclose(f);
+	return n;
+}
+
+/* Each node that is still dmaheapd's marked: how many are. */
+static size_t mark_all(struct mark *m, size_t n)
+{
+	char db[UDEV_PATH_MAX];
+	size_t i, marked = 0;
+	int r;
 
 	for (i = 0; i < n; i++) {
-		if (!still_ours(devs[i], names[i])) {
+		if (!still_ours(m[i].dev, m[i].name)) {
 			log_warning("%u:%u is not dmaheapd's node dma_heap/%s any more: not marked",
-				    major(devs[i]), minor(devs[i]), names[i]);
+				    major(m[i].dev), minor(m[i].dev), m[i].name);
 			continue;
 		}
-		r = udev_mark(devs[i], uuid[i]);
+		r = udev_mark(m[i].dev, m[i].uuid);
 		if (r < 0) {
-			udev_uevent_path(devs[i], db, sizeof(db));
+			udev_uevent_path(m[i].dev, db, sizeof(db));
 			log_errno(LOG_WARNING, r,
 				  "dma_heap/%s: cannot mark it for udev, writing %s: %m; udev's rules leave it root's (docs/udev.md)",
-				  names[i], db);
+				  m[i].name, db);
 			continue;
 		}
-		pending[i] = true;
-		left++;
+		m[i].pending = true;
+		marked++;
 	}
-	if (!left)
-		return 0;
-	if (!udev_running()) {
-		log_info("udev is not running (no %s): not waiting for it",
-			 UDEV_CONTROL);
-		return 0;
-	}
+	return marked;
+}
+
+/* Until udev has applied its rules to the @left marked nodes, or timeout. */
+static void wait_marked(struct mark *m, size_t n, size_t left, int timeout_ms)
+{
+	struct timespec deadline, pause = { 0, UDEV_POLL_MS * 1000000L };
+	char db[UDEV_PATH_MAX];
+	size_t i;
 
 	deadline_in(&deadline, timeout_ms);
 	for (;;) {
 		for (i = 0; i < n; i++) {
-			if (!pending[i] || !udev_marked(devs[i], uuid[i]))
+			if (!m[i].pending || !udev_marked(m[i].dev, m[i].uuid))
 				continue;
-			pending[i] = false;
+			m[i].pending = false;
 			left--;
 			log_info("dma_heap/%s: udev has applied its rules (mark %s) after %d ms",
-				 names[i], uuid[i],
+				 m[i].name, m[i].uuid,
 				 timeout_ms - deadline_ms_left(&deadline));
 		}
 		if (!left || !deadline_ms_left(&deadline))
@@ -177,12 +192,32 @@ int mark_nodes(const char *path, int timeout_ms)
 		nanosleep(&pause, NULL);
 	}
 	for (i = 0; i < n; i++) {
-		if (!pending[i])
+		if (!m[i].pending)
 			continue;
-		udev_db_path(devs[i], db, sizeof(db));
+		udev_db_path(m[i].dev, db, sizeof(db));
 		log_warning("dma_heap/%s: udev has not applied its rules within %d s (no %s=%s in %s; is 70-dmaheapd.rules installed?): the node stays root's until it does",
-			    names[i], timeout_ms / 1000, UDEV_MARK_PROPERTY,
-			    uuid[i], db);
+			    m[i].name, timeout_ms / 1000, UDEV_MARK_PROPERTY,
+			    m[i].uuid, db);
 	}
+}
+
+int mark_nodes(const char *path, int timeout_ms)
+{
+	struct mark m[NODES_MAX] = { 0 };
+	size_t marked;
+	int n;
+
+	n = read_list(path, m);
+	if (n <= 0)
+		return n;
+	marked = mark_all(m, (size_t)n);
+	if (!marked)
+		return 0;
+	if (!udev_running()) {
+		log_info("udev is not running (no %s): not waiting for it",
+			 UDEV_CONTROL);
+		return 0;
+	}
+	wait_marked(m, (size_t)n, marked, timeout_ms);
 	return 0;
 }

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sd_notify() without libsystemd: one datagram to the AF_UNIX socket named
- * by $NOTIFY_SOCKET, a path or, with a leading '@', an abstract name.
+ * by $NOTIFY_SOCKET, a path or, with a leading '@', an abstract name. And
+ * the STATUS= line systemctl status shows.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "helper.h"
+#include "node.h"
 #include "notify.h"
 
 int notify(const char *state)
@@ -39,4 +44,19 @@ int notify(const char *state)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+void notify_status(struct node *const *nodes, size_t n, const char *prefix)
+{
+	char names[512] = "", msg[768];
+	size_t i, len = 0;
+
+	for (i = 0; i < n && len < sizeof(names); i++)
+		len += snprintf(names + len, sizeof(names) - len, "%s%s",
+				i ? " " : "", nodes[i]->node_name);
+	snprintf(msg, sizeof(msg),
+		 "%sSTATUS=Serving %s; %" PRIu64 " buffers, %" PRIu64 " KiB live",
+		 prefix, names, helper_counter("live_buffers"),
+		 helper_counter("live_bytes") >> 10);
+	notify(msg);
 }

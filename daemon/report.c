@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "dmaheap-helper.h"
+#include "macro.h"
 #include "report.h"
 
 const char *report_size(uint64_t bytes, char *buf, size_t size)
@@ -75,7 +76,7 @@ static const char *backing_name(uint32_t kind)
 }
 
 /* The largest buffer one allocation can get: the kind's, then the limit. */
-static uint64_t largest(const struct heap *h, uint64_t ram_bytes)
+static uint64_t largest(const struct node *h, uint64_t ram_bytes)
 {
 	uint64_t max = h->max_len ? h->max_len : ram_bytes;
 
@@ -84,10 +85,10 @@ static uint64_t largest(const struct heap *h, uint64_t ram_bytes)
 	return max;
 }
 
-static void heap_json(FILE *out, struct heap *const *nodes, size_t n,
+static void heap_json(FILE *out, struct node *const *nodes, size_t n,
 		      size_t first, struct ledger *l, uint64_t ram_bytes)
 {
-	const struct heap *h = nodes[first];
+	const struct node *h = nodes[first];
 	uint64_t bytes, buffers;
 	size_t i, k;
 
@@ -120,10 +121,10 @@ static void heap_json(FILE *out, struct heap *const *nodes, size_t n,
 		buffers, bytes);
 }
 
-static void heap_text(FILE *out, struct heap *const *nodes, size_t n,
+static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 		      size_t first, struct ledger *l, uint64_t ram_bytes)
 {
-	const struct heap *h = nodes[first];
+	const struct node *h = nodes[first];
 	char s[_LIMIT_MAX + 2][24];
 	uint64_t bytes, buffers;
 	const char *sep = "";
@@ -150,7 +151,7 @@ static void heap_text(FILE *out, struct heap *const *nodes, size_t n,
 	fputc('\n', out);
 }
 
-void report_heaps(FILE *out, bool json, struct heap *const *nodes, size_t n,
+void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
 		  struct ledger *l, uint64_t ram_bytes)
 {
 	size_t i, j, k = 0;
@@ -180,21 +181,38 @@ void report_heaps(FILE *out, bool json, struct heap *const *nodes, size_t n,
 		fputs("]}\n", out);
 }
 
+static const char *const by_names[] = {
+	[BY_PROCESS] = "process", [BY_UID] = "uid",
+	[BY_HEAP] = "heap", [BY_BUFFER] = "buffer",
+};
+
 int report_by_from_string(const char *s, enum report_by *ret)
 {
-	static const char *const names[] = {
-		[BY_PROCESS] = "process", [BY_UID] = "uid",
-		[BY_HEAP] = "heap", [BY_BUFFER] = "buffer",
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
+	for (i = 0; i < ARRAY_SIZE(by_names); i++) {
+		if (!strcmp(s, by_names[i])) {
 			*ret = (enum report_by)i;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+void report_by_choices(char *buf, size_t size)
+{
+	report_choices(buf, size, by_names, ARRAY_SIZE(by_names));
+}
+
+void report_choices(char *buf, size_t size, const char *const *names,
+		    size_t n)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%s",
+				!i ? "" : i + 1 < n ? ", " : " or ", names[i]);
 }
 
 struct group {
@@ -315,9 +333,7 @@ int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l)
 	qsort(groups, n_groups, sizeof(*groups), cmp_group);
 
 	if (json)
-		fprintf(out, "{\"by\":\"%s\",\"groups\":[",
-			by == BY_PROCESS ? "process" : by == BY_UID ? "uid" :
-			by == BY_HEAP ? "heap" : "buffer");
+		fprintf(out, "{\"by\":\"%s\",\"groups\":[", by_names[by]);
 	else
 		fputs(heads[by], out);
 	for (i = 0; i < n_groups; i++) {
@@ -338,18 +354,37 @@ int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l)
 void report_status(FILE *out, bool json, const struct report_counter *c,
 		   size_t n)
 {
+	char when[64];
+	int width = 0;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if ((int)strlen(c[i].name) > width)
+			width = (int)strlen(c[i].name);
 	if (json)
 		fputc('{', out);
 	for (i = 0; i < n; i++) {
 		if (json)
 			fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
 				c[i].name, c[i].value);
+		else if (c[i].is_time)
+			fprintf(out, "%-*s %s\n", width, c[i].name,
+				report_time(c[i].value, when, sizeof(when)));
 		else
-			fprintf(out, "%-20s %" PRIu64 "\n", c[i].name,
+			fprintf(out, "%-*s %" PRIu64 "\n", width, c[i].name,
 				c[i].value);
 	}
 	if (json)
 		fputs("}\n", out);
+}
+
+const char *report_time(uint64_t seconds, char *buf, size_t size)
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+
+	if (!seconds || !localtime_r(&t, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%d %H:%M:%S %Z", &tm))
+		snprintf(buf, size, "-");
+	return buf;
 }

@@ -14,12 +14,17 @@
 #include "ledger.h"
 
 /* One row per heap of @nodes (a heap's aliases are its other nodes). */
-void report_heaps(FILE *out, bool json, struct heap *const *nodes, size_t n,
+void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
 		  struct ledger *l, uint64_t ram_bytes);
 
 enum report_by { BY_PROCESS, BY_UID, BY_HEAP, BY_BUFFER };
 /* "process", "uid", "heap", "buffer": 0, or -EINVAL. */
 int report_by_from_string(const char *s, enum report_by *ret);
+/* "process, uid, heap or buffer", for messages. */
+void report_by_choices(char *buf, size_t size);
+/* @names as "a, b or c" into @buf, for messages. */
+void report_choices(char *buf, size_t size, const char *const *names,
+		    size_t n);
 /* Live buffers grouped @by, biggest first; -ENOMEM. */
 int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l);
 
@@ -27,10 +32,15 @@ int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l);
 struct report_counter {
 	const char *name;
 	uint64_t value;
+	bool is_time;	/* seconds since the epoch: a date in text */
 };
 
+/* @n counters: "name value" lines, aligned, or a JSON object of numbers. */
 void report_status(FILE *out, bool json, const struct report_counter *c,
 		   size_t n);
+
+/* @seconds since the epoch as a local date and time, "-" for 0. */
+const char *report_time(uint64_t seconds, char *buf, size_t size);
 
 /* @s as a JSON string, quoted and escaped. */
 void report_json_string(FILE *out, const char *s);

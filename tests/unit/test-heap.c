@@ -30,7 +30,7 @@ extern int fake_filemax_reached;
 extern int fake_filemax_exempt;
 extern int fake_filemax_exempt_calls;
 
-static struct heap test_heap = {
+static struct node test_heap = {
 	.cfg = { .name = "system" },
 	.node_name = "system",
 	.helper_fd = 7,
@@ -98,7 +98,7 @@ static void test_region_heap(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 1 << 20 };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
-	struct heap h = test_heap;
+	struct node h = test_heap;
 	struct dh_alloc_request rq;
 
 	h.helper_kind = DMAHEAP_HELPER_KIND_REGION;
@@ -114,7 +114,7 @@ static void test_larger_than_the_heap(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = (4 << 20) + 1 };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
-	struct heap h = test_heap;
+	struct node h = test_heap;
 	struct dh_alloc_request rq;
 
 	h.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;

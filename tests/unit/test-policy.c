@@ -558,9 +558,9 @@ static void test_report_reused_pid(void **state)
 static void test_report_heaps(void **state)
 {
 	struct ledger *l = ledger_new();
-	struct heap a = { .node_name = "cam" }, b = { .node_name = "plain" };
-	struct heap alias;
-	struct heap *nodes[] = { &a, &b, &alias };
+	struct node a = { .node_name = "cam" }, b = { .node_name = "plain" };
+	struct node alias;
+	struct node *nodes[] = { &a, &b, &alias };
 	char *text = NULL, *json = NULL;
 	size_t size = 0;
 	FILE *f;

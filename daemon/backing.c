@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The helper's setup: the module opened and checked, its pool sized, and
+ * each heap's helper kind resolved on this kernel, its region claimed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "backing.h"
+#include "cma.h"
+#include "helper.h"
+#include "log.h"
+
+int backing_open_helper(const struct config *c,
+			struct dmaheap_helper_info *ret_info)
+{
+	struct dmaheap_helper_info info;
+	int fd;
+
+	fd = helper_open(c->helper_path, &info);
+	switch (fd) {
+	case -ENOENT:
+	case -ENXIO:
+	case -ENODEV:
+		return log_errno(LOG_ERR, fd,
+				 "cannot open %s: %m; load the helper module: modprobe %s",
+				 c->helper_path, DH_HELPER_MODULE);
+	case -EBUSY:
+		return log_errno(LOG_ERR, fd,
+				 "cannot open %s: %m; another dmaheapd is running",
+				 c->helper_path);
+	case -EPERM:
+	case -EACCES:
+		return log_errno(LOG_ERR, fd,
+				 "cannot open %s: %m; dmaheapd needs root (CAP_SYS_ADMIN)",
+				 c->helper_path);
+	case -EPROTO:
+		return log_errno(LOG_ERR, fd,
+				 "%s speaks another helper version than %d; install the %s module built with this dmaheapd",
+				 c->helper_path, DMAHEAP_HELPER_VERSION,
+				 DH_HELPER_MODULE);
+	default:
+		if (fd < 0)
+			return log_errno(LOG_ERR, fd, "cannot open %s: %m",
+					 c->helper_path);
+	}
+	if (!(info.features & DMAHEAP_HELPER_FEATURE_SYSTEM)) {
+		close(fd);
+		return log_errno(LOG_ERR, -EOPNOTSUPP,
+				 "the %s module cannot allocate system heap buffers",
+				 DH_HELPER_MODULE);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	*ret_info = info;
+	return fd;
+}
+
+int backing_pool(const struct config *c, int helper_fd)
+{
+	char where[DH_PATH_MAX + 32] = "default";
+	int r;
+
+	if (c->pool_size_origin.line)
+		config_origin_str(c, c->pool_size_origin, where,
+				  sizeof(where));
+	r = helper_pool(helper_fd, c->pool_size);
+	if (r == -ENOTTY) {
+		log_warning("the %s module has no pool of zeroed pages; PoolSize= ignored",
+			    DH_HELPER_MODULE);
+		return 0;
+	}
+	if (r == -EINVAL)
+		return log_errno(LOG_ERR, r,
+				 "%s: PoolSize=%" PRIu64 " is more than half of this machine's memory",
+				 where, c->pool_size);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot size the pool: %m");
+	log_debug("pool of zeroed pages: %" PRIu64 " bytes (%s)",
+		  c->pool_size, where);
+	return 0;
+}
+
+static int claim_region(const struct config *c, const struct heap_config *hc,
+			int helper_fd, uint32_t *ret_id)
+{
+	char where[DH_PATH_MAX + 16];
+	int r;
+
+	config_origin_str(c, hc->base_origin, where, sizeof(where));
+	r = helper_region_add(helper_fd, hc->base, hc->size, ret_id);
+	switch (r) {
+	case 0:
+		log_info("heap \"%s\": region 0x%" PRIx64 "-0x%" PRIx64
+			 " (%" PRIu64 " MiB)", hc->name, hc->base,
+			 hc->base + hc->size - 1, hc->size >> 20);
+		return 0;
+	case -EADDRNOTAVAIL:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is ordinary RAM or was not reserved at boot; keep it from the kernel with memmap=%" PRIu64 "M$0x%" PRIx64,
+				 where, hc->name, hc->base, hc->size >> 20,
+				 hc->size >> 20, hc->base);
+	case -ENXIO:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M is not RAM in the firmware's memory map (/sys/firmware/memmap): device or firmware memory is never a region; set aside RAM with memmap=SIZE$BASE",
+				 where, hc->name, hc->base, hc->size >> 20);
+	case -EBUSY:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": 0x%" PRIx64 "+%" PRIu64 "M overlaps a range another region or driver already claimed",
+				 where, hc->name, hc->base, hc->size >> 20);
+	case -EPERM:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": the kernel is locked down (/sys/kernel/security/lockdown): no region can be claimed, as /dev/mem cannot be opened",
+				 where, hc->name);
+	case -EINVAL:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": the helper refuses 0x%" PRIx64 "+%" PRIu64 "M: a region is 2 MiB aligned and smaller than 16 TiB",
+				 where, hc->name, hc->base, hc->size >> 20);
+	case -EOPNOTSUPP:
+		return log_errno(LOG_ERR, r,
+				 "%s: heap \"%s\": this helper has no region kind: the kernel has no ZONE_DEVICE memory or does not let modules read the firmware's memory map (7.2 and later, and every kernel but x86's: docs/heap-kinds.md)",
+				 where, hc->name);
+	default:
+		return log_errno(LOG_ERR, r, "%s: heap \"%s\": cannot claim the region: %m",
+				 where, hc->name);
+	}
+}
+
+/* The helper kind that serves @hc on this kernel, and its region. */
+static int resolve_kind(const struct config *c, const struct heap_config *hc,
+			const struct dmaheap_helper_info *info, int helper_fd,
+			struct backing *ret)
+{
+	char area[DH_HEAP_NAME_MAX + 1];
+	uint64_t cma_bytes;
+
+	ret->region = 0;
+	ret->max_len = 0;
+	switch (hc->kind) {
+	case HEAP_KIND_SYSTEM:
+		ret->kind = DMAHEAP_HELPER_KIND_SYSTEM;
+		return 0;
+	case HEAP_KIND_CONTIGUOUS:
+		if (info->features &
+		    DMAHEAP_HELPER_FEATURE(DMAHEAP_HELPER_KIND_CMA) &&
+		    cma_default_area("/", area, sizeof(area), &cma_bytes) == 0) {
+			ret->kind = DMAHEAP_HELPER_KIND_CMA;
+			ret->max_len = cma_bytes;
+			log_info("heap \"%s\": contiguous, from the default CMA area (%" PRIu64 " MiB)",
+				 hc->name, cma_bytes >> 20);
+			return 0;
+		}
+		ret->kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+		ret->max_len = info->contig_max;
+		log_info("heap \"%s\": contiguous, from the page allocator (no CMA): at most %" PRIu64 " KiB a buffer",
+			 hc->name, (uint64_t)info->contig_max >> 10);
+		return 0;
+	case HEAP_KIND_REGION:
+		ret->kind = DMAHEAP_HELPER_KIND_REGION;
+		ret->max_len = hc->size;
+		return claim_region(c, hc, helper_fd, &ret->region);
+	}
+	return -EINVAL;
+}
+
+int backing_resolve(const struct config *c,
+		    const struct dmaheap_helper_info *info, int helper_fd,
+		    struct backing *ret)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n_heaps; i++) {
+		r = resolve_kind(c, &c->heaps[i], info, helper_fd, &ret[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

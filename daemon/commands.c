@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dmaheapctl commands: a table of verbs, each with the options it
+ * takes, and what each answers.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "heap.h"
+#include "helper.h"
+#include "ledger.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "reload.h"
+#include "report.h"
+
+struct request {
+	bool json;
+	enum report_by by;
+};
+
+static int cmd_heaps(struct manager *m, const struct request *rq, FILE *out,
+		     char *err, size_t err_size)
+{
+	report_heaps(out, rq->json, m->nodes, m->n, m->ledger,
+		     (uint64_t)sysconf(_SC_PHYS_PAGES) *
+		     (uint64_t)sysconf(_SC_PAGESIZE));
+	return 0;
+}
+
+static int cmd_buffers(struct manager *m, const struct request *rq,
+		       FILE *out, char *err, size_t err_size)
+{
+	int r = report_buffers(out, rq->json, rq->by, m->ledger);
+
+	if (r < 0)
+		snprintf(err, err_size, "out of memory");
+	return r;
+}
+
+/* A counter of the daemon's, and one of the helper's sysfs counters. */
+#define COUNTER(n, v)	{ .name = (n), .value = (v) }
+#define HELPER(n, file)	{ .name = (n), .value = helper_counter(file) }
+
+static int cmd_status(struct manager *m, const struct request *rq,
+		      FILE *out, char *err, size_t err_size)
+{
+	uint64_t bytes, buffers;
+
+	/* Heaps removed by a reload included, while their buffers live. */
+	ledger_heap_usage(m->ledger, NULL, &bytes, &buffers);
+	const struct report_counter c[] = {
+		COUNTER("heaps", m->c->n_heaps),
+		COUNTER("nodes", m->n),
+		COUNTER("workers", m->w.n_threads),
+		COUNTER("live_buffers", buffers),
+		COUNTER("live_bytes", bytes),
+		COUNTER("charge_clients", m->c->charge_clients),
+		{ .name = "loaded_at", .value = (uint64_t)m->loaded_at,
+		  .is_time = true },
+		COUNTER("reloads", m->reloads),
+		HELPER("helper_live_buffers", "live_buffers"),
+		HELPER("helper_live_bytes", "live_bytes"),
+		HELPER("helper_allocations", "allocations"),
+		HELPER("helper_alloc_failures", "alloc_failures"),
+		HELPER("helper_fds_installed", "fds_installed"),
+		HELPER("helper_deliveries_dropped", "deliveries_dropped"),
+		COUNTER("pool_max", m->c->pool_size),
+		HELPER("pool_bytes", "pool_bytes"),
+		HELPER("pool_hits", "pool_hits"),
+		HELPER("pool_misses", "pool_misses"),
+		HELPER("ready_buffers", "ready_buffers"),
+		HELPER("ready_hits", "ready_hits"),
+	};
+
+	report_status(out, rq->json, c, ARRAY_SIZE(c));
+	return 0;
+}
+
+static int cmd_reload(struct manager *m, const struct request *rq,
+		      FILE *out, char *err, size_t err_size)
+{
+	int r;
+
+	log_info("reload asked for through the control socket");
+	r = reload(m);
+	if (r < 0) {
+		snprintf(err, err_size, "%s", m->reload_msg);
+		return r;
+	}
+	if (rq->json) {
+		fputs("{\"message\":", out);
+		report_json_string(out, m->reload_msg);
+		fputs("}\n", out);
+	} else {
+		fprintf(out, "%s\n", m->reload_msg);
+	}
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(struct manager *m, const struct request *rq, FILE *out,
+		   char *err, size_t err_size);
+	bool by;		/* takes --by= */
+} commands[] = {
+	{ .name = "heaps", .run = cmd_heaps },
+	{ .name = "buffers", .run = cmd_buffers, .by = true },
+	{ .name = "status", .run = cmd_status },
+	{ .name = "reload", .run = cmd_reload },
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* "--json" for each command, "--by=WHAT" where the command takes it. */
+static int parse_options(const struct command *cmd, int argc, char **argv,
+			 struct request *rq, char *err, size_t err_size)
+{
+	char choices[64];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			rq->json = true;
+		} else if (cmd->by && !strncmp(argv[i], "--by=", 5)) {
+			if (report_by_from_string(argv[i] + 5, &rq->by) < 0) {
+				report_by_choices(choices, sizeof(choices));
+				snprintf(err, err_size, "unknown --by=%s: use %s",
+					 argv[i] + 5, choices);
+				return -EINVAL;
+			}
+		} else {
+			snprintf(err, err_size, "unexpected argument \"%s\"",
+				 argv[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int commands_handle(void *userdata, int argc, char **argv, FILE *out,
+		    char *err, size_t err_size)
+{
+	const char *names[ARRAY_SIZE(commands)];
+	struct request rq = { .by = BY_PROCESS };
+	const struct command *cmd = argc ? find_command(argv[0]) : NULL;
+	struct manager *m = userdata;
+	char choices[64];
+	size_t i;
+	int r;
+
+	if (!cmd) {
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			names[i] = commands[i].name;
+		report_choices(choices, sizeof(choices), names, ARRAY_SIZE(names));
+		if (!argc)
+			snprintf(err, err_size, "no command: use %s", choices);
+		else
+			snprintf(err, err_size, "unknown command \"%s\": use %s",
+				 argv[0], choices);
+		return -EINVAL;
+	}
+	r = parse_options(cmd, argc, argv, &rq, err, err_size);
+	if (r < 0)
+		return r;
+	/* What was released since the last allocation. */
+	heap_drain_releases(m->helper_fd, m->ledger);
+	return cmd->run(m, &rq, out, err, err_size);
+}
