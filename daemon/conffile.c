@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "macro.h"
 
 enum section {
 	SECTION_NONE,
@@ -71,7 +72,7 @@ static int parse_bool(const char *s, bool *ret)
 	static const char *const no[] = { "no", "false", "0", "off" };
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i])) {
 			*ret = true;
 			return 0;
@@ -243,148 +244,256 @@ static int heap_ids(struct parser *ps, const char *key, char *value,
 	return 0;
 }
 
-/* MaxBytes= and co: a size, "infinity" or empty for no limit. */
-static int heap_limit(struct parser *ps, enum heap_limit l, const char *value)
+/* A yes/no value of @key. */
+static int bool_value(struct parser *ps, const char *key, const char *value,
+		      bool *ret)
 {
-	const char *key = heap_limit_key(l);
+	if (parse_bool(value, ret) < 0)
+		return fail(ps, "invalid %s= \"%s\": use yes or no", key, value);
+	return 0;
+}
+
+/* A size value of @key; @also: what else the key takes, for the message. */
+static int size_value(struct parser *ps, const char *key, const char *value,
+		      const char *also, uint64_t *ret)
+{
+	int r = parse_size(value, ret);
+
+	if (r == -ERANGE)
+		return fail(ps, "%s= \"%s\" is out of range", key, value);
+	if (r < 0)
+		return fail(ps, "invalid %s= \"%s\": use a number of bytes with an optional K, M, G or T suffix%s",
+			    key, value, also);
+	return 0;
+}
+
+/*
+ * A configuration key: its name, its parser, and an argument for parsers
+ * of several keys. The parser sets the value and its origin.
+ */
+struct key {
+	const char *name;
+	int (*parse)(struct parser *ps, const char *key, char *value, int arg);
+	int arg;
+};
+
+static const struct key *find_key(const struct key *keys, size_t n,
+				  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static int heap_name(struct parser *ps, const char *key, char *value, int arg)
+{
+	struct heap_config *h = &ps->p.h;
+
+	if (!*value)
+		return fail(ps, "Name= must not be empty");
+	if (strlen(value) > DH_HEAP_NAME_MAX)
+		return fail(ps, "Name= \"%s\" is longer than %d characters",
+			    value, DH_HEAP_NAME_MAX);
+	strcpy(h->name, value);
+	h->origin = here(ps);
+	return 0;
+}
+
+static int heap_kind(struct parser *ps, const char *key, char *value, int arg)
+{
+	struct heap_config *h = &ps->p.h;
+
+	if (heap_kind_from_string(value, &h->kind) < 0)
+		return fail(ps, "invalid Kind= \"%s\": use system, contiguous or region",
+			    value);
+	h->kind_origin = here(ps);
+	return 0;
+}
+
+/* Alias= (@legacy 0) and LegacyAlias= (1). */
+static int heap_alias(struct parser *ps, const char *key, char *value,
+		      int legacy)
+{
+	return heap_aliases(ps, value, legacy);
+}
+
+/* AllowUsers= (@groups 0) and AllowGroups= (1). */
+static int heap_allow(struct parser *ps, const char *key, char *value,
+		      int groups)
+{
+	struct heap_patch *p = &ps->p;
+
+	if (groups)
+		return heap_ids(ps, key, value, p->h.allow_groups,
+				&p->h.n_allow_groups, &p->reset_groups);
+	return heap_ids(ps, key, value, p->h.allow_users, &p->h.n_allow_users,
+			&p->reset_users);
+}
+
+static int heap_legacy_node(struct parser *ps, const char *key, char *value,
+			    int arg)
+{
+	struct heap_config *h = &ps->p.h;
+	int r = bool_value(ps, key, value, &h->legacy_node);
+
+	if (r == 0)
+		h->legacy_node_origin = here(ps);
+	return r;
+}
+
+static int heap_base(struct parser *ps, const char *key, char *value, int arg)
+{
+	struct heap_config *h = &ps->p.h;
 	uint64_t v;
 	int r;
 
-	if (!*value || !strcmp(value, "infinity")) {
-		v = DH_NO_LIMIT;
-	} else {
-		r = parse_size(value, &v);
-		if (r == -ERANGE || (!r && v == DH_NO_LIMIT))
+	r = parse_address(value, &v);
+	if (r == -ERANGE)
+		return fail(ps, "Base= \"%s\" is out of range", value);
+	if (r < 0)
+		return fail(ps, "invalid Base= \"%s\": use a physical address, 0x hex or decimal",
+			    value);
+	if (v % DMAHEAP_HELPER_REGION_ALIGN)
+		return fail(ps, "Base=0x%" PRIx64 " is not 2 MiB aligned: " ALIGN_WHY,
+			    v);
+	h->base = v;
+	h->base_origin = here(ps);
+	return 0;
+}
+
+static int heap_size(struct parser *ps, const char *key, char *value, int arg)
+{
+	struct heap_config *h = &ps->p.h;
+	uint64_t v;
+	int r;
+
+	r = size_value(ps, key, value, "", &v);
+	if (r < 0)
+		return r;
+	if (!v)
+		return fail(ps, "Size= must not be 0");
+	if (v % DMAHEAP_HELPER_REGION_ALIGN)
+		return fail(ps, "Size=%s (0x%" PRIx64 " bytes) is not 2 MiB aligned: " ALIGN_WHY,
+			    value, v);
+	h->size = v;
+	h->size_origin = here(ps);
+	return 0;
+}
+
+/* MaxBytes= and co (@l): a size, "infinity" or empty for no limit. */
+static int heap_limit(struct parser *ps, const char *key, char *value, int l)
+{
+	uint64_t v = DH_NO_LIMIT;
+	int r;
+
+	if (*value && strcmp(value, "infinity")) {
+		r = size_value(ps, key, value, ", or infinity", &v);
+		if (r < 0)
+			return r;
+		if (v == DH_NO_LIMIT)
 			return fail(ps, "%s= \"%s\" is out of range", key,
 				    value);
-		if (r < 0)
-			return fail(ps, "invalid %s= \"%s\": use a number of bytes with an optional K, M, G or T suffix, or infinity",
-				    key, value);
 	}
 	ps->p.h.limits[l] = v;
 	ps->p.h.limit_origins[l] = here(ps);
 	return 0;
 }
 
+static const struct key heap_keys[] = {
+	{ "Name", heap_name, 0 },
+	{ "Kind", heap_kind, 0 },
+	{ "Alias", heap_alias, false },
+	{ "LegacyAlias", heap_alias, true },
+	{ "AllowUsers", heap_allow, 0 },
+	{ "AllowGroups", heap_allow, 1 },
+	{ "LegacyNode", heap_legacy_node, 0 },
+	{ "Base", heap_base, 0 },
+	{ "Size", heap_size, 0 },
+};
+
 static int heap_key(struct parser *ps, const char *key, char *value)
 {
-	struct heap_patch *p = &ps->p;
+	const struct key *k = find_key(heap_keys, ARRAY_SIZE(heap_keys), key);
 	enum heap_limit l;
-	struct heap_config *h = &ps->p.h;
-	uint64_t v;
-	bool b;
-	int r;
 
-	if (!strcmp(key, "Name")) {
-		if (!*value)
-			return fail(ps, "Name= must not be empty");
-		if (strlen(value) > DH_HEAP_NAME_MAX)
-			return fail(ps, "Name= \"%s\" is longer than %d characters",
-				    value, DH_HEAP_NAME_MAX);
-		strcpy(h->name, value);
-		h->origin = here(ps);
-	} else if (!strcmp(key, "Kind")) {
-		if (heap_kind_from_string(value, &h->kind) < 0)
-			return fail(ps, "invalid Kind= \"%s\": use system, contiguous or region",
-				    value);
-		h->kind_origin = here(ps);
-	} else if (!strcmp(key, "Alias")) {
-		return heap_aliases(ps, value, false);
-	} else if (!strcmp(key, "LegacyAlias")) {
-		return heap_aliases(ps, value, true);
-	} else if (!strcmp(key, "AllowUsers")) {
-		return heap_ids(ps, key, value, p->h.allow_users,
-				&p->h.n_allow_users, &p->reset_users);
-	} else if (!strcmp(key, "AllowGroups")) {
-		return heap_ids(ps, key, value, p->h.allow_groups,
-				&p->h.n_allow_groups, &p->reset_groups);
-	} else if (!strcmp(key, "LegacyNode")) {
-		if (parse_bool(value, &b) < 0)
-			return fail(ps, "invalid LegacyNode= \"%s\": use yes or no",
-				    value);
-		h->legacy_node = b;
-		h->legacy_node_origin = here(ps);
-	} else if (!strcmp(key, "Base")) {
-		r = parse_address(value, &v);
-		if (r == -ERANGE)
-			return fail(ps, "Base= \"%s\" is out of range", value);
-		if (r < 0)
-			return fail(ps, "invalid Base= \"%s\": use a physical address, 0x hex or decimal",
-				    value);
-		if (v % DMAHEAP_HELPER_REGION_ALIGN)
-			return fail(ps, "Base=0x%" PRIx64 " is not 2 MiB aligned: " ALIGN_WHY,
-				    v);
-		h->base = v;
-		h->base_origin = here(ps);
-	} else if (!strcmp(key, "Size")) {
-		r = parse_size(value, &v);
-		if (r == -ERANGE)
-			return fail(ps, "Size= \"%s\" is out of range", value);
-		if (r < 0)
-			return fail(ps, "invalid Size= \"%s\": use a number of bytes with an optional K, M, G or T suffix",
-				    value);
-		if (!v)
-			return fail(ps, "Size= must not be 0");
-		if (v % DMAHEAP_HELPER_REGION_ALIGN)
-			return fail(ps, "Size=%s (0x%" PRIx64 " bytes) is not 2 MiB aligned: " ALIGN_WHY,
-				    value, v);
-		h->size = v;
-		h->size_origin = here(ps);
-	} else {
-		for (l = 0; l < _LIMIT_MAX; l++)
-			if (!strcmp(key, heap_limit_key(l)))
-				return heap_limit(ps, l, value);
-		warn(ps, "unknown key \"%s\" in section [Heap], ignored", key);
-	}
+	if (k)
+		return k->parse(ps, key, value, k->arg);
+	/* The limits' keys are named by config.c, with the limits. */
+	for (l = 0; l < _LIMIT_MAX; l++)
+		if (!strcmp(key, heap_limit_key(l)))
+			return heap_limit(ps, key, value, (int)l);
+	warn(ps, "unknown key \"%s\" in section [Heap], ignored", key);
 	return 0;
 }
 
+static int daemon_debug(struct parser *ps, const char *key, char *value,
+			int arg)
+{
+	return bool_value(ps, key, value, &ps->c->debug);
+}
+
+static int daemon_pool_size(struct parser *ps, const char *key, char *value,
+			    int arg)
+{
+	int r = size_value(ps, key, value, "", &ps->c->pool_size);
+
+	if (r == 0)
+		ps->c->pool_size_origin = here(ps);
+	return r;
+}
+
+static int daemon_charge_clients(struct parser *ps, const char *key,
+				 char *value, int arg)
+{
+	int r = bool_value(ps, key, value, &ps->c->charge_clients);
+
+	if (r == 0)
+		ps->c->charge_clients_origin = here(ps);
+	return r;
+}
+
+static int daemon_kernel_heaps(struct parser *ps, const char *key,
+			       char *value, int arg)
+{
+	if (kernel_heaps_from_string(value, &ps->c->kernel_heaps) < 0)
+		return fail(ps, "invalid KernelHeaps= \"%s\": use move or keep",
+			    value);
+	ps->c->kernel_heaps_origin = here(ps);
+	return 0;
+}
+
+static int daemon_control_group(struct parser *ps, const char *key,
+				char *value, int arg)
+{
+	if (!*value) {
+		memset(&ps->c->control_group, 0, sizeof(ps->c->control_group));
+		return 0;
+	}
+	if (strpbrk(value, " \t"))
+		return fail(ps, "ControlGroup= takes one group, not \"%s\"",
+			    value);
+	return parse_id(ps, key, value, &ps->c->control_group);
+}
+
+static const struct key daemon_keys[] = {
+	{ "Debug", daemon_debug, 0 },
+	{ "PoolSize", daemon_pool_size, 0 },
+	{ "ChargeClients", daemon_charge_clients, 0 },
+	{ "KernelHeaps", daemon_kernel_heaps, 0 },
+	{ "ControlGroup", daemon_control_group, 0 },
+};
+
 static int daemon_key(struct parser *ps, const char *key, char *value)
 {
-	uint64_t v;
-	bool b;
-	int r;
+	const struct key *k = find_key(daemon_keys, ARRAY_SIZE(daemon_keys),
+				       key);
 
-	if (!strcmp(key, "Debug")) {
-		if (parse_bool(value, &b) < 0)
-			return fail(ps, "invalid Debug= \"%s\": use yes or no",
-				    value);
-		ps->c->debug = b;
-	} else if (!strcmp(key, "PoolSize")) {
-		r = parse_size(value, &v);
-		if (r == -ERANGE)
-			return fail(ps, "PoolSize= \"%s\" is out of range",
-				    value);
-		if (r < 0)
-			return fail(ps, "invalid PoolSize= \"%s\": use a number of bytes with an optional K, M, G or T suffix",
-				    value);
-		ps->c->pool_size = v;
-		ps->c->pool_size_origin = here(ps);
-	} else if (!strcmp(key, "ChargeClients")) {
-		if (parse_bool(value, &b) < 0)
-			return fail(ps, "invalid ChargeClients= \"%s\": use yes or no",
-				    value);
-		ps->c->charge_clients = b;
-		ps->c->charge_clients_origin = here(ps);
-	} else if (!strcmp(key, "KernelHeaps")) {
-		if (kernel_heaps_from_string(value, &ps->c->kernel_heaps) < 0)
-			return fail(ps, "invalid KernelHeaps= \"%s\": use move or keep",
-				    value);
-		ps->c->kernel_heaps_origin = here(ps);
-	} else if (!strcmp(key, "ControlGroup")) {
-		if (!*value) {
-			memset(&ps->c->control_group, 0,
-			       sizeof(ps->c->control_group));
-			return 0;
-		}
-		if (strpbrk(value, " \t"))
-			return fail(ps, "ControlGroup= takes one group, not \"%s\"",
-				    value);
-		return parse_id(ps, key, value, &ps->c->control_group);
-	} else {
-		warn(ps, "unknown key \"%s\" in section [Daemon], ignored",
-		     key);
-	}
+	if (k)
+		return k->parse(ps, key, value, k->arg);
+	warn(ps, "unknown key \"%s\" in section [Daemon], ignored", key);
 	return 0;
 }
 
