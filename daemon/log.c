@@ -19,6 +19,8 @@
 
 static bool debug_enabled;
 static bool to_journal;
+/* The journal's native socket, opened once: records are sent to its path. */
+static int journal_fd = -1;
 
 static const char *const level_names[] = {
 	[LOG_EMERG] = "emergency", [LOG_ALERT] = "alert",
@@ -45,6 +47,9 @@ void log_init(bool debug)
 {
 	debug_enabled = debug;
 	to_journal = stderr_is_journal();
+	/* Called again on reload, with the workers stopped: no race. */
+	if (to_journal && journal_fd < 0)
+		journal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
 bool log_debug_enabled(void)
@@ -92,7 +97,6 @@ static int journal_send(int level, const struct log_field *fields, size_t n,
 	};
 	char buf[2048], prio[4];
 	size_t len = 0, i;
-	int fd, r = 0;
 
 	snprintf(prio, sizeof(prio), "%d", level);
 	journal_put(buf, sizeof(buf), &len, "PRIORITY", prio);
@@ -102,14 +106,12 @@ static int journal_send(int level, const struct log_field *fields, size_t n,
 		journal_put(buf, sizeof(buf), &len, fields[i].key,
 			    fields[i].value);
 
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (journal_fd < 0)
+		return -EBADF;
+	if (sendto(journal_fd, buf, len, MSG_NOSIGNAL,
+		   (const struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	if (sendto(fd, buf, len, MSG_NOSIGNAL, (const struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return 0;
 }
 
 void log_record(int level, const struct log_field *fields, size_t n_fields,
