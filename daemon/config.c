@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "macro.h"
 
 void config_init(struct config *c)
 {
@@ -161,22 +162,19 @@ static const char *const kind_names[] = {
 
 const char *heap_kind_name(enum heap_kind kind)
 {
-	if ((size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]))
+	if ((size_t)kind < ARRAY_SIZE(kind_names))
 		return kind_names[kind];
 	return "unknown";
 }
 
 int heap_kind_from_string(const char *s, enum heap_kind *ret_kind)
 {
-	size_t i;
+	int i = name_index(kind_names, ARRAY_SIZE(kind_names), s);
 
-	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
-		if (!strcmp(s, kind_names[i])) {
-			*ret_kind = (enum heap_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*ret_kind = (enum heap_kind)i;
+	return 0;
 }
 
 static const char *const kernel_heaps_names[] = {
@@ -186,22 +184,20 @@ static const char *const kernel_heaps_names[] = {
 
 const char *kernel_heaps_name(enum kernel_heaps k)
 {
-	if ((size_t)k < sizeof(kernel_heaps_names) / sizeof(kernel_heaps_names[0]))
+	if ((size_t)k < ARRAY_SIZE(kernel_heaps_names))
 		return kernel_heaps_names[k];
 	return "unknown";
 }
 
 int kernel_heaps_from_string(const char *s, enum kernel_heaps *ret)
 {
-	size_t i;
+	int i = name_index(kernel_heaps_names, ARRAY_SIZE(kernel_heaps_names),
+			   s);
 
-	for (i = 0; i < sizeof(kernel_heaps_names) / sizeof(kernel_heaps_names[0]); i++) {
-		if (!strcmp(s, kernel_heaps_names[i])) {
-			*ret = (enum kernel_heaps)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*ret = (enum kernel_heaps)i;
+	return 0;
 }
 
 int config_check(const struct config *c, struct config_diag *d)

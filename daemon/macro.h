@@ -3,6 +3,22 @@
 #ifndef DMAHEAPD_MACRO_H
 #define DMAHEAPD_MACRO_H
 
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The index of @s in the table of names @names (@n of them), or -EINVAL. */
+static inline int name_index(const char *const *names, size_t n,
+			     const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(s, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "macro.h"
 #include "names.h"
 
 /* The rules, as dma-buf-heaps.rst words them. */
@@ -107,7 +108,7 @@ static bool is_kernel_name(const char *name, enum heap_kind kind)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(kernel_names) / sizeof(kernel_names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(kernel_names); i++)
 		if (!strcmp(name, kernel_names[i].name) &&
 		    kernel_names[i].kind == kind)
 			return true;

@@ -188,15 +188,12 @@ static const char *const by_names[] = {
 
 int report_by_from_string(const char *s, enum report_by *ret)
 {
-	size_t i;
+	int i = name_index(by_names, ARRAY_SIZE(by_names), s);
 
-	for (i = 0; i < ARRAY_SIZE(by_names); i++) {
-		if (!strcmp(s, by_names[i])) {
-			*ret = (enum report_by)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*ret = (enum report_by)i;
+	return 0;
 }
 
 void report_by_choices(char *buf, size_t size)
