@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One CUSE session per heap node: creating /dev/dma_heap/NAME, reading and
+ * One CUSE session per node: creating /dev/dma_heap/NAME, reading and
  * answering its requests.
  */
 #ifndef DMAHEAPD_CUSE_H

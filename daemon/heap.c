@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The allocation path of one heap: decode the caller's request, have the
- * helper allocate and deliver, log what failed and why.
+ * The requests of a node: open checked against the heap's access rules,
+ * and the allocation path: decode the caller's request, check it and the
+ * caller, reserve in the ledger, have the helper allocate and deliver, log
+ * what failed and why.
  */
 #include <errno.h>
 #include <inttypes.h>

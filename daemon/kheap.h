@@ -2,7 +2,8 @@
 /*
  * The kernel's own heap nodes under KernelHeaps=move: telling them from
  * other nodes, moving them to DEV/dma_heap-kernel/NAME while dmaheapd serves
- * NAME, and putting them back (docs/kernel-heaps.md). Logs nothing.
+ * NAME, and putting them back (docs/kernel-heaps.md). Only
+ * kheap_restore_all(), the --restore-kernel-nodes command, logs.
  */
 #ifndef DMAHEAPD_KHEAP_H
 #define DMAHEAPD_KHEAP_H

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "heap.h"
+#include "node.h"
 #include "ledger.h"
 
 /* One row per heap of @nodes (a heap's aliases are its other nodes). */
