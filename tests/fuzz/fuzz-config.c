@@ -149,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < c->n_heaps; i++)
 		check_heap(&c->heaps[i]);
 
-	/* Then as the daemon's load_config(). */
+	/* Then as the daemon's confcheck_load(). */
 	config_finish(c);
 	check(c->n_heaps >= 1);
 	for (i = 0; i < c->n_heaps; i++) {
