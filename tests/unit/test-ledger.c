@@ -120,14 +120,6 @@ struct allocator {
 	unsigned long ops;	/* begun during it */
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *allocate_beside(void *arg)
 {
 	struct allocator *a = arg;
@@ -138,11 +130,11 @@ static void *allocate_beside(void *arg)
 
 	while (!atomic_load(&a->stop)) {
 		during = atomic_load(&a->during);
-		t = mono_s();
+		t = now_s();
 		assert_int_equal(ledger_reserve(a->l, a->h, 1000, 4096, &cookie,
 						&hit), 0);
 		ledger_cancel(a->l, cookie);
-		t = mono_s() - t;
+		t = now_s() - t;
 		if (during) {
 			a->ops++;
 			if (t > a->max_wait)
@@ -194,9 +186,9 @@ static void test_ledger_snapshot_lets_allocations_in(void **state)
 						&a), 0);
 		usleep(20 * 1000);
 		atomic_store(&a.during, true);
-		t = mono_s();
+		t = now_s();
 		n = ledger_snapshot(l, &snap);
-		t = mono_s() - t;
+		t = now_s() - t;
 		atomic_store(&a.during, false);
 		atomic_store(&a.stop, true);
 		assert_int_equal(pthread_join(thread, NULL), 0);
