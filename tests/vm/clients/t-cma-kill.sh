@@ -36,7 +36,6 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 now() { cut -d" " -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 live0=$(counter live_buffers)
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 gone() { ! grep -qs '^State:.*[^Z] (' /proc/"$client"/status; }
 # wait_long SECONDS CONDITION...: as wait_for, for longer.
 wait_long() {
@@ -92,7 +91,7 @@ kill_during_migration() {
 	echo "$1: $size: killed $(secs "$t0" "$t1") s in, $((mig1 - mig0)) pages moved; gone $(secs "$t1" "$t2") s after the kill, $((mig2 - mig1)) pages moved since; cma_alloc_success +$ok, cma_alloc_fail +$failed"
 	[ "$ok" -eq 0 ] && [ "$failed" -eq 1 ] ||
 		fail "the CMA allocation of a killed client went on to the end (cma_alloc_success +$ok, cma_alloc_fail +$failed): want it stopped"
-	wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+	wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 	kill "$hog"
 	wait "$hog"
 	hog=

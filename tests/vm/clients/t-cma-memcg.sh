@@ -38,7 +38,6 @@ event() { sed -n "s/^$1 //p" "$cg/t-client/memory.events"; }
 kib() { echo $(($1 / kib)); }
 ooms() { dmesg | grep -ci "out of memory"; }
 live0=$(counter live_buffers)
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 
 # start_client [-d] SIZE COUNT...: t-memcg-fill in a new t-client from its
 # first page, stopped before it allocates; c0 is then its memory.current.
@@ -80,7 +79,7 @@ end_client() {
 	# Slack: each of the 2 CPUs may keep a charge batch (64 pages).
 	[ $((c2 - c0)) -le $((768 * kib)) ] ||
 		fail "memory.current $(kib "$c2") KiB once freed, $(kib "$c0") KiB before"
-	wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+	wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 }
 
 # charged_lines: the CMA kind's buffers listed as charged.

@@ -28,7 +28,7 @@ uptime_cs() {
 daemon_stop
 printf '[Daemon]\nControlGroup=stallctl\n\n[Heap]\nName=%s\n' "$(heap_name)" >$conf
 dmaheapd --config $conf </dev/null >>$log 2>&1 &
-wait_for node_there || fail "dmaheapd did not serve $(heap_node)"
+wait_for heap_served || fail "dmaheapd did not serve $(heap_node)"
 wait_for test -S /run/dmaheapd/control || fail "no control socket"
 
 rm -f $ready

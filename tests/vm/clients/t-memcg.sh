@@ -32,7 +32,6 @@ current() { cat "$cg/$1/memory.current"; }
 event() { sed -n "s/^$2 //p" "$cg/$1/memory.events"; }
 kib() { echo $(($1 / kib)); }
 # Conditions for wait_for, which runs them again: read the counters inside.
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 
 # start_client MIB: t-memcg-hold in t-client from its first page, stopped
 # before it allocates.
@@ -81,7 +80,7 @@ delta=$((c1 - c0))
 	fail "memory.current $c2 after the free, $c0 before the allocation"
 ddelta=$((d1 - d0))
 [ "${ddelta#-}" -le "$mib" ] || fail "the daemon's cgroup moved by $ddelta bytes"
-wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 
 # 2. memory.max 16 MiB above what the client uses: 32 MiB is ENOMEM, the
 # client lives, nothing is left charged or live, no OOM kill.
@@ -94,7 +93,7 @@ max0=$(event t-client max)
 step alloc
 [ "$(cat $st/alloc)" = ENOMEM ] || fail "32 MiB past memory.max: $(cat $st/alloc), want ENOMEM"
 kill -0 "$client" || fail "t-memcg-hold died"
-wait_for live_back ||
+wait_for counter_is live_buffers "$live0" ||
 	fail "live_buffers $(counter live_buffers) after ENOMEM, want $live0"
 c1=$(current t-client)
 [ $((c1 - c0)) -le $((512 * kib)) ] || fail "memory.current $c1 after ENOMEM, $c0 before"

@@ -187,4 +187,4 @@ daemon_start
 out=$(dmaheapctl reload 2>&1) && fail "reload with --heap: $out"
 echo "$out" | grep -q "nothing to reload" || fail "reload with --heap: $out"
 echo "  --heap: $out"
-node_there || fail "the --heap node went away"
+heap_served || fail "the --heap node went away"
