@@ -41,7 +41,7 @@ dmaheapctl status | grep -qx "ready_buffers *32" ||
 	fail "dmaheapctl status: $(dmaheapctl status | grep ready_)"
 echo "PoolSize default: 32 ready buffers, not live, not listed; dmaheapctl status shows them; refilled at nice 19"
 
-"$d/t-ready" || fail "t-ready"
+"$d/h-ready" || fail "h-ready"
 
 # The daemon's ledger got the release events of the buffers it handed out.
 ledger_empty() { dmaheapctl status | grep -qx "live_buffers *0"; }
