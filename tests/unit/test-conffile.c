@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "conffile.h"
+#include "unit-helpers.h"
 
 #define WARNINGS_MAX 16
 
@@ -511,63 +512,16 @@ static void test_empty(void **state)
 
 /* Loading from files: a temp tree with three drop-in directories. */
 
-static char root[] = "/tmp/test-conffile-XXXXXX";
-
-static void put(const char *rel, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void mkdir_in_root(const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(mkdir(path, 0755), 0);
-}
-
 static void link_in_root(const char *target, const char *rel)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-static const char *in_root(const char *rel)
-{
-	static char paths[4][512];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, 512, "%s/%s", root, rel);
-	return p;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	return remove(path);
+	assert_int_equal(symlink(target, tree_path(rel)), 0);
 }
 
 static int setup_root(void **state)
 {
-	strcpy(root, "/tmp/test-conffile-XXXXXX");
-	if (!mkdtemp(root))
+	if (tree_setup(state) < 0)
 		return -1;
 	return setup(state);
-}
-
-static int teardown_root(void **state)
-{
-	return nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int load(const char *main_rel, const char *d1, const char *d2,
@@ -577,35 +531,35 @@ static int load(const char *main_rel, const char *d1, const char *d2,
 	int n = 0;
 
 	if (d1)
-		dirs[n++] = in_root(d1);
+		dirs[n++] = tree_path(d1);
 	if (d2)
-		dirs[n++] = in_root(d2);
+		dirs[n++] = tree_path(d2);
 	if (d3)
-		dirs[n++] = in_root(d3);
+		dirs[n++] = tree_path(d3);
 	setup(NULL);
-	return config_load_files(&c, main_rel ? in_root(main_rel) : NULL,
+	return config_load_files(&c, main_rel ? tree_path(main_rel) : NULL,
 				 dirs, &d);
 }
 
 static void test_dropins(void **state)
 {
-	mkdir_in_root("etc");
-	mkdir_in_root("run");
-	mkdir_in_root("usr");
-	put("main.conf", "[Heap]\nName=video\nAlias=main\n");
-	put("usr/10-a.conf", "[Heap]\nName=video\nAlias=usr-a\n");
-	put("etc/10-a.conf", "[Heap]\nName=video\nAlias=etc-a\n");
-	put("run/20-b.conf", "[Heap]\nName=video\nAlias=run-b\n");
-	put("usr/05-c.conf", "[Heap]\nName=video\nAlias=usr-c\n");
-	put("run/30-d.conf", "[Heap]\nName=video\nAlias=run-d\n");
+	tree_mkdir("etc");
+	tree_mkdir("run");
+	tree_mkdir("usr");
+	tree_put("main.conf", "[Heap]\nName=video\nAlias=main\n");
+	tree_put("usr/10-a.conf", "[Heap]\nName=video\nAlias=usr-a\n");
+	tree_put("etc/10-a.conf", "[Heap]\nName=video\nAlias=etc-a\n");
+	tree_put("run/20-b.conf", "[Heap]\nName=video\nAlias=run-b\n");
+	tree_put("usr/05-c.conf", "[Heap]\nName=video\nAlias=usr-c\n");
+	tree_put("run/30-d.conf", "[Heap]\nName=video\nAlias=run-d\n");
 	link_in_root("/dev/null", "etc/30-d.conf");
-	put("usr/40-e.conf", "[Heap]\nName=video\nAlias=usr-e\n");
-	put("run/40-e.conf", "");
-	put("usr/50-f.conf", "[Heap]\nName=video\nAlias=usr-f\n");
-	put("usr/README", "not a drop-in\n");
-	put("usr/60-g.conf~", "not a drop-in\n");
-	put("usr/.60-h.conf", "not a drop-in\n");
-	mkdir_in_root("usr/70-dir.conf");
+	tree_put("usr/40-e.conf", "[Heap]\nName=video\nAlias=usr-e\n");
+	tree_put("run/40-e.conf", "");
+	tree_put("usr/50-f.conf", "[Heap]\nName=video\nAlias=usr-f\n");
+	tree_put("usr/README", "not a drop-in\n");
+	tree_put("usr/60-g.conf~", "not a drop-in\n");
+	tree_put("usr/.60-h.conf", "not a drop-in\n");
+	tree_mkdir("usr/70-dir.conf");
 
 	assert_int_equal(load("main.conf", "etc", "run", "usr"), 0);
 	assert_int_equal(c.n_heaps, 1);
@@ -613,17 +567,17 @@ static void test_dropins(void **state)
 	assert_aliases(&c.heaps[0], "main usr-c etc-a run-b usr-f");
 	/* the empty file is read (and applies nothing), /dev/null is not */
 	assert_int_equal(c.n_files, 6);
-	assert_string_equal(c.files[0], in_root("main.conf"));
-	assert_string_equal(c.files[1], in_root("usr/05-c.conf"));
-	assert_string_equal(c.files[2], in_root("etc/10-a.conf"));
-	assert_string_equal(c.files[3], in_root("run/20-b.conf"));
-	assert_string_equal(c.files[4], in_root("run/40-e.conf"));
-	assert_string_equal(c.files[5], in_root("usr/50-f.conf"));
+	assert_string_equal(c.files[0], tree_path("main.conf"));
+	assert_string_equal(c.files[1], tree_path("usr/05-c.conf"));
+	assert_string_equal(c.files[2], tree_path("etc/10-a.conf"));
+	assert_string_equal(c.files[3], tree_path("run/20-b.conf"));
+	assert_string_equal(c.files[4], tree_path("run/40-e.conf"));
+	assert_string_equal(c.files[5], tree_path("usr/50-f.conf"));
 	assert_int_equal(c.heaps[0].aliases[2].origin.file, 3);
 	assert_int_equal(c.heaps[0].aliases[2].origin.line, 3);
 	assert_int_equal(n_warnings, 1);
 	assert_string_equal(warnings[0],
-			    in_root("usr/70-dir.conf: not a regular file, ignored"));
+			    tree_path("usr/70-dir.conf: not a regular file, ignored"));
 
 	/* the order of the directories is the precedence */
 	assert_int_equal(load(NULL, "usr", "run", "etc"), 0);
@@ -641,52 +595,52 @@ static void test_dropins(void **state)
 
 static void test_load_errors(void **state)
 {
-	mkdir_in_root("a");
-	mkdir_in_root("b");
-	put("main.conf", "[Heap]\nName=video\n");
-	put("a/10.conf", "[Heap]\nName=video\nKind=region\nBase=0x40000000\n");
-	put("b/20.conf", "\n\n[Heap]\nName=video\nSize=2M\n");
-	put("b/30.conf", "[Heap]\nName=video\nKind=bad\n");
+	tree_mkdir("a");
+	tree_mkdir("b");
+	tree_put("main.conf", "[Heap]\nName=video\n");
+	tree_put("a/10.conf", "[Heap]\nName=video\nKind=region\nBase=0x40000000\n");
+	tree_put("b/20.conf", "\n\n[Heap]\nName=video\nSize=2M\n");
+	tree_put("b/30.conf", "[Heap]\nName=video\nKind=bad\n");
 
 	/* an error names the drop-in and its line */
 	assert_int_equal(load("main.conf", "a", "b", NULL), -EINVAL);
-	assert_string_equal(d.error, in_root("b/30.conf:3: invalid Kind= \"bad\": use system, contiguous or region"));
+	assert_string_equal(d.error, tree_path("b/30.conf:3: invalid Kind= \"bad\": use system, contiguous or region"));
 
 	/* the rules between keys hold over all files */
-	put("a/30.conf", "");
+	tree_put("a/30.conf", "");
 	assert_int_equal(load("main.conf", "a", "b", NULL), 0);
 	assert_int_equal(c.heaps[0].base_origin.file, 2);
 	assert_int_equal(c.heaps[0].size_origin.file, 3);
 	assert_int_equal(c.heaps[0].size_origin.line, 5);
 	assert_int_equal(load("main.conf", "a", NULL, NULL), -EINVAL);
-	assert_string_equal(d.error, in_root("main.conf:2: Kind=region heap \"video\" needs both Base= and Size="));
+	assert_string_equal(d.error, tree_path("main.conf:2: Kind=region heap \"video\" needs both Base= and Size="));
 
 	/* a main file that is a directory, a drop-in "dir" that is a file */
 	assert_int_equal(load("a", NULL, NULL, NULL), -EISDIR);
-	assert_string_equal(d.error, in_root("a: Is a directory"));
+	assert_string_equal(d.error, tree_path("a: Is a directory"));
 	assert_int_equal(load(NULL, "main.conf", NULL, NULL), 0);
 
-	put("bin.conf", "[Heap]\nName=x\n");
-	assert_int_equal(truncate(in_root("bin.conf"), 100), 0);
+	tree_put("bin.conf", "[Heap]\nName=x\n");
+	assert_int_equal(truncate(tree_path("bin.conf"), 100), 0);
 	assert_int_equal(load("bin.conf", NULL, NULL, NULL), -EINVAL);
-	assert_string_equal(d.error, in_root("bin.conf: contains a NUL byte, not a text file"));
+	assert_string_equal(d.error, tree_path("bin.conf: contains a NUL byte, not a text file"));
 }
 
 static void test_config_load(void **state)
 {
-	mkdir_in_root("my.conf.d");
-	put("my.conf", "[Heap]\nName=video\n");
-	put("my.conf.d/1.conf", "[Heap]\nName=video\nAlias=from-d\n");
+	tree_mkdir("my.conf.d");
+	tree_put("my.conf", "[Heap]\nName=video\n");
+	tree_put("my.conf.d/1.conf", "[Heap]\nName=video\nAlias=from-d\n");
 
 	/* an explicit file brings FILE.d as its only drop-in directory */
 	setup(NULL);
-	assert_int_equal(config_load(&c, in_root("my.conf"), &d), 0);
+	assert_int_equal(config_load(&c, tree_path("my.conf"), &d), 0);
 	assert_aliases(&c.heaps[0], "from-d");
 
 	/* and must exist */
 	setup(NULL);
-	assert_int_equal(config_load(&c, in_root("none.conf"), &d), -ENOENT);
-	assert_string_equal(d.error, in_root("none.conf: No such file or directory"));
+	assert_int_equal(config_load(&c, tree_path("none.conf"), &d), -ENOENT);
+	assert_string_equal(d.error, tree_path("none.conf: No such file or directory"));
 
 	assert_string_equal(config_default_dropin_dirs[0], "/etc/dmaheapd.conf.d");
 	assert_string_equal(config_default_dropin_dirs[1], "/run/dmaheapd.conf.d");
@@ -710,11 +664,11 @@ int main(void)
 		cmocka_unit_test_setup(test_last_value_wins, setup),
 		cmocka_unit_test_setup(test_empty, setup),
 		cmocka_unit_test_setup_teardown(test_dropins, setup_root,
-						teardown_root),
+						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup_root,
-						teardown_root),
+						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_config_load, setup_root,
-						teardown_root),
+						tree_teardown),
 	};
 
 	return cmocka_run_group_tests_name("conffile", tests, NULL, NULL);

@@ -31,6 +31,7 @@
 #include "control.h"
 #include "marknodes.h"
 #include "log.h"
+#include "unit-helpers.h"
 
 #define NOBODY		65534
 #define OTHER_GID	54321
@@ -369,14 +370,6 @@ static void test_not_terminated(void **state)
 	close(fd);
 	assert_int_equal(handler_calls, 0);
 	control_close(c);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* A client that sends nothing costs the server its timeout, no more. */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "filemax.h"
+#include "unit-helpers.h"
 
 static void test_parse_nr(void **state)
 {
@@ -53,11 +54,7 @@ static void test_proc(void **state)
 	assert_int_equal(filemax_reached(), 0);
 	assert_int_equal(filemax_reached(), 0);	/* the kept fd, again */
 	assert_int_equal(filemax_exempt(gettid()), geteuid() == 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	pid = reaped_pid();
 	assert_int_equal(filemax_exempt(pid), -ESRCH);
 }
 

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "userns.h"
+#include "unit-helpers.h"
 
 /* Largest pid_max is 4194304: no thread has this id. */
 #define NO_SUCH_TID	0x7ffffff0
@@ -44,11 +45,7 @@ static void test_thread_gone(void **state)
 	assert_int_equal(userns_user_key(NO_SUCH_TID, 1000, &key), -ESRCH);
 	assert_int_equal(key, 77);
 	/* one that was there: exited and reaped */
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	pid = reaped_pid();
 	assert_int_equal(userns_user_key(pid, 1000, &key), -ESRCH);
 	assert_int_equal(userns_is_ours(pid), -ESRCH);
 }

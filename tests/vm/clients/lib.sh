@@ -45,7 +45,6 @@ heap_served() {
 		"$(cat "/sys/class/cuse/dma_heap!$(heap_name)/dev" 2>/dev/null)" ]
 }
 node_gone() { ! heap_served; }
-node_there() { heap_served; }
 daemon_gone() { ! pidof dmaheapd >/dev/null; }
 
 daemon_stop() {
@@ -63,7 +62,7 @@ daemon_start() {
 	done
 	# shellcheck disable=SC2086
 	dmaheapd $args "$@" </dev/null >>/tmp/dmaheapd.log 2>&1 &
-	wait_for node_there || {
+	wait_for heap_served || {
 		tail -n 5 /tmp/dmaheapd.log | sed 's/^/    dmaheapd.log: /' >&2
 		fail "dmaheapd $args $* did not serve $(heap_node)"
 	}
@@ -115,7 +114,7 @@ need_test_hooks() {
 daemon_with() {
 	printf '[Daemon]\nChargeClients=no\n%s\n[Heap]\nName=%s\n' "$1" "$(heap_name)" >/tmp/daemon-with.conf
 	dmaheapd --config /tmp/daemon-with.conf </dev/null >>/tmp/dmaheapd.log 2>&1 &
-	wait_for node_there || fail "dmaheapd did not start with $1"
+	wait_for heap_served || fail "dmaheapd did not start with $1"
 }
 
 # pool_set BYTES: the daemon daemon_with started sizes the helper's pool to
@@ -128,17 +127,32 @@ pool_set() {
 	wait_for pool_is_set "$1" || fail "PoolSize=$1 not reloaded: $(dmaheapctl status | grep pool_max)"
 }
 
-# expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG exits
-# non-zero within 10 s, saying every TEXT (fixed strings).
+# refused TEXT... -- ARG...: dmaheapd ARG... exits non-zero by itself
+# within 20 s, saying every TEXT (fixed strings).
+refused() {
+	texts=
+	while [ "$1" != -- ]; do
+		texts="$texts$1
+"
+		shift
+	done
+	shift
+	out=$(timeout 20 dmaheapd "$@" </dev/null 2>&1)
+	rc=$?
+	echo "$out" | sed "s|^|    dmaheapd $*: |"
+	[ "$rc" -ne 0 ] || fail "dmaheapd $* started"
+	[ "$rc" -ne 124 ] || fail "dmaheapd $* did not exit"
+	while IFS= read -r text; do
+		echo "$out" | grep -qF -- "$text" || fail "no \"$text\" in its output"
+	done <<EOT
+${texts%?}
+EOT
+}
+
+# expect_refusal CONFIG TEXT...: dmaheapd --config configs/CONFIG is refused
+# saying every TEXT.
 expect_refusal() {
 	conf=$(dirname "$0")/configs/$1
 	shift
-	out=$(timeout 10 dmaheapd --config "$conf" </dev/null 2>&1)
-	rc=$?
-	echo "$out" | sed "s|^|    $(basename "$conf"): |"
-	[ "$rc" -ne 0 ] || fail "dmaheapd started with $conf"
-	[ "$rc" -ne 124 ] || fail "dmaheapd did not exit with $conf"
-	for text in "$@"; do
-		echo "$out" | grep -qF -- "$text" || fail "no \"$text\" in its output"
-	done
+	refused "$@" -- --config "$conf"
 }

@@ -5,7 +5,7 @@
 # The kernel stops it for a fatal signal of the thread that allocates,
 # which the helper runs in a kernel thread of its own for that reason and
 # kills with the caller; the daemon's own thread, which it would be
-# otherwise, never sees the caller's kill. t-cma-hog fills the area with
+# otherwise, never sees the caller's kill. h-cma-hog fills the area with
 # pages each shared by 48 processes, which move slowly; the client is
 # killed once /proc/vmstat shows them moving. Then the area's allocation
 # must have failed (cma_alloc_fail), not succeeded, and few pages moved
@@ -36,7 +36,6 @@ vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 now() { cut -d" " -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 live0=$(counter live_buffers)
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 gone() { ! grep -qs '^State:.*[^Z] (' /proc/"$client"/status; }
 # wait_long SECONDS CONDITION...: as wait_for, for longer.
 wait_long() {
@@ -54,11 +53,11 @@ moving_or_done() { migrated || [ -e $st/c/step1 ]; }
 kill_during_migration() {
 	rm -rf $st
 	mkdir -p $st/c
-	"$d/t-cma-hog" $st $sharers &
+	"$d/h-cma-hog" $st $sharers &
 	hog=$!
-	wait_long 300 test -e $st/ready || fail "t-cma-hog not ready in 300 s"
+	wait_long 300 test -e $st/ready || fail "h-cma-hog not ready in 300 s"
 	read -r chunks cmafree <$st/ready
-	echo "$1: t-cma-hog touched $chunks MiB until CmaFree was $cmafree KiB, unmapped every other MiB, $sharers children share the rest"
+	echo "$1: h-cma-hog touched $chunks MiB until CmaFree was $cmafree KiB, unmapped every other MiB, $sharers children share the rest"
 	# Background migration (compaction) settled: the count moves for us.
 	n=0
 	while :; do
@@ -71,9 +70,9 @@ kill_during_migration() {
 	ok0=$(vmstat cma_alloc_success)
 	fail0=$(vmstat cma_alloc_fail)
 
-	"$d/t-memcg-fill" $st/c $size 1 &
+	"$d/h-memcg-fill" $st/c $size 1 &
 	client=$!
-	wait_for test -e $st/c/started || fail "t-memcg-fill did not start"
+	wait_for test -e $st/c/started || fail "h-memcg-fill did not start"
 	t0=$(now)
 	kill -USR1 "$client"
 	wait_long 300 moving_or_done || fail "no page migrated in 300 s for $size"
@@ -92,7 +91,7 @@ kill_during_migration() {
 	echo "$1: $size: killed $(secs "$t0" "$t1") s in, $((mig1 - mig0)) pages moved; gone $(secs "$t1" "$t2") s after the kill, $((mig2 - mig1)) pages moved since; cma_alloc_success +$ok, cma_alloc_fail +$failed"
 	[ "$ok" -eq 0 ] && [ "$failed" -eq 1 ] ||
 		fail "the CMA allocation of a killed client went on to the end (cma_alloc_success +$ok, cma_alloc_fail +$failed): want it stopped"
-	wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+	wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 	kill "$hog"
 	wait "$hog"
 	hog=
@@ -104,5 +103,5 @@ if [ -e $param ]; then
 	echo 1 >$param
 fi
 kill_during_migration "dma_alloc_pages()"
-"$d/t-contig" contiguity 1M || fail "the heap does not serve afterwards"
+"$d/h-contig" contiguity 1M || fail "the heap does not serve afterwards"
 echo "the heap serves"

@@ -16,7 +16,7 @@ node=/dev/dma_heap/$area
 stats=/sys/kernel/mm/cma/$area/alloc_pages_success
 before=$(cat "$stats" 2>/dev/null)
 for n in default_cma_region "$area"; do
-	DMAHEAP=/dev/dma_heap/$n "$d/t-contig" contiguity 16M || fail "16 MiB from $n"
+	DMAHEAP=/dev/dma_heap/$n "$d/h-contig" contiguity 16M || fail "16 MiB from $n"
 done
 if [ -n "$before" ]; then
 	after=$(cat "$stats")

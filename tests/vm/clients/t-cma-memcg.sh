@@ -38,9 +38,8 @@ event() { sed -n "s/^$1 //p" "$cg/t-client/memory.events"; }
 kib() { echo $(($1 / kib)); }
 ooms() { dmesg | grep -ci "out of memory"; }
 live0=$(counter live_buffers)
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 
-# start_client [-d] SIZE COUNT...: t-memcg-fill in a new t-client from its
+# start_client [-d] SIZE COUNT...: h-memcg-fill in a new t-client from its
 # first page, stopped before it allocates; c0 is then its memory.current.
 start_client() {
 	opt=
@@ -49,9 +48,9 @@ start_client() {
 	mkdir $st
 	rmdir $cg/t-client 2>/dev/null
 	mkdir $cg/t-client || fail "mkdir $cg/t-client"
-	sh -c "echo \$\$ >$cg/t-client/cgroup.procs && exec $d/t-memcg-fill $opt $st $*" &
+	sh -c "echo \$\$ >$cg/t-client/cgroup.procs && exec $d/h-memcg-fill $opt $st $*" &
 	client=$!
-	wait_for test -e $st/started || fail "t-memcg-fill did not start"
+	wait_for test -e $st/started || fail "h-memcg-fill did not start"
 	c0=$(current)
 }
 
@@ -59,13 +58,13 @@ start_client() {
 # its "N ERR" are then in $n and $err. Up to 150 s: thousands of
 # allocations under TCG on a shared machine.
 step() {
-	kill -USR1 "$client" || fail "t-memcg-fill is gone before $1"
+	kill -USR1 "$client" || fail "h-memcg-fill is gone before $1"
 	_n=1500
 	while ! [ -e $st/"$1" ]; do
 		_n=$((_n - 1))
-		[ "$_n" -gt 0 ] || fail "t-memcg-fill did not reach $1 in 150 s"
+		[ "$_n" -gt 0 ] || fail "h-memcg-fill did not reach $1 in 150 s"
 		[ "$(event oom_kill)" -eq 0 ] ||
-			fail "t-memcg-fill was OOM-killed before $1: $(dmesg | grep -i 'killed process' | tail -n 1)"
+			fail "h-memcg-fill was OOM-killed before $1: $(dmesg | grep -i 'killed process' | tail -n 1)"
 		sleep 0.1
 	done
 	read -r n err <$st/"$1"
@@ -75,12 +74,12 @@ end_client() {
 	step freed
 	c2=$(current)
 	kill -USR1 "$client"
-	wait "$client" || fail "t-memcg-fill exited with $?"
+	wait "$client" || fail "h-memcg-fill exited with $?"
 	client=
 	# Slack: each of the 2 CPUs may keep a charge batch (64 pages).
 	[ $((c2 - c0)) -le $((768 * kib)) ] ||
 		fail "memory.current $(kib "$c2") KiB once freed, $(kib "$c0") KiB before"
-	wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+	wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 }
 
 # charged_lines: the CMA kind's buffers listed as charged.
@@ -170,5 +169,5 @@ if [ -e $param ]; then
 fi
 small_pages_charged "dma_alloc_pages()"
 full_area_charged "dma_alloc_pages()"
-"$d/t-contig" contiguity 1M || fail "the heap does not serve afterwards"
+"$d/h-contig" contiguity 1M || fail "the heap does not serve afterwards"
 echo "the heap serves"

@@ -11,12 +11,12 @@ export DMAHEAP
 d=$(dirname "$0")
 
 grep CmaTotal /proc/meminfo
-"$d/t-contig" contiguity 64K 1M 16M 32M || fail contiguity
-"$d/t-contig" reuse 8M || fail reuse
-"$d/t-contig" exhaust 8M 16 || fail exhaustion
-"$d/t-contig" too-big 128M || fail "128 MiB"
+"$d/h-contig" contiguity 64K 1M 16M 32M || fail contiguity
+"$d/h-contig" reuse 8M || fail reuse
+"$d/h-contig" exhaust 8M 16 || fail exhaustion
+"$d/h-contig" too-big 128M || fail "128 MiB"
 "$d/t-vgem" || fail "t-vgem"
 # Its failure paths: no block, no sg table (fault_inject).
 for site in pages sg_table; do
-	"$d/t-inject" alloc $site ENOMEM || fail "$site fault"
+	"$d/h-inject" alloc $site ENOMEM || fail "$site fault"
 done

@@ -7,7 +7,7 @@
 need_test_hooks
 DMAHEAP=/dev/dma_heap/system-contiguous
 export DMAHEAP
-t=$(dirname "$0")/t-contig
+t=$(dirname "$0")/h-contig
 
 $t contiguity 4K 64K 1M 4M || fail contiguity
 $t reuse 4M || fail reuse
@@ -15,5 +15,5 @@ $t too-big 8M || fail "8 MiB"
 $t too-big 4100K || fail "4 MiB + 4 KiB"
 $t exhaust 4M 1000 || fail exhaustion
 # Its failure paths: no block, no sg table (fault_inject).
-"$(dirname "$0")/t-inject" alloc pages ENOMEM || fail "pages fault"
-"$(dirname "$0")/t-inject" alloc sg_table ENOMEM || fail "sg_table fault"
+"$(dirname "$0")/h-inject" alloc pages ENOMEM || fail "pages fault"
+"$(dirname "$0")/h-inject" alloc sg_table ENOMEM || fail "sg_table fault"

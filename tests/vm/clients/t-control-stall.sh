@@ -17,7 +17,7 @@ GR
 w=/tmp/stall
 rm -rf $w
 mkdir -p $w
-cp "$d/t-silent" "$d/t-runas" $w/
+cp "$d/h-silent" "$d/h-runas" $w/
 chmod 0755 $w $w/*
 
 uptime_cs() {
@@ -28,13 +28,13 @@ uptime_cs() {
 daemon_stop
 printf '[Daemon]\nControlGroup=stallctl\n\n[Heap]\nName=%s\n' "$(heap_name)" >$conf
 dmaheapd --config $conf </dev/null >>$log 2>&1 &
-wait_for node_there || fail "dmaheapd did not serve $(heap_node)"
+wait_for heap_served || fail "dmaheapd did not serve $(heap_node)"
 wait_for test -S /run/dmaheapd/control || fail "no control socket"
 
 rm -f $ready
-"$w/t-runas" 1510 1510 "$w/t-silent" /run/dmaheapd/control 32 $ready &
+"$w/h-runas" 1510 1510 "$w/h-silent" /run/dmaheapd/control 32 $ready &
 silent=$!
-wait_for test -s $ready || fail "t-silent did not report"
+wait_for test -s $ready || fail "h-silent did not report"
 echo "  uid 1510 (ControlGroup=stallctl): $(cat $ready), kept at 32"
 sleep 2	# the daemon is in the middle of its rounds
 

@@ -7,14 +7,14 @@
 dir=$(dirname "$0")
 
 rm -f /tmp/daemon-kill.ready
-"$dir/hold-buffer" /tmp/daemon-kill.ready &
+"$dir/h-hold-buffer" /tmp/daemon-kill.ready &
 holder=$!
 wait_for test -e /tmp/daemon-kill.ready || fail "holder did not get a buffer"
 held=$(counter live_buffers)
 
 daemon_stop
 daemon_start --fault-inject=reply-delay
-"$dir/t-daemon-kill" "$(pidof dmaheapd)" || fail "in-flight client"
+"$dir/h-daemon-kill" "$(pidof dmaheapd)" || fail "in-flight client"
 wait_for daemon_gone || fail "daemon still there"
 wait_for node_gone || fail "$(heap_node) still there after the daemon died"
 [ "$(counter live_buffers)" = "$held" ] || fail "live_buffers $(counter live_buffers), want $held"
@@ -32,7 +32,7 @@ echo "new daemon serves"
 pids=""
 for i in 1 2 3 4; do
 	rm -f /tmp/load.$i
-	"$dir/t-load" /tmp/load.$i >/tmp/load.$i.out 2>&1 &
+	"$dir/h-load" /tmp/load.$i >/tmp/load.$i.out 2>&1 &
 	pids="$pids $!"
 done
 for i in 1 2 3 4; do

@@ -14,7 +14,7 @@ w=/tmp/enfile
 rm -rf $w
 mkdir -p $w/bin
 chmod 1777 $w
-cp "$d/t-enfile" "$d/t-hold" "$d/t-runas" $w/bin/
+cp "$d/h-enfile" "$d/h-hold" "$d/h-runas" $w/bin/
 chmod 0755 $w/bin $w/bin/*
 mode=$(stat -c %a $node)
 max=$(cat /proc/sys/fs/file-max)
@@ -28,7 +28,7 @@ chmod 0666 $node
 client_ready() { grep -q ready "$1"; }
 # unprivileged NAME: uid 1001 opens the node; allocates on SIGUSR1
 unprivileged() {
-	"$w/bin/t-runas" 1001 1001 "$w/bin/t-enfile" $node 4096 >$w/$1.out 2>&1 &
+	"$w/bin/h-runas" 1001 1001 "$w/bin/h-enfile" $node 4096 >$w/$1.out 2>&1 &
 	eval "$1_pid=$!"
 	wait_for client_ready $w/$1.out || fail "$1: $(cat $w/$1.out)"
 }
@@ -46,7 +46,7 @@ kill -USR1 $over_pid
 wait $over_pid
 echo "  uid 1001: $(result over)"
 [ "$(result over)" = ENFILE ] || fail "uid 1001 past file-max: $(result over), not ENFILE"
-out=$("$w/bin/t-hold" $node 4K 1) || fail "root past file-max: $out"
+out=$("$w/bin/h-hold" $node 4K 1) || fail "root past file-max: $out"
 echo "  root (CAP_SYS_ADMIN): $out"
 
 restore

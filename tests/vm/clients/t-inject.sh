@@ -11,10 +11,10 @@ param=/sys/module/dmaheap_helper/parameters/fault_inject
 
 for case in buffer:ENOMEM pages:ENOMEM sg_table:ENOMEM export:ENOMEM \
 	reserve:ENOMEM task_work:ESRCH; do
-	"$d/t-inject" alloc "${case%:*}" "${case#*:}" || fail "${case%:*}"
+	"$d/h-inject" alloc "${case%:*}" "${case#*:}" || fail "${case%:*}"
 done
 for site in attach map; do
-	"$d/t-inject" import $site ENOMEM
+	"$d/h-inject" import $site ENOMEM
 	case $? in
 	0) ;;
 	77) echo "$site             import -> not reached on this kernel (skip above)" ;;
@@ -40,7 +40,7 @@ for site in init_dma_dev init_dma_mask init_pool_worker init_pool init_ready \
 	init_ready_shrinker init_misc; do
 	# Watched from before insmod: the node must not even show for a
 	# moment, or an opener could race the failing init.
-	"$d/t-devwatch" dmaheap-helper insmod /lib/modules/dmaheap_helper.ko \
+	"$d/h-devwatch" dmaheap-helper insmod /lib/modules/dmaheap_helper.ko \
 		fault_inject=$site >/tmp/devwatch.out 2>&1
 	case $? in
 	0) rmmod dmaheap_helper

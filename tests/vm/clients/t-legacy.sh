@@ -24,7 +24,7 @@ node_ours() { [ -c $node ] && [ "$(stat -c '%t %T' $node)" != "$kdev" ]; }
 wait_for node_ours || { restore; fail "dmaheapd did not serve $node"; }
 echo "$node: device $(stat -c '%t:%T' $node), the kernel's was ${kdev% *}:${kdev#* }"
 for n in reserved camera-contiguous; do
-	DMAHEAP=/dev/dma_heap/$n "$d/t-contig" contiguity 16M ||
+	DMAHEAP=/dev/dma_heap/$n "$d/h-contig" contiguity 16M ||
 		{ restore; fail "allocation from $n"; }
 done
 restore

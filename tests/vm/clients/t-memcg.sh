@@ -32,34 +32,33 @@ current() { cat "$cg/$1/memory.current"; }
 event() { sed -n "s/^$2 //p" "$cg/$1/memory.events"; }
 kib() { echo $(($1 / kib)); }
 # Conditions for wait_for, which runs them again: read the counters inside.
-live_back() { [ "$(counter live_buffers)" -eq "$live0" ]; }
 
-# start_client MIB: t-memcg-hold in t-client from its first page, stopped
+# start_client MIB: h-memcg-hold in t-client from its first page, stopped
 # before it allocates.
 start_client() {
 	rm -rf $st
 	mkdir $st
-	sh -c "echo \$\$ >$cg/t-client/cgroup.procs && exec $d/t-memcg-hold $st $1" &
+	sh -c "echo \$\$ >$cg/t-client/cgroup.procs && exec $d/h-memcg-hold $st $1" &
 	client=$!
-	wait_for test -e $st/started || fail "t-memcg-hold did not start"
+	wait_for test -e $st/started || fail "h-memcg-hold did not start"
 }
 
 # step FILE: let the client go on to its next step, which creates FILE.
 step() {
-	kill -USR1 "$client" || fail "t-memcg-hold is gone before $1"
-	wait_for test -e $st/"$1" || fail "t-memcg-hold did not reach $1"
+	kill -USR1 "$client" || fail "h-memcg-hold is gone before $1"
+	wait_for test -e $st/"$1" || fail "h-memcg-hold did not reach $1"
 }
 
 end_client() {
 	kill -USR1 "$client"
-	wait "$client" || fail "t-memcg-hold exited with $?"
+	wait "$client" || fail "h-memcg-hold exited with $?"
 	client=
 }
 
 # 1. Charged while held, uncharged when freed; the daemon's cgroup flat.
 # (With ChargeClients=yes, the daemon's default, the daemon keeps the pool
 # off: it would serve nobody. That a charged buffer leaves a full pool
-# alone is the helper's to keep: t-helper-uapi.)
+# alone is the helper's to keep: h-helper-uapi.)
 live0=$(counter live_buffers)
 start_client 32
 c0=$(current t-client)
@@ -81,7 +80,7 @@ delta=$((c1 - c0))
 	fail "memory.current $c2 after the free, $c0 before the allocation"
 ddelta=$((d1 - d0))
 [ "${ddelta#-}" -le "$mib" ] || fail "the daemon's cgroup moved by $ddelta bytes"
-wait_for live_back || fail "live_buffers $(counter live_buffers), want $live0"
+wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 
 # 2. memory.max 16 MiB above what the client uses: 32 MiB is ENOMEM, the
 # client lives, nothing is left charged or live, no OOM kill.
@@ -93,8 +92,8 @@ echo $((c0 + 16 * mib)) >$cg/t-client/memory.max || fail "set memory.max"
 max0=$(event t-client max)
 step alloc
 [ "$(cat $st/alloc)" = ENOMEM ] || fail "32 MiB past memory.max: $(cat $st/alloc), want ENOMEM"
-kill -0 "$client" || fail "t-memcg-hold died"
-wait_for live_back ||
+kill -0 "$client" || fail "h-memcg-hold died"
+wait_for counter_is live_buffers "$live0" ||
 	fail "live_buffers $(counter live_buffers) after ENOMEM, want $live0"
 c1=$(current t-client)
 [ $((c1 - c0)) -le $((512 * kib)) ] || fail "memory.current $c1 after ENOMEM, $c0 before"
@@ -104,7 +103,7 @@ end_client
 [ "$(event t-client oom_kill)" -eq 0 ] || fail "oom_kill in memory.events: $(event t-client oom_kill)"
 [ "$(dmesg | grep -ci "out of memory")" -eq "$ooms0" ] ||
 	fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
-echo "memory.max +16 MiB: 32 MiB -> ENOMEM, t-memcg-hold alive, memory.current $(kib "$c0") -> $(kib "$c1") KiB, memory.events max $max0 -> $(event t-client max), no OOM kill, live_buffers $live0"
+echo "memory.max +16 MiB: 32 MiB -> ENOMEM, h-memcg-hold alive, memory.current $(kib "$c0") -> $(kib "$c1") KiB, memory.events max $max0 -> $(event t-client max), no OOM kill, live_buffers $live0"
 
 # 3. memory.max 40 MiB above: 32 MiB fits.
 start_client 32

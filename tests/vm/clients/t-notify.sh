@@ -10,7 +10,7 @@ d=$(dirname "$0")
 daemon_stop
 for sock in /tmp/notify.sock @dmaheapd-test-notify; do
 	rm -f /tmp/notify.sock /tmp/notify.out
-	"$d/t-notify-listen" $sock "$(heap_node)" >/tmp/notify.out 2>&1 &
+	"$d/h-notify-listen" $sock "$(heap_node)" >/tmp/notify.out 2>&1 &
 	listener=$!
 	wait_for grep -q listening /tmp/notify.out || fail "no listener"
 	NOTIFY_SOCKET=$sock

@@ -9,7 +9,7 @@ pid=$(pidof dmaheapd)
 kib=$(sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
 for pct in 95 90 110; do
 	mib=$((kib * pct / 100 / 1024))
-	out=$(DMAHEAPD_BIG_MIB=$mib "$d/t-big") || fail "$pct% of RAM: $out"
+	out=$(DMAHEAPD_BIG_MIB=$mib "$d/h-big") || fail "$pct% of RAM: $out"
 	echo "$pct% of RAM ($mib MiB): $out"
 done
 [ "$(pidof dmaheapd)" = "$pid" ] || fail "the daemon did not survive"

@@ -15,17 +15,17 @@ base=$(counter live_buffers)
 # Run while the keeper holds A's buffer and B its own: both live, both
 # listed under the one pid, as two processes with two start times.
 check='dmaheapctl buffers | sed "s/^/    /"
-rows=$(dmaheapctl buffers --json | grep -o "\"pid\":$PID,\"start\":[0-9]*,\"comm\":\"t-pidreuse\",\"uid\":0,\"heap\":\"perprocess\",\"buffers\":1,\"bytes\":1048576")
+rows=$(dmaheapctl buffers --json | grep -o "\"pid\":$PID,\"start\":[0-9]*,\"comm\":\"h-pidreuse\",\"uid\":0,\"heap\":\"perprocess\",\"buffers\":1,\"bytes\":1048576")
 n=$(echo "$rows" | grep -c .)
 starts=$(echo "$rows" | grep -o "\"start\":[0-9]*" | sort -u | wc -l)
 echo "  dmaheapctl buffers: $n processes with pid $PID, 1M each, $starts start times"
 [ "$n" -eq 2 ] && [ "$starts" -eq 2 ]'
-"$d/t-pidreuse" $node 1048576 "$check"
+"$d/h-pidreuse" $node 1048576 "$check"
 rc=$?
 [ $rc -eq 77 ] && exit 77
 [ $rc -eq 0 ] || {
 	grep "MaxBytesPerProcess" $log | tail -n 2 | sed 's/^/    dmaheapd.log: /'
-	fail "t-pidreuse exited $rc"
+	fail "h-pidreuse exited $rc"
 }
 wait_for counter_is live_buffers "$base" ||
 	fail "helper: $(counter live_buffers) live, not $base"

@@ -28,14 +28,14 @@ w=/tmp/policy
 rm -rf $w
 mkdir -p $w/bin
 chmod 1777 $w
-cp "$d/t-hold" "$d/t-runas" "$(command -v dmaheapctl)" $w/bin/
+cp "$d/h-hold" "$d/h-runas" "$(command -v dmaheapctl)" $w/bin/
 chmod 0755 $w/bin $w/bin/*
 PATH=$w/bin:$PATH
 d=$w/bin
-alice="$d/t-runas 1001 1001"
-bob="$d/t-runas 1002 1002"
-carol="$d/t-runas 1003 1003,1600"
-dave="$d/t-runas 1004 1004,1500"
+alice="$d/h-runas 1001 1001"
+bob="$d/h-runas 1002 1002"
+carol="$d/h-runas 1003 1003,1600"
+dave="$d/h-runas 1004 1004,1500"
 
 write_conf() {	# write_conf MAXBUFFERSIZE [EXTRA-HEAP]
 	cat >$conf <<EOF2
@@ -62,7 +62,7 @@ ready() { [ -s "$1" ]; }
 # background; its pid in $NAME_pid, its line in /tmp/NAME.ready.
 hold() {
 	rm -f $w/$1.ready
-	$2 "$d/t-hold" $node "$3" "$4" $w/$1.ready &
+	$2 "$d/h-hold" $node "$3" "$4" $w/$1.ready &
 	eval "$1_pid=$!"
 	wait_for ready $w/$1.ready || fail "$1 did not report"
 	echo "  $1 ($3 x $4): $(cat $w/$1.ready)"
@@ -86,22 +86,22 @@ wait_for test -S /run/dmaheapd/control || fail "no control socket"
 chmod 0666 $node	# as the udev rules would, for group video
 
 echo "access at open:"
-out=$($alice "$d/t-hold" $node 4K 1) || fail "alice denied: $out"
+out=$($alice "$d/h-hold" $node 4K 1) || fail "alice denied: $out"
 echo "  alice (AllowUsers): $out"
-out=$($carol "$d/t-hold" $node 4K 1) || fail "carol denied: $out"
+out=$($carol "$d/h-hold" $node 4K 1) || fail "carol denied: $out"
 echo "  carol (supplementary group camera): $out"
-out=$($bob "$d/t-hold" $node 4K 1) && fail "bob allowed: $out"
+out=$($bob "$d/h-hold" $node 4K 1) && fail "bob allowed: $out"
 [ "$out" = "open: EACCES" ] || fail "bob: $out, not EACCES"
 echo "  bob: $out"
 wait_for logged "open denied by AllowUsers=/AllowGroups=.*uid 1002" ||
 	fail "no log record of bob's denial"
 
 echo "limits:"
-out=$($alice "$d/t-hold" $node 4M 1) && fail "a 4M buffer passed MaxBufferSize=2M"
+out=$($alice "$d/h-hold" $node 4M 1) && fail "a 4M buffer passed MaxBufferSize=2M"
 [ "$out" = "alloc 1: ENOMEM" ] || fail "4M: $out"
 wait_for logged "over the heap's MaxBufferSize=2097152" || fail "no MaxBufferSize record"
 echo "  MaxBufferSize=2M, 4M: $out, logged"
-out=$($alice "$d/t-hold" $node 2M 3)
+out=$($alice "$d/h-hold" $node 2M 3)
 [ "$out" = "alloc 3: ENOMEM" ] || fail "third 2M in one process: $out"
 wait_for logged "over the heap's MaxBytesPerProcess" ||
 	fail "no MaxBytesPerProcess record"
@@ -115,7 +115,7 @@ wait_for logged "over the heap's MaxBytesPerUser" || fail "no MaxBytesPerUser re
 echo "  MaxBytesPerUser=6M: alice's second process got $(cat $w/a2.ready)"
 hold c1 "$carol" 2M 1
 expect c1 "allocated 1"
-out=$($carol "$d/t-hold" $node 2M 1)
+out=$($carol "$d/h-hold" $node 2M 1)
 [ "$out" = "alloc 1: ENOMEM" ] || fail "2M past MaxBytes=8M: $out"
 wait_for logged "over the heap's MaxBytes=" || fail "no MaxBytes record"
 echo "  MaxBytes=8M (alice 6M, carol 2M): carol's next: $out"
@@ -137,8 +137,8 @@ echo "  4 buffers, 3 processes, 2 users: as the clients hold them"
 echo "released:"
 release a1
 wait_for live_is $((4 * 1048576)) || fail "live $(live) after a1 exited"
-out=$($carol "$d/t-hold" $node 2M 1) || fail "after a1 exited, carol: $out"
-out=$($alice "$d/t-hold" $node 2M 2) || fail "after a1 exited, alice: $out"
+out=$($carol "$d/h-hold" $node 2M 1) || fail "after a1 exited, carol: $out"
+out=$($alice "$d/h-hold" $node 2M 2) || fail "after a1 exited, alice: $out"
 echo "  a1 exited: live $(live), MaxBytes and MaxBytesPerUser have room again"
 
 echo "dmaheapctl access:"
@@ -155,26 +155,26 @@ out=$(dmaheapctl reload) || fail "reload: $out"
 echo "  $out"
 wait_for test -e /dev/dma_heap/extra || fail "extra did not appear"
 [ "$(ls -i $node | awk '{print $1}')" = "$ino" ] || fail "$node was re-created"
-out=$($alice "$d/t-hold" $node 2M 1) && fail "2M after MaxBufferSize=1M: $out"
-out=$($alice "$d/t-hold" $node 1M 1) || fail "1M after the reload: $out"
+out=$($alice "$d/h-hold" $node 2M 1) && fail "2M after MaxBufferSize=1M: $out"
+out=$($alice "$d/h-hold" $node 1M 1) || fail "1M after the reload: $out"
 row_a3=$(row $a3_pid)
 [ "$row_a3" = "1001 restricted 1 2M" ] || fail "a3 after reload: $row_a3"
 kill -USR1 $a3_pid; wait $a3_pid || fail "a3's buffer broke over the reload"
 echo "  MaxBufferSize=1M: 2M refused, 1M allocated; a3's 2M buffer kept and intact; $node kept (inode $ino); extra added"
-"$d/t-hold" /dev/dma_heap/extra 1M 1 >/dev/null || fail "extra does not allocate"
+"$d/h-hold" /dev/dma_heap/extra 1M 1 >/dev/null || fail "extra does not allocate"
 
 printf '[Heap]\nName=broken\nMaxBytes=lots\n' >>$conf
 out=$(dmaheapctl reload 2>&1) && fail "a bad configuration was accepted: $out"
 echo "  bad: $out"
 echo "$out" | grep -q "invalid MaxBytes=" || fail "no reason given"
 [ -e /dev/dma_heap/extra ] || fail "extra vanished after a rejected reload"
-out=$($alice "$d/t-hold" $node 2M 1) && fail "the old MaxBufferSize=1M is gone: $out"
+out=$($alice "$d/h-hold" $node 2M 1) && fail "the old MaxBufferSize=1M is gone: $out"
 echo "  rejected whole, MaxBufferSize=1M still in force"
 
 write_conf 2M
 kill -HUP "$(pidof dmaheapd)"
 wait_for test ! -e /dev/dma_heap/extra || fail "extra still there after SIGHUP"
-out=$($alice "$d/t-hold" $node 2M 1) || fail "MaxBufferSize=2M after SIGHUP: $out"
+out=$($alice "$d/h-hold" $node 2M 1) || fail "MaxBufferSize=2M after SIGHUP: $out"
 echo "  SIGHUP: extra removed, MaxBufferSize=2M again"
 
 release a2
@@ -187,4 +187,4 @@ daemon_start
 out=$(dmaheapctl reload 2>&1) && fail "reload with --heap: $out"
 echo "$out" | grep -q "nothing to reload" || fail "reload with --heap: $out"
 echo "  --heap: $out"
-node_there || fail "the --heap node went away"
+heap_served || fail "the --heap node went away"

@@ -10,7 +10,6 @@ d=$(dirname "$0")
 fault=/sys/module/dmaheap_helper/parameters/fault_inject
 mib=1048576
 
-pool_is() { [ "$(counter pool_bytes)" -eq "$1" ]; }
 meminfo() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
 
 # PoolSize= reaches the helper; the pool fills to it: 7/8 in blocks of
@@ -18,7 +17,7 @@ meminfo() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
 daemon_stop
 daemon_with "PoolSize=16M"
 pool_is_set $((16 * mib)) || fail "pool_max is not 16 MiB: $(dmaheapctl status | grep pool_max)"
-wait_for pool_is $((16 * mib)) || fail "pool at $(counter pool_bytes), not 16 MiB"
+wait_for counter_is pool_bytes $((16 * mib)) || fail "pool at $(counter pool_bytes), not 16 MiB"
 tid=$(grep -lx dmaheap-pool /proc/[0-9]*/comm | cut -d/ -f3)
 [ -n "$tid" ] || fail "no dmaheap-pool thread"
 [ "$(cut -d' ' -f19 /proc/$tid/stat)" -eq 19 ] || fail "dmaheap-pool at nice $(cut -d' ' -f19 /proc/$tid/stat)"
@@ -40,14 +39,14 @@ hits=$(counter pool_hits)
 "$d/t-zero" || fail "t-zero with the pool on"
 [ "$(counter pool_hits)" -gt "$hits" ] || fail "no pool hit"
 echo "t-zero: all zero, $(($(counter pool_hits) - hits)) blocks from the pool"
-wait_for pool_is $((16 * mib)) || fail "pool not refilled"
+wait_for counter_is pool_bytes $((16 * mib)) || fail "pool not refilled"
 
 # Lowering the limit gives the excess back at once; 0 turns the pool off.
 # (Each order holds whole blocks of its share: 8 MiB is 7 + 16 x 64 KiB.)
 pool_set $((8 * mib))
-pool_is $((8 * mib)) || fail "pool at $(counter pool_bytes) after lowering to 8 MiB"
+counter_is pool_bytes $((8 * mib)) || fail "pool at $(counter pool_bytes) after lowering to 8 MiB"
 pool_set 0
-pool_is 0 || fail "pool at $(counter pool_bytes) after PoolSize=0"
+counter_is pool_bytes 0 || fail "pool at $(counter pool_bytes) after PoolSize=0"
 misses=$(counter pool_misses)
 hits=$(counter pool_hits)
 "$d/t-alloc" >/dev/null || fail "t-alloc with the pool off"
@@ -63,9 +62,9 @@ pool_set $((8 * mib))
 fault_cleared() { [ -z "$(cat $fault)" ]; }
 wait_for fault_cleared || fail "pool_refill was not reached"
 sleep 1
-pool_is 0 || fail "pool at $(counter pool_bytes) after a failed refill"
+counter_is pool_bytes 0 || fail "pool at $(counter pool_bytes) after a failed refill"
 "$d/t-alloc" >/dev/null || fail "t-alloc after a failed refill"
-wait_for pool_is $((8 * mib)) || fail "pool not refilled after the fault"
+wait_for counter_is pool_bytes $((8 * mib)) || fail "pool not refilled after the fault"
 echo "pool_refill fault: the pool stays empty, refilled after the next allocation"
 
 # Memory pressure: fill a tmpfs (no swap) 16 MiB at a time until the
@@ -76,13 +75,13 @@ echo "pool_refill fault: the pool stays empty, refilled after the next allocatio
 # caches for little while it finds other memory, so the pool gives back
 # late, and only what reclaim needs.)
 pool_set $((64 * mib))
-wait_for pool_is $((64 * mib)) || fail "pool not filled to 64 MiB"
+wait_for counter_is pool_bytes $((64 * mib)) || fail "pool not filled to 64 MiB"
 mkdir -p /tmp/pressure
 mount -t tmpfs -o size=100% none /tmp/pressure || fail "mount tmpfs"
 avail=$(($(meminfo MemAvailable) / 1024))
 chunks=$((avail / 16 + 6))
 n=0
-while [ $n -lt $chunks ] && pool_is $((64 * mib)); do
+while [ $n -lt $chunks ] && counter_is pool_bytes $((64 * mib)); do
 	dd if=/dev/zero of=/tmp/pressure/f$n bs=1M count=16 2>/dev/null ||
 		break
 	n=$((n + 1))
@@ -97,7 +96,7 @@ echo "pressure ($((n * 16)) MiB in tmpfs): the pool shrank from 64 MiB to $((lef
 # Refills wait a second after the shrinker, then the next allocation.
 sleep 1.2
 "$d/t-alloc" >/dev/null || fail "t-alloc after the pressure"
-wait_for pool_is $((64 * mib)) || fail "pool not refilled after the pressure: $(counter pool_bytes)"
+wait_for counter_is pool_bytes $((64 * mib)) || fail "pool not refilled after the pressure: $(counter pool_bytes)"
 echo "pressure gone: refilled to 64 MiB"
 
 # Unloading the module frees a full pool.

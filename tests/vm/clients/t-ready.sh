@@ -11,7 +11,6 @@ d=$(dirname "$0")
 params=/sys/module/dmaheap_helper/parameters
 debugfs=/sys/kernel/debug/dmaheap-helper/buffers
 
-ready_is() { [ "$(counter ready_buffers)" -eq "$1" ]; }
 ready_above() { [ "$(counter ready_buffers)" -gt "$1" ]; }
 fault_cleared() { [ -z "$(cat $params/fault_inject)" ]; }
 
@@ -23,7 +22,7 @@ daemon_with "PoolSize=16M"
 daemon_stop
 wait_for pool_on || fail "the pool is off after PoolSize=16M"
 sleep 0.5
-ready_is 0 || fail "$(counter ready_buffers) ready buffers with no daemon"
+counter_is ready_buffers 0 || fail "$(counter ready_buffers) ready buffers with no daemon"
 live=$(counter live_buffers)
 listed=$(grep -c . $debugfs)
 
@@ -31,7 +30,7 @@ listed=$(grep -c . $debugfs)
 # neither live nor listed.
 daemon_with ""
 [ "$(cat $params/ready_max)" -eq 32 ] || fail "ready_max is $(cat $params/ready_max)"
-wait_for ready_is 32 || fail "$(counter ready_buffers) ready buffers, not 32"
+wait_for counter_is ready_buffers 32 || fail "$(counter ready_buffers) ready buffers, not 32"
 [ "$(counter live_buffers)" -eq "$live" ] || fail "ready buffers counted live"
 [ "$(grep -c . $debugfs)" -eq "$listed" ] || fail "ready buffers listed in debugfs"
 # The refill's thread runs at nice 19 (field 19 of its stat).
@@ -42,7 +41,7 @@ dmaheapctl status | grep -qx "ready_buffers *32" ||
 	fail "dmaheapctl status: $(dmaheapctl status | grep ready_)"
 echo "PoolSize default: 32 ready buffers, not live, not listed; dmaheapctl status shows them; refilled at nice 19"
 
-"$d/t-ready" || fail "t-ready"
+"$d/h-ready" || fail "h-ready"
 
 # The daemon's ledger got the release events of the buffers it handed out.
 ledger_empty() { dmaheapctl status | grep -qx "live_buffers *0"; }
@@ -59,28 +58,28 @@ echo "t-zero: $(($(counter ready_hits) - hits)) ready buffers taken, all zero, m
 
 echo 0 >$params/ready_max
 echo 32 >$params/ready_max
-wait_for ready_is 32 || fail "not 32 again"
+wait_for counter_is ready_buffers 32 || fail "not 32 again"
 
 # The bounds: ready_max, at most 1024, and a sixteenth of the pool (64 MiB).
 echo 4 >$params/ready_max
-ready_is 4 || fail "$(counter ready_buffers) after ready_max=4"
+counter_is ready_buffers 4 || fail "$(counter ready_buffers) after ready_max=4"
 echo 1025 >$params/ready_max 2>/dev/null && fail "ready_max=1025 accepted"
 echo 1024 >$params/ready_max
-wait_for ready_is 1024 || fail "$(counter ready_buffers) with ready_max=1024, pool 64 MiB"
+wait_for counter_is ready_buffers 1024 || fail "$(counter ready_buffers) with ready_max=1024, pool 64 MiB"
 pool_set $((1 << 20))
-ready_is 16 || fail "$(counter ready_buffers) with PoolSize=1M, not 16"
+counter_is ready_buffers 16 || fail "$(counter ready_buffers) with PoolSize=1M, not 16"
 pool_set 0
-ready_is 0 || fail "$(counter ready_buffers) with the pool off"
+counter_is ready_buffers 0 || fail "$(counter ready_buffers) with the pool off"
 "$d/t-alloc" >/dev/null || fail "t-alloc with the pool off"
 echo 32 >$params/ready_max
 pool_set $((16 << 20))
-wait_for ready_is 32 || fail "not back to 32: $(counter ready_buffers)"
+wait_for counter_is ready_buffers 32 || fail "not back to 32: $(counter ready_buffers)"
 echo "ready_max 4 and 1024, 1025 refused; PoolSize=1M: 16; pool off: none"
 
 # Memory pressure: the shrinker gives them back (drop_caches asks every
 # shrinker for all it has); refills wait a second, then the next take.
 echo 2 >/proc/sys/vm/drop_caches
-ready_is 0 || fail "$(counter ready_buffers) after drop_caches"
+counter_is ready_buffers 0 || fail "$(counter ready_buffers) after drop_caches"
 sleep 1.2
 "$d/t-alloc" >/dev/null || fail "t-alloc after drop_caches"
 wait_for ready_above 16 || fail "not refilled after the shrinker: $(counter ready_buffers)"
@@ -92,7 +91,7 @@ echo ready_refill >$params/fault_inject
 echo 8 >$params/ready_max
 wait_for fault_cleared || fail "ready_refill was not reached"
 sleep 0.5
-ready_is 0 || fail "$(counter ready_buffers) after a failed refill"
+counter_is ready_buffers 0 || fail "$(counter ready_buffers) after a failed refill"
 "$d/t-alloc" >/dev/null || fail "t-alloc after a failed refill"
 wait_for ready_above 4 || fail "not refilled after the fault: $(counter ready_buffers)"
 echo 32 >$params/ready_max
@@ -100,14 +99,14 @@ echo "ready_refill fault: none made, refilled after the next allocation"
 
 # The daemon's end drops them, SIGTERM or SIGKILL, and nothing is left to
 # keep the module loaded.
-wait_for ready_is 32 || fail "not 32 before the daemon stops"
+wait_for counter_is ready_buffers 32 || fail "not 32 before the daemon stops"
 daemon_stop
-ready_is 0 || fail "$(counter ready_buffers) left after SIGTERM"
+counter_is ready_buffers 0 || fail "$(counter ready_buffers) left after SIGTERM"
 daemon_with ""
-wait_for ready_is 32 || fail "not 32 after a restart"
+wait_for counter_is ready_buffers 32 || fail "not 32 after a restart"
 kill -9 "$(pidof dmaheapd)"
 wait_for daemon_gone || fail "dmaheapd survived SIGKILL"
-wait_for ready_is 0 || fail "$(counter ready_buffers) left after SIGKILL"
+wait_for counter_is ready_buffers 0 || fail "$(counter ready_buffers) left after SIGKILL"
 [ "$(counter live_buffers)" -eq "$live" ] || fail "live_buffers $(counter live_buffers), not $live"
 # (The last file references may be dropped by a deferred fput().)
 unload() { rmmod dmaheap_helper 2>/dev/null; }

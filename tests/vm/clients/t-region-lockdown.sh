@@ -25,5 +25,5 @@ out=$(head -c 1 /dev/mem 2>&1) && fail "/dev/mem opened under lockdown"
 echo "    /dev/mem: $out"
 echo "$out" | grep -q "Operation not permitted" || fail "/dev/mem: not EPERM"
 
-"$d/t-region-claim" locked $base $size || fail "claims under lockdown"
+"$d/h-region-claim" locked $base $size || fail "claims under lockdown"
 expect_refusal stock.conf "memory@30000000-contiguous" "lockdown"

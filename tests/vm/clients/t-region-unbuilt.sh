@@ -9,7 +9,7 @@ d=$(dirname "$0")
 
 grep -q "memmap=64M\$0x30000000" /proc/cmdline || fail "booted without memmap="
 daemon_stop
-"$d/t-region-claim" unbuilt 0x30000000 0x4000000 || { daemon_start; fail "REGION_ADD"; }
+"$d/h-region-claim" unbuilt 0x30000000 0x4000000 || { daemon_start; fail "REGION_ADD"; }
 expect_refusal stock.conf "memory@30000000-contiguous" "no region kind"
 grep -q "dmaheap-helper region" /proc/iomem && fail "the range was claimed"
 daemon_start

@@ -15,7 +15,7 @@ export DMAHEAP
 d=$(dirname "$0")
 base=0x30000000 size=0x4000000
 
-# in_range OUTPUT: every "PFN 0x..." of t-contig lies in the region.
+# in_range OUTPUT: every "PFN 0x..." of h-contig lies in the region.
 in_range() {
 	echo "$1"
 	for pfn in $(echo "$1" | sed -n 's/.*PFN \(0x[0-9a-f]*\).*/\1/p'); do
@@ -25,15 +25,15 @@ in_range() {
 	done
 }
 
-out=$("$d/t-contig" contiguity 4K 1M 16M 64M) || fail "contiguity: $out"
+out=$("$d/h-contig" contiguity 4K 1M 16M 64M) || fail "contiguity: $out"
 in_range "$out"
-out=$(DMAHEAP=/dev/dma_heap/video@30000000 "$d/t-contig" contiguity 2M) ||
+out=$(DMAHEAP=/dev/dma_heap/video@30000000 "$d/h-contig" contiguity 2M) ||
 	fail "alias: $out"
 in_range "$out"
-"$d/t-contig" reuse 1M || fail reuse
-"$d/t-contig" exhaust 16M 10 || fail exhaustion
-"$d/t-contig" too-big 128M || fail "128 MiB"
-"$d/t-inject" alloc sg_table ENOMEM || fail "sg_table fault"
+"$d/h-contig" reuse 1M || fail reuse
+"$d/h-contig" exhaust 16M 10 || fail exhaustion
+"$d/h-contig" too-big 128M || fail "128 MiB"
+"$d/h-inject" alloc sg_table ENOMEM || fail "sg_table fault"
 for t in t-alloc t-zero t-vgem t-vivid; do
 	"$d/$t" || fail "$t on the region heap"
 done
@@ -57,7 +57,7 @@ fwbase=$(fw_reserved) || fail "no 2 MiB-aligned firmware Reserved range in /sys/
 echo "    the firmware reserved $fwbase+2M, a Reserved resource in /proc/iomem"
 
 daemon_stop
-"$d/t-region-claim" claims $base $size $fwbase || { daemon_start; fail "claims"; }
+"$d/h-region-claim" claims $base $size $fwbase || { daemon_start; fail "claims"; }
 expect_refusal region-ram.conf "0x10000000" "memmap="
 printf '[Heap]\nName=memory@%x-contiguous\nKind=region\nBase=%s\nSize=2M\n' \
 	$fwbase $fwbase >/tmp/region-fw.conf

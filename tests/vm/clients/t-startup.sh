@@ -4,40 +4,28 @@
 # fix: no /dev/cuse, no helper, helper already held, node already there.
 . "$(dirname "$0")/lib.sh"
 
-# expect_refusal PATTERN ARG...: dmaheapd ARG... exits non-zero, says PATTERN
-expect_refusal() {
-	pattern=$1
-	shift
-	if timeout 20 dmaheapd "$@" >/tmp/startup.out 2>&1; then
-		fail "dmaheapd $* started"
-	fi
-	grep -q "$pattern" /tmp/startup.out ||
-		fail "dmaheapd $*: no \"$pattern\" in: $(cat /tmp/startup.out)"
-	echo "refused: $(head -n 1 /tmp/startup.out)"
-}
-
-expect_refusal "another dmaheapd is running" --heap other
+refused "another dmaheapd is running" -- --heap other
 daemon_stop
 
 # The modules really missing, not just a wrong path.
 rmmod dmaheap_helper || fail "rmmod dmaheap_helper"
-expect_refusal "modprobe dmaheap_helper" --heap "$(heap_name)"
+refused "modprobe dmaheap_helper" -- --heap "$(heap_name)"
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod dmaheap_helper"
 cuse_ko=$(find /lib/modules -name 'cuse.ko*' | head -n 1)
 if [ -n "$cuse_ko" ] && rmmod cuse 2>/dev/null; then
-	expect_refusal "modprobe cuse" --heap "$(heap_name)"
+	refused "modprobe cuse" -- --heap "$(heap_name)"
 	insmod "$cuse_ko" || fail "insmod $cuse_ko"
 fi
-expect_refusal "modprobe dmaheap_helper" --helper /dev/no-such-helper --heap "$(heap_name)"
-expect_refusal "modprobe cuse" --cuse /dev/no-such-cuse --heap "$(heap_name)"
+refused "modprobe dmaheap_helper" -- --helper /dev/no-such-helper --heap "$(heap_name)"
+refused "modprobe cuse" -- --cuse /dev/no-such-cuse --heap "$(heap_name)"
 mkdir -p /tmp/fakedev/dma_heap
 : >/tmp/fakedev/dma_heap/taken
-expect_refusal "already exists" --dev-dir /tmp/fakedev --heap taken
-expect_refusal "invalid heap name" --heap a/b
+refused "already exists" -- --dev-dir /tmp/fakedev --heap taken
+refused "invalid heap name" -- --heap a/b
 # A kernel with its own heaps (the reference kernel): with KernelHeaps=keep
 # its node is refused (the default, move, takes it over: t-takeover.sh).
 if [ "$(heap_name)" != system ] && [ -e /dev/dma_heap/system ]; then
-	expect_refusal "/dev/dma_heap/system already exists" \
+	refused "/dev/dma_heap/system already exists" -- \
 		--config "$(dirname "$0")/configs/system-clash.conf"
 fi
 daemon_start

@@ -27,7 +27,7 @@ fi
 # use_other: an unchanged client on the heap that stays through the reload.
 use_other() {
 	if [ $other = reserved ]; then
-		DMAHEAP=/dev/dma_heap/reserved "$d/t-contig" contiguity "$1"
+		DMAHEAP=/dev/dma_heap/reserved "$d/h-contig" contiguity "$1"
 	else
 		DMAHEAP=/dev/dma_heap/$other "$d/t-alloc" >/dev/null
 	fi

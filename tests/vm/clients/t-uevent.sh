@@ -14,7 +14,7 @@ d=$(dirname "$0")
 
 daemon_stop
 : >/tmp/dmaheapd.log
-timeout 60 "$d/t-uevent-listen" "$(heap_name)" >/tmp/uevent.out 2>&1 &
+timeout 60 "$d/h-uevent-listen" "$(heap_name)" >/tmp/uevent.out 2>&1 &
 listener=$!
 wait_for grep -q listening /tmp/uevent.out || fail "no listener"
 daemon_start --debug

@@ -28,14 +28,14 @@ fi
 rm -f /tmp/tail.closed
 dmesg -c >/dev/null
 echo installed >$param
-"$dir/t-tail" /tmp/tail.closed &
+"$dir/h-tail" /tmp/tail.closed &
 tail=$!
 wait_for test -e /tmp/tail.closed || fail "the dma-buf fd was never seen and closed"
 [ -z "$(cat $param)" ] || fail "the installed site was not reached"
 daemon_stop
 wait_for counter_is live_buffers 0 || fail "the closed buffer is still live"
 # The race is reached only if the tail still runs when rmmod starts.
-kill -0 "$tail" 2>/dev/null || fail "t-tail was back before rmmod: not reached"
+kill -0 "$tail" 2>/dev/null || fail "h-tail was back before rmmod: not reached"
 start=$(cut -d' ' -f1 /proc/uptime)
 rmmod dmaheap_helper || fail "rmmod after the tail's buffer was closed"
 end=$(cut -d' ' -f1 /proc/uptime)
@@ -44,9 +44,9 @@ wait "$tail"
 rc=$?
 if dmesg | grep -E -A3 "BUG:|Oops|general protection" >/tmp/tail.dmesg; then
 	cat /tmp/tail.dmesg
-	fail "the kernel oopsed (t-tail: exit $rc)"
+	fail "the kernel oopsed (h-tail: exit $rc)"
 fi
-[ $rc -eq 0 ] || fail "t-tail: exit $rc"
+[ $rc -eq 0 ] || fail "h-tail: exit $rc"
 echo "the tail ran to its end, then the module unloaded; no oops"
 [ -z "$mode" ] || echo "$mode" >$preempt
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the tail"

@@ -8,7 +8,7 @@ dir=$(dirname "$0")
 # A client holds a mapped buffer with a pattern, reports ready, then waits
 # for SIGUSR1 to check the pattern again and exit.
 rm -f /tmp/unload.ready
-"$dir/hold-buffer" /tmp/unload.ready &
+"$dir/h-hold-buffer" /tmp/unload.ready &
 holder=$!
 wait_for test -e /tmp/unload.ready || fail "holder did not get a buffer"
 [ "$(counter live_buffers)" -ge 1 ] || fail "live_buffers is $(counter live_buffers)"

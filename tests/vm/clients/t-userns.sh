@@ -17,14 +17,14 @@ daemon_with_heap peruser MaxBytesPerUser=1M
 base=$(counter live_buffers)
 
 rm -f $ready
-"$d/t-userns" $node 1048576 1000 200000 10 $ready &
+"$d/h-userns" $node 1048576 1000 200000 10 $ready &
 pid=$!
 ready() { [ -s $ready ] && [ "$(wc -l <$ready)" -eq 11 ]; }
 if ! wait_for ready; then
 	wait $pid
 	rc=$?
 	[ $rc -eq 77 ] && exit 77
-	fail "t-userns did not report (exit $rc)"
+	fail "h-userns did not report (exit $rc)"
 fi
 sed 's/^/  /' $ready
 expected="nested 200001: allocated"
@@ -55,21 +55,21 @@ wait_for counter_is live_buffers "$base" ||
 # namespace cannot be read, and its callers are refused (fail closed).
 echo "without CAP_SYS_PTRACE (the shipped unit's bounding set):"
 daemon_stop
-"$d/t-nocap" dmaheapd --config $conf </dev/null >>$log 2>&1 &
+"$d/h-nocap" dmaheapd --config $conf </dev/null >>$log 2>&1 &
 wait_for test -e $node || fail "$node did not appear"
 chmod 0666 $node
-# t-hold where uid 1001 can run it (the copied directory is root's, 0700)
+# h-hold where uid 1001 can run it (the copied directory is root's, 0700)
 mkdir -p /tmp/userns-bin
-cp "$d/t-hold" /tmp/userns-bin/
-chmod 0755 /tmp/userns-bin /tmp/userns-bin/t-hold
-out=$("$d/t-runas" 1001 1001 /tmp/userns-bin/t-hold $node 1M 1) ||
+cp "$d/h-hold" /tmp/userns-bin/
+chmod 0755 /tmp/userns-bin /tmp/userns-bin/h-hold
+out=$("$d/h-runas" 1001 1001 /tmp/userns-bin/h-hold $node 1M 1) ||
 	fail "uid 1001 in the daemon's namespace: $out"
 echo "  uid 1001: $out"
 rm -f $ready
-"$d/t-userns" $node 1048576 1000 200000 2 $ready &
+"$d/h-userns" $node 1048576 1000 200000 2 $ready &
 pid=$!
 ready() { [ -s $ready ] && [ "$(wc -l <$ready)" -eq 3 ]; }
-wait_for ready || fail "t-userns did not report"
+wait_for ready || fail "h-userns did not report"
 sed 's/^/  /' $ready
 [ "$(cat $ready)" = "nested 200001: EACCES
 uid 200000: EACCES

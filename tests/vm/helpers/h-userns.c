@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One login user behind many uids, for MaxBytesPerUser= (docs/policy.md):
- * t-userns NODE SIZE OWNER BASE COUNT READY-FILE, run as root.
+ * h-userns NODE SIZE OWNER BASE COUNT READY-FILE, run as root.
  *
  * Opens NODE, then a child becomes OWNER (uid and gid) and enters a new
  * user namespace, which this process maps to BASE..BASE+COUNT-1 for uids
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	FILE *f;
 	int sig;
 
-	CHECK(argc == 7, "usage: t-userns NODE SIZE OWNER BASE COUNT READY-FILE");
+	CHECK(argc == 7, "usage: h-userns NODE SIZE OWNER BASE COUNT READY-FILE");
 	size = strtoull(argv[2], NULL, 10);
 	owner = strtoul(argv[3], NULL, 10);
 	base = strtoul(argv[4], NULL, 10);

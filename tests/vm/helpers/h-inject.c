@@ -5,8 +5,8 @@
  * the caller should see, the site is consumed, no buffer or fd is left
  * behind, and the same operation works again right after.
  *
- * Usage: t-inject alloc SITE ERRNO-NAME   an allocation from the heap
- *        t-inject import SITE ERRNO-NAME  importing a buffer into vgem
+ * Usage: h-inject alloc SITE ERRNO-NAME   an allocation from the heap
+ *        h-inject import SITE ERRNO-NAME  importing a buffer into vgem
  *                                         (attach, then map)
  */
 #include <sys/ioctl.h>
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	long long live = helper_counter("live_buffers");
 	int heap, fds, r, want, vgem = -1, buf = -1;
 
-	CHECK(argc == 4, "usage: t-inject alloc|import SITE ERRNO-NAME");
+	CHECK(argc == 4, "usage: h-inject alloc|import SITE ERRNO-NAME");
 	want = errno_of(argv[3]);
 	heap = heap_open(O_RDONLY);
 	if (!strcmp(argv[1], "import")) {

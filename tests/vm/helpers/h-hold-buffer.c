@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	uint64_t i;
 	int heap, fd, sig;
 
-	CHECK(argc == 2, "usage: hold-buffer READY-FILE");
+	CHECK(argc == 2, "usage: h-hold-buffer READY-FILE");
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For t-pidreuse.sh: t-pidreuse NODE SIZE CHECK-COMMAND. A recycled pid
+ * For t-pidreuse.sh: h-pidreuse NODE SIZE CHECK-COMMAND. A recycled pid
  * does not inherit the totals of the process that had it before.
  *
  * Process A, forked at a pid P of our choosing (/proc/sys/kernel/ns_last_pid
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	char env[32], c;
 	long last, max;
 
-	CHECK(argc == 4, "usage: t-pidreuse NODE SIZE CHECK-COMMAND");
+	CHECK(argc == 4, "usage: h-pidreuse NODE SIZE CHECK-COMMAND");
 	node = argv[1];
 	size = strtoull(argv[2], NULL, 0);
 	alarm(120);	/* bounded, whatever hangs */

@@ -5,7 +5,7 @@
  * until the heap fails. The failure must come (an errno, within 20 s:
  * no hang), and afterwards the kept buffer must still hold its pattern and
  * import into vgem. Touches READY once looping.
- * Usage: t-load READY
+ * Usage: h-load READY
  */
 #include <sys/mman.h>
 
@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	uint32_t *kept, i;
 	int heap, fd, vgem, n = 0;
 
-	CHECK(argc == 2, "usage: t-load READY");
+	CHECK(argc == 2, "usage: h-load READY");
 	alarm(20);	/* SIGALRM kills us: the test fails on a hang */
 	heap = heap_open(O_RDWR);
 	p.fd = heap_alloc(heap, KEPT, O_RDWR | O_CLOEXEC);

@@ -2,7 +2,7 @@
 /*
  * REGION_ADD, run with the daemon stopped.
  *
- * t-region-claim claims BASE SIZE FWBASE: BASE+SIZE is the range memmap=
+ * h-region-claim claims BASE SIZE FWBASE: BASE+SIZE is the range memmap=
  * set aside, which the daemon already claimed: the same range gives the
  * same id again, an overlapping one -EBUSY, one reaching past the reserved
  * range -EADDRNOTAVAIL; FWBASE is 2 MiB of what the firmware itself
@@ -10,10 +10,10 @@
  * where the page bitmap's unsigned int would wrap) -EINVAL, and the largest
  * size under it is not refused for its size.
  *
- * t-region-claim locked BASE SIZE: under kernel lockdown every claim, even
+ * h-region-claim locked BASE SIZE: under kernel lockdown every claim, even
  * of a range already claimed, is -EPERM, as opening /dev/mem is.
  *
- * t-region-claim unbuilt BASE SIZE: a helper without the region kind
+ * h-region-claim unbuilt BASE SIZE: a helper without the region kind
  * refuses a claim of the set-aside range with -EOPNOTSUPP.
  */
 #include "common.h"
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	uint64_t base, size;
 	int helper;
 
-	CHECK(argc >= 4, "usage: t-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
+	CHECK(argc >= 4, "usage: h-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
 	base = strtoull(argv[2], NULL, 0);
 	size = strtoull(argv[3], NULL, 0);
 	helper = open("/dev/" DMAHEAP_HELPER_DEVNAME, O_RDWR | O_CLOEXEC);
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "unbuilt") && argc == 4)
 		unbuilt(helper, base, size);
 	else
-		CHECK(0, "usage: t-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
+		CHECK(0, "usage: h-region-claim claims BASE SIZE FWBASE | locked|unbuilt BASE SIZE");
 	close(helper);
 	return 0;
 }

@@ -4,7 +4,7 @@
  * or @name for an abstract one), prints each message, and checks that
  * READY=1 comes only once NODE exists, with a STATUS= naming it, and that
  * STOPPING=1 follows. Exits 0 when both came within 20 s.
- * Usage: t-notify-listen SOCKET NODE
+ * Usage: h-notify-listen SOCKET NODE
  */
 #include <poll.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	char msg[4096];
 	size_t len;
 
-	CHECK(argc == 3, "usage: t-notify-listen SOCKET NODE");
+	CHECK(argc == 3, "usage: h-notify-listen SOCKET NODE");
 	len = strlen(argv[1]);
 	CHECK(len < sizeof(sa.sun_path), "socket name too long");
 	memcpy(sa.sun_path, argv[1], len);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For the policy tests: t-hold NODE SIZE COUNT [READY-FILE]. Opens NODE,
+ * For the policy tests: h-hold NODE SIZE COUNT [READY-FILE]. Opens NODE,
  * allocates COUNT buffers of SIZE bytes (K and M suffixes) and prints
  * "allocated N" or, at the first failure, "alloc K: ERRNO-NAME". Without
  * READY-FILE it exits then: 0 if all COUNT were allocated, 3 if one
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	int heap, sig, failed = 0;
 	void *p;
 
-	CHECK(argc == 4 || argc == 5, "usage: t-hold NODE SIZE COUNT [READY-FILE]");
+	CHECK(argc == 4 || argc == 5, "usage: h-hold NODE SIZE COUNT [READY-FILE]");
 	size = parse_size(argv[2]);
 	count = strtoull(argv[3], NULL, 10);
 	sigemptyset(&set);

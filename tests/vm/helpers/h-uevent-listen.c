@@ -5,7 +5,7 @@
  * Exits 0 once its "add" came and then a synthetic "change" with a UUID
  * and SYNTH_ARG_DMAHEAPD=1 (the mark udev/70-dmaheapd.rules gives group
  * video for, docs/udev.md), 1 if that did not happen within 30 s.
- * Usage: t-uevent-listen NAME
+ * Usage: h-uevent-listen NAME
  */
 #include <poll.h>
 #include <sys/socket.h>
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	char devpath[300], msg[8192];
 	int fd, added = 0, marked = 0, waited = 0;
 
-	CHECK(argc == 2, "usage: t-uevent-listen NAME");
+	CHECK(argc == 2, "usage: h-uevent-listen NAME");
 	snprintf(devpath, sizeof(devpath), "/devices/virtual/cuse/dma_heap!%s",
 		 argv[1]);
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	uint64_t len;
 	int heap, fd;
 
-	CHECK(argc == 3, "usage: t-memcg-hold DIR MIB");
+	CHECK(argc == 3, "usage: h-memcg-hold DIR MIB");
 	len = strtoull(argv[2], NULL, 0) * MiB;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);

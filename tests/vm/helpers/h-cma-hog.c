@@ -3,7 +3,7 @@
  * Helper of t-cma-kill.sh: fills the CMA area with pages that a CMA
  * allocation must migrate, slowly.
  *
- *   t-cma-hog DIR SHARERS
+ *   h-cma-hog DIR SHARERS
  *
  * Touches anonymous memory, in 1 MiB chunks of small pages, until the
  * kernel put it in the CMA area too (CmaFree at most 8 MiB) or MemAvailable
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	FILE *f;
 
-	CHECK(argc == 3, "usage: t-cma-hog DIR SHARERS");
+	CHECK(argc == 3, "usage: h-cma-hog DIR SHARERS");
 	sharers = atol(argv[2]);
 	max = meminfo("MemTotal") / 1024;
 	mem = mmap(NULL, max * CHUNK, PROT_READ | PROT_WRITE,

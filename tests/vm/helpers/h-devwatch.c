@@ -6,7 +6,7 @@
  * devtmpfs creates and removes nodes before device_add() and device_del()
  * return, so every event is queued by the time the command exits.
  *
- * Usage: t-devwatch NAME COMMAND [ARG...]
+ * Usage: h-devwatch NAME COMMAND [ARG...]
  * Prints "NAME: created, deleted" (or "not seen"); exits with the command's
  * status, or 3 when NAME was seen.
  */
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	char *p;
 	pid_t pid;
 
-	CHECK(argc >= 3, "usage: t-devwatch NAME COMMAND [ARG...]");
+	CHECK(argc >= 3, "usage: h-devwatch NAME COMMAND [ARG...]");
 	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	CHECK(in >= 0, "inotify_init1");
 	CHECK(inotify_add_watch(in, "/dev", IN_CREATE | IN_DELETE) >= 0,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Run a command as another user, for the policy tests (busybox has no
- * setpriv): t-runas UID GID[,GROUP...] COMMAND [ARG...]. The first group
+ * setpriv): h-runas UID GID[,GROUP...] COMMAND [ARG...]. The first group
  * is the primary one, the rest the supplementary groups.
  */
 #include <grp.h>
@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 	char *s, *tok, *save;
 	uid_t uid;
 
-	CHECK(argc >= 4, "usage: t-runas UID GID[,GROUP...] COMMAND [ARG...]");
+	CHECK(argc >= 4, "usage: h-runas UID GID[,GROUP...] COMMAND [ARG...]");
 	uid = (uid_t)strtoul(argv[1], NULL, 10);
 	s = argv[2];
 	for (tok = strtok_r(s, ",", &save); tok && n < 32;

@@ -4,11 +4,11 @@
  * zeroing of reused blocks seen through mmap, -ENOMEM on exhaustion and
  * room again after a free.
  *
- * Usage: t-contig contiguity SIZE...    every buffer is one physical run
- *        t-contig reuse SIZE            dirty, free, reallocate: zeroes
- *        t-contig exhaust SIZE MAX      -ENOMEM before MAX buffers; a free
+ * Usage: h-contig contiguity SIZE...    every buffer is one physical run
+ *        h-contig reuse SIZE            dirty, free, reallocate: zeroes
+ *        h-contig exhaust SIZE MAX      -ENOMEM before MAX buffers; a free
  *                                       makes room again
- *        t-contig too-big SIZE          -ENOMEM at once
+ *        h-contig too-big SIZE          -ENOMEM at once
  * SIZE takes a K, M or G suffix. The heap is $DMAHEAP or the VM's first.
  */
 #include <sys/mman.h>
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	long long live = helper_counter("live_buffers");
 	int heap;
 
-	CHECK(argc >= 3, "usage: t-contig contiguity|reuse|exhaust|too-big SIZE...");
+	CHECK(argc >= 3, "usage: h-contig contiguity|reuse|exhaust|too-big SIZE...");
 	heap = heap_open(O_RDONLY);
 	printf("heap %s\n", heap_path());
 	if (!strcmp(argv[1], "contiguity"))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For t-enfile.sh: t-enfile NODE SIZE. Opens NODE, prints "ready", waits
+ * For t-enfile.sh: h-enfile NODE SIZE. Opens NODE, prints "ready", waits
  * for SIGUSR1, then allocates one buffer of SIZE bytes and prints
  * "allocated" or the errno's name. Opening and starting come first: once
  * fs.file-max is below the count, an unprivileged process can open
@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int heap, sig;
 
-	CHECK(argc == 3, "usage: t-enfile NODE SIZE");
+	CHECK(argc == 3, "usage: h-enfile NODE SIZE");
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	int status, waited = 0;
 	pid_t daemon, pid;
 
-	CHECK(argc == 2, "usage: t-daemon-kill DAEMON-PID");
+	CHECK(argc == 2, "usage: h-daemon-kill DAEMON-PID");
 	daemon = (pid_t)atoi(argv[1]);
 
 	pid = fork();

@@ -3,7 +3,7 @@
  * Helper of t-cma-memcg.sh: many buffers held at once, in steps the script
  * paces with SIGUSR1, each announced by a file in DIR.
  *
- *   t-memcg-fill [-d] DIR SIZE COUNT [SIZE COUNT]...
+ *   h-memcg-fill [-d] DIR SIZE COUNT [SIZE COUNT]...
  *
  * DIR/started, then for each pair K (1, 2, ...), after a SIGUSR1: allocates
  * up to COUNT buffers of SIZE (K, M suffixes), stopping at the first
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	CHECK(argc >= 4 && argc % 2 == 0,
-	      "usage: t-memcg-fill [-d] DIR SIZE COUNT [SIZE COUNT]...");
+	      "usage: h-memcg-fill [-d] DIR SIZE COUNT [SIZE COUNT]...");
 	for (i = 3; i < argc; i += 2)
 		total += atoi(argv[i]);
 	/* Room for every buffer: the soft limit is often 1024. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For t-control-stall.sh: t-silent SOCKET COUNT READY-FILE. Keeps COUNT
+ * For t-control-stall.sh: h-silent SOCKET COUNT READY-FILE. Keeps COUNT
  * connections to SOCKET open and silent, opening a new one whenever the
  * server drops one or the backlog has room, and writes "connected N"
  * (the first N that went in at once) to READY-FILE. Runs until killed.
@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 	char c;
 	FILE *f;
 
-	CHECK(argc == 4, "usage: t-silent SOCKET COUNT READY-FILE");
+	CHECK(argc == 4, "usage: h-silent SOCKET COUNT READY-FILE");
 	count = atoi(argv[2]);
 	CHECK(count > 0 && count <= 256, "COUNT: 1 to 256");
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);

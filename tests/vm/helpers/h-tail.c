@@ -6,7 +6,7 @@
  * "installed" fault site stretches that tail). Creates FILE once the fd
  * is closed: from then on the buffer holds no reference on the module.
  *
- * Usage: t-tail FILE
+ * Usage: h-tail FILE
  * Exits 0 once the allocating thread is back from its ioctl with 0.
  */
 #include <pthread.h>
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int heap, r;
 
-	CHECK(argc == 2, "usage: t-tail FILE");
+	CHECK(argc == 2, "usage: h-tail FILE");
 	heap = heap_open(O_RDWR);
 	CHECK(pthread_create(&t, NULL, closer, argv[1]) == 0, "thread");
 	r = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of dmaheapctl's reports: sizes, buffers, heaps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "ledger.h"
+#include "report.h"
+#include "unit-helpers.h"
+
+static void test_report_size(void **state)
+{
+	char buf[24];
+
+	assert_string_equal(report_size(0, buf, sizeof(buf)), "0");
+	assert_string_equal(report_size(4096, buf, sizeof(buf)), "4K");
+	assert_string_equal(report_size(6 << 20, buf, sizeof(buf)), "6M");
+	assert_string_equal(report_size(5000, buf, sizeof(buf)), "5000");
+	assert_string_equal(report_size(1ULL << 40, buf, sizeof(buf)), "1T");
+}
+
+/* Text of report_buffers(), via a memory stream. */
+static char *buffers_text(struct ledger *l, bool json, enum report_by by)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	assert_int_equal(report_buffers(f, json, by, l), 0);
+	fclose(f);
+	return text;
+}
+
+static void test_report_buffers(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config a, b;
+	enum heap_limit hit;
+	uint64_t k;
+	char *t;
+
+	heap_config_init(&a, "cam");
+	heap_config_init(&b, "gpu");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 4096, &k, &hit), 0);
+	ledger_commit(l, &a, k, 1, 10, START, "small");
+	assert_int_equal(ledger_reserve(l, &a, 1000, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, &a, k, 2, 11, START, "big");
+	assert_int_equal(ledger_reserve(l, &b, 1000, 1 << 20, &k, &hit), 0);
+	ledger_commit(l, &b, k, 3, 11, START, "big");
+	assert_int_equal(ledger_reserve(l, &a, 1001, 8192, &k, &hit), 0);
+	ledger_commit(l, &a, k, 4, 12, START, "other");
+
+	t = buffers_text(l, true, BY_UID);
+	/* Biggest first: uid 1000 on cam (1M + 4K), on gpu (1M), 1001. */
+	assert_string_equal(t, "{\"by\":\"uid\",\"groups\":["
+		"{\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":1052672},"
+		"{\"uid\":1000,\"heap\":\"gpu\",\"buffers\":1,\"bytes\":1048576},"
+		"{\"uid\":1001,\"heap\":\"cam\",\"buffers\":1,\"bytes\":8192}]}\n");
+	free(t);
+	t = buffers_text(l, false, BY_PROCESS);
+	assert_non_null(strstr(t, "      11 big                  1000 cam                            1       1M\n"));
+	assert_non_null(strstr(t, "      10 small                1000 cam                            1       4K\n"));
+	free(t);
+	t = buffers_text(l, false, BY_HEAP);
+	assert_non_null(strstr(t, "cam                            3    1036K\n"));
+	free(t);
+	ledger_free(l);
+}
+
+/* A pid reused by a later process: two processes, two rows. */
+static void test_report_reused_pid(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t k;
+	char *t;
+
+	heap_config_init(&h, "cam");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k, &hit), 0);
+	ledger_commit(l, &h, k, 1, 10, START, "old");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k, &hit), 0);
+	ledger_commit(l, &h, k, 2, 10, START + 1, "new");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k, &hit), 0);
+	ledger_commit(l, &h, k, 3, 10, START + 1, "new");
+	t = buffers_text(l, true, BY_PROCESS);
+	assert_string_equal(t, "{\"by\":\"process\",\"groups\":["
+		"{\"pid\":10,\"start\":4200000001,\"comm\":\"new\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":2,\"bytes\":16384},"
+		"{\"pid\":10,\"start\":4200000000,\"comm\":\"old\",\"uid\":1000,\"heap\":\"cam\",\"buffers\":1,\"bytes\":4096}]}\n");
+	free(t);
+	ledger_free(l);
+}
+
+static void test_report_heaps(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct node a = { .node_name = "cam" }, b = { .node_name = "plain" };
+	struct node alias;
+	struct node *nodes[] = { &a, &b, &alias };
+	char *text = NULL, *json = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	heap_config_init(&a.cfg, "cam");
+	a.cfg.kind = HEAP_KIND_CONTIGUOUS;
+	a.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	a.max_len = 4 << 20;
+	a.cfg.limits[LIMIT_BYTES_PER_USER] = 64 << 20;
+	alias = a;
+	alias.node_name = "camera";
+	heap_config_init(&b.cfg, "plain");
+
+	f = open_memstream(&text, &size);
+	report_heaps(f, false, nodes, 3, l, 1ULL << 30);
+	fclose(f);
+	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
+	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes          1G        -        -        -        -       0        0 plain\n"));
+	free(text);
+
+	f = open_memstream(&json, &size);
+	report_heaps(f, true, nodes, 3, l, 1ULL << 30);
+	fclose(f);
+	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
+	free(json);
+	ledger_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_size),
+		cmocka_unit_test(test_report_buffers),
+		cmocka_unit_test(test_report_reused_pid),
+		cmocka_unit_test(test_report_heaps),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}
