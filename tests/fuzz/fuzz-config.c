@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "conffile.h"
 #include "config.h"
 #include "names.h"
@@ -166,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	r = names_check_existing(c, existing,
-				 sizeof(existing) / sizeof(existing[0]), &d);
+				 ARRAY_SIZE(existing), &d);
 	check(r == 0 || r == -EEXIST);
 	if (r < 0) {
 		check_msg(d.error);

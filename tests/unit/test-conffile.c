@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "macro.h"
 #include "conffile.h"
 #include "unit-helpers.h"
 
@@ -136,7 +137,7 @@ static void test_booleans(void **state)
 	char text[64];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(text, sizeof(text), "[Daemon]\nDebug=%s\n",
 			 cases[i].text);
 		setup(NULL);
@@ -217,7 +218,7 @@ static void test_sizes(void **state)
 	char text[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(text, sizeof(text),
 			 "[Heap]\nName=r\nKind=region\nBase=0\nSize=%s\n",
 			 cases[i].text);
@@ -341,7 +342,7 @@ static void test_errors(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		print_message("case %zu\n", i);
 		assert_int_equal(parse(cases[i].text), cases[i].r);
 		assert_string_equal(d.error, cases[i].error);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "macro.h"
 #include "config.h"
 
 static void test_defaults(void **state)
@@ -53,9 +54,9 @@ static void test_names(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(good); i++)
 		assert_int_equal(heap_name_check(good[i]), 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(heap_name_check(bad[i]), -EINVAL);
 	/* exactly the longest allowed */
 	assert_int_equal(heap_name_check(

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <linux/dma-heap.h>
 
+#include "macro.h"
 #include "heap.h"
 #include "helper.h"
 #include "ledger.h"
@@ -149,7 +150,7 @@ static void test_helper_errors_reach_caller(void **state)
 	struct dh_alloc_request rq;
 	size_t i;
 
-	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
 		will_return(helper_alloc, errs[i]);
 		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
 				 errs[i]);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "macro.h"
 #include "kheap.h"
 
 #define N KHEAP_NODE_NONE
@@ -46,7 +47,7 @@ static void test_decide(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		assert_int_equal(kheap_decide(KERNEL_HEAPS_MOVE, &t[i].seen),
 				 t[i].move);
 		assert_int_equal(kheap_decide(KERNEL_HEAPS_KEEP, &t[i].seen),
@@ -63,9 +64,9 @@ static void test_restorable(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(yes); i++)
 		assert_true(kheap_restorable(&yes[i]));
-	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(no); i++)
 		assert_false(kheap_restorable(&no[i]));
 }
 
@@ -84,7 +85,7 @@ static void test_parse_dev(void **state)
 	assert_int_equal(kheap_parse_dev("10:1048575", &dev), 0);
 	assert_int_equal(major(dev), 10);
 	assert_int_equal(minor(dev), 1048575);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		dev = 42;
 		assert_int_equal(kheap_parse_dev(bad[i], &dev), -EINVAL);
 		assert_int_equal(dev, 42);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "macro.h"
 #include "conffile.h"
 #include "names.h"
 
@@ -61,7 +62,7 @@ static void test_accepted(void **state)
 	char msg[DH_ERROR_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		print_message("%s\n", cases[i].name);
 		msg[0] = '\0';
 		assert_int_equal(name_check(cases[i].name, cases[i].kind,
@@ -135,7 +136,7 @@ static void test_refused(void **state)
 	char msg[DH_ERROR_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		print_message("%s\n", cases[i].name);
 		assert_int_equal(name_check(cases[i].name, cases[i].kind,
 					    0x42000000, cases[i].legacy, msg,
@@ -211,7 +212,7 @@ static void test_suggestions(void **state)
 	char better[DH_HEAP_NAME_MAX + 1], msg[DH_ERROR_MAX];
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		print_message("%s\n", cases[i].name);
 		name_suggest(cases[i].name, cases[i].kind, cases[i].base,
 			     better, sizeof(better));

@@ -25,6 +25,7 @@
 
 #define KiB (1024ull)
 #define MiB (1024ull * 1024)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define CHECK(cond, ...)						\
 	do {								\

@@ -95,7 +95,7 @@ int main(void)
 	size_t i;
 
 	heap = heap_open(O_RDWR);
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		check_buffer(heap, sizes[i]);
 	check_struct_sizes(heap);
 

@@ -44,7 +44,7 @@ static int errno_of(const char *name)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(names[i].name, name))
 			return names[i].e;
 	CHECK(0, "unknown errno name %s", name);
