@@ -16,41 +16,42 @@
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
 
-static char dh_fault_site[32];
-module_param_string(fault_inject, dh_fault_site, sizeof(dh_fault_site), 0600);
+static char dmahp_fault_site[32];
+module_param_string(fault_inject, dmahp_fault_site, sizeof(dmahp_fault_site),
+		    0600);
 MODULE_PARM_DESC(fault_inject,
 		 "for tests: the next pass through this failure path fails");
-static DEFINE_SPINLOCK(dh_fault_lock);
+static DEFINE_SPINLOCK(dmahp_fault_lock);
 
-bool dh_fault(const char *site)
+bool dmahp_fault(const char *site)
 {
 	bool hit;
 
-	if (likely(!READ_ONCE(dh_fault_site[0])))
+	if (likely(!READ_ONCE(dmahp_fault_site[0])))
 		return false;
-	spin_lock(&dh_fault_lock);
-	hit = sysfs_streq(dh_fault_site, site);
+	spin_lock(&dmahp_fault_lock);
+	hit = sysfs_streq(dmahp_fault_site, site);
 	if (hit) {
-		dh_fault_site[0] = '\0';
+		dmahp_fault_site[0] = '\0';
 		pr_info("fault injected: %s\n", site);
 	}
-	spin_unlock(&dh_fault_lock);
+	spin_unlock(&dmahp_fault_lock);
 	return hit;
 }
 
-DEFINE_SHOW_ATTRIBUTE(dh_buffers);
+DEFINE_SHOW_ATTRIBUTE(dmahp_buffers);
 
-static struct dentry *dh_debugfs;
+static struct dentry *dmahp_debugfs;
 
 /* debugfs dmaheap-helper/buffers: which physical pages each buffer has. */
-void dh_hooks_init(void)
+void dmahp_hooks_init(void)
 {
-	dh_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
-	debugfs_create_file("buffers", 0400, dh_debugfs, NULL,
-			    &dh_buffers_fops);
+	dmahp_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
+	debugfs_create_file("buffers", 0400, dmahp_debugfs, NULL,
+			    &dmahp_buffers_fops);
 }
 
-void dh_hooks_exit(void)
+void dmahp_hooks_exit(void)
 {
-	debugfs_remove(dh_debugfs);
+	debugfs_remove(dmahp_debugfs);
 }

@@ -26,110 +26,110 @@
 #include "compat.h"
 #include "dmaheap_helper.h"
 
-struct dh_counters dh_counters;
-struct device *dh_dev;
+struct dmahp_counters dmahp_counters;
+struct device *dmahp_dev;
 
-static atomic_t dh_opened = ATOMIC_INIT(0);
+static atomic_t dmahp_opened = ATOMIC_INIT(0);
 
 /**
- * dh_refill_worker() - a kthread worker for background refills
+ * dmahp_refill_worker() - a kthread worker for background refills
  * @name:	the thread's name
- * @site:	its fault site (dh_fault())
+ * @site:	its fault site (dmahp_fault())
  *
  * At the lowest priority: a refill uses the CPU time requests leave, and a
  * woken request preempts it at once (docs/pool.md).
  *
  * Return: the worker, or an ERR_PTR.
  */
-struct kthread_worker *dh_refill_worker(const char *name, const char *site)
+struct kthread_worker *dmahp_refill_worker(const char *name, const char *site)
 {
 	struct kthread_worker *worker;
 
-	worker = dh_fault(site) ? ERR_PTR(-ENOMEM) :
+	worker = dmahp_fault(site) ? ERR_PTR(-ENOMEM) :
 		 kthread_create_worker(0, "%s", name);
 	if (!IS_ERR(worker))
 		sched_set_normal(worker->task, MAX_NICE);
 	return worker;
 }
 
-static const struct dh_kind *const dh_kinds[] = {
-	[DMAHEAP_HELPER_KIND_SYSTEM] = &dh_system_kind,
-	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dh_contig_kind,
-	[DMAHEAP_HELPER_KIND_CMA] = DH_CMA_KIND,
-	[DMAHEAP_HELPER_KIND_REGION] = DH_REGION_KIND,
+static const struct dmahp_kind *const dmahp_kinds[] = {
+	[DMAHEAP_HELPER_KIND_SYSTEM] = &dmahp_system_kind,
+	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dmahp_contig_kind,
+	[DMAHEAP_HELPER_KIND_CMA] = DMAHP_CMA_KIND,
+	[DMAHEAP_HELPER_KIND_REGION] = DMAHP_REGION_KIND,
 };
 
-static int dh_open(struct inode *inode, struct file *file)
+static int dmahp_open(struct inode *inode, struct file *file)
 {
-	struct dh_ctx *ctx;
+	struct dmahp_ctx *ctx;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (atomic_cmpxchg(&dh_opened, 0, 1))
+	if (atomic_cmpxchg(&dmahp_opened, 0, 1))
 		return -EBUSY;
 	ret = nonseekable_open(inode, file);
 	if (ret)
 		goto out_unmark;
-	ctx = dh_ctx_create();
+	ctx = dmahp_ctx_create();
 	if (!ctx) {
 		ret = -ENOMEM;
 		goto out_unmark;
 	}
 	/* Replaces the miscdevice that misc_open() put there. */
 	file->private_data = ctx;
-	dh_ready_open(file->f_cred);
+	dmahp_ready_open(file->f_cred);
 	return 0;
 
 out_unmark:
-	atomic_set(&dh_opened, 0);
+	atomic_set(&dmahp_opened, 0);
 	return ret;
 }
 
-static int dh_release(struct inode *inode, struct file *file)
+static int dmahp_release(struct inode *inode, struct file *file)
 {
-	dh_ready_close();
-	dh_ctx_close(file->private_data);
-	atomic_set(&dh_opened, 0);
+	dmahp_ready_close();
+	dmahp_ctx_close(file->private_data);
+	atomic_set(&dmahp_opened, 0);
 	return 0;
 }
 
-static ssize_t dh_read(struct file *file, char __user *buf, size_t count,
-		       loff_t *ppos)
+static ssize_t dmahp_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
 {
-	return dh_ctx_read(file->private_data, buf, count,
+	return dmahp_ctx_read(file->private_data, buf, count,
 			   file->f_flags & O_NONBLOCK);
 }
 
-static __poll_t dh_poll(struct file *file, struct poll_table_struct *wait)
+static __poll_t dmahp_poll(struct file *file, struct poll_table_struct *wait)
 {
-	return dh_ctx_poll(file->private_data, file, wait);
+	return dmahp_ctx_poll(file->private_data, file, wait);
 }
 
-static u64 dh_features(void)
+static u64 dmahp_features(void)
 {
 	u64 features = 0;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(dh_kinds); i++)
-		if (dh_kinds[i])
+	for (i = 0; i < ARRAY_SIZE(dmahp_kinds); i++)
+		if (dmahp_kinds[i])
 			features |= 1ULL << i;
 	return features;
 }
 
-static long dh_ioctl_info(void __user *uarg)
+static long dmahp_ioctl_info(void __user *uarg)
 {
 	struct dmaheap_helper_info info = {
 		.version = DMAHEAP_HELPER_VERSION,
-		.features = dh_features(),
+		.features = dmahp_features(),
 		.page_size = PAGE_SIZE,
-		.contig_max = dh_contig_max(),
+		.contig_max = dmahp_contig_max(),
 	};
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
+static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
 			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
@@ -142,12 +142,12 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (!req->len || !PAGE_ALIGNED(req->len) || req->len > SIZE_MAX)
 		return -EINVAL;
-	if (req->kind >= ARRAY_SIZE(dh_kinds) || !dh_kinds[req->kind])
+	if (req->kind >= ARRAY_SIZE(dmahp_kinds) || !dmahp_kinds[req->kind])
 		return -EOPNOTSUPP;
 	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
-	    !dh_region_get(req->region) : req->region != 0)
+	    !dmahp_region_get(req->region) : req->region != 0)
 		return -EINVAL;
-	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dh_compat_supported())
+	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dmahp_compat_supported())
 		return -EOPNOTSUPP;
 	/* A 32-bit caller's struct is below 4 GiB: matched and written so. */
 	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && req->user_addr > U32_MAX)
@@ -160,7 +160,7 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 }
 
 /* The thread @tid of the daemon's pid namespace, unless it is exiting. */
-static struct task_struct *dh_get_caller(pid_t tid)
+static struct task_struct *dmahp_get_caller(pid_t tid)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -181,7 +181,7 @@ static struct task_struct *dh_get_caller(pid_t tid)
  * A ready buffer (ready.c) serves what it was exported for: one page of
  * the system kind, read-write, charged to nobody.
  */
-static bool dh_ready_fits(const struct dmaheap_helper_alloc *req)
+static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 {
 	return req->kind == DMAHEAP_HELPER_KIND_SYSTEM &&
 	       req->len == PAGE_SIZE &&
@@ -189,13 +189,13 @@ static bool dh_ready_fits(const struct dmaheap_helper_alloc *req)
 	       (req->fd_flags & O_ACCMODE) == O_RDWR;
 }
 
-static long dh_ioctl_alloc(struct dh_ctx *ctx,
-			   struct dmaheap_helper_alloc __user *uarg)
+static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
+			      struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
 	char comm[TASK_COMM_LEN];
-	struct dh_event *event = NULL;
-	struct dh_delivery *delivery;
+	struct dmahp_event *event = NULL;
+	struct dmahp_delivery *delivery;
 	struct task_struct *caller;
 	pid_t tgid;
 	struct dma_buf *dmabuf;
@@ -205,7 +205,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	ret = dh_check_alloc(&req);
+	ret = dmahp_check_alloc(&req);
 	if (ret)
 		return ret;
 	compat = req.flags & DMAHEAP_HELPER_ALLOC_COMPAT;
@@ -216,7 +216,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	 * in the caller's context: another thread's registers cannot be read
 	 * safely from a module (its stack cannot be pinned).
 	 */
-	caller = dh_get_caller(req.tid);
+	caller = dmahp_get_caller(req.tid);
 	if (!caller)
 		return -ESRCH;
 
@@ -239,7 +239,7 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	tgid = task_tgid_vnr(caller);
 	get_task_comm(comm, caller);
 
-	delivery = dh_deliver_reserve(caller);
+	delivery = dmahp_deliver_reserve(caller);
 	if (IS_ERR(delivery)) {
 		ret = PTR_ERR(delivery);
 		goto out_put_caller;
@@ -247,27 +247,27 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 
 	/* Allocated now: a buffer's release cannot fail. */
 	if (req.cookie) {
-		event = dh_event_create(ctx, req.cookie);
+		event = dmahp_event_create(ctx, req.cookie);
 		if (!event) {
 			ret = -ENOMEM;
 			goto out_unreserve;
 		}
 	}
 
-	dmabuf = dh_ready_fits(&req) ? dh_ready_take() : NULL;
+	dmabuf = dmahp_ready_fits(&req) ? dmahp_ready_take() : NULL;
 	if (!dmabuf)
-		dmabuf = dh_buffer_export(dh_kinds[req.kind],
-					  dh_region_get(req.region), req.len,
+		dmabuf = dmahp_buffer_export(dmahp_kinds[req.kind],
+					     dmahp_region_get(req.region), req.len,
 					  req.fd_flags, caller,
 					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE ?
-					  DH_BUF_CHARGE : 0);
+					  DMAHP_BUF_CHARGE : 0);
 	if (IS_ERR(dmabuf)) {
-		atomic64_inc(&dh_counters.alloc_failures);
+		atomic64_inc(&dmahp_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	id = dh_buffer_publish(dmabuf, event,
-			       req.name[0] ? dh_name_get(req.name) : NULL);
+	id = dmahp_buffer_publish(dmabuf, event,
+				  req.name[0] ? dmahp_name_get(req.name) : NULL);
 
 	/*
 	 * The answer before the delivery: a daemon that cannot be told the
@@ -276,65 +276,65 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 	if (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
 	    put_user(start, &uarg->start_time) ||
 	    copy_to_user(uarg->comm, comm, sizeof(uarg->comm))) {
-		atomic64_inc(&dh_counters.deliveries_dropped);
+		atomic64_inc(&dmahp_counters.deliveries_dropped);
 		dma_buf_put(dmabuf);
 		ret = -EFAULT;
 		goto out_unreserve;
 	}
 
 	/* Takes over the buffer and the reservation. */
-	ret = dh_deliver(delivery, caller, dmabuf,
-			 MKDEV(req.node_major, req.node_minor), compat, req.cmd,
+	ret = dmahp_deliver(delivery, caller, dmabuf,
+			    MKDEV(req.node_major, req.node_minor), compat, req.cmd,
 			 req.user_addr, req.fd_flags);
 	put_task_struct(caller);
 	return ret;
 
 out_free_event:
-	dh_event_free(event);
+	dmahp_event_free(event);
 out_unreserve:
-	dh_deliver_unreserve(delivery);
+	dmahp_deliver_unreserve(delivery);
 out_put_caller:
 	put_task_struct(caller);
 	return ret;
 }
 
-static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case DMAHEAP_HELPER_IOC_INFO:
-		return dh_ioctl_info(uarg);
+		return dmahp_ioctl_info(uarg);
 	case DMAHEAP_HELPER_IOC_ALLOC:
-		return dh_ioctl_alloc(file->private_data, uarg);
+		return dmahp_ioctl_alloc(file->private_data, uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
-		return dh_ioctl_region_add(uarg);
+		return dmahp_ioctl_region_add(uarg);
 	case DMAHEAP_HELPER_IOC_POOL:
-		return dh_ioctl_pool(uarg);
+		return dmahp_ioctl_pool(uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations dh_fops = {
+static const struct file_operations dmahp_fops = {
 	.owner = THIS_MODULE,
-	.open = dh_open,
-	.release = dh_release,
-	.read = dh_read,
-	.poll = dh_poll,
-	.unlocked_ioctl = dh_ioctl,
+	.open = dmahp_open,
+	.release = dmahp_release,
+	.read = dmahp_read,
+	.poll = dmahp_poll,
+	.unlocked_ioctl = dmahp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-struct dh_counter_attr {
+struct dmahp_counter_attr {
 	struct device_attribute attr;
 	atomic64_t *value;
 };
 
-static ssize_t dh_counter_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
+static ssize_t dmahp_counter_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
 {
-	struct dh_counter_attr *ca = container_of(attr, struct dh_counter_attr,
+	struct dmahp_counter_attr *ca = container_of(attr, struct dmahp_counter_attr,
 						  attr);
 
 	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
@@ -345,44 +345,44 @@ static ssize_t dh_counter_show(struct device *dev,
  * the counters are read, by root only, as they show every user's activity
  * (docs/helper-interface.md).
  */
-static struct dh_counter_attr dh_counter_attrs[] = {
-	{ __ATTR(live_buffers, 0400, dh_counter_show, NULL),
-	  &dh_counters.live_buffers },
-	{ __ATTR(live_bytes, 0400, dh_counter_show, NULL),
-	  &dh_counters.live_bytes },
-	{ __ATTR(fds_installed, 0400, dh_counter_show, NULL),
-	  &dh_counters.fds_installed },
-	{ __ATTR(deliveries_dropped, 0400, dh_counter_show, NULL),
-	  &dh_counters.deliveries_dropped },
-	{ __ATTR(allocations, 0400, dh_counter_show, NULL),
-	  &dh_counters.allocations },
-	{ __ATTR(alloc_failures, 0400, dh_counter_show, NULL),
-	  &dh_counters.alloc_failures },
-	{ __ATTR(pool_bytes, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_bytes },
-	{ __ATTR(pool_hits, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_hits },
-	{ __ATTR(pool_misses, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_misses },
-	{ __ATTR(ready_buffers, 0400, dh_counter_show, NULL),
-	  &dh_counters.ready_buffers },
-	{ __ATTR(ready_hits, 0400, dh_counter_show, NULL),
-	  &dh_counters.ready_hits },
+static struct dmahp_counter_attr dmahp_counter_attrs[] = {
+	{ __ATTR(live_buffers, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.live_buffers },
+	{ __ATTR(live_bytes, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.live_bytes },
+	{ __ATTR(fds_installed, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.fds_installed },
+	{ __ATTR(deliveries_dropped, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.deliveries_dropped },
+	{ __ATTR(allocations, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.allocations },
+	{ __ATTR(alloc_failures, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.alloc_failures },
+	{ __ATTR(pool_bytes, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.pool_bytes },
+	{ __ATTR(pool_hits, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.pool_hits },
+	{ __ATTR(pool_misses, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.pool_misses },
+	{ __ATTR(ready_buffers, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.ready_buffers },
+	{ __ATTR(ready_hits, 0400, dmahp_counter_show, NULL),
+	  &dmahp_counters.ready_hits },
 };
 
-static struct attribute *dh_attrs[ARRAY_SIZE(dh_counter_attrs) + 1];
-ATTRIBUTE_GROUPS(dh);
+static struct attribute *dmahp_attrs[ARRAY_SIZE(dmahp_counter_attrs) + 1];
+ATTRIBUTE_GROUPS(dmahp);
 
-static struct miscdevice dh_misc = {
+static struct miscdevice dmahp_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = DMAHEAP_HELPER_DEVNAME,
-	.fops = &dh_fops,
-	.groups = dh_groups,
+	.fops = &dmahp_fops,
+	.groups = dmahp_groups,
 	.mode = 0600,
 };
 
 /*
- * dh_exit() waits for an RCU Tasks grace period (see there). Without
+ * dmahp_exit() waits for an RCU Tasks grace period (see there). Without
  * CONFIG_TASKS_RCU, synchronize_rcu_tasks() is synchronize_rcu(), which on
  * a preemptible kernel does not wait for a task preempted in our code.
  */
@@ -390,13 +390,13 @@ static struct miscdevice dh_misc = {
 #error "dmaheap_helper needs CONFIG_TASKS_RCU on a preemptible kernel to unload safely"
 #endif
 
-static int __init dh_init(void)
+static int __init dmahp_init(void)
 {
 	struct device *dev;
 	int ret, i;
 
-	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
-		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
+	for (i = 0; i < ARRAY_SIZE(dmahp_counter_attrs); i++)
+		dmahp_attrs[i] = &dmahp_counter_attrs[i].attr.attr;
 
 	/*
 	 * The device the CMA kind allocates on with the DMA API: it has no
@@ -406,22 +406,22 @@ static int __init dh_init(void)
 	 * call on every kernel built for, no bus or driver that could bind
 	 * to it, no uevent; the mask is set as udmabuf sets its own.
 	 */
-	dev = dh_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
+	dev = dmahp_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
 	      root_device_register(KBUILD_MODNAME);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	ret = dh_fault("init_dma_mask") ? -EIO :
+	ret = dmahp_fault("init_dma_mask") ? -EIO :
 	      dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto out_unregister_dma_dev;
-	dh_dev = dev;
+	dmahp_dev = dev;
 
-	dh_hooks_init();
+	dmahp_hooks_init();
 
-	ret = dh_pool_init();
+	ret = dmahp_pool_init();
 	if (ret)
 		goto out_hooks_exit;
-	ret = dh_ready_init();
+	ret = dmahp_ready_init();
 	if (ret)
 		goto out_pool_exit;
 
@@ -430,30 +430,30 @@ static int __init dh_init(void)
 	 * after it. Before, a failing init could unload the module under an
 	 * opener that had raced it.
 	 */
-	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	ret = dmahp_fault("init_misc") ? -ENOMEM : misc_register(&dmahp_misc);
 	if (ret)
 		goto out_ready_exit;
 	return 0;
 
 out_ready_exit:
-	dh_ready_exit();
+	dmahp_ready_exit();
 out_pool_exit:
-	dh_pool_exit();
+	dmahp_pool_exit();
 out_hooks_exit:
-	dh_hooks_exit();
+	dmahp_hooks_exit();
 out_unregister_dma_dev:
-	dh_dev = NULL;
+	dmahp_dev = NULL;
 	root_device_unregister(dev);
 	return ret;
 }
 
-static void __exit dh_exit(void)
+static void __exit dmahp_exit(void)
 {
-	misc_deregister(&dh_misc);
+	misc_deregister(&dmahp_misc);
 
 	/*
 	 * Module code can still be running on a thread after the module's
-	 * last reference went: the tail of dh_deliver_work(), between its
+	 * last reference went: the tail of dmahp_deliver_work(), between its
 	 * fd_install() and its return. From fd_install() on, the buffer (and
 	 * with it this module's reference) belongs to the caller's fd table,
 	 * where another thread can close it at once. That tail never sleeps
@@ -468,19 +468,19 @@ static void __exit dh_exit(void)
 	 */
 	synchronize_rcu_tasks();
 
-	dh_regions_exit();
-	dh_ready_exit();
-	dh_pool_exit();
-	dh_hooks_exit();
-	dh_names_exit();
-	root_device_unregister(dh_dev);
+	dmahp_regions_exit();
+	dmahp_ready_exit();
+	dmahp_pool_exit();
+	dmahp_hooks_exit();
+	dmahp_names_exit();
+	root_device_unregister(dmahp_dev);
 }
 
-module_init(dh_init);
-module_exit(dh_exit);
+module_init(dmahp_init);
+module_exit(dmahp_exit);
 
 MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
-DH_IMPORT_NS_DMA_BUF();
+DMAHP_IMPORT_NS_DMA_BUF();
