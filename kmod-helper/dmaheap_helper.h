@@ -18,6 +18,7 @@
 #include <linux/gfp.h>
 #include <linux/sched/signal.h>
 
+struct attribute_group;
 struct dma_buf;
 struct file;
 struct poll_table_struct;
@@ -80,6 +81,10 @@ static inline gfp_t dmahp_gfp(const struct dmahp_buffer *buffer, gfp_t gfp)
 	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
 }
 
+/*
+ * The counters (stats.c): every file updates them, sysfs alone shows them,
+ * through the misc device's dmahp_stats_groups.
+ */
 struct dmahp_counters {
 	atomic64_t live_buffers;
 	atomic64_t live_bytes;
@@ -95,6 +100,8 @@ struct dmahp_counters {
 };
 
 extern struct dmahp_counters dmahp_counters;
+extern const struct attribute_group *dmahp_stats_groups[];
+
 extern struct device *dmahp_dev;
 extern const struct dmahp_kind dmahp_system_kind;
 extern const struct dmahp_kind dmahp_contig_kind;

@@ -26,7 +26,6 @@
 #include "compat.h"
 #include "dmaheap_helper.h"
 
-struct dmahp_counters dmahp_counters;
 struct device *dmahp_dev;
 
 static atomic_t dmahp_opened = ATOMIC_INIT(0);
@@ -326,58 +325,11 @@ static const struct file_operations dmahp_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-struct dmahp_counter_attr {
-	struct device_attribute attr;
-	atomic64_t *value;
-};
-
-static ssize_t dmahp_counter_show(struct device *dev,
-				  struct device_attribute *attr, char *buf)
-{
-	struct dmahp_counter_attr *ca = container_of(attr, struct dmahp_counter_attr,
-						  attr);
-
-	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
-}
-
-/*
- * /sys/class/misc/dmaheap-helper/<counter>, one number each: the only place
- * the counters are read, by root only, as they show every user's activity
- * (docs/helper-interface.md).
- */
-static struct dmahp_counter_attr dmahp_counter_attrs[] = {
-	{ __ATTR(live_buffers, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.live_buffers },
-	{ __ATTR(live_bytes, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.live_bytes },
-	{ __ATTR(fds_installed, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.fds_installed },
-	{ __ATTR(deliveries_dropped, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.deliveries_dropped },
-	{ __ATTR(allocations, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.allocations },
-	{ __ATTR(alloc_failures, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.alloc_failures },
-	{ __ATTR(pool_bytes, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.pool_bytes },
-	{ __ATTR(pool_hits, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.pool_hits },
-	{ __ATTR(pool_misses, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.pool_misses },
-	{ __ATTR(ready_buffers, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.ready_buffers },
-	{ __ATTR(ready_hits, 0400, dmahp_counter_show, NULL),
-	  &dmahp_counters.ready_hits },
-};
-
-static struct attribute *dmahp_attrs[ARRAY_SIZE(dmahp_counter_attrs) + 1];
-ATTRIBUTE_GROUPS(dmahp);
-
 static struct miscdevice dmahp_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = DMAHEAP_HELPER_DEVNAME,
 	.fops = &dmahp_fops,
-	.groups = dmahp_groups,
+	.groups = dmahp_stats_groups,
 	.mode = 0600,
 };
 
@@ -393,10 +345,7 @@ static struct miscdevice dmahp_misc = {
 static int __init dmahp_init(void)
 {
 	struct device *dev;
-	int ret, i;
-
-	for (i = 0; i < ARRAY_SIZE(dmahp_counter_attrs); i++)
-		dmahp_attrs[i] = &dmahp_counter_attrs[i].attr.attr;
+	int ret;
 
 	/*
 	 * The device the CMA kind allocates on with the DMA API: it has no
