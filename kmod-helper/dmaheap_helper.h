@@ -165,9 +165,6 @@ static inline void dmahp_hooks_exit(void)
 }
 #endif
 
-struct kthread_worker;
-struct kthread_worker *dmahp_refill_worker(const char *name, const char *site);
-
 #define DMAHP_BUF_CHARGE		BIT(0)
 #define DMAHP_BUF_BACKGROUND	BIT(1)
 struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
@@ -186,6 +183,8 @@ int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
  */
 struct page *dmahp_pool_take(unsigned int order);
 long dmahp_ioctl_pool(void __user *uarg);
+struct kthread_worker;
+struct kthread_worker *dmahp_refill_worker(const char *name, const char *site);
 int dmahp_pool_init(void);
 void dmahp_pool_exit(void);
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test hooks, built only with `meson -Dtest_hooks=true` (Kbuild's
- * DMAHEAP_TEST_HOOKS=y): the fault_inject parameter that fails one chosen
- * error path, and the debugfs list of every buffer's physical pages. DKMS
- * and packages never build them (docs/fault-injection.md).
+ * DMAHEAP_TEST_HOOKS=y): dmahp_fault(), which every fault site asks, and
+ * the fault_inject parameter that names the one chosen error path to fail;
+ * the debugfs list of every buffer's physical pages. DKMS and packages
+ * never build them (docs/fault-injection.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

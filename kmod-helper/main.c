@@ -3,6 +3,13 @@
  * dmaheap_helper: the kernel half of dmaheapd. A misc device that only the
  * daemon opens, allocating dma-bufs for callers of its CUSE heap nodes and
  * handing their fds to those callers. Policy lives in the daemon, not here.
+ *
+ * This file: module init and exit, the misc device, its file operations and
+ * the dispatch of its ioctls, with ALLOC's checks and steps. The rest is in
+ * the file named for it: buffer.c (the dma-buf), the kinds (system.c,
+ * contig.c, cma.c, region.c), pool.c and ready.c (made ahead), deliver.c
+ * (the fd), event.c (release events), name.c (exporter names), stats.c (the
+ * counters, in sysfs) and hooks.c (test hooks: fault sites, debugfs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +19,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
-#include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -29,27 +35,6 @@
 struct device *dmahp_dev;
 
 static atomic_t dmahp_opened = ATOMIC_INIT(0);
-
-/**
- * dmahp_refill_worker() - a kthread worker for background refills
- * @name:	the thread's name
- * @site:	its fault site (dmahp_fault())
- *
- * At the lowest priority: a refill uses the CPU time requests leave, and a
- * woken request preempts it at once (docs/pool.md).
- *
- * Return: the worker, or an ERR_PTR.
- */
-struct kthread_worker *dmahp_refill_worker(const char *name, const char *site)
-{
-	struct kthread_worker *worker;
-
-	worker = dmahp_fault(site) ? ERR_PTR(-ENOMEM) :
-		 kthread_create_worker(0, "%s", name);
-	if (!IS_ERR(worker))
-		sched_set_normal(worker->task, MAX_NICE);
-	return worker;
-}
 
 static const struct dmahp_kind *const dmahp_kinds[] = {
 	[DMAHEAP_HELPER_KIND_SYSTEM] = &dmahp_system_kind,

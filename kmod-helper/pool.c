@@ -4,7 +4,9 @@
  * zeroed by a background worker so that an allocation takes them without
  * clearing memory on the caller's path. Bounded by the size the daemon sets
  * (DMAHEAP_HELPER_IOC_POOL, pool_max below), given back to the kernel by a
- * shrinker under memory pressure (docs/pool.md).
+ * shrinker under memory pressure (docs/pool.md). dmahp_refill_worker()
+ * makes the low-priority thread of its refills and of the ready buffers'
+ * (ready.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,6 +59,27 @@ static struct kthread_worker *dmahp_pool_worker;
 static void dmahp_pool_refill(struct kthread_work *work);
 static DEFINE_KTHREAD_WORK(dmahp_pool_work, dmahp_pool_refill);
 
+/**
+ * dmahp_refill_worker() - a kthread worker for background refills
+ * @name:	the thread's name
+ * @site:	its fault site (dmahp_fault())
+ *
+ * At the lowest priority: a refill uses the CPU time requests leave, and a
+ * woken request preempts it at once (docs/pool.md).
+ *
+ * Return: the worker, or an ERR_PTR.
+ */
+struct kthread_worker *dmahp_refill_worker(const char *name, const char *site)
+{
+	struct kthread_worker *worker;
+
+	worker = dmahp_fault(site) ? ERR_PTR(-ENOMEM) :
+		 kthread_create_worker(0, "%s", name);
+	if (!IS_ERR(worker))
+		sched_set_normal(worker->task, MAX_NICE);
+	return worker;
+}
+
 /* Blocks @pool may hold under dmahp_pool_max. Under dmahp_pool_lock. */
 static unsigned long dmahp_pool_target(const struct dmahp_pool *pool)
 {
@@ -64,8 +87,8 @@ static unsigned long dmahp_pool_target(const struct dmahp_pool *pool)
 }
 
 /*
- * Under dmahp_pool_lock, so that no refill is queued once dmahp_pool_exit() has
- * cleared dmahp_pool_ready.
+ * Under dmahp_pool_lock, so that no refill is queued once dmahp_pool_exit()
+ * has cleared dmahp_pool_ready.
  */
 static void dmahp_pool_kick_locked(void)
 {
