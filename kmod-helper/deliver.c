@@ -161,15 +161,74 @@ static bool dmahp_is_the_ioctl(struct dmahp_delivery *d, struct pt_regs *regs,
 	return true;
 }
 
+/*
+ * May the buffer go to current, in its ioctl on @node_fd? 0, or -EIO with
+ * the reason logged. From here on, the caller's ioctl returns 0 unless told
+ * otherwise: a dropped buffer must fail it, or the caller would take the
+ * struct's fd (still 0, as it went in) for a dma-buf it does not have.
+ */
+static int dmahp_deliver_check(struct dmahp_delivery *d, unsigned int node_fd)
+{
+	/*
+	 * A killed caller runs task work from get_signal() or do_exit(),
+	 * there after its files are gone: nobody would ever see the fd, drop
+	 * the buffer before anything looks at the file table.
+	 */
+	if (current->flags & PF_EXITING || fatal_signal_pending(current))
+		return -EIO;
+	if (d->compat != in_compat_syscall()) {
+		pr_info_ratelimited("%s[%d]: the daemon said %s, the ioctl is %s: buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    d->compat ? "compat" : "64-bit",
+				    in_compat_syscall() ? "compat" : "64-bit");
+		return -EIO;
+	}
+	/* Another thread put something else at the fd (dup2) meanwhile. */
+	if (!dmahp_fd_is_node(node_fd, d->node_dev)) {
+		pr_info_ratelimited("%s[%d]: fd %u is no longer the heap node, buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    node_fd);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * A free fd of current, written into the caller's struct: the fd, not yet
+ * installed, or an errno (logged) with nothing left to undo.
+ */
+static int dmahp_deliver_get_fd(struct dmahp_delivery *d)
+{
+	u32 __user *ufd;
+	int fd;
+
+	fd = get_unused_fd_flags(d->fd_flags);
+	if (fd < 0) {
+		pr_info_ratelimited("%s[%d]: no free fd, buffer dropped\n",
+				    current->comm, task_pid_nr(current));
+		return fd;
+	}
+
+	ufd = u64_to_user_ptr(d->user_addr +
+			      offsetof(struct dma_heap_allocation_data, fd));
+	if (put_user(fd, ufd)) {
+		pr_info_ratelimited("%s[%d]: cannot write the fd at 0x%llx, buffer dropped\n",
+				    current->comm, task_pid_nr(current),
+				    d->user_addr);
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	return fd;
+}
+
 static void dmahp_deliver_work(struct callback_head *head)
 {
 	struct dmahp_delivery *d = container_of(head, struct dmahp_delivery,
 						work);
 	struct pt_regs *regs = task_pt_regs(current);
 	unsigned int node_fd;
-	bool stretch;
 	struct file *file;
-	u32 __user *ufd;
+	bool stretch;
 	int ret, fd;
 
 	dmahp_deliver_unlist(d);
@@ -182,58 +241,20 @@ static void dmahp_deliver_work(struct callback_head *head)
 	    syscall_get_return_value(current, regs) != 0)
 		goto out_drop;
 
-	/*
-	 * From here on, the caller's ioctl returns 0 unless told otherwise: a
-	 * dropped buffer must fail it, or the caller would take the struct's
-	 * fd (still 0, as it went in) for a dma-buf it does not have.
-	 */
-	ret = -EIO;
-	/*
-	 * A killed caller runs task work from get_signal() or do_exit(),
-	 * there after its files are gone: nobody would ever see the fd, drop
-	 * the buffer before anything looks at the file table.
-	 */
-	if (current->flags & PF_EXITING || fatal_signal_pending(current))
+	ret = dmahp_deliver_check(d, node_fd);
+	if (ret)
 		goto out_fail;
-	if (d->compat != in_compat_syscall()) {
-		pr_info_ratelimited("%s[%d]: the daemon said %s, the ioctl is %s: buffer dropped\n",
-				    current->comm, task_pid_nr(current),
-				    d->compat ? "compat" : "64-bit",
-				    in_compat_syscall() ? "compat" : "64-bit");
-		goto out_fail;
-	}
-	/* Another thread put something else at the fd (dup2) meanwhile. */
-	if (!dmahp_fd_is_node(node_fd, d->node_dev)) {
-		pr_info_ratelimited("%s[%d]: fd %u is no longer the heap node, buffer dropped\n",
-				    current->comm, task_pid_nr(current),
-				    node_fd);
-		goto out_fail;
-	}
-
-	fd = get_unused_fd_flags(d->fd_flags);
+	fd = dmahp_deliver_get_fd(d);
 	if (fd < 0) {
-		pr_info_ratelimited("%s[%d]: no free fd, buffer dropped\n",
-				    current->comm, task_pid_nr(current));
 		ret = fd;
-		goto out_fail;
-	}
-
-	ufd = u64_to_user_ptr(d->user_addr +
-			      offsetof(struct dma_heap_allocation_data, fd));
-	if (put_user(fd, ufd)) {
-		pr_info_ratelimited("%s[%d]: cannot write the fd at 0x%llx, buffer dropped\n",
-				    current->comm, task_pid_nr(current),
-				    d->user_addr);
-		put_unused_fd(fd);
-		ret = -EFAULT;
 		goto out_fail;
 	}
 
 	/*
 	 * Once installed, another thread may close the fd and drop the last
 	 * reference (and with it this module's): finish with d first. What
-	 * is left of this function never sleeps, and dmahp_exit() waits for it
-	 * (an RCU Tasks grace period) before the module's code goes. For
+	 * is left of this function never sleeps, and dmahp_exit() waits for
+	 * it (an RCU Tasks grace period) before the module's code goes. For
 	 * tests, the tail can be stretched (busy, as it never sleeps) for an
 	 * unload to race (t-unload-tail.sh); the fault site, which takes a
 	 * lock, is asked before.

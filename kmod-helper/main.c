@@ -131,11 +131,13 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
 	    !dmahp_region_get(req->region) : req->region != 0)
 		return -EINVAL;
-	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dmahp_compat_supported())
-		return -EOPNOTSUPP;
-	/* A 32-bit caller's struct is below 4 GiB: matched and written so. */
-	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && req->user_addr > U32_MAX)
-		return -EINVAL;
+	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT) {
+		if (!dmahp_compat_supported())
+			return -EOPNOTSUPP;
+		/* A 32-bit caller's struct is below 4 GiB: matched so. */
+		if (req->user_addr > U32_MAX)
+			return -EINVAL;
+	}
 	/* A device number that fits dev_t: 12 bits of major, 20 of minor. */
 	if (!req->node_major || req->node_major > MAJOR(~0U) ||
 	    req->node_minor > MINORMASK)
@@ -143,8 +145,16 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 	return 0;
 }
 
+/* The caller of an ALLOC, and what the daemon is told about it. */
+struct dmahp_caller {
+	struct task_struct *task;	/* holds a reference */
+	pid_t tgid;			/* in the daemon's pid namespace */
+	u64 start;			/* its leader's start_boottime */
+	char comm[TASK_COMM_LEN];
+};
+
 /* The thread @tid of the daemon's pid namespace, unless it is exiting. */
-static struct task_struct *dmahp_get_caller(pid_t tid)
+static struct task_struct *dmahp_find_task(pid_t tid)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -162,6 +172,37 @@ static struct task_struct *dmahp_get_caller(pid_t tid)
 }
 
 /*
+ * Thread @tid, with what the daemon's accounting needs: the process, in the
+ * daemon's pid namespace, and when it started, which tells a reused pid
+ * apart. The start is the leader's, which an exec by another thread carries
+ * over to the new leader; as task_tgid_nr_ns() does, the leader is looked
+ * at only while the caller is still linked to it. On success, put
+ * caller->task when done.
+ */
+static int dmahp_get_caller(pid_t tid, struct dmahp_caller *caller)
+{
+	struct task_struct *task;
+	bool alive;
+
+	task = dmahp_find_task(tid);
+	if (!task)
+		return -ESRCH;
+	rcu_read_lock();
+	alive = pid_alive(task);
+	if (alive)
+		caller->start = task->group_leader->start_boottime;
+	rcu_read_unlock();
+	if (!alive) {
+		put_task_struct(task);
+		return -ESRCH;
+	}
+	caller->task = task;
+	caller->tgid = task_tgid_vnr(task);
+	get_task_comm(caller->comm, task);
+	return 0;
+}
+
+/*
  * A ready buffer (ready.c) serves what it was exported for: one page of
  * the system kind, read-write, charged to nobody.
  */
@@ -173,18 +214,53 @@ static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 	       (req->fd_flags & O_ACCMODE) == O_RDWR;
 }
 
+/* The buffer @req asks for: a ready one if it fits, else exported now. */
+static struct dma_buf *
+dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
+		   struct task_struct *caller)
+{
+	unsigned int flags = 0;
+	struct dma_buf *dmabuf;
+
+	if (req->flags & DMAHEAP_HELPER_ALLOC_CHARGE)
+		flags |= DMAHP_BUF_CHARGE;
+	dmabuf = dmahp_ready_fits(req) ? dmahp_ready_take() : NULL;
+	if (!dmabuf)
+		dmabuf = dmahp_buffer_export(dmahp_kinds[req->kind],
+					     dmahp_region_get(req->region),
+					     req->len, req->fd_flags, caller,
+					     flags);
+	if (IS_ERR(dmabuf))
+		atomic64_inc(&dmahp_counters.alloc_failures);
+	return dmabuf;
+}
+
+/* ALLOC's answer to the daemon: the buffer's id and its caller. */
+static int dmahp_alloc_answer(struct dmaheap_helper_alloc __user *uarg,
+			      u64 id, const struct dmahp_caller *caller)
+{
+	if (put_user(id, &uarg->id) || put_user(caller->tgid, &uarg->tgid) ||
+	    put_user(caller->start, &uarg->start_time) ||
+	    copy_to_user(uarg->comm, caller->comm, sizeof(uarg->comm)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * ALLOC: a buffer for the caller, which is blocked in FUSE until the daemon
+ * replies. Whether it is in the ioctl the daemon says is checked by the
+ * delivery itself, in the caller's context: another thread's registers
+ * cannot be read safely from a module (its stack cannot be pinned).
+ */
 static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 			      struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
-	char comm[TASK_COMM_LEN];
 	struct dmahp_event *event = NULL;
 	struct dmahp_delivery *delivery;
-	struct task_struct *caller;
-	pid_t tgid;
+	struct dmahp_caller caller;
 	struct dma_buf *dmabuf;
-	bool compat, alive;
-	u64 id, start = 0;
+	u64 id;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
@@ -192,38 +268,12 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 	ret = dmahp_check_alloc(&req);
 	if (ret)
 		return ret;
-	compat = req.flags & DMAHEAP_HELPER_ALLOC_COMPAT;
 
-	/*
-	 * The caller is blocked in FUSE until the daemon replies; whether it
-	 * is in the ioctl the daemon says is checked by the delivery itself,
-	 * in the caller's context: another thread's registers cannot be read
-	 * safely from a module (its stack cannot be pinned).
-	 */
-	caller = dmahp_get_caller(req.tid);
-	if (!caller)
-		return -ESRCH;
+	ret = dmahp_get_caller(req.tid, &caller);
+	if (ret)
+		return ret;
 
-	/*
-	 * For the daemon's accounting: the process, in the daemon's pid
-	 * namespace, and when it started, which tells a reused pid apart.
-	 * The start is the leader's, which an exec by another thread carries
-	 * over to the new leader; as task_tgid_nr_ns() does, the leader is
-	 * looked at only while the caller is still linked to it.
-	 */
-	rcu_read_lock();
-	alive = pid_alive(caller);
-	if (alive)
-		start = caller->group_leader->start_boottime;
-	rcu_read_unlock();
-	if (!alive) {
-		ret = -ESRCH;
-		goto out_put_caller;
-	}
-	tgid = task_tgid_vnr(caller);
-	get_task_comm(comm, caller);
-
-	delivery = dmahp_deliver_reserve(caller);
+	delivery = dmahp_deliver_reserve(caller.task);
 	if (IS_ERR(delivery)) {
 		ret = PTR_ERR(delivery);
 		goto out_put_caller;
@@ -238,39 +288,32 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 		}
 	}
 
-	dmabuf = dmahp_ready_fits(&req) ? dmahp_ready_take() : NULL;
-	if (!dmabuf)
-		dmabuf = dmahp_buffer_export(dmahp_kinds[req.kind],
-					     dmahp_region_get(req.region), req.len,
-					  req.fd_flags, caller,
-					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE ?
-					  DMAHP_BUF_CHARGE : 0);
+	dmabuf = dmahp_alloc_buffer(&req, caller.task);
 	if (IS_ERR(dmabuf)) {
-		atomic64_inc(&dmahp_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
 	id = dmahp_buffer_publish(dmabuf, event,
-				  req.name[0] ? dmahp_name_get(req.name) : NULL);
+				  req.name[0] ? dmahp_name_get(req.name) :
+				  NULL);
 
 	/*
 	 * The answer before the delivery: a daemon that cannot be told the
 	 * buffer's id must not have it delivered.
 	 */
-	if (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
-	    put_user(start, &uarg->start_time) ||
-	    copy_to_user(uarg->comm, comm, sizeof(uarg->comm))) {
+	ret = dmahp_alloc_answer(uarg, id, &caller);
+	if (ret) {
 		atomic64_inc(&dmahp_counters.deliveries_dropped);
 		dma_buf_put(dmabuf);
-		ret = -EFAULT;
 		goto out_unreserve;
 	}
 
 	/* Takes over the buffer and the reservation. */
-	ret = dmahp_deliver(delivery, caller, dmabuf,
-			    MKDEV(req.node_major, req.node_minor), compat, req.cmd,
-			 req.user_addr, req.fd_flags);
-	put_task_struct(caller);
+	ret = dmahp_deliver(delivery, caller.task, dmabuf,
+			    MKDEV(req.node_major, req.node_minor),
+			    req.flags & DMAHEAP_HELPER_ALLOC_COMPAT, req.cmd,
+			    req.user_addr, req.fd_flags);
+	put_task_struct(caller.task);
 	return ret;
 
 out_free_event:
@@ -278,7 +321,7 @@ out_free_event:
 out_unreserve:
 	dmahp_deliver_unreserve(delivery);
 out_put_caller:
-	put_task_struct(caller);
+	put_task_struct(caller.task);
 	return ret;
 }
 
