@@ -138,7 +138,7 @@ static struct sg_table *dmahp_map_dma_buf(struct dma_buf_attachment *attach,
 
 static void dmahp_unmap_dma_buf(struct dma_buf_attachment *attach,
 				struct sg_table *table,
-			     enum dma_data_direction dir)
+				enum dma_data_direction dir)
 {
 	struct dmahp_attachment *a = attach->priv;
 
@@ -335,7 +335,15 @@ static void dmahp_buffer_show(struct seq_file *m, struct dmahp_buffer *buffer)
 		   buffer->charged ? " charged" : "");
 }
 
-/* debugfs dmaheap-helper/buffers: the physical runs of every buffer. */
+/**
+ * dmahp_buffers_show() - debugfs dmaheap-helper/buffers (hooks.c)
+ * @m:		the file
+ * @unused:	the show function's data, none
+ *
+ * The physical runs of every live buffer, one line each.
+ *
+ * Return: 0.
+ */
 int dmahp_buffers_show(struct seq_file *m, void *unused)
 {
 	struct dmahp_buffer *buffer;
@@ -394,7 +402,8 @@ static int dmahp_allocate(struct dmahp_buffer *buffer,
  * @pool:	what the kind allocates from (the region), or NULL
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
- * @caller:	the thread the buffer is for; allocation stops if it is killed
+ * @caller:	the thread the buffer is for; allocation stops if it is
+ *		killed
  * @flags:	DMAHP_BUF_CHARGE: charge the pages to @caller's memory
  *		cgroup, if @kind can; DMAHP_BUF_BACKGROUND: made ahead, by a
  *		worker, so the page allocator must not reclaim for it
@@ -405,7 +414,8 @@ static int dmahp_allocate(struct dmahp_buffer *buffer,
  */
 struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 				    size_t len, u32 fd_flags,
-				 struct task_struct *caller, unsigned int flags)
+				    struct task_struct *caller,
+				    unsigned int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dmahp_buffer *buffer;

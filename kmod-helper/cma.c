@@ -82,8 +82,8 @@ static int dmahp_cma_worker(void *data)
  */
 static int dmahp_cma_killable(struct dmahp_buffer *buffer,
 			      struct task_struct *caller,
-			   struct page *(*get)(struct dmahp_buffer *buffer),
-			   struct page **ret_page)
+			      struct page *(*get)(struct dmahp_buffer *buffer),
+			      struct page **ret_page)
 {
 	struct dmahp_cma_work work = { .buffer = buffer, .get = get };
 	struct task_struct *task;

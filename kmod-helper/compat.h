@@ -31,17 +31,24 @@
 #define DMAHP_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
 #endif
 
-/*
+/**
+ * dmahp_shrinker_create() - allocate and register a shrinker
+ * @name:	its name, in debugfs
+ * @count:	its count_objects
+ * @scan:	its scan_objects
+ *
  * Shrinkers are allocated by the shrinker core since 6.7
  * (shrinker_alloc(), shrinker_register(), shrinker_free()); before, the
  * caller owned the struct and registered it.
+ *
+ * Return: the registered shrinker, or NULL.
  */
 static inline struct shrinker *
 dmahp_shrinker_create(const char *name,
 		      unsigned long (*count)(struct shrinker *,
 					     struct shrink_control *),
-		   unsigned long (*scan)(struct shrinker *,
-					 struct shrink_control *))
+		      unsigned long (*scan)(struct shrinker *,
+					    struct shrink_control *))
 {
 	struct shrinker *shrinker;
 
@@ -68,6 +75,10 @@ dmahp_shrinker_create(const char *name,
 	return shrinker;
 }
 
+/**
+ * dmahp_shrinker_destroy() - unregister and free a shrinker
+ * @shrinker:	from dmahp_shrinker_create()
+ */
 static inline void dmahp_shrinker_destroy(struct shrinker *shrinker)
 {
 #ifdef DMAHP_HAVE_SHRINKER_ALLOC

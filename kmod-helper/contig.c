@@ -19,6 +19,12 @@
 #define CONTIG_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			 __GFP_RETRY_MAYFAIL)
 
+/**
+ * dmahp_contig_max() - the largest buffer of the contiguous kind
+ *
+ * Return: the size of a block of the page allocator's largest order, in
+ * bytes; for INFO's contig_max.
+ */
 size_t dmahp_contig_max(void)
 {
 	return PAGE_SIZE << DMAHP_MAX_PAGE_ORDER;

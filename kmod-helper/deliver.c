@@ -29,7 +29,7 @@
 
 struct dmahp_delivery {
 	struct callback_head work;
-	struct hlist_node node;		/* dmahp_pending: reserve to work */
+	struct hlist_node node;		/* dmahp_pending: reserved, queued */
 	pid_t tid;			/* global */
 	struct dma_buf *dmabuf;
 	u64 user_addr;
@@ -84,17 +84,24 @@ static void dmahp_deliver_unlist(struct dmahp_delivery *d)
 	spin_unlock(&dmahp_pending_lock);
 }
 
-/* A reserved delivery that will not be queued. */
+/**
+ * dmahp_deliver_unreserve() - free a reserved delivery that will not be queued
+ * @d:	from dmahp_deliver_reserve(); freed
+ */
 void dmahp_deliver_unreserve(struct dmahp_delivery *d)
 {
 	dmahp_deliver_unlist(d);
 	kfree(d);
 }
 
-/*
+/**
+ * dmahp_compat_supported() - can a 32-bit caller get its fd?
+ *
  * 32-bit callers on a 64-bit kernel come in two ABIs, and FUSE marks both
  * compat: ia32 (int 0x80, sysenter, the ia32 numbers) and x32 (the 64-bit
  * entry with __X32_SYSCALL_BIT in the number, which orig_ax keeps).
+ *
+ * Return: true if the kernel has either.
  */
 bool dmahp_compat_supported(void)
 {
@@ -294,7 +301,7 @@ out_drop:
  */
 int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 		  struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
-	       u64 user_addr, u32 fd_flags)
+		  u64 user_addr, u32 fd_flags)
 {
 	int ret;
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interfaces of the dmaheap_helper module: the buffer every heap
- * kind fills, the counters, and fd delivery into the calling thread.
+ * Internal interfaces of the dmaheap_helper module, by the file that
+ * provides them: the buffer every heap kind fills, the kinds, the counters,
+ * the test hooks, the pool and ready buffers, release events and fd
+ * delivery into the calling thread. Each is documented where it is defined.
  */
 #ifndef DMAHEAP_HELPER_INTERNAL_H
 #define DMAHEAP_HELPER_INTERNAL_H
@@ -55,8 +57,8 @@ struct dmahp_buffer {
 	/* In the live list, for debugfs; before that, in the ready list. */
 	struct list_head node;
 	unsigned long ino;		/* of the dma-buf file */
-	void *pool;			/* kind REGION: the region; CMA: the area */
-	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
+	void *pool;			/* REGION: the region; CMA: the area */
+	dma_addr_t dma_addr;		/* CMA: dma_alloc_pages()'s handle */
 	int vmap_cnt;
 	void *vaddr;
 	struct dmahp_event *event;	/* queued on release, or NULL */
@@ -67,11 +69,16 @@ struct dmahp_buffer {
 	bool live;			/* published: counted, listed */
 };
 
-/*
- * The page allocator's flags for @buffer: a charged buffer's pages are
- * accounted, to the memory cgroup dmahp_buffer_export() made active; one
- * made ahead in the background takes only memory that is free anyway, as
- * the pool's refills do.
+/**
+ * dmahp_gfp() - the page allocator's flags for @buffer
+ * @buffer:	the buffer a kind allocates for
+ * @gfp:	the kind's flags
+ *
+ * A charged buffer's pages are accounted, to the memory cgroup
+ * dmahp_buffer_export() made active; one made ahead in the background takes
+ * only memory that is free anyway, as the pool's refills do.
+ *
+ * Return: @gfp, adjusted.
  */
 static inline gfp_t dmahp_gfp(const struct dmahp_buffer *buffer, gfp_t gfp)
 {
@@ -102,7 +109,10 @@ struct dmahp_counters {
 extern struct dmahp_counters dmahp_counters;
 extern const struct attribute_group *dmahp_stats_groups[];
 
+/* The device the CMA kind allocates on with the DMA API (main.c). */
 extern struct device *dmahp_dev;
+
+/* The kinds (system.c, contig.c, cma.c, region.c); main.c's table. */
 extern const struct dmahp_kind dmahp_system_kind;
 extern const struct dmahp_kind dmahp_contig_kind;
 size_t dmahp_contig_max(void);
@@ -131,18 +141,22 @@ static inline long dmahp_ioctl_region_add(void __user *uarg)
 static inline void dmahp_regions_exit(void) { }
 #endif
 
-/* Stop allocating: the caller or the daemon is being killed. */
+/**
+ * dmahp_killed() - should an allocation for @caller stop?
+ * @caller:	the thread the buffer is for
+ *
+ * Return: true when @caller or the daemon (current) is being killed.
+ */
 static inline bool dmahp_killed(struct task_struct *caller)
 {
 	return fatal_signal_pending(caller) || fatal_signal_pending(current);
 }
 
 /*
- * Test hooks (hooks.c, built with DMAHEAP_TEST_HOOKS=y only). dmahp_fault() is
- * true once when the fault_inject module parameter names @site, which it
- * then clears. Every failure path of the module that a test cannot reach
- * for real has one (docs/fault-injection.md). Without the hooks it is
- * false, and the compiler drops the test.
+ * Test hooks (hooks.c, built with DMAHEAP_TEST_HOOKS=y only). Every failure
+ * path of the module that a test cannot reach for real asks dmahp_fault()
+ * (docs/fault-injection.md). Without the hooks it is false, and the
+ * compiler drops the test.
  */
 #ifdef DMAHP_TEST_HOOKS
 bool dmahp_fault(const char *site);
@@ -165,22 +179,23 @@ static inline void dmahp_hooks_exit(void)
 }
 #endif
 
-#define DMAHP_BUF_CHARGE		BIT(0)
+/* The dma-buf every kind exports (buffer.c). */
+#define DMAHP_BUF_CHARGE	BIT(0)
 #define DMAHP_BUF_BACKGROUND	BIT(1)
 struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 				    size_t len, u32 fd_flags,
-				 struct task_struct *caller, unsigned int flags);
+				    struct task_struct *caller,
+				    unsigned int flags);
 u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 			 const char *name);
-const char *dmahp_name_get(const char *name);
-void dmahp_names_exit(void);
 int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
 			    size_t len);
 
-/*
- * The pool of zeroed blocks of the system kind (pool.c): a zeroed compound
- * page of @order, or NULL when the pool has none of that order.
- */
+/* Heap names as exporter names (name.c). */
+const char *dmahp_name_get(const char *name);
+void dmahp_names_exit(void);
+
+/* The pool of zeroed blocks of the system kind (pool.c). */
 struct page *dmahp_pool_take(unsigned int order);
 long dmahp_ioctl_pool(void __user *uarg);
 struct kthread_worker;
@@ -214,12 +229,13 @@ struct dmahp_event *dmahp_event_create(struct dmahp_ctx *ctx, u64 cookie);
 void dmahp_event_free(struct dmahp_event *event);
 void dmahp_event_post(struct dmahp_event *event, u64 id, u64 len);
 
+/* Delivery of the fd into the caller (deliver.c). */
 bool dmahp_compat_supported(void);
 struct dmahp_delivery;
 struct dmahp_delivery *dmahp_deliver_reserve(struct task_struct *task);
 void dmahp_deliver_unreserve(struct dmahp_delivery *d);
 int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 		  struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
-	       u64 user_addr, u32 fd_flags);
+		  u64 user_addr, u32 fd_flags);
 
 #endif /* DMAHEAP_HELPER_INTERNAL_H */

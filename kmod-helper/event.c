@@ -28,10 +28,15 @@ struct dmahp_ctx {
 
 struct dmahp_event {
 	struct list_head node;		/* in dmahp_ctx.events, queued */
-	struct dmahp_ctx *ctx;		/* holds a reference until queued */
+	struct dmahp_ctx *ctx;		/* a reference, until queued */
 	struct dmaheap_helper_event ev;
 };
 
+/**
+ * dmahp_ctx_create() - the context of a new open file of the helper
+ *
+ * Return: the context, for the file's private_data, or NULL.
+ */
 struct dmahp_ctx *dmahp_ctx_create(void)
 {
 	struct dmahp_ctx *ctx;
@@ -56,9 +61,12 @@ static void dmahp_ctx_put(struct dmahp_ctx *ctx)
 	kref_put(&ctx->ref, dmahp_ctx_free);
 }
 
-/*
- * The file is released: drop what was not read. Buffers still alive keep
- * the context until they go, and drop their event then.
+/**
+ * dmahp_ctx_close() - the file is released: drop what was not read
+ * @ctx:	the file's context; the file's reference is dropped
+ *
+ * Buffers still alive keep the context until they go, and drop their event
+ * then.
  */
 void dmahp_ctx_close(struct dmahp_ctx *ctx)
 {
@@ -97,7 +105,12 @@ struct dmahp_event *dmahp_event_create(struct dmahp_ctx *ctx, u64 cookie)
 	return event;
 }
 
-/* An event never queued: its buffer could not be allocated. */
+/**
+ * dmahp_event_free() - free an event never queued
+ * @event:	from dmahp_event_create(), or NULL
+ *
+ * For a buffer that could not be allocated.
+ */
 void dmahp_event_free(struct dmahp_event *event)
 {
 	if (!event)
@@ -211,6 +224,14 @@ ssize_t dmahp_ctx_read(struct dmahp_ctx *ctx, char __user *buf, size_t count,
 	return done;
 }
 
+/**
+ * dmahp_ctx_poll() - poll() on the helper
+ * @ctx:	the file's context
+ * @file:	the file
+ * @wait:	the poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM while an event is queued, else 0.
+ */
 __poll_t dmahp_ctx_poll(struct dmahp_ctx *ctx, struct file *file,
 			struct poll_table_struct *wait)
 {

@@ -24,6 +24,14 @@ MODULE_PARM_DESC(fault_inject,
 		 "for tests: the next pass through this failure path fails");
 static DEFINE_SPINLOCK(dmahp_fault_lock);
 
+/**
+ * dmahp_fault() - should the failure path @site fail now?
+ * @site:	the fault site's name (docs/fault-injection.md)
+ *
+ * Context: any but hard interrupt; takes a spinlock only while a site is
+ * named.
+ * Return: true once when fault_inject names @site, which it then clears.
+ */
 bool dmahp_fault(const char *site)
 {
 	bool hit;
@@ -44,7 +52,12 @@ DEFINE_SHOW_ATTRIBUTE(dmahp_buffers);
 
 static struct dentry *dmahp_debugfs;
 
-/* debugfs dmaheap-helper/buffers: which physical pages each buffer has. */
+/**
+ * dmahp_hooks_init() - create debugfs dmaheap-helper/buffers
+ *
+ * The file lists which physical pages each buffer has. Like all of debugfs,
+ * it cannot fail the module's load.
+ */
 void dmahp_hooks_init(void)
 {
 	dmahp_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
@@ -52,6 +65,9 @@ void dmahp_hooks_init(void)
 			    &dmahp_buffers_fops);
 }
 
+/**
+ * dmahp_hooks_exit() - remove what dmahp_hooks_init() created
+ */
 void dmahp_hooks_exit(void)
 {
 	debugfs_remove(dmahp_debugfs);

@@ -82,7 +82,7 @@ static ssize_t dmahp_read(struct file *file, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
 	return dmahp_ctx_read(file->private_data, buf, count,
-			   file->f_flags & O_NONBLOCK);
+			      file->f_flags & O_NONBLOCK);
 }
 
 static __poll_t dmahp_poll(struct file *file, struct poll_table_struct *wait)
@@ -459,5 +459,6 @@ module_exit(dmahp_exit);
 MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
+/* The project's version, checked by tests/install. */
+MODULE_VERSION("0.1.0");
 DMAHP_IMPORT_NS_DMA_BUF();

@@ -58,7 +58,11 @@ out_unlock:
 	return n ? n->name : NULL;
 }
 
-/* At unload: no buffer is left, so no dma-buf points to a name. */
+/**
+ * dmahp_names_exit() - free every kept name
+ *
+ * Context: module exit: no buffer is left, so no dma-buf points to a name.
+ */
 void dmahp_names_exit(void)
 {
 	struct dmahp_name *n, *tmp;

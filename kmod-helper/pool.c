@@ -118,6 +118,16 @@ static unsigned long dmahp_pool_detach(struct dmahp_pool *pool,
 	return 1UL << pool->order;
 }
 
+/**
+ * dmahp_pool_take() - a zeroed block from the pool, for the system kind
+ * @order:	the block's order, 8 or 4
+ *
+ * Kicks the refill when the pool is on.
+ *
+ * Context: any that may take a spinlock.
+ * Return: a zeroed compound page of @order, or NULL when the pool has none
+ * of that order.
+ */
 struct page *dmahp_pool_take(unsigned int order)
 {
 	struct dmahp_pool *pool = NULL;
@@ -227,6 +237,17 @@ static int dmahp_pool_set_max(u64 bytes)
 	return 0;
 }
 
+/**
+ * dmahp_ioctl_pool() - DMAHEAP_HELPER_IOC_POOL: the pool's new size
+ * @uarg:	the daemon's struct dmaheap_helper_pool
+ *
+ * The pool's one setting: the blocks above the new size are freed at once,
+ * the rest refilled; the ready buffers follow (dmahp_ready_resize()).
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EFAULT, or -EINVAL for more than half of RAM or reserved
+ * bytes set.
+ */
 long dmahp_ioctl_pool(void __user *uarg)
 {
 	struct dmaheap_helper_pool req;
@@ -267,6 +288,13 @@ static unsigned long dmahp_pool_scan(struct shrinker *shrinker,
 
 static struct shrinker *dmahp_pool_shrinker;
 
+/**
+ * dmahp_pool_init() - start the pool's worker and shrinker, at load
+ *
+ * The pool stays empty until the daemon sizes it (dmahp_ioctl_pool()).
+ *
+ * Return: 0, or a negative errno with nothing left to undo.
+ */
 int dmahp_pool_init(void)
 {
 	dmahp_pool_worker = dmahp_refill_worker("dmaheap-pool",
@@ -290,6 +318,9 @@ int dmahp_pool_init(void)
 	return 0;
 }
 
+/**
+ * dmahp_pool_exit() - stop refills, free every block, at unload
+ */
 void dmahp_pool_exit(void)
 {
 	LIST_HEAD(pages);

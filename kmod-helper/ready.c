@@ -228,7 +228,12 @@ module_param_cb(ready_max, &dmahp_ready_max_ops, &dmahp_ready_max, 0644);
 MODULE_PARM_DESC(ready_max,
 		 "one-page buffers exported ahead while the pool is on (at most 1024 and a sixteenth of the pool)");
 
-/* The daemon opened the helper: buffers are made with @cred. */
+/**
+ * dmahp_ready_open() - the daemon opened the helper: make ready buffers
+ * @cred:	the opener's credentials, which their files get
+ *
+ * Context: process context; the helper has one opener at a time.
+ */
 void dmahp_ready_open(const struct cred *cred)
 {
 	spin_lock(&dmahp_ready_lock);
@@ -240,7 +245,13 @@ void dmahp_ready_open(const struct cred *cred)
 	spin_unlock(&dmahp_ready_lock);
 }
 
-/* The daemon closed the helper: no more refills, every buffer dropped. */
+/**
+ * dmahp_ready_close() - the daemon closed the helper: drop them all
+ *
+ * No more refills, and every ready buffer is released.
+ *
+ * Context: process context; waits for a running refill.
+ */
 void dmahp_ready_close(void)
 {
 	const struct cred *cred;
@@ -276,13 +287,13 @@ static unsigned long dmahp_ready_shrink_count(struct shrinker *shrinker,
 static unsigned long dmahp_ready_shrink_scan(struct shrinker *shrinker,
 					     struct shrink_control *sc)
 {
-	unsigned long freed;
+	unsigned long freed, keep;
 	LIST_HEAD(list);
 
 	spin_lock(&dmahp_ready_lock);
 	dmahp_ready_shrunk_at = jiffies;
-	freed = dmahp_ready_detach(dmahp_ready_count -
-				min(dmahp_ready_count, sc->nr_to_scan), &list);
+	keep = dmahp_ready_count - min(dmahp_ready_count, sc->nr_to_scan);
+	freed = dmahp_ready_detach(keep, &list);
 	spin_unlock(&dmahp_ready_lock);
 	dmahp_ready_put_list(&list);
 	return freed ? freed : SHRINK_STOP;
@@ -290,6 +301,11 @@ static unsigned long dmahp_ready_shrink_scan(struct shrinker *shrinker,
 
 static struct shrinker *dmahp_ready_shrinker;
 
+/**
+ * dmahp_ready_init() - start the ready buffers' worker and shrinker, at load
+ *
+ * Return: 0, or a negative errno with nothing left to undo.
+ */
 int dmahp_ready_init(void)
 {
 	dmahp_ready_shrunk_at = jiffies - READY_BACKOFF;
@@ -300,7 +316,7 @@ int dmahp_ready_init(void)
 	dmahp_ready_shrinker = dmahp_fault("init_ready_shrinker") ? NULL :
 			    dmahp_shrinker_create("dmaheap-helper-ready",
 						  dmahp_ready_shrink_count,
-					       dmahp_ready_shrink_scan);
+						  dmahp_ready_shrink_scan);
 	if (!dmahp_ready_shrinker) {
 		kthread_destroy_worker(dmahp_ready_worker);
 		return -ENOMEM;
@@ -308,7 +324,12 @@ int dmahp_ready_init(void)
 	return 0;
 }
 
-/* After the misc device is gone: no opener, so no buffer and no work. */
+/**
+ * dmahp_ready_exit() - stop the worker and shrinker, at unload
+ *
+ * Context: after the misc device is gone: no opener, so no buffer and no
+ * work.
+ */
 void dmahp_ready_exit(void)
 {
 	dmahp_shrinker_destroy(dmahp_ready_shrinker);

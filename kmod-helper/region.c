@@ -42,13 +42,21 @@ struct dmahp_region {
 	u64 size;
 	unsigned long npages;
 	struct mutex lock;		/* bitmap */
-	unsigned long *bitmap;		/* one bit per page, set when used */
+	unsigned long *bitmap;		/* a bit a page, set when used */
 };
 
 /* Region id N is dmahp_regions[N - 1]; regions live until the module goes. */
 static struct dmahp_region *dmahp_regions[DMAHP_REGIONS_MAX];
 static DEFINE_MUTEX(dmahp_regions_lock);
 
+/**
+ * dmahp_region_get() - a claimed region, by its id
+ * @id:	the id REGION_ADD answered; 0 is no region
+ *
+ * Context: any; no lock taken, regions are never removed while loaded.
+ * Return: the region, for dmahp_buffer_export()'s @pool, or NULL if @id
+ * names none.
+ */
 void *dmahp_region_get(u32 id)
 {
 	if (!id || id > DMAHP_REGIONS_MAX)
@@ -240,6 +248,16 @@ out_unlock:
 	return ret;
 }
 
+/**
+ * dmahp_ioctl_region_add() - DMAHEAP_HELPER_IOC_REGION_ADD: claim a range
+ * @uarg:	the daemon's struct dmaheap_helper_region; its id is set
+ *
+ * A range already claimed whole answers its id again.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -EFAULT, -EINVAL, -EADDRNOTAVAIL, -ENXIO, -EBUSY, -ENOSPC,
+ * -ENOMEM, -EINTR, or lockdown's error.
+ */
 long dmahp_ioctl_region_add(void __user *uarg)
 {
 	struct dmaheap_helper_region req;
@@ -261,6 +279,11 @@ long dmahp_ioctl_region_add(void __user *uarg)
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
+/**
+ * dmahp_regions_exit() - give every claimed region back, at unload
+ *
+ * Context: module exit; no buffer is left, so no region page is in use.
+ */
 void dmahp_regions_exit(void)
 {
 	int i;
