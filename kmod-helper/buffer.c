@@ -18,21 +18,21 @@
 
 #include "dmaheap_helper.h"
 
-struct dh_attachment {
+struct dmahp_attachment {
 	struct device *dev;
 	struct sg_table table;
 	struct list_head list;
 	bool mapped;
 };
 
-static atomic64_t dh_next_id = ATOMIC64_INIT(0);
+static atomic64_t dmahp_next_id = ATOMIC64_INIT(0);
 
 /* Every exported buffer until its release, for the debugfs listing. */
-static LIST_HEAD(dh_live);
-static DEFINE_MUTEX(dh_live_lock);
+static LIST_HEAD(dmahp_live);
+static DEFINE_MUTEX(dmahp_live_lock);
 
 /**
- * dh_sg_set_contiguous() - describe @len contiguous bytes from @page
+ * dmahp_sg_set_contiguous() - describe @len contiguous bytes from @page
  * @table:	the table to allocate and fill
  * @page:	first page of the block
  * @len:	page-aligned size
@@ -42,14 +42,14 @@ static DEFINE_MUTEX(dh_live_lock);
  *
  * Return: 0 or -ENOMEM.
  */
-int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
-			 size_t len)
+int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
+			    size_t len)
 {
 	struct scatterlist *sg;
 	size_t chunk;
 	int ret, i;
 
-	ret = dh_fault("sg_table") ? -ENOMEM :
+	ret = dmahp_fault("sg_table") ? -ENOMEM :
 	      sg_alloc_table(table, DIV_ROUND_UP(len, SZ_1G), GFP_KERNEL);
 	if (ret)
 		return ret;
@@ -63,7 +63,7 @@ int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
 	return 0;
 }
 
-static int dh_dup_sg_table(struct sg_table *from, struct sg_table *to)
+static int dmahp_dup_sg_table(struct sg_table *from, struct sg_table *to)
 {
 	struct scatterlist *sg, *new_sg;
 	int ret, i;
@@ -80,17 +80,18 @@ static int dh_dup_sg_table(struct sg_table *from, struct sg_table *to)
 	return 0;
 }
 
-static int dh_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+static int dmahp_attach(struct dma_buf *dmabuf,
+			struct dma_buf_attachment *attach)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
-	struct dh_attachment *a;
+	struct dmahp_buffer *buffer = dmabuf->priv;
+	struct dmahp_attachment *a;
 	int ret;
 
-	a = dh_fault("attach") ? NULL : kzalloc(sizeof(*a), GFP_KERNEL);
+	a = dmahp_fault("attach") ? NULL : kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 
-	ret = dh_dup_sg_table(&buffer->sg_table, &a->table);
+	ret = dmahp_dup_sg_table(&buffer->sg_table, &a->table);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -106,10 +107,11 @@ static int dh_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	return 0;
 }
 
-static void dh_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+static void dmahp_detach(struct dma_buf *dmabuf,
+			 struct dma_buf_attachment *attach)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
-	struct dh_attachment *a = attach->priv;
+	struct dmahp_buffer *buffer = dmabuf->priv;
+	struct dmahp_attachment *a = attach->priv;
 
 	mutex_lock(&buffer->lock);
 	list_del(&a->list);
@@ -119,13 +121,13 @@ static void dh_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	kfree(a);
 }
 
-static struct sg_table *dh_map_dma_buf(struct dma_buf_attachment *attach,
-				       enum dma_data_direction dir)
+static struct sg_table *dmahp_map_dma_buf(struct dma_buf_attachment *attach,
+					  enum dma_data_direction dir)
 {
-	struct dh_attachment *a = attach->priv;
+	struct dmahp_attachment *a = attach->priv;
 	int ret;
 
-	ret = dh_fault("map") ? -ENOMEM :
+	ret = dmahp_fault("map") ? -ENOMEM :
 	      dma_map_sgtable(attach->dev, &a->table, dir, 0);
 	if (ret)
 		return ERR_PTR(ret);
@@ -134,21 +136,21 @@ static struct sg_table *dh_map_dma_buf(struct dma_buf_attachment *attach,
 	return &a->table;
 }
 
-static void dh_unmap_dma_buf(struct dma_buf_attachment *attach,
-			     struct sg_table *table,
-			     enum dma_data_direction dir)
+static void dmahp_unmap_dma_buf(struct dma_buf_attachment *attach,
+				struct sg_table *table,
+				enum dma_data_direction dir)
 {
-	struct dh_attachment *a = attach->priv;
+	struct dmahp_attachment *a = attach->priv;
 
 	a->mapped = false;
 	dma_unmap_sgtable(attach->dev, table, dir, 0);
 }
 
-static int dh_begin_cpu_access(struct dma_buf *dmabuf,
-			       enum dma_data_direction dir)
+static int dmahp_begin_cpu_access(struct dma_buf *dmabuf,
+				  enum dma_data_direction dir)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
-	struct dh_attachment *a;
+	struct dmahp_buffer *buffer = dmabuf->priv;
+	struct dmahp_attachment *a;
 
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
@@ -162,11 +164,11 @@ static int dh_begin_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-static int dh_end_cpu_access(struct dma_buf *dmabuf,
-			     enum dma_data_direction dir)
+static int dmahp_end_cpu_access(struct dma_buf *dmabuf,
+				enum dma_data_direction dir)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
-	struct dh_attachment *a;
+	struct dmahp_buffer *buffer = dmabuf->priv;
+	struct dmahp_attachment *a;
 
 	mutex_lock(&buffer->lock);
 	if (buffer->vmap_cnt)
@@ -180,9 +182,9 @@ static int dh_end_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-static int dh_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+static int dmahp_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
+	struct dmahp_buffer *buffer = dmabuf->priv;
 	unsigned long addr = vma->vm_start;
 	struct sg_page_iter piter;
 	int ret;
@@ -201,7 +203,7 @@ static int dh_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	return 0;
 }
 
-static void *dh_do_vmap(struct dh_buffer *buffer)
+static void *dmahp_do_vmap(struct dmahp_buffer *buffer)
 {
 	unsigned long npages = buffer->len >> PAGE_SHIFT;
 	struct sg_page_iter piter;
@@ -219,21 +221,21 @@ static void *dh_do_vmap(struct dh_buffer *buffer)
 		*tmp++ = sg_page_iter_page(&piter);
 	}
 
-	vaddr = dh_fault("vmap") ? NULL :
+	vaddr = dmahp_fault("vmap") ? NULL :
 		vmap(pages, npages, VM_MAP, PAGE_KERNEL);
 	kvfree(pages);
 	return vaddr ? vaddr : ERR_PTR(-ENOMEM);
 }
 
-static int dh_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static int dmahp_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
+	struct dmahp_buffer *buffer = dmabuf->priv;
 	void *vaddr;
 	int ret = 0;
 
 	mutex_lock(&buffer->lock);
 	if (!buffer->vmap_cnt) {
-		vaddr = dh_do_vmap(buffer);
+		vaddr = dmahp_do_vmap(buffer);
 		if (IS_ERR(vaddr)) {
 			ret = PTR_ERR(vaddr);
 			goto out_unlock;
@@ -247,9 +249,9 @@ out_unlock:
 	return ret;
 }
 
-static void dh_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+static void dmahp_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
+	struct dmahp_buffer *buffer = dmabuf->priv;
 
 	mutex_lock(&buffer->lock);
 	if (!--buffer->vmap_cnt) {
@@ -260,55 +262,55 @@ static void dh_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	iosys_map_clear(map);
 }
 
-static void dh_buffer_free(struct dh_buffer *buffer)
+static void dmahp_buffer_free(struct dmahp_buffer *buffer)
 {
 	buffer->kind->free(buffer);
 	sg_free_table(&buffer->sg_table);
 	kfree(buffer);
 }
 
-static void dh_release(struct dma_buf *dmabuf)
+static void dmahp_release(struct dma_buf *dmabuf)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
-	struct dh_event *event = buffer->event;
+	struct dmahp_buffer *buffer = dmabuf->priv;
+	struct dmahp_event *event = buffer->event;
 	size_t len = buffer->len;
 	u64 id = buffer->id;
 
 	/* A ready buffer never taken (ready.c) was never live. */
 	if (buffer->live) {
-		mutex_lock(&dh_live_lock);
+		mutex_lock(&dmahp_live_lock);
 		list_del(&buffer->node);
-		mutex_unlock(&dh_live_lock);
-		atomic64_dec(&dh_counters.live_buffers);
-		atomic64_sub(len, &dh_counters.live_bytes);
+		mutex_unlock(&dmahp_live_lock);
+		atomic64_dec(&dmahp_counters.live_buffers);
+		atomic64_sub(len, &dmahp_counters.live_bytes);
 	}
-	dh_buffer_free(buffer);
+	dmahp_buffer_free(buffer);
 
 	/* Last: whoever reads the event finds the memory already freed. */
 	if (event)
-		dh_event_post(event, id, len);
+		dmahp_event_post(event, id, len);
 }
 
-static const struct dma_buf_ops dh_buf_ops = {
-	.attach = dh_attach,
-	.detach = dh_detach,
-	.map_dma_buf = dh_map_dma_buf,
-	.unmap_dma_buf = dh_unmap_dma_buf,
-	.begin_cpu_access = dh_begin_cpu_access,
-	.end_cpu_access = dh_end_cpu_access,
-	.mmap = dh_mmap,
-	.vmap = dh_vmap,
-	.vunmap = dh_vunmap,
-	.release = dh_release,
+static const struct dma_buf_ops dmahp_buf_ops = {
+	.attach = dmahp_attach,
+	.detach = dmahp_detach,
+	.map_dma_buf = dmahp_map_dma_buf,
+	.unmap_dma_buf = dmahp_unmap_dma_buf,
+	.begin_cpu_access = dmahp_begin_cpu_access,
+	.end_cpu_access = dmahp_end_cpu_access,
+	.mmap = dmahp_mmap,
+	.vmap = dmahp_vmap,
+	.vunmap = dmahp_vunmap,
+	.release = dmahp_release,
 };
 
-#ifdef DH_TEST_HOOKS
+#ifdef DMAHP_TEST_HOOKS
 /*
  * One buffer: "ID INO KIND LEN PFN+PAGES[,PFN+PAGES...][ charged]", runs
  * merged; "charged" only for buffers charged to a memory cgroup, so the
  * lines of the others read as they always did.
  */
-static void dh_buffer_show(struct seq_file *m, struct dh_buffer *buffer)
+static void dmahp_buffer_show(struct seq_file *m, struct dmahp_buffer *buffer)
 {
 	unsigned long start = 0, n = 0, pfn;
 	struct sg_page_iter piter;
@@ -333,28 +335,36 @@ static void dh_buffer_show(struct seq_file *m, struct dh_buffer *buffer)
 		   buffer->charged ? " charged" : "");
 }
 
-/* debugfs dmaheap-helper/buffers: the physical runs of every buffer. */
-int dh_buffers_show(struct seq_file *m, void *unused)
+/**
+ * dmahp_buffers_show() - debugfs dmaheap-helper/buffers (hooks.c)
+ * @m:		the file
+ * @unused:	the show function's data, none
+ *
+ * The physical runs of every live buffer, one line each.
+ *
+ * Return: 0.
+ */
+int dmahp_buffers_show(struct seq_file *m, void *unused)
 {
-	struct dh_buffer *buffer;
+	struct dmahp_buffer *buffer;
 
-	mutex_lock(&dh_live_lock);
-	list_for_each_entry(buffer, &dh_live, node)
-		dh_buffer_show(m, buffer);
-	mutex_unlock(&dh_live_lock);
+	mutex_lock(&dmahp_live_lock);
+	list_for_each_entry(buffer, &dmahp_live, node)
+		dmahp_buffer_show(m, buffer);
+	mutex_unlock(&dmahp_live_lock);
 	return 0;
 }
 #endif
 
 /*
  * The kind allocates with the memory cgroup of @caller's mm active: the
- * pages it gets with dh_gfp() are charged there, not to the daemon, whose
+ * pages it gets with dmahp_gfp() are charged there, not to the daemon, whose
  * thread this is. A kind that allocates in a thread of its own (cma.c)
  * makes buffer->memcg active there. A caller without an mm any more is
  * charged nothing.
  */
-static int dh_allocate_charged(struct dh_buffer *buffer,
-			       struct task_struct *caller)
+static int dmahp_allocate_charged(struct dmahp_buffer *buffer,
+				  struct task_struct *caller)
 {
 	struct mem_cgroup *memcg, *old;
 	struct mm_struct *mm;
@@ -376,62 +386,66 @@ static int dh_allocate_charged(struct dh_buffer *buffer,
 	return ret;
 }
 
-static int dh_allocate(struct dh_buffer *buffer, struct task_struct *caller)
+static int dmahp_allocate(struct dmahp_buffer *buffer,
+			  struct task_struct *caller)
 {
-	if (dh_killed(caller))
+	if (dmahp_killed(caller))
 		return -EINTR;
 	if (buffer->charged)
-		return dh_allocate_charged(buffer, caller);
+		return dmahp_allocate_charged(buffer, caller);
 	return buffer->kind->allocate(buffer, caller);
 }
 
 /**
- * dh_buffer_export() - allocate zeroed memory of @kind and export it
+ * dmahp_buffer_export() - allocate zeroed memory of @kind and export it
  * @kind:	the heap kind that provides the memory
  * @pool:	what the kind allocates from (the region), or NULL
  * @len:	page-aligned size in bytes
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
- * @caller:	the thread the buffer is for; allocation stops if it is killed
- * @flags:	DH_BUF_CHARGE: charge the pages to @caller's memory cgroup,
- *		if @kind can; DH_BUF_BACKGROUND: made ahead, by a worker, so the
- *		page allocator must not reclaim for it
+ * @caller:	the thread the buffer is for; allocation stops if it is
+ *		killed
+ * @flags:	DMAHP_BUF_CHARGE: charge the pages to @caller's memory
+ *		cgroup, if @kind can; DMAHP_BUF_BACKGROUND: made ahead, by a
+ *		worker, so the page allocator must not reclaim for it
  *
- * The buffer is not live yet: dh_buffer_publish() makes it so.
+ * The buffer is not live yet: dmahp_buffer_publish() makes it so.
  *
  * Return: the dma-buf, holding a reference on this module, or an ERR_PTR.
  */
-struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
-				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, unsigned int flags)
+struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
+				    size_t len, u32 fd_flags,
+				    struct task_struct *caller,
+				    unsigned int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct dh_buffer *buffer;
+	struct dmahp_buffer *buffer;
 	struct dma_buf *dmabuf;
 	int ret;
 
-	buffer = dh_fault("buffer") ? NULL : kzalloc(sizeof(*buffer), GFP_KERNEL);
+	buffer = dmahp_fault("buffer") ? NULL :
+		 kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 
 	buffer->kind = kind;
 	buffer->pool = pool;
 	buffer->len = len;
-	buffer->charged = flags & DH_BUF_CHARGE && kind->chargeable;
-	buffer->background = flags & DH_BUF_BACKGROUND;
+	buffer->charged = flags & DMAHP_BUF_CHARGE && kind->chargeable;
+	buffer->background = flags & DMAHP_BUF_BACKGROUND;
 	INIT_LIST_HEAD(&buffer->attachments);
 	INIT_LIST_HEAD(&buffer->node);
 	mutex_init(&buffer->lock);
 
-	ret = dh_allocate(buffer, caller);
+	ret = dmahp_allocate(buffer, caller);
 	if (ret)
 		goto out_free_buffer;
 
 	exp_info.exp_name = kind->name;
-	exp_info.ops = &dh_buf_ops;
+	exp_info.ops = &dmahp_buf_ops;
 	exp_info.size = len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
-	dmabuf = dh_fault("export") ? ERR_PTR(-ENOMEM) :
+	dmabuf = dmahp_fault("export") ? ERR_PTR(-ENOMEM) :
 		 dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
@@ -442,7 +456,7 @@ struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
 	return dmabuf;
 
 out_free_memory:
-	dh_buffer_free(buffer);
+	dmahp_buffer_free(buffer);
 	return ERR_PTR(ret);
 out_free_buffer:
 	kfree(buffer);
@@ -450,11 +464,11 @@ out_free_buffer:
 }
 
 /**
- * dh_buffer_publish() - an exported buffer goes to a caller: make it live
- * @dmabuf:	from dh_buffer_export()
+ * dmahp_buffer_publish() - an exported buffer goes to a caller: make it live
+ * @dmabuf:	from dmahp_buffer_export()
  * @event:	posted when the buffer is released, or NULL; taken over
- * @name:	the heap's name, kept by dh_name_get(), for the exporter name;
- *		NULL keeps the kind's
+ * @name:	the heap's name, kept by dmahp_name_get(), for the exporter
+ *		name; NULL keeps the kind's
  *
  * It gets its id, enters the debugfs list and the live counters. A ready
  * buffer was exported before anyone knew the heap it would go to: its
@@ -462,10 +476,10 @@ out_free_buffer:
  *
  * Return: the buffer's id.
  */
-u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
-		      const char *name)
+u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
+			 const char *name)
 {
-	struct dh_buffer *buffer = dmabuf->priv;
+	struct dmahp_buffer *buffer = dmabuf->priv;
 
 	/*
 	 * Before the fd exists, only the dma-buf core's debugfs can read it:
@@ -473,15 +487,15 @@ u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
 	 */
 	if (name)
 		WRITE_ONCE(dmabuf->exp_name, name);
-	buffer->id = atomic64_inc_return(&dh_next_id);
+	buffer->id = atomic64_inc_return(&dmahp_next_id);
 	buffer->event = event;
 	buffer->live = true;
-	mutex_lock(&dh_live_lock);
-	list_add_tail(&buffer->node, &dh_live);
-	mutex_unlock(&dh_live_lock);
+	mutex_lock(&dmahp_live_lock);
+	list_add_tail(&buffer->node, &dmahp_live);
+	mutex_unlock(&dmahp_live_lock);
 
-	atomic64_inc(&dh_counters.allocations);
-	atomic64_inc(&dh_counters.live_buffers);
-	atomic64_add(buffer->len, &dh_counters.live_bytes);
+	atomic64_inc(&dmahp_counters.allocations);
+	atomic64_inc(&dmahp_counters.live_buffers);
+	atomic64_add(buffer->len, &dmahp_counters.live_bytes);
 	return buffer->id;
 }

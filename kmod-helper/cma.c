@@ -10,7 +10,7 @@
  *
  * dma_alloc_pages() serves a block of one page, and any block the area
  * cannot serve, from ordinary pages: those are charged to the caller's
- * memory cgroup (dh_gfp()) and never wake the OOM killer. Blocks from the
+ * memory cgroup (dmahp_gfp()) and never wake the OOM killer. Blocks from the
  * area are charged to nobody: it was set aside at boot, and a module cannot
  * charge pages it did not get from the page allocator (docs/memcg.md).
  *
@@ -39,25 +39,25 @@
 #include "dmaheap_helper.h"
 
 /* How often the waiting thread looks whether the caller was killed. */
-#define DH_CMA_KILL_POLL	(HZ / 50)
+#define DMAHP_CMA_KILL_POLL	(HZ / 50)
 /*
  * Blocks up to this size are taken in the daemon's thread: at most 256
  * pages to move, and a thread per block costs 0.7 to 1.2 ms under TCG,
  * more than such a block takes (docs/heap-kinds.md).
  */
-#define DH_CMA_THREAD_MIN	SZ_1M
+#define DMAHP_CMA_THREAD_MIN	SZ_1M
 
-struct dh_cma_work {
-	struct dh_buffer *buffer;
-	struct page *(*get)(struct dh_buffer *buffer);
+struct dmahp_cma_work {
+	struct dmahp_buffer *buffer;
+	struct page *(*get)(struct dmahp_buffer *buffer);
 	struct page *page;
 	struct completion done;
 	bool stop;
 };
 
-static int dh_cma_worker(void *data)
+static int dmahp_cma_worker(void *data)
 {
-	struct dh_cma_work *work = data;
+	struct dmahp_cma_work *work = data;
 	struct mem_cgroup *old;
 
 	/*
@@ -77,30 +77,30 @@ static int dh_cma_worker(void *data)
 /*
  * @get(@buffer) in a kernel thread that a kill of @caller, or of the daemon,
  * reaches as SIGKILL. *ret_page is what @get returned, even for a killed
- * caller: the kind checks dh_killed() and frees it. Blocks up to
- * DH_CMA_THREAD_MIN are taken in this thread.
+ * caller: the kind checks dmahp_killed() and frees it. Blocks up to
+ * DMAHP_CMA_THREAD_MIN are taken in this thread.
  */
-static int dh_cma_killable(struct dh_buffer *buffer,
-			   struct task_struct *caller,
-			   struct page *(*get)(struct dh_buffer *buffer),
-			   struct page **ret_page)
+static int dmahp_cma_killable(struct dmahp_buffer *buffer,
+			      struct task_struct *caller,
+			      struct page *(*get)(struct dmahp_buffer *buffer),
+			      struct page **ret_page)
 {
-	struct dh_cma_work work = { .buffer = buffer, .get = get };
+	struct dmahp_cma_work work = { .buffer = buffer, .get = get };
 	struct task_struct *task;
 
-	if (buffer->len <= DH_CMA_THREAD_MIN) {
+	if (buffer->len <= DMAHP_CMA_THREAD_MIN) {
 		*ret_page = get(buffer);
 		return 0;
 	}
 	init_completion(&work.done);
-	task = kthread_create(dh_cma_worker, &work, "dmaheap-cma");
+	task = kthread_create(dmahp_cma_worker, &work, "dmaheap-cma");
 	if (IS_ERR(task))
 		return PTR_ERR(task);
 	get_task_struct(task);
 	wake_up_process(task);
 
-	while (!wait_for_completion_timeout(&work.done, DH_CMA_KILL_POLL)) {
-		if (dh_killed(caller)) {
+	while (!wait_for_completion_timeout(&work.done, DMAHP_CMA_KILL_POLL)) {
+		if (dmahp_killed(caller)) {
 			WRITE_ONCE(work.stop, true);
 			send_sig(SIGKILL, task, 1);
 			wait_for_completion(&work.done);
@@ -115,77 +115,78 @@ static int dh_cma_killable(struct dh_buffer *buffer,
 /* Reclaim, then fail rather than invoke the OOM killer. */
 #define CMA_DMA_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-static struct page *dh_cma_dma_get(struct dh_buffer *buffer)
+static struct page *dmahp_cma_dma_get(struct dmahp_buffer *buffer)
 {
-	return dh_fault("pages") ? NULL :
-	       dma_alloc_pages(dh_dev, buffer->len, &buffer->dma_addr,
-			       DMA_BIDIRECTIONAL, dh_gfp(buffer, CMA_DMA_GFP));
+	return dmahp_fault("pages") ? NULL :
+	       dma_alloc_pages(dmahp_dev, buffer->len, &buffer->dma_addr,
+			       DMA_BIDIRECTIONAL,
+			       dmahp_gfp(buffer, CMA_DMA_GFP));
 }
 
 /* dma_alloc_pages(): the path of every kernel that does not export CMA. */
-static int dh_cma_dma_allocate(struct dh_buffer *buffer,
-			       struct task_struct *caller)
+static int dmahp_cma_dma_allocate(struct dmahp_buffer *buffer,
+				  struct task_struct *caller)
 {
 	struct page *page;
 	int ret;
 
-	ret = dh_cma_killable(buffer, caller, dh_cma_dma_get, &page);
+	ret = dmahp_cma_killable(buffer, caller, dmahp_cma_dma_get, &page);
 	if (ret)
 		return ret;
 	if (!page)
-		return dh_killed(caller) ? -EINTR : -ENOMEM;
-	if (dh_killed(caller)) {
+		return dmahp_killed(caller) ? -EINTR : -ENOMEM;
+	if (dmahp_killed(caller)) {
 		ret = -EINTR;
 		goto out_free_pages;
 	}
 	/* Listed as charged only when it came from ordinary pages. */
 	buffer->charged = buffer->charged && PageMemcgKmem(page);
 
-	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	ret = dmahp_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
 		goto out_free_pages;
 	return 0;
 
 out_free_pages:
-	dma_free_pages(dh_dev, buffer->len, page, buffer->dma_addr,
+	dma_free_pages(dmahp_dev, buffer->len, page, buffer->dma_addr,
 		       DMA_BIDIRECTIONAL);
 	return ret;
 }
 
-static void dh_cma_dma_free(struct dh_buffer *buffer)
+static void dmahp_cma_dma_free(struct dmahp_buffer *buffer)
 {
-	dma_free_pages(dh_dev, buffer->len, sg_page(buffer->sg_table.sgl),
+	dma_free_pages(dmahp_dev, buffer->len, sg_page(buffer->sg_table.sgl),
 		       buffer->dma_addr, DMA_BIDIRECTIONAL);
 }
 
-#ifdef DH_HAVE_CMA_EXPORTS
-#ifdef DH_TEST_HOOKS
+#ifdef DMAHP_HAVE_CMA_EXPORTS
+#ifdef DMAHP_TEST_HOOKS
 /*
  * A test hook: where both paths exist, take the one of the kernels that do
  * not export CMA, so that it is tested on a kernel with a memory cgroup.
  */
-static bool dh_cma_dma_api;
-module_param_named(cma_dma_api, dh_cma_dma_api, bool, 0600);
+static bool dmahp_cma_dma_api;
+module_param_named(cma_dma_api, dmahp_cma_dma_api, bool, 0600);
 MODULE_PARM_DESC(cma_dma_api,
 		 "Test: the CMA kind through dma_alloc_pages(), as where cma_alloc() is not exported");
-#define dh_cma_use_dma_api()	READ_ONCE(dh_cma_dma_api)
+#define dmahp_cma_use_dma_api()	READ_ONCE(dmahp_cma_dma_api)
 #else
-#define dh_cma_use_dma_api()	false
+#define dmahp_cma_use_dma_api()	false
 #endif
 
 /* Straight from the area, buffer->pool. */
-static struct page *dh_cma_area_get(struct dh_buffer *buffer)
+static struct page *dmahp_cma_area_get(struct dmahp_buffer *buffer)
 {
 	unsigned int align = min(get_order(buffer->len), CONFIG_CMA_ALIGNMENT);
 
-	return dh_fault("pages") ? NULL :
+	return dmahp_fault("pages") ? NULL :
 	       cma_alloc(buffer->pool, buffer->len >> PAGE_SHIFT, align, true);
 }
 
-static int dh_cma_area_allocate(struct dh_buffer *buffer,
-				struct task_struct *caller)
+static int dmahp_cma_area_allocate(struct dmahp_buffer *buffer,
+				   struct task_struct *caller)
 {
-	struct cma *cma = dev_get_cma_area(dh_dev);
+	struct cma *cma = dev_get_cma_area(dmahp_dev);
 	unsigned long i, count = buffer->len >> PAGE_SHIFT;
 	struct page *page;
 	int ret;
@@ -193,21 +194,21 @@ static int dh_cma_area_allocate(struct dh_buffer *buffer,
 	if (!cma)
 		return -ENOMEM;
 	buffer->pool = cma;
-	ret = dh_cma_killable(buffer, caller, dh_cma_area_get, &page);
+	ret = dmahp_cma_killable(buffer, caller, dmahp_cma_area_get, &page);
 	if (ret)
 		return ret;
 	if (!page)
-		return dh_killed(caller) ? -EINTR : -ENOMEM;
+		return dmahp_killed(caller) ? -EINTR : -ENOMEM;
 
 	/* As the kernel's CMA heap: page by page, stopping for a kill. */
 	for (i = 0; i < count; i++) {
-		if (dh_killed(caller)) {
+		if (dmahp_killed(caller)) {
 			ret = -EINTR;
 			goto out_release;
 		}
 		clear_highpage(page + i);
 	}
-	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	ret = dmahp_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
 		goto out_release;
 	buffer->charged = false;
@@ -218,31 +219,31 @@ out_release:
 	return ret;
 }
 
-static int dh_cma_allocate(struct dh_buffer *buffer,
-			   struct task_struct *caller)
+static int dmahp_cma_allocate(struct dmahp_buffer *buffer,
+			      struct task_struct *caller)
 {
-	if (dh_cma_use_dma_api())
-		return dh_cma_dma_allocate(buffer, caller);
-	return dh_cma_area_allocate(buffer, caller);
+	if (dmahp_cma_use_dma_api())
+		return dmahp_cma_dma_allocate(buffer, caller);
+	return dmahp_cma_area_allocate(buffer, caller);
 }
 
-static void dh_cma_free(struct dh_buffer *buffer)
+static void dmahp_cma_free(struct dmahp_buffer *buffer)
 {
 	if (!buffer->pool) {
-		dh_cma_dma_free(buffer);
+		dmahp_cma_dma_free(buffer);
 		return;
 	}
 	cma_release(buffer->pool, sg_page(buffer->sg_table.sgl),
 		    buffer->len >> PAGE_SHIFT);
 }
 #else
-#define dh_cma_allocate	dh_cma_dma_allocate
-#define dh_cma_free	dh_cma_dma_free
+#define dmahp_cma_allocate	dmahp_cma_dma_allocate
+#define dmahp_cma_free	dmahp_cma_dma_free
 #endif
 
-const struct dh_kind dh_cma_kind = {
+const struct dmahp_kind dmahp_cma_kind = {
 	.name = "dmaheapd-cma",
-	.allocate = dh_cma_allocate,
-	.free = dh_cma_free,
+	.allocate = dmahp_cma_allocate,
+	.free = dmahp_cma_free,
 	.chargeable = true,
 };

@@ -2,7 +2,7 @@
 /*
  * What differs between the kernels the helper builds for (6.1 to 7.2), each
  * named by what changed. Kbuild tests the kernel's headers for the changes
- * that no macro shows (DH_HAVE_*), so that no file tests a kernel version.
+ * that no macro shows (DMAHP_HAVE_*), so that no file tests a kernel version.
  */
 #ifndef DMAHEAP_HELPER_COMPAT_H
 #define DMAHEAP_HELPER_COMPAT_H
@@ -17,35 +17,42 @@
  * made MAX_ORDER inclusive, which 6.8 renamed MAX_PAGE_ORDER.
  */
 #if defined(MAX_PAGE_ORDER)
-#define DH_MAX_PAGE_ORDER	MAX_PAGE_ORDER
-#elif defined(DH_HAVE_MAX_ORDER_EXCLUSIVE)
-#define DH_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#define DMAHP_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif defined(DMAHP_HAVE_MAX_ORDER_EXCLUSIVE)
+#define DMAHP_MAX_PAGE_ORDER	(MAX_ORDER - 1)
 #else
-#define DH_MAX_PAGE_ORDER	MAX_ORDER
+#define DMAHP_MAX_PAGE_ORDER	MAX_ORDER
 #endif
 
 /* Symbol namespaces are strings since 6.13. */
-#ifdef DH_HAVE_NS_IDENTIFIER
-#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#ifdef DMAHP_HAVE_NS_IDENTIFIER
+#define DMAHP_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
 #else
-#define DH_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
+#define DMAHP_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
 #endif
 
-/*
+/**
+ * dmahp_shrinker_create() - allocate and register a shrinker
+ * @name:	its name, in debugfs
+ * @count:	its count_objects
+ * @scan:	its scan_objects
+ *
  * Shrinkers are allocated by the shrinker core since 6.7
  * (shrinker_alloc(), shrinker_register(), shrinker_free()); before, the
  * caller owned the struct and registered it.
+ *
+ * Return: the registered shrinker, or NULL.
  */
 static inline struct shrinker *
-dh_shrinker_create(const char *name,
-		   unsigned long (*count)(struct shrinker *,
-					  struct shrink_control *),
-		   unsigned long (*scan)(struct shrinker *,
-					 struct shrink_control *))
+dmahp_shrinker_create(const char *name,
+		      unsigned long (*count)(struct shrinker *,
+					     struct shrink_control *),
+		      unsigned long (*scan)(struct shrinker *,
+					    struct shrink_control *))
 {
 	struct shrinker *shrinker;
 
-#ifdef DH_HAVE_SHRINKER_ALLOC
+#ifdef DMAHP_HAVE_SHRINKER_ALLOC
 	shrinker = shrinker_alloc(0, "%s", name);
 	if (!shrinker)
 		return NULL;
@@ -68,9 +75,13 @@ dh_shrinker_create(const char *name,
 	return shrinker;
 }
 
-static inline void dh_shrinker_destroy(struct shrinker *shrinker)
+/**
+ * dmahp_shrinker_destroy() - unregister and free a shrinker
+ * @shrinker:	from dmahp_shrinker_create()
+ */
+static inline void dmahp_shrinker_destroy(struct shrinker *shrinker)
 {
-#ifdef DH_HAVE_SHRINKER_ALLOC
+#ifdef DMAHP_HAVE_SHRINKER_ALLOC
 	shrinker_free(shrinker);
 #else
 	unregister_shrinker(shrinker);

@@ -19,40 +19,46 @@
 #define CONTIG_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			 __GFP_RETRY_MAYFAIL)
 
-size_t dh_contig_max(void)
+/**
+ * dmahp_contig_max() - the largest buffer of the contiguous kind
+ *
+ * Return: the size of a block of the page allocator's largest order, in
+ * bytes; for INFO's contig_max.
+ */
+size_t dmahp_contig_max(void)
 {
-	return PAGE_SIZE << DH_MAX_PAGE_ORDER;
+	return PAGE_SIZE << DMAHP_MAX_PAGE_ORDER;
 }
 
-static int dh_contig_allocate(struct dh_buffer *buffer,
-			      struct task_struct *caller)
+static int dmahp_contig_allocate(struct dmahp_buffer *buffer,
+				 struct task_struct *caller)
 {
 	unsigned int order = get_order(buffer->len);
 	struct page *page;
 	int ret;
 
-	if (buffer->len > dh_contig_max())
+	if (buffer->len > dmahp_contig_max())
 		return -ENOMEM;
 
-	page = dh_fault("pages") ? NULL :
-	       alloc_pages(dh_gfp(buffer, CONTIG_GFP), order);
+	page = dmahp_fault("pages") ? NULL :
+	       alloc_pages(dmahp_gfp(buffer, CONTIG_GFP), order);
 	if (!page)
 		return -ENOMEM;
 
-	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	ret = dmahp_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret)
 		__free_pages(page, order);
 	return ret;
 }
 
-static void dh_contig_free(struct dh_buffer *buffer)
+static void dmahp_contig_free(struct dmahp_buffer *buffer)
 {
 	__free_pages(sg_page(buffer->sg_table.sgl), get_order(buffer->len));
 }
 
-const struct dh_kind dh_contig_kind = {
+const struct dmahp_kind dmahp_contig_kind = {
 	.name = "dmaheapd-contiguous",
-	.allocate = dh_contig_allocate,
-	.free = dh_contig_free,
+	.allocate = dmahp_contig_allocate,
+	.free = dmahp_contig_free,
 	.chargeable = true,
 };

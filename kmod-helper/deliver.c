@@ -25,11 +25,11 @@
 
 #include "dmaheap_helper.h"
 
-#define DH_TAIL_DELAY_MS	5000
+#define DMAHP_TAIL_DELAY_MS	5000
 
-struct dh_delivery {
+struct dmahp_delivery {
 	struct callback_head work;
-	struct hlist_node node;		/* in dh_pending from reserve to work */
+	struct hlist_node node;		/* dmahp_pending: reserved, queued */
 	pid_t tid;			/* global */
 	struct dma_buf *dmabuf;
 	u64 user_addr;
@@ -43,60 +43,67 @@ struct dh_delivery {
  * Threads with a delivery reserved or queued, by global tid: one each. A
  * small table under a spinlock: it holds what is in flight, a few entries.
  */
-static DEFINE_HASHTABLE(dh_pending, 6);
-static DEFINE_SPINLOCK(dh_pending_lock);
+static DEFINE_HASHTABLE(dmahp_pending, 6);
+static DEFINE_SPINLOCK(dmahp_pending_lock);
 
 /**
- * dh_deliver_reserve() - claim @task's one delivery slot
+ * dmahp_deliver_reserve() - claim @task's one delivery slot
  * @task: the caller
  *
- * Return: the delivery, for dh_deliver() or dh_deliver_unreserve();
+ * Return: the delivery, for dmahp_deliver() or dmahp_deliver_unreserve();
  * ERR_PTR(-EBUSY) if a delivery is already reserved or queued for @task,
  * ERR_PTR(-ENOMEM).
  */
-struct dh_delivery *dh_deliver_reserve(struct task_struct *task)
+struct dmahp_delivery *dmahp_deliver_reserve(struct task_struct *task)
 {
-	struct dh_delivery *d, *other;
+	struct dmahp_delivery *d, *other;
 	pid_t tid = task_pid_nr(task);
 
-	d = dh_fault("reserve") ? NULL : kmalloc(sizeof(*d), GFP_KERNEL);
+	d = dmahp_fault("reserve") ? NULL : kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->tid = tid;
 
-	spin_lock(&dh_pending_lock);
-	hash_for_each_possible(dh_pending, other, node, tid) {
+	spin_lock(&dmahp_pending_lock);
+	hash_for_each_possible(dmahp_pending, other, node, tid) {
 		if (other->tid == tid) {
-			spin_unlock(&dh_pending_lock);
+			spin_unlock(&dmahp_pending_lock);
 			kfree(d);
 			return ERR_PTR(-EBUSY);
 		}
 	}
-	hash_add(dh_pending, &d->node, tid);
-	spin_unlock(&dh_pending_lock);
+	hash_add(dmahp_pending, &d->node, tid);
+	spin_unlock(&dmahp_pending_lock);
 	return d;
 }
 
-static void dh_deliver_unlist(struct dh_delivery *d)
+static void dmahp_deliver_unlist(struct dmahp_delivery *d)
 {
-	spin_lock(&dh_pending_lock);
+	spin_lock(&dmahp_pending_lock);
 	hash_del(&d->node);
-	spin_unlock(&dh_pending_lock);
+	spin_unlock(&dmahp_pending_lock);
 }
 
-/* A reserved delivery that will not be queued. */
-void dh_deliver_unreserve(struct dh_delivery *d)
+/**
+ * dmahp_deliver_unreserve() - free a reserved delivery that will not be queued
+ * @d:	from dmahp_deliver_reserve(); freed
+ */
+void dmahp_deliver_unreserve(struct dmahp_delivery *d)
 {
-	dh_deliver_unlist(d);
+	dmahp_deliver_unlist(d);
 	kfree(d);
 }
 
-/*
+/**
+ * dmahp_compat_supported() - can a 32-bit caller get its fd?
+ *
  * 32-bit callers on a 64-bit kernel come in two ABIs, and FUSE marks both
  * compat: ia32 (int 0x80, sysenter, the ia32 numbers) and x32 (the 64-bit
  * entry with __X32_SYSCALL_BIT in the number, which orig_ax keeps).
+ *
+ * Return: true if the kernel has either.
  */
-bool dh_compat_supported(void)
+bool dmahp_compat_supported(void)
 {
 	return IS_ENABLED(CONFIG_IA32_EMULATION) ||
 	       IS_ENABLED(CONFIG_X86_X32_ABI);
@@ -108,7 +115,7 @@ bool dh_compat_supported(void)
  * below compares like with like. -1 for a compat ABI the helper does not
  * know.
  */
-static int dh_ioctl_nr(void)
+static int dmahp_ioctl_nr(void)
 {
 #ifdef CONFIG_X86_X32_ABI
 	if (in_x32_syscall())
@@ -122,7 +129,7 @@ static int dh_ioctl_nr(void)
 }
 
 /* Is file descriptor @fd of current the heap node @node? */
-static bool dh_fd_is_node(unsigned int fd, dev_t node)
+static bool dmahp_fd_is_node(unsigned int fd, dev_t node)
 {
 	struct file *file = fget(fd);
 	bool ret;
@@ -143,12 +150,12 @@ static bool dh_fd_is_node(unsigned int fd, dev_t node)
  * thread that was not its caller, and the syscall is not ours to touch.
  * On a match, *@ret_fd is the fd the ioctl was made on.
  */
-static bool dh_is_the_ioctl(struct dh_delivery *d, struct pt_regs *regs,
-			    unsigned int *ret_fd)
+static bool dmahp_is_the_ioctl(struct dmahp_delivery *d, struct pt_regs *regs,
+			       unsigned int *ret_fd)
 {
 	unsigned long args[6];
 
-	if (syscall_get_nr(current, regs) != dh_ioctl_nr())
+	if (syscall_get_nr(current, regs) != dmahp_ioctl_nr())
 		return false;
 	syscall_get_arguments(current, regs, args);
 	if ((u32)args[1] != d->cmd)
@@ -161,60 +168,52 @@ static bool dh_is_the_ioctl(struct dh_delivery *d, struct pt_regs *regs,
 	return true;
 }
 
-static void dh_deliver_work(struct callback_head *head)
+/*
+ * May the buffer go to current, in its ioctl on @node_fd? 0, or -EIO with
+ * the reason logged. From here on, the caller's ioctl returns 0 unless told
+ * otherwise: a dropped buffer must fail it, or the caller would take the
+ * struct's fd (still 0, as it went in) for a dma-buf it does not have.
+ */
+static int dmahp_deliver_check(struct dmahp_delivery *d, unsigned int node_fd)
 {
-	struct dh_delivery *d = container_of(head, struct dh_delivery, work);
-	struct pt_regs *regs = task_pt_regs(current);
-	unsigned int node_fd;
-	bool stretch;
-	struct file *file;
-	u32 __user *ufd;
-	int ret, fd;
-
-	dh_deliver_unlist(d);
-
-	/*
-	 * Another syscall, or ours failed (daemon error, FUSE copy): drop,
-	 * and leave its result alone.
-	 */
-	if (!dh_is_the_ioctl(d, regs, &node_fd) ||
-	    syscall_get_return_value(current, regs) != 0)
-		goto out_drop;
-
-	/*
-	 * From here on, the caller's ioctl returns 0 unless told otherwise: a
-	 * dropped buffer must fail it, or the caller would take the struct's
-	 * fd (still 0, as it went in) for a dma-buf it does not have.
-	 */
-	ret = -EIO;
 	/*
 	 * A killed caller runs task work from get_signal() or do_exit(),
 	 * there after its files are gone: nobody would ever see the fd, drop
 	 * the buffer before anything looks at the file table.
 	 */
 	if (current->flags & PF_EXITING || fatal_signal_pending(current))
-		goto out_fail;
+		return -EIO;
 	if (d->compat != in_compat_syscall()) {
 		pr_info_ratelimited("%s[%d]: the daemon said %s, the ioctl is %s: buffer dropped\n",
 				    current->comm, task_pid_nr(current),
 				    d->compat ? "compat" : "64-bit",
 				    in_compat_syscall() ? "compat" : "64-bit");
-		goto out_fail;
+		return -EIO;
 	}
 	/* Another thread put something else at the fd (dup2) meanwhile. */
-	if (!dh_fd_is_node(node_fd, d->node_dev)) {
+	if (!dmahp_fd_is_node(node_fd, d->node_dev)) {
 		pr_info_ratelimited("%s[%d]: fd %u is no longer the heap node, buffer dropped\n",
 				    current->comm, task_pid_nr(current),
 				    node_fd);
-		goto out_fail;
+		return -EIO;
 	}
+	return 0;
+}
+
+/*
+ * A free fd of current, written into the caller's struct: the fd, not yet
+ * installed, or an errno (logged) with nothing left to undo.
+ */
+static int dmahp_deliver_get_fd(struct dmahp_delivery *d)
+{
+	u32 __user *ufd;
+	int fd;
 
 	fd = get_unused_fd_flags(d->fd_flags);
 	if (fd < 0) {
 		pr_info_ratelimited("%s[%d]: no free fd, buffer dropped\n",
 				    current->comm, task_pid_nr(current));
-		ret = fd;
-		goto out_fail;
+		return fd;
 	}
 
 	ufd = u64_to_user_ptr(d->user_addr +
@@ -224,32 +223,62 @@ static void dh_deliver_work(struct callback_head *head)
 				    current->comm, task_pid_nr(current),
 				    d->user_addr);
 		put_unused_fd(fd);
-		ret = -EFAULT;
+		return -EFAULT;
+	}
+	return fd;
+}
+
+static void dmahp_deliver_work(struct callback_head *head)
+{
+	struct dmahp_delivery *d = container_of(head, struct dmahp_delivery,
+						work);
+	struct pt_regs *regs = task_pt_regs(current);
+	unsigned int node_fd;
+	struct file *file;
+	bool stretch;
+	int ret, fd;
+
+	dmahp_deliver_unlist(d);
+
+	/*
+	 * Another syscall, or ours failed (daemon error, FUSE copy): drop,
+	 * and leave its result alone.
+	 */
+	if (!dmahp_is_the_ioctl(d, regs, &node_fd) ||
+	    syscall_get_return_value(current, regs) != 0)
+		goto out_drop;
+
+	ret = dmahp_deliver_check(d, node_fd);
+	if (ret)
+		goto out_fail;
+	fd = dmahp_deliver_get_fd(d);
+	if (fd < 0) {
+		ret = fd;
 		goto out_fail;
 	}
 
 	/*
 	 * Once installed, another thread may close the fd and drop the last
 	 * reference (and with it this module's): finish with d first. What
-	 * is left of this function never sleeps, and dh_exit() waits for it
-	 * (an RCU Tasks grace period) before the module's code goes. For
+	 * is left of this function never sleeps, and dmahp_exit() waits for
+	 * it (an RCU Tasks grace period) before the module's code goes. For
 	 * tests, the tail can be stretched (busy, as it never sleeps) for an
 	 * unload to race (t-unload-tail.sh); the fault site, which takes a
 	 * lock, is asked before.
 	 */
-	stretch = dh_fault("installed");
+	stretch = dmahp_fault("installed");
 	file = d->dmabuf->file;
 	kfree(d);
-	atomic64_inc(&dh_counters.fds_installed);
+	atomic64_inc(&dmahp_counters.fds_installed);
 	fd_install(fd, file);
 	if (stretch)
-		mdelay(DH_TAIL_DELAY_MS);
+		mdelay(DMAHP_TAIL_DELAY_MS);
 	return;
 
 out_fail:
 	syscall_set_return_value(current, regs, ret, 0);
 out_drop:
-	atomic64_inc(&dh_counters.deliveries_dropped);
+	atomic64_inc(&dmahp_counters.deliveries_dropped);
 	pr_debug("dropped buffer for %s[%d]\n", current->comm,
 		 task_pid_nr(current));
 	dma_buf_put(d->dmabuf);
@@ -257,8 +286,9 @@ out_drop:
 }
 
 /**
- * dh_deliver() - queue the fd delivery of @dmabuf on @task
- * @d:		the delivery dh_deliver_reserve() returned for @task; consumed
+ * dmahp_deliver() - queue the fd delivery of @dmabuf on @task
+ * @d:		the delivery dmahp_deliver_reserve() returned for @task;
+ *		consumed
  * @task:	the thread blocked in ioctl(@cmd, @user_addr) on @node
  * @dmabuf:	the buffer; its reference is consumed on success and on error
  * @node:	device number of the heap node
@@ -269,9 +299,9 @@ out_drop:
  *
  * Return: 0 when queued; -ESRCH if @task is exiting.
  */
-int dh_deliver(struct dh_delivery *d, struct task_struct *task,
-	       struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
-	       u64 user_addr, u32 fd_flags)
+int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
+		  struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
+		  u64 user_addr, u32 fd_flags)
 {
 	int ret;
 
@@ -281,18 +311,18 @@ int dh_deliver(struct dh_delivery *d, struct task_struct *task,
 	d->cmd = cmd;
 	d->fd_flags = fd_flags;
 	d->compat = compat;
-	init_task_work(&d->work, dh_deliver_work);
+	init_task_work(&d->work, dmahp_deliver_work);
 
 	/*
 	 * TWA_RESUME: no wake-up, no signal, so FUSE does not see an
 	 * interrupt; the work runs on the way back to user mode, or in
 	 * do_exit() if the caller is killed.
 	 */
-	ret = dh_fault("task_work") ? -ESRCH :
+	ret = dmahp_fault("task_work") ? -ESRCH :
 	      task_work_add(task, &d->work, TWA_RESUME);
 	if (ret) {
-		dh_deliver_unreserve(d);
-		atomic64_inc(&dh_counters.deliveries_dropped);
+		dmahp_deliver_unreserve(d);
+		atomic64_inc(&dmahp_counters.deliveries_dropped);
 		dma_buf_put(dmabuf);
 	}
 	return ret;

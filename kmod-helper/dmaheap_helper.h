@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interfaces of the dmaheap_helper module: the buffer every heap
- * kind fills, the counters, and fd delivery into the calling thread.
+ * Internal interfaces of the dmaheap_helper module, by the file that
+ * provides them: the buffer every heap kind fills, the kinds, the counters,
+ * the test hooks, the pool and ready buffers, release events and fd
+ * delivery into the calling thread. Each is documented where it is defined.
  */
 #ifndef DMAHEAP_HELPER_INTERNAL_H
 #define DMAHEAP_HELPER_INTERNAL_H
@@ -18,32 +20,34 @@
 #include <linux/gfp.h>
 #include <linux/sched/signal.h>
 
+struct attribute_group;
 struct dma_buf;
 struct file;
 struct poll_table_struct;
 struct task_struct;
-struct dh_buffer;
-struct dh_ctx;
-struct dh_event;
+struct dmahp_buffer;
+struct dmahp_ctx;
+struct dmahp_event;
 struct mem_cgroup;
 
 /*
  * One heap kind: fills buffer->sg_table with zeroed memory, frees it. A kind
  * the kernel cannot serve is not built (Kbuild) and its slot stays NULL.
- * A chargeable kind allocates from the page allocator with dh_gfp(), so
+ * A chargeable kind allocates from the page allocator with dmahp_gfp(), so
  * that a charged buffer's pages go to the caller's memory cgroup; one that
  * gets some blocks elsewhere (cma.c: the CMA area) clears buffer->charged
  * for those.
  */
-struct dh_kind {
+struct dmahp_kind {
 	const char *name;
-	int (*allocate)(struct dh_buffer *buffer, struct task_struct *caller);
-	void (*free)(struct dh_buffer *buffer);
+	int (*allocate)(struct dmahp_buffer *buffer,
+			struct task_struct *caller);
+	void (*free)(struct dmahp_buffer *buffer);
 	bool chargeable;
 };
 
-struct dh_buffer {
-	const struct dh_kind *kind;
+struct dmahp_buffer {
+	const struct dmahp_kind *kind;
 	struct list_head attachments;
 	struct mutex lock;		/* attachments, vmap_cnt, vaddr */
 	size_t len;
@@ -53,11 +57,11 @@ struct dh_buffer {
 	/* In the live list, for debugfs; before that, in the ready list. */
 	struct list_head node;
 	unsigned long ino;		/* of the dma-buf file */
-	void *pool;			/* kind REGION: the region; CMA: the area */
-	dma_addr_t dma_addr;		/* kind CMA: dma_alloc_pages() handle */
+	void *pool;			/* REGION: the region; CMA: the area */
+	dma_addr_t dma_addr;		/* CMA: dma_alloc_pages()'s handle */
 	int vmap_cnt;
 	void *vaddr;
-	struct dh_event *event;		/* queued on release, or NULL */
+	struct dmahp_event *event;	/* queued on release, or NULL */
 	bool charged;			/* to the caller's memory cgroup */
 	/* Charged, while allocating: the caller's, made active (buffer.c). */
 	struct mem_cgroup *memcg;
@@ -65,13 +69,18 @@ struct dh_buffer {
 	bool live;			/* published: counted, listed */
 };
 
-/*
- * The page allocator's flags for @buffer: a charged buffer's pages are
- * accounted, to the memory cgroup dh_buffer_export() made active; one
- * made ahead in the background takes only memory that is free anyway, as
- * the pool's refills do.
+/**
+ * dmahp_gfp() - the page allocator's flags for @buffer
+ * @buffer:	the buffer a kind allocates for
+ * @gfp:	the kind's flags
+ *
+ * A charged buffer's pages are accounted, to the memory cgroup
+ * dmahp_buffer_export() made active; one made ahead in the background takes
+ * only memory that is free anyway, as the pool's refills do.
+ *
+ * Return: @gfp, adjusted.
  */
-static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
+static inline gfp_t dmahp_gfp(const struct dmahp_buffer *buffer, gfp_t gfp)
 {
 	if (buffer->background)
 		gfp = (gfp & ~(__GFP_RECLAIM | __GFP_RETRY_MAYFAIL)) |
@@ -79,7 +88,11 @@ static inline gfp_t dh_gfp(const struct dh_buffer *buffer, gfp_t gfp)
 	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
 }
 
-struct dh_counters {
+/*
+ * The counters (stats.c): every file updates them, sysfs alone shows them,
+ * through the misc device's dmahp_stats_groups.
+ */
+struct dmahp_counters {
 	atomic64_t live_buffers;
 	atomic64_t live_bytes;
 	atomic64_t fds_installed;
@@ -93,126 +106,136 @@ struct dh_counters {
 	atomic64_t ready_hits;
 };
 
-extern struct dh_counters dh_counters;
-extern struct device *dh_dev;
-extern const struct dh_kind dh_system_kind;
-extern const struct dh_kind dh_contig_kind;
-size_t dh_contig_max(void);
+extern struct dmahp_counters dmahp_counters;
+extern const struct attribute_group *dmahp_stats_groups[];
+
+/* The device the CMA kind allocates on with the DMA API (main.c). */
+extern struct device *dmahp_dev;
+
+/* The kinds (system.c, contig.c, cma.c, region.c); main.c's table. */
+extern const struct dmahp_kind dmahp_system_kind;
+extern const struct dmahp_kind dmahp_contig_kind;
+size_t dmahp_contig_max(void);
 
 #if IS_ENABLED(CONFIG_DMA_CMA)
-extern const struct dh_kind dh_cma_kind;
-#define DH_CMA_KIND	(&dh_cma_kind)
+extern const struct dmahp_kind dmahp_cma_kind;
+#define DMAHP_CMA_KIND	(&dmahp_cma_kind)
 #else
-#define DH_CMA_KIND	NULL
+#define DMAHP_CMA_KIND	NULL
 #endif
 
-#if IS_ENABLED(CONFIG_ZONE_DEVICE) && defined(DH_HAVE_E820_RAW_ANY)
-extern const struct dh_kind dh_region_kind;
-#define DH_REGION_KIND	(&dh_region_kind)
-void *dh_region_get(u32 id);
-long dh_ioctl_region_add(void __user *uarg);
-void dh_regions_exit(void);
+#if IS_ENABLED(CONFIG_ZONE_DEVICE) && defined(DMAHP_HAVE_E820_RAW_ANY)
+extern const struct dmahp_kind dmahp_region_kind;
+#define DMAHP_REGION_KIND	(&dmahp_region_kind)
+void *dmahp_region_get(u32 id);
+long dmahp_ioctl_region_add(void __user *uarg);
+void dmahp_regions_exit(void);
 #else
-#define DH_REGION_KIND	NULL
-static inline void *dh_region_get(u32 id) { return NULL; }
-static inline long dh_ioctl_region_add(void __user *uarg)
+#define DMAHP_REGION_KIND	NULL
+static inline void *dmahp_region_get(u32 id) { return NULL; }
+static inline long dmahp_ioctl_region_add(void __user *uarg)
 {
 	return -EOPNOTSUPP;
 }
 
-static inline void dh_regions_exit(void) { }
+static inline void dmahp_regions_exit(void) { }
 #endif
 
-/* Stop allocating: the caller or the daemon is being killed. */
-static inline bool dh_killed(struct task_struct *caller)
+/**
+ * dmahp_killed() - should an allocation for @caller stop?
+ * @caller:	the thread the buffer is for
+ *
+ * Return: true when @caller or the daemon (current) is being killed.
+ */
+static inline bool dmahp_killed(struct task_struct *caller)
 {
 	return fatal_signal_pending(caller) || fatal_signal_pending(current);
 }
 
 /*
- * Test hooks (hooks.c, built with DMAHEAP_TEST_HOOKS=y only). dh_fault() is
- * true once when the fault_inject module parameter names @site, which it
- * then clears. Every failure path of the module that a test cannot reach
- * for real has one (docs/fault-injection.md). Without the hooks it is
- * false, and the compiler drops the test.
+ * Test hooks (hooks.c, built with DMAHEAP_TEST_HOOKS=y only). Every failure
+ * path of the module that a test cannot reach for real asks dmahp_fault()
+ * (docs/fault-injection.md). Without the hooks it is false, and the
+ * compiler drops the test.
  */
-#ifdef DH_TEST_HOOKS
-bool dh_fault(const char *site);
+#ifdef DMAHP_TEST_HOOKS
+bool dmahp_fault(const char *site);
 struct seq_file;
-int dh_buffers_show(struct seq_file *m, void *unused);
-void dh_hooks_init(void);
-void dh_hooks_exit(void);
+int dmahp_buffers_show(struct seq_file *m, void *unused);
+void dmahp_hooks_init(void);
+void dmahp_hooks_exit(void);
 #else
-static inline bool dh_fault(const char *site)
+static inline bool dmahp_fault(const char *site)
 {
 	return false;
 }
 
-static inline void dh_hooks_init(void)
+static inline void dmahp_hooks_init(void)
 {
 }
 
-static inline void dh_hooks_exit(void)
+static inline void dmahp_hooks_exit(void)
 {
 }
 #endif
 
+/* The dma-buf every kind exports (buffer.c). */
+#define DMAHP_BUF_CHARGE	BIT(0)
+#define DMAHP_BUF_BACKGROUND	BIT(1)
+struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
+				    size_t len, u32 fd_flags,
+				    struct task_struct *caller,
+				    unsigned int flags);
+u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
+			 const char *name);
+int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
+			    size_t len);
+
+/* Heap names as exporter names (name.c). */
+const char *dmahp_name_get(const char *name);
+void dmahp_names_exit(void);
+
+/* The pool of zeroed blocks of the system kind (pool.c). */
+struct page *dmahp_pool_take(unsigned int order);
+long dmahp_ioctl_pool(void __user *uarg);
 struct kthread_worker;
-struct kthread_worker *dh_refill_worker(const char *name, const char *site);
-
-#define DH_BUF_CHARGE		BIT(0)
-#define DH_BUF_BACKGROUND	BIT(1)
-struct dma_buf *dh_buffer_export(const struct dh_kind *kind, void *pool,
-				 size_t len, u32 fd_flags,
-				 struct task_struct *caller, unsigned int flags);
-u64 dh_buffer_publish(struct dma_buf *dmabuf, struct dh_event *event,
-		      const char *name);
-const char *dh_name_get(const char *name);
-void dh_names_exit(void);
-int dh_sg_set_contiguous(struct sg_table *table, struct page *page,
-			 size_t len);
-
-/*
- * The pool of zeroed blocks of the system kind (pool.c): a zeroed compound
- * page of @order, or NULL when the pool has none of that order.
- */
-struct page *dh_pool_take(unsigned int order);
-long dh_ioctl_pool(void __user *uarg);
-int dh_pool_init(void);
-void dh_pool_exit(void);
+struct kthread_worker *dmahp_refill_worker(const char *name, const char *site);
+int dmahp_pool_init(void);
+void dmahp_pool_exit(void);
 
 /*
  * Ready buffers (ready.c): one-page buffers of the system kind exported
  * ahead while the daemon has the helper open, part of the pool.
  */
 struct cred;
-struct dma_buf *dh_ready_take(void);
-void dh_ready_resize(u64 pool_max);
-void dh_ready_open(const struct cred *cred);
-void dh_ready_close(void);
-int dh_ready_init(void);
-void dh_ready_exit(void);
+struct dma_buf *dmahp_ready_take(void);
+void dmahp_ready_resize(u64 pool_max);
+void dmahp_ready_open(const struct cred *cred);
+void dmahp_ready_close(void);
+int dmahp_ready_init(void);
+void dmahp_ready_exit(void);
 
 /*
  * Release events (event.c): each open file of the helper has a context
  * where the events of the buffers it allocated with a cookie are queued.
  */
-struct dh_ctx *dh_ctx_create(void);
-void dh_ctx_close(struct dh_ctx *ctx);
-ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
-		    bool nonblock);
-__poll_t dh_ctx_poll(struct dh_ctx *ctx, struct file *file,
-		     struct poll_table_struct *wait);
-struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie);
-void dh_event_free(struct dh_event *event);
-void dh_event_post(struct dh_event *event, u64 id, u64 len);
+struct dmahp_ctx *dmahp_ctx_create(void);
+void dmahp_ctx_close(struct dmahp_ctx *ctx);
+ssize_t dmahp_ctx_read(struct dmahp_ctx *ctx, char __user *buf, size_t count,
+		       bool nonblock);
+__poll_t dmahp_ctx_poll(struct dmahp_ctx *ctx, struct file *file,
+			struct poll_table_struct *wait);
+struct dmahp_event *dmahp_event_create(struct dmahp_ctx *ctx, u64 cookie);
+void dmahp_event_free(struct dmahp_event *event);
+void dmahp_event_post(struct dmahp_event *event, u64 id, u64 len);
 
-bool dh_compat_supported(void);
-struct dh_delivery;
-struct dh_delivery *dh_deliver_reserve(struct task_struct *task);
-void dh_deliver_unreserve(struct dh_delivery *d);
-int dh_deliver(struct dh_delivery *d, struct task_struct *task,
-	       struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
-	       u64 user_addr, u32 fd_flags);
+/* Delivery of the fd into the caller (deliver.c). */
+bool dmahp_compat_supported(void);
+struct dmahp_delivery;
+struct dmahp_delivery *dmahp_deliver_reserve(struct task_struct *task);
+void dmahp_deliver_unreserve(struct dmahp_delivery *d);
+int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
+		  struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
+		  u64 user_addr, u32 fd_flags);
 
 #endif /* DMAHEAP_HELPER_INTERNAL_H */

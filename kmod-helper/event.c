@@ -18,7 +18,7 @@
 #include "dmaheap_helper.h"
 
 /* One open file of the helper: its file->private_data. */
-struct dh_ctx {
+struct dmahp_ctx {
 	struct kref ref;		/* the file's, one per unqueued event */
 	spinlock_t lock;		/* events, closed */
 	struct list_head events;	/* queued, oldest first */
@@ -26,17 +26,22 @@ struct dh_ctx {
 	bool closed;			/* the file was released */
 };
 
-struct dh_event {
-	struct list_head node;		/* in dh_ctx.events once queued */
-	struct dh_ctx *ctx;		/* holds a reference until queued */
+struct dmahp_event {
+	struct list_head node;		/* in dmahp_ctx.events, queued */
+	struct dmahp_ctx *ctx;		/* a reference, until queued */
 	struct dmaheap_helper_event ev;
 };
 
-struct dh_ctx *dh_ctx_create(void)
+/**
+ * dmahp_ctx_create() - the context of a new open file of the helper
+ *
+ * Return: the context, for the file's private_data, or NULL.
+ */
+struct dmahp_ctx *dmahp_ctx_create(void)
 {
-	struct dh_ctx *ctx;
+	struct dmahp_ctx *ctx;
 
-	ctx = dh_fault("open") ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = dmahp_fault("open") ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return NULL;
 	kref_init(&ctx->ref);
@@ -46,23 +51,26 @@ struct dh_ctx *dh_ctx_create(void)
 	return ctx;
 }
 
-static void dh_ctx_free(struct kref *ref)
+static void dmahp_ctx_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct dh_ctx, ref));
+	kfree(container_of(ref, struct dmahp_ctx, ref));
 }
 
-static void dh_ctx_put(struct dh_ctx *ctx)
+static void dmahp_ctx_put(struct dmahp_ctx *ctx)
 {
-	kref_put(&ctx->ref, dh_ctx_free);
+	kref_put(&ctx->ref, dmahp_ctx_free);
 }
 
-/*
- * The file is released: drop what was not read. Buffers still alive keep
- * the context until they go, and drop their event then.
+/**
+ * dmahp_ctx_close() - the file is released: drop what was not read
+ * @ctx:	the file's context; the file's reference is dropped
+ *
+ * Buffers still alive keep the context until they go, and drop their event
+ * then.
  */
-void dh_ctx_close(struct dh_ctx *ctx)
+void dmahp_ctx_close(struct dmahp_ctx *ctx)
 {
-	struct dh_event *event, *tmp;
+	struct dmahp_event *event, *tmp;
 	LIST_HEAD(events);
 
 	spin_lock(&ctx->lock);
@@ -72,21 +80,22 @@ void dh_ctx_close(struct dh_ctx *ctx)
 
 	list_for_each_entry_safe(event, tmp, &events, node)
 		kfree(event);
-	dh_ctx_put(ctx);
+	dmahp_ctx_put(ctx);
 }
 
 /**
- * dh_event_create() - the release event of a buffer about to be allocated
+ * dmahp_event_create() - the release event of a buffer about to be allocated
  * @ctx:	the file that allocates it
  * @cookie:	the daemon's name for the buffer, not zero
  *
  * Return: the event, holding a reference on @ctx, or NULL.
  */
-struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie)
+struct dmahp_event *dmahp_event_create(struct dmahp_ctx *ctx, u64 cookie)
 {
-	struct dh_event *event;
+	struct dmahp_event *event;
 
-	event = dh_fault("event") ? NULL : kzalloc(sizeof(*event), GFP_KERNEL);
+	event = dmahp_fault("event") ? NULL :
+		kzalloc(sizeof(*event), GFP_KERNEL);
 	if (!event)
 		return NULL;
 	kref_get(&ctx->ref);
@@ -96,17 +105,22 @@ struct dh_event *dh_event_create(struct dh_ctx *ctx, u64 cookie)
 	return event;
 }
 
-/* An event never queued: its buffer could not be allocated. */
-void dh_event_free(struct dh_event *event)
+/**
+ * dmahp_event_free() - free an event never queued
+ * @event:	from dmahp_event_create(), or NULL
+ *
+ * For a buffer that could not be allocated.
+ */
+void dmahp_event_free(struct dmahp_event *event)
 {
 	if (!event)
 		return;
-	dh_ctx_put(event->ctx);
+	dmahp_ctx_put(event->ctx);
 	kfree(event);
 }
 
 /**
- * dh_event_post() - buffer @id of @len bytes is gone: tell its file
+ * dmahp_event_post() - buffer @id of @len bytes is gone: tell its file
  * @event:	the buffer's event, consumed
  * @id:		the buffer's id
  * @len:	its size
@@ -114,9 +128,9 @@ void dh_event_free(struct dh_event *event)
  * Queued and readers woken, or dropped if the file was closed meanwhile.
  * Process context (dma-buf release).
  */
-void dh_event_post(struct dh_event *event, u64 id, u64 len)
+void dmahp_event_post(struct dmahp_event *event, u64 id, u64 len)
 {
-	struct dh_ctx *ctx = event->ctx;
+	struct dmahp_ctx *ctx = event->ctx;
 	bool queued;
 
 	event->ev.id = id;
@@ -133,10 +147,10 @@ void dh_event_post(struct dh_event *event, u64 id, u64 len)
 		wake_up_interruptible_poll(&ctx->wait, EPOLLIN | EPOLLRDNORM);
 	else
 		kfree(event);
-	dh_ctx_put(ctx);
+	dmahp_ctx_put(ctx);
 }
 
-static bool dh_ctx_pending(struct dh_ctx *ctx)
+static bool dmahp_ctx_pending(struct dmahp_ctx *ctx)
 {
 	bool pending;
 
@@ -146,12 +160,13 @@ static bool dh_ctx_pending(struct dh_ctx *ctx)
 	return pending;
 }
 
-static struct dh_event *dh_ctx_take(struct dh_ctx *ctx)
+static struct dmahp_event *dmahp_ctx_take(struct dmahp_ctx *ctx)
 {
-	struct dh_event *event;
+	struct dmahp_event *event;
 
 	spin_lock(&ctx->lock);
-	event = list_first_entry_or_null(&ctx->events, struct dh_event, node);
+	event = list_first_entry_or_null(&ctx->events, struct dmahp_event,
+					 node);
 	if (event)
 		list_del(&event->node);
 	spin_unlock(&ctx->lock);
@@ -159,7 +174,7 @@ static struct dh_event *dh_ctx_take(struct dh_ctx *ctx)
 }
 
 /* A taken event that could not be copied out: the oldest again. */
-static void dh_ctx_untake(struct dh_ctx *ctx, struct dh_event *event)
+static void dmahp_ctx_untake(struct dmahp_ctx *ctx, struct dmahp_event *event)
 {
 	spin_lock(&ctx->lock);
 	list_add(&event->node, &ctx->events);
@@ -167,7 +182,7 @@ static void dh_ctx_untake(struct dh_ctx *ctx, struct dh_event *event)
 }
 
 /**
- * dh_ctx_read() - read() on the helper: whole events, as many as fit
+ * dmahp_ctx_read() - read() on the helper: whole events, as many as fit
  * @ctx:	the file's context
  * @buf:	where to
  * @count:	at least one event's size
@@ -175,11 +190,11 @@ static void dh_ctx_untake(struct dh_ctx *ctx, struct dh_event *event)
  *
  * Return: bytes read, -EINVAL, -EAGAIN, -ERESTARTSYS or -EFAULT.
  */
-ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
-		    bool nonblock)
+ssize_t dmahp_ctx_read(struct dmahp_ctx *ctx, char __user *buf, size_t count,
+		       bool nonblock)
 {
 	const size_t size = sizeof(struct dmaheap_helper_event);
-	struct dh_event *event;
+	struct dmahp_event *event;
 	size_t done = 0;
 	int ret;
 
@@ -187,20 +202,20 @@ ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
 		return -EINVAL;
 
 	while (count - done >= size) {
-		event = dh_ctx_take(ctx);
+		event = dmahp_ctx_take(ctx);
 		if (!event) {
 			if (done)
 				break;
 			if (nonblock)
 				return -EAGAIN;
 			ret = wait_event_interruptible(ctx->wait,
-						       dh_ctx_pending(ctx));
+						       dmahp_ctx_pending(ctx));
 			if (ret)
 				return ret;
 			continue;
 		}
 		if (copy_to_user(buf + done, &event->ev, size)) {
-			dh_ctx_untake(ctx, event);
+			dmahp_ctx_untake(ctx, event);
 			return done ? done : -EFAULT;
 		}
 		kfree(event);
@@ -209,9 +224,17 @@ ssize_t dh_ctx_read(struct dh_ctx *ctx, char __user *buf, size_t count,
 	return done;
 }
 
-__poll_t dh_ctx_poll(struct dh_ctx *ctx, struct file *file,
-		     struct poll_table_struct *wait)
+/**
+ * dmahp_ctx_poll() - poll() on the helper
+ * @ctx:	the file's context
+ * @file:	the file
+ * @wait:	the poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM while an event is queued, else 0.
+ */
+__poll_t dmahp_ctx_poll(struct dmahp_ctx *ctx, struct file *file,
+			struct poll_table_struct *wait)
 {
 	poll_wait(file, &ctx->wait, wait);
-	return dh_ctx_pending(ctx) ? EPOLLIN | EPOLLRDNORM : 0;
+	return dmahp_ctx_pending(ctx) ? EPOLLIN | EPOLLRDNORM : 0;
 }

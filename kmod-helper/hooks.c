@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test hooks, built only with `meson -Dtest_hooks=true` (Kbuild's
- * DMAHEAP_TEST_HOOKS=y): the fault_inject parameter that fails one chosen
- * error path, and the debugfs list of every buffer's physical pages. DKMS
- * and packages never build them (docs/fault-injection.md).
+ * DMAHEAP_TEST_HOOKS=y): dmahp_fault(), which every fault site asks, and
+ * the fault_inject parameter that names the one chosen error path to fail;
+ * the debugfs list of every buffer's physical pages. DKMS and packages
+ * never build them (docs/fault-injection.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,41 +17,58 @@
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
 
-static char dh_fault_site[32];
-module_param_string(fault_inject, dh_fault_site, sizeof(dh_fault_site), 0600);
+static char dmahp_fault_site[32];
+module_param_string(fault_inject, dmahp_fault_site, sizeof(dmahp_fault_site),
+		    0600);
 MODULE_PARM_DESC(fault_inject,
 		 "for tests: the next pass through this failure path fails");
-static DEFINE_SPINLOCK(dh_fault_lock);
+static DEFINE_SPINLOCK(dmahp_fault_lock);
 
-bool dh_fault(const char *site)
+/**
+ * dmahp_fault() - should the failure path @site fail now?
+ * @site:	the fault site's name (docs/fault-injection.md)
+ *
+ * Context: any but hard interrupt; takes a spinlock only while a site is
+ * named.
+ * Return: true once when fault_inject names @site, which it then clears.
+ */
+bool dmahp_fault(const char *site)
 {
 	bool hit;
 
-	if (likely(!READ_ONCE(dh_fault_site[0])))
+	if (likely(!READ_ONCE(dmahp_fault_site[0])))
 		return false;
-	spin_lock(&dh_fault_lock);
-	hit = sysfs_streq(dh_fault_site, site);
+	spin_lock(&dmahp_fault_lock);
+	hit = sysfs_streq(dmahp_fault_site, site);
 	if (hit) {
-		dh_fault_site[0] = '\0';
+		dmahp_fault_site[0] = '\0';
 		pr_info("fault injected: %s\n", site);
 	}
-	spin_unlock(&dh_fault_lock);
+	spin_unlock(&dmahp_fault_lock);
 	return hit;
 }
 
-DEFINE_SHOW_ATTRIBUTE(dh_buffers);
+DEFINE_SHOW_ATTRIBUTE(dmahp_buffers);
 
-static struct dentry *dh_debugfs;
+static struct dentry *dmahp_debugfs;
 
-/* debugfs dmaheap-helper/buffers: which physical pages each buffer has. */
-void dh_hooks_init(void)
+/**
+ * dmahp_hooks_init() - create debugfs dmaheap-helper/buffers
+ *
+ * The file lists which physical pages each buffer has. Like all of debugfs,
+ * it cannot fail the module's load.
+ */
+void dmahp_hooks_init(void)
 {
-	dh_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
-	debugfs_create_file("buffers", 0400, dh_debugfs, NULL,
-			    &dh_buffers_fops);
+	dmahp_debugfs = debugfs_create_dir(DMAHEAP_HELPER_DEVNAME, NULL);
+	debugfs_create_file("buffers", 0400, dmahp_debugfs, NULL,
+			    &dmahp_buffers_fops);
 }
 
-void dh_hooks_exit(void)
+/**
+ * dmahp_hooks_exit() - remove what dmahp_hooks_init() created
+ */
+void dmahp_hooks_exit(void)
 {
-	debugfs_remove(dh_debugfs);
+	debugfs_remove(dmahp_debugfs);
 }

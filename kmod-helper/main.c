@@ -3,6 +3,13 @@
  * dmaheap_helper: the kernel half of dmaheapd. A misc device that only the
  * daemon opens, allocating dma-bufs for callers of its CUSE heap nodes and
  * handing their fds to those callers. Policy lives in the daemon, not here.
+ *
+ * This file: module init and exit, the misc device, its file operations and
+ * the dispatch of its ioctls, with ALLOC's checks and steps. The rest is in
+ * the file named for it: buffer.c (the dma-buf), the kinds (system.c,
+ * contig.c, cma.c, region.c), pool.c and ready.c (made ahead), deliver.c
+ * (the fd), event.c (release events), name.c (exporter names), stats.c (the
+ * counters, in sysfs) and hooks.c (test hooks: fault sites, debugfs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,7 +19,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
-#include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -26,110 +32,88 @@
 #include "compat.h"
 #include "dmaheap_helper.h"
 
-struct dh_counters dh_counters;
-struct device *dh_dev;
+struct device *dmahp_dev;
 
-static atomic_t dh_opened = ATOMIC_INIT(0);
+static atomic_t dmahp_opened = ATOMIC_INIT(0);
 
-/**
- * dh_refill_worker() - a kthread worker for background refills
- * @name:	the thread's name
- * @site:	its fault site (dh_fault())
- *
- * At the lowest priority: a refill uses the CPU time requests leave, and a
- * woken request preempts it at once (docs/pool.md).
- *
- * Return: the worker, or an ERR_PTR.
- */
-struct kthread_worker *dh_refill_worker(const char *name, const char *site)
-{
-	struct kthread_worker *worker;
-
-	worker = dh_fault(site) ? ERR_PTR(-ENOMEM) :
-		 kthread_create_worker(0, "%s", name);
-	if (!IS_ERR(worker))
-		sched_set_normal(worker->task, MAX_NICE);
-	return worker;
-}
-
-static const struct dh_kind *const dh_kinds[] = {
-	[DMAHEAP_HELPER_KIND_SYSTEM] = &dh_system_kind,
-	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dh_contig_kind,
-	[DMAHEAP_HELPER_KIND_CMA] = DH_CMA_KIND,
-	[DMAHEAP_HELPER_KIND_REGION] = DH_REGION_KIND,
+static const struct dmahp_kind *const dmahp_kinds[] = {
+	[DMAHEAP_HELPER_KIND_SYSTEM] = &dmahp_system_kind,
+	[DMAHEAP_HELPER_KIND_CONTIGUOUS] = &dmahp_contig_kind,
+	[DMAHEAP_HELPER_KIND_CMA] = DMAHP_CMA_KIND,
+	[DMAHEAP_HELPER_KIND_REGION] = DMAHP_REGION_KIND,
 };
 
-static int dh_open(struct inode *inode, struct file *file)
+static int dmahp_open(struct inode *inode, struct file *file)
 {
-	struct dh_ctx *ctx;
+	struct dmahp_ctx *ctx;
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (atomic_cmpxchg(&dh_opened, 0, 1))
+	if (atomic_cmpxchg(&dmahp_opened, 0, 1))
 		return -EBUSY;
 	ret = nonseekable_open(inode, file);
 	if (ret)
 		goto out_unmark;
-	ctx = dh_ctx_create();
+	ctx = dmahp_ctx_create();
 	if (!ctx) {
 		ret = -ENOMEM;
 		goto out_unmark;
 	}
 	/* Replaces the miscdevice that misc_open() put there. */
 	file->private_data = ctx;
-	dh_ready_open(file->f_cred);
+	dmahp_ready_open(file->f_cred);
 	return 0;
 
 out_unmark:
-	atomic_set(&dh_opened, 0);
+	atomic_set(&dmahp_opened, 0);
 	return ret;
 }
 
-static int dh_release(struct inode *inode, struct file *file)
+static int dmahp_release(struct inode *inode, struct file *file)
 {
-	dh_ready_close();
-	dh_ctx_close(file->private_data);
-	atomic_set(&dh_opened, 0);
+	dmahp_ready_close();
+	dmahp_ctx_close(file->private_data);
+	atomic_set(&dmahp_opened, 0);
 	return 0;
 }
 
-static ssize_t dh_read(struct file *file, char __user *buf, size_t count,
-		       loff_t *ppos)
+static ssize_t dmahp_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
 {
-	return dh_ctx_read(file->private_data, buf, count,
-			   file->f_flags & O_NONBLOCK);
+	return dmahp_ctx_read(file->private_data, buf, count,
+			      file->f_flags & O_NONBLOCK);
 }
 
-static __poll_t dh_poll(struct file *file, struct poll_table_struct *wait)
+static __poll_t dmahp_poll(struct file *file, struct poll_table_struct *wait)
 {
-	return dh_ctx_poll(file->private_data, file, wait);
+	return dmahp_ctx_poll(file->private_data, file, wait);
 }
 
-static u64 dh_features(void)
+static u64 dmahp_features(void)
 {
 	u64 features = 0;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(dh_kinds); i++)
-		if (dh_kinds[i])
+	for (i = 0; i < ARRAY_SIZE(dmahp_kinds); i++)
+		if (dmahp_kinds[i])
 			features |= 1ULL << i;
 	return features;
 }
 
-static long dh_ioctl_info(void __user *uarg)
+static long dmahp_ioctl_info(void __user *uarg)
 {
 	struct dmaheap_helper_info info = {
 		.version = DMAHEAP_HELPER_VERSION,
-		.features = dh_features(),
+		.features = dmahp_features(),
 		.page_size = PAGE_SIZE,
-		.contig_max = dh_contig_max(),
+		.contig_max = dmahp_contig_max(),
 	};
 
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
+static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
 			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
@@ -142,16 +126,18 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (!req->len || !PAGE_ALIGNED(req->len) || req->len > SIZE_MAX)
 		return -EINVAL;
-	if (req->kind >= ARRAY_SIZE(dh_kinds) || !dh_kinds[req->kind])
+	if (req->kind >= ARRAY_SIZE(dmahp_kinds) || !dmahp_kinds[req->kind])
 		return -EOPNOTSUPP;
 	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
-	    !dh_region_get(req->region) : req->region != 0)
+	    !dmahp_region_get(req->region) : req->region != 0)
 		return -EINVAL;
-	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && !dh_compat_supported())
-		return -EOPNOTSUPP;
-	/* A 32-bit caller's struct is below 4 GiB: matched and written so. */
-	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT && req->user_addr > U32_MAX)
-		return -EINVAL;
+	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT) {
+		if (!dmahp_compat_supported())
+			return -EOPNOTSUPP;
+		/* A 32-bit caller's struct is below 4 GiB: matched so. */
+		if (req->user_addr > U32_MAX)
+			return -EINVAL;
+	}
 	/* A device number that fits dev_t: 12 bits of major, 20 of minor. */
 	if (!req->node_major || req->node_major > MAJOR(~0U) ||
 	    req->node_minor > MINORMASK)
@@ -159,8 +145,16 @@ static int dh_check_alloc(const struct dmaheap_helper_alloc *req)
 	return 0;
 }
 
+/* The caller of an ALLOC, and what the daemon is told about it. */
+struct dmahp_caller {
+	struct task_struct *task;	/* holds a reference */
+	pid_t tgid;			/* in the daemon's pid namespace */
+	u64 start;			/* its leader's start_boottime */
+	char comm[TASK_COMM_LEN];
+};
+
 /* The thread @tid of the daemon's pid namespace, unless it is exiting. */
-static struct task_struct *dh_get_caller(pid_t tid)
+static struct task_struct *dmahp_find_task(pid_t tid)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -178,10 +172,41 @@ static struct task_struct *dh_get_caller(pid_t tid)
 }
 
 /*
+ * Thread @tid, with what the daemon's accounting needs: the process, in the
+ * daemon's pid namespace, and when it started, which tells a reused pid
+ * apart. The start is the leader's, which an exec by another thread carries
+ * over to the new leader; as task_tgid_nr_ns() does, the leader is looked
+ * at only while the caller is still linked to it. On success, put
+ * caller->task when done.
+ */
+static int dmahp_get_caller(pid_t tid, struct dmahp_caller *caller)
+{
+	struct task_struct *task;
+	bool alive;
+
+	task = dmahp_find_task(tid);
+	if (!task)
+		return -ESRCH;
+	rcu_read_lock();
+	alive = pid_alive(task);
+	if (alive)
+		caller->start = task->group_leader->start_boottime;
+	rcu_read_unlock();
+	if (!alive) {
+		put_task_struct(task);
+		return -ESRCH;
+	}
+	caller->task = task;
+	caller->tgid = task_tgid_vnr(task);
+	get_task_comm(caller->comm, task);
+	return 0;
+}
+
+/*
  * A ready buffer (ready.c) serves what it was exported for: one page of
  * the system kind, read-write, charged to nobody.
  */
-static bool dh_ready_fits(const struct dmaheap_helper_alloc *req)
+static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 {
 	return req->kind == DMAHEAP_HELPER_KIND_SYSTEM &&
 	       req->len == PAGE_SIZE &&
@@ -189,57 +214,66 @@ static bool dh_ready_fits(const struct dmaheap_helper_alloc *req)
 	       (req->fd_flags & O_ACCMODE) == O_RDWR;
 }
 
-static long dh_ioctl_alloc(struct dh_ctx *ctx,
-			   struct dmaheap_helper_alloc __user *uarg)
+/* The buffer @req asks for: a ready one if it fits, else exported now. */
+static struct dma_buf *
+dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
+		   struct task_struct *caller)
+{
+	unsigned int flags = 0;
+	struct dma_buf *dmabuf;
+
+	if (req->flags & DMAHEAP_HELPER_ALLOC_CHARGE)
+		flags |= DMAHP_BUF_CHARGE;
+	dmabuf = dmahp_ready_fits(req) ? dmahp_ready_take() : NULL;
+	if (!dmabuf)
+		dmabuf = dmahp_buffer_export(dmahp_kinds[req->kind],
+					     dmahp_region_get(req->region),
+					     req->len, req->fd_flags, caller,
+					     flags);
+	if (IS_ERR(dmabuf))
+		atomic64_inc(&dmahp_counters.alloc_failures);
+	return dmabuf;
+}
+
+/* ALLOC's answer to the daemon: the buffer's id and its caller. */
+static int dmahp_alloc_answer(struct dmaheap_helper_alloc __user *uarg,
+			      u64 id, const struct dmahp_caller *caller)
+{
+	if (put_user(id, &uarg->id) || put_user(caller->tgid, &uarg->tgid) ||
+	    put_user(caller->start, &uarg->start_time) ||
+	    copy_to_user(uarg->comm, caller->comm, sizeof(uarg->comm)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * ALLOC: a buffer for the caller, which is blocked in FUSE until the daemon
+ * replies. Whether it is in the ioctl the daemon says is checked by the
+ * delivery itself, in the caller's context: another thread's registers
+ * cannot be read safely from a module (its stack cannot be pinned).
+ */
+static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
+			      struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
-	char comm[TASK_COMM_LEN];
-	struct dh_event *event = NULL;
-	struct dh_delivery *delivery;
-	struct task_struct *caller;
-	pid_t tgid;
+	struct dmahp_event *event = NULL;
+	struct dmahp_delivery *delivery;
+	struct dmahp_caller caller;
 	struct dma_buf *dmabuf;
-	bool compat, alive;
-	u64 id, start = 0;
+	u64 id;
 	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	ret = dh_check_alloc(&req);
+	ret = dmahp_check_alloc(&req);
 	if (ret)
 		return ret;
-	compat = req.flags & DMAHEAP_HELPER_ALLOC_COMPAT;
 
-	/*
-	 * The caller is blocked in FUSE until the daemon replies; whether it
-	 * is in the ioctl the daemon says is checked by the delivery itself,
-	 * in the caller's context: another thread's registers cannot be read
-	 * safely from a module (its stack cannot be pinned).
-	 */
-	caller = dh_get_caller(req.tid);
-	if (!caller)
-		return -ESRCH;
+	ret = dmahp_get_caller(req.tid, &caller);
+	if (ret)
+		return ret;
 
-	/*
-	 * For the daemon's accounting: the process, in the daemon's pid
-	 * namespace, and when it started, which tells a reused pid apart.
-	 * The start is the leader's, which an exec by another thread carries
-	 * over to the new leader; as task_tgid_nr_ns() does, the leader is
-	 * looked at only while the caller is still linked to it.
-	 */
-	rcu_read_lock();
-	alive = pid_alive(caller);
-	if (alive)
-		start = caller->group_leader->start_boottime;
-	rcu_read_unlock();
-	if (!alive) {
-		ret = -ESRCH;
-		goto out_put_caller;
-	}
-	tgid = task_tgid_vnr(caller);
-	get_task_comm(comm, caller);
-
-	delivery = dh_deliver_reserve(caller);
+	delivery = dmahp_deliver_reserve(caller.task);
 	if (IS_ERR(delivery)) {
 		ret = PTR_ERR(delivery);
 		goto out_put_caller;
@@ -247,142 +281,88 @@ static long dh_ioctl_alloc(struct dh_ctx *ctx,
 
 	/* Allocated now: a buffer's release cannot fail. */
 	if (req.cookie) {
-		event = dh_event_create(ctx, req.cookie);
+		event = dmahp_event_create(ctx, req.cookie);
 		if (!event) {
 			ret = -ENOMEM;
 			goto out_unreserve;
 		}
 	}
 
-	dmabuf = dh_ready_fits(&req) ? dh_ready_take() : NULL;
-	if (!dmabuf)
-		dmabuf = dh_buffer_export(dh_kinds[req.kind],
-					  dh_region_get(req.region), req.len,
-					  req.fd_flags, caller,
-					  req.flags & DMAHEAP_HELPER_ALLOC_CHARGE ?
-					  DH_BUF_CHARGE : 0);
+	dmabuf = dmahp_alloc_buffer(&req, caller.task);
 	if (IS_ERR(dmabuf)) {
-		atomic64_inc(&dh_counters.alloc_failures);
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	id = dh_buffer_publish(dmabuf, event,
-			       req.name[0] ? dh_name_get(req.name) : NULL);
+	id = dmahp_buffer_publish(dmabuf, event,
+				  req.name[0] ? dmahp_name_get(req.name) :
+				  NULL);
 
 	/*
 	 * The answer before the delivery: a daemon that cannot be told the
 	 * buffer's id must not have it delivered.
 	 */
-	if (put_user(id, &uarg->id) || put_user(tgid, &uarg->tgid) ||
-	    put_user(start, &uarg->start_time) ||
-	    copy_to_user(uarg->comm, comm, sizeof(uarg->comm))) {
-		atomic64_inc(&dh_counters.deliveries_dropped);
+	ret = dmahp_alloc_answer(uarg, id, &caller);
+	if (ret) {
+		atomic64_inc(&dmahp_counters.deliveries_dropped);
 		dma_buf_put(dmabuf);
-		ret = -EFAULT;
 		goto out_unreserve;
 	}
 
 	/* Takes over the buffer and the reservation. */
-	ret = dh_deliver(delivery, caller, dmabuf,
-			 MKDEV(req.node_major, req.node_minor), compat, req.cmd,
-			 req.user_addr, req.fd_flags);
-	put_task_struct(caller);
+	ret = dmahp_deliver(delivery, caller.task, dmabuf,
+			    MKDEV(req.node_major, req.node_minor),
+			    req.flags & DMAHEAP_HELPER_ALLOC_COMPAT, req.cmd,
+			    req.user_addr, req.fd_flags);
+	put_task_struct(caller.task);
 	return ret;
 
 out_free_event:
-	dh_event_free(event);
+	dmahp_event_free(event);
 out_unreserve:
-	dh_deliver_unreserve(delivery);
+	dmahp_deliver_unreserve(delivery);
 out_put_caller:
-	put_task_struct(caller);
+	put_task_struct(caller.task);
 	return ret;
 }
 
-static long dh_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
 	case DMAHEAP_HELPER_IOC_INFO:
-		return dh_ioctl_info(uarg);
+		return dmahp_ioctl_info(uarg);
 	case DMAHEAP_HELPER_IOC_ALLOC:
-		return dh_ioctl_alloc(file->private_data, uarg);
+		return dmahp_ioctl_alloc(file->private_data, uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
-		return dh_ioctl_region_add(uarg);
+		return dmahp_ioctl_region_add(uarg);
 	case DMAHEAP_HELPER_IOC_POOL:
-		return dh_ioctl_pool(uarg);
+		return dmahp_ioctl_pool(uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
-static const struct file_operations dh_fops = {
+static const struct file_operations dmahp_fops = {
 	.owner = THIS_MODULE,
-	.open = dh_open,
-	.release = dh_release,
-	.read = dh_read,
-	.poll = dh_poll,
-	.unlocked_ioctl = dh_ioctl,
+	.open = dmahp_open,
+	.release = dmahp_release,
+	.read = dmahp_read,
+	.poll = dmahp_poll,
+	.unlocked_ioctl = dmahp_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-struct dh_counter_attr {
-	struct device_attribute attr;
-	atomic64_t *value;
-};
-
-static ssize_t dh_counter_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
-{
-	struct dh_counter_attr *ca = container_of(attr, struct dh_counter_attr,
-						  attr);
-
-	return sysfs_emit(buf, "%lld\n", atomic64_read(ca->value));
-}
-
-/*
- * /sys/class/misc/dmaheap-helper/<counter>, one number each: the only place
- * the counters are read, by root only, as they show every user's activity
- * (docs/helper-interface.md).
- */
-static struct dh_counter_attr dh_counter_attrs[] = {
-	{ __ATTR(live_buffers, 0400, dh_counter_show, NULL),
-	  &dh_counters.live_buffers },
-	{ __ATTR(live_bytes, 0400, dh_counter_show, NULL),
-	  &dh_counters.live_bytes },
-	{ __ATTR(fds_installed, 0400, dh_counter_show, NULL),
-	  &dh_counters.fds_installed },
-	{ __ATTR(deliveries_dropped, 0400, dh_counter_show, NULL),
-	  &dh_counters.deliveries_dropped },
-	{ __ATTR(allocations, 0400, dh_counter_show, NULL),
-	  &dh_counters.allocations },
-	{ __ATTR(alloc_failures, 0400, dh_counter_show, NULL),
-	  &dh_counters.alloc_failures },
-	{ __ATTR(pool_bytes, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_bytes },
-	{ __ATTR(pool_hits, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_hits },
-	{ __ATTR(pool_misses, 0400, dh_counter_show, NULL),
-	  &dh_counters.pool_misses },
-	{ __ATTR(ready_buffers, 0400, dh_counter_show, NULL),
-	  &dh_counters.ready_buffers },
-	{ __ATTR(ready_hits, 0400, dh_counter_show, NULL),
-	  &dh_counters.ready_hits },
-};
-
-static struct attribute *dh_attrs[ARRAY_SIZE(dh_counter_attrs) + 1];
-ATTRIBUTE_GROUPS(dh);
-
-static struct miscdevice dh_misc = {
+static struct miscdevice dmahp_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = DMAHEAP_HELPER_DEVNAME,
-	.fops = &dh_fops,
-	.groups = dh_groups,
+	.fops = &dmahp_fops,
+	.groups = dmahp_stats_groups,
 	.mode = 0600,
 };
 
 /*
- * dh_exit() waits for an RCU Tasks grace period (see there). Without
+ * dmahp_exit() waits for an RCU Tasks grace period (see there). Without
  * CONFIG_TASKS_RCU, synchronize_rcu_tasks() is synchronize_rcu(), which on
  * a preemptible kernel does not wait for a task preempted in our code.
  */
@@ -390,13 +370,10 @@ static struct miscdevice dh_misc = {
 #error "dmaheap_helper needs CONFIG_TASKS_RCU on a preemptible kernel to unload safely"
 #endif
 
-static int __init dh_init(void)
+static int __init dmahp_init(void)
 {
 	struct device *dev;
-	int ret, i;
-
-	for (i = 0; i < ARRAY_SIZE(dh_counter_attrs); i++)
-		dh_attrs[i] = &dh_counter_attrs[i].attr.attr;
+	int ret;
 
 	/*
 	 * The device the CMA kind allocates on with the DMA API: it has no
@@ -406,22 +383,22 @@ static int __init dh_init(void)
 	 * call on every kernel built for, no bus or driver that could bind
 	 * to it, no uevent; the mask is set as udmabuf sets its own.
 	 */
-	dev = dh_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
+	dev = dmahp_fault("init_dma_dev") ? ERR_PTR(-ENOMEM) :
 	      root_device_register(KBUILD_MODNAME);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	ret = dh_fault("init_dma_mask") ? -EIO :
+	ret = dmahp_fault("init_dma_mask") ? -EIO :
 	      dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto out_unregister_dma_dev;
-	dh_dev = dev;
+	dmahp_dev = dev;
 
-	dh_hooks_init();
+	dmahp_hooks_init();
 
-	ret = dh_pool_init();
+	ret = dmahp_pool_init();
 	if (ret)
 		goto out_hooks_exit;
-	ret = dh_ready_init();
+	ret = dmahp_ready_init();
 	if (ret)
 		goto out_pool_exit;
 
@@ -430,30 +407,30 @@ static int __init dh_init(void)
 	 * after it. Before, a failing init could unload the module under an
 	 * opener that had raced it.
 	 */
-	ret = dh_fault("init_misc") ? -ENOMEM : misc_register(&dh_misc);
+	ret = dmahp_fault("init_misc") ? -ENOMEM : misc_register(&dmahp_misc);
 	if (ret)
 		goto out_ready_exit;
 	return 0;
 
 out_ready_exit:
-	dh_ready_exit();
+	dmahp_ready_exit();
 out_pool_exit:
-	dh_pool_exit();
+	dmahp_pool_exit();
 out_hooks_exit:
-	dh_hooks_exit();
+	dmahp_hooks_exit();
 out_unregister_dma_dev:
-	dh_dev = NULL;
+	dmahp_dev = NULL;
 	root_device_unregister(dev);
 	return ret;
 }
 
-static void __exit dh_exit(void)
+static void __exit dmahp_exit(void)
 {
-	misc_deregister(&dh_misc);
+	misc_deregister(&dmahp_misc);
 
 	/*
 	 * Module code can still be running on a thread after the module's
-	 * last reference went: the tail of dh_deliver_work(), between its
+	 * last reference went: the tail of dmahp_deliver_work(), between its
 	 * fd_install() and its return. From fd_install() on, the buffer (and
 	 * with it this module's reference) belongs to the caller's fd table,
 	 * where another thread can close it at once. That tail never sleeps
@@ -468,19 +445,20 @@ static void __exit dh_exit(void)
 	 */
 	synchronize_rcu_tasks();
 
-	dh_regions_exit();
-	dh_ready_exit();
-	dh_pool_exit();
-	dh_hooks_exit();
-	dh_names_exit();
-	root_device_unregister(dh_dev);
+	dmahp_regions_exit();
+	dmahp_ready_exit();
+	dmahp_pool_exit();
+	dmahp_hooks_exit();
+	dmahp_names_exit();
+	root_device_unregister(dmahp_dev);
 }
 
-module_init(dh_init);
-module_exit(dh_exit);
+module_init(dmahp_init);
+module_exit(dmahp_exit);
 
 MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1.0");	/* the project's version, checked by tests/install */
-DH_IMPORT_NS_DMA_BUF();
+/* The project's version, checked by tests/install. */
+MODULE_VERSION("0.1.0");
+DMAHP_IMPORT_NS_DMA_BUF();

@@ -14,57 +14,61 @@
 #include "dmaheap_helper.h"
 
 /* Far more than the daemon's heaps and aliases, reloads included. */
-#define DH_NAMES_MAX	256
+#define DMAHP_NAMES_MAX	256
 
-struct dh_name {
+struct dmahp_name {
 	struct list_head node;
 	char name[];
 };
 
-static DEFINE_MUTEX(dh_names_lock);
-static LIST_HEAD(dh_names);
-static unsigned int dh_names_count;
+static DEFINE_MUTEX(dmahp_names_lock);
+static LIST_HEAD(dmahp_names);
+static unsigned int dmahp_names_count;
 
 /**
- * dh_name_get() - the kept copy of a heap's name
+ * dmahp_name_get() - the kept copy of a heap's name
  * @name:	NUL terminated
  *
- * Return: a string equal to @name that lives until dh_names_exit(), or
+ * Return: a string equal to @name that lives until dmahp_names_exit(), or
  * NULL when no more names can be kept (the buffer then keeps its kind's).
  */
-const char *dh_name_get(const char *name)
+const char *dmahp_name_get(const char *name)
 {
-	struct dh_name *n;
+	struct dmahp_name *n;
 	size_t len = strlen(name);
 
-	mutex_lock(&dh_names_lock);
-	list_for_each_entry(n, &dh_names, node)
+	mutex_lock(&dmahp_names_lock);
+	list_for_each_entry(n, &dmahp_names, node)
 		if (!strcmp(n->name, name))
 			goto out_unlock;
 	n = NULL;
-	if (dh_names_count == DH_NAMES_MAX) {
+	if (dmahp_names_count == DMAHP_NAMES_MAX) {
 		pr_warn_once("more than %d heap names, later ones export under their kind's name\n",
-			     DH_NAMES_MAX);
+			     DMAHP_NAMES_MAX);
 		goto out_unlock;
 	}
 	n = kmalloc(struct_size(n, name, len + 1), GFP_KERNEL);
 	if (!n)
 		goto out_unlock;
 	memcpy(n->name, name, len + 1);
-	list_add(&n->node, &dh_names);
-	dh_names_count++;
+	list_add(&n->node, &dmahp_names);
+	dmahp_names_count++;
 out_unlock:
-	mutex_unlock(&dh_names_lock);
+	mutex_unlock(&dmahp_names_lock);
 	return n ? n->name : NULL;
 }
 
-/* At unload: no buffer is left, so no dma-buf points to a name. */
-void dh_names_exit(void)
+/**
+ * dmahp_names_exit() - free every kept name
+ *
+ * Context: module exit: no buffer is left, so no dma-buf points to a name.
+ */
+void dmahp_names_exit(void)
 {
-	struct dh_name *n, *tmp;
+	struct dmahp_name *n, *tmp;
 
-	list_for_each_entry_safe(n, tmp, &dh_names, node)
+	list_for_each_entry_safe(n, tmp, &dmahp_names, node)
 		kfree(n);
-	INIT_LIST_HEAD(&dh_names);
-	dh_names_count = 0;
+	INIT_LIST_HEAD(&dmahp_names);
+	dmahp_names_count = 0;
 }

@@ -4,7 +4,9 @@
  * zeroed by a background worker so that an allocation takes them without
  * clearing memory on the caller's path. Bounded by the size the daemon sets
  * (DMAHEAP_HELPER_IOC_POOL, pool_max below), given back to the kernel by a
- * shrinker under memory pressure (docs/pool.md).
+ * shrinker under memory pressure (docs/pool.md). dmahp_refill_worker()
+ * makes the low-priority thread of its refills and of the ready buffers'
+ * (ready.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,45 +35,68 @@
 /* No refill for this long after the shrinker took pages back. */
 #define POOL_BACKOFF	HZ
 
-struct dh_pool {
+struct dmahp_pool {
 	unsigned int order;
 	unsigned int share;	/* eighths of pool_max it may hold */
 	struct list_head pages;	/* zeroed compound pages, by page->lru */
 	unsigned long count;
 };
 
-static struct dh_pool dh_pools[] = {
-	{ .order = 8, .share = 7, .pages = LIST_HEAD_INIT(dh_pools[0].pages) },
-	{ .order = 4, .share = 1, .pages = LIST_HEAD_INIT(dh_pools[1].pages) },
+static struct dmahp_pool dmahp_pools[] = {
+	{ .order = 8, .share = 7,
+	  .pages = LIST_HEAD_INIT(dmahp_pools[0].pages) },
+	{ .order = 4, .share = 1,
+	  .pages = LIST_HEAD_INIT(dmahp_pools[1].pages) },
 };
 
-static DEFINE_SPINLOCK(dh_pool_lock);	/* everything below */
-static unsigned long dh_pool_max;	/* bytes */
-static unsigned long dh_pool_shrunk_at;	/* jiffies */
-static bool dh_pool_ready;		/* between init and exit */
+static DEFINE_SPINLOCK(dmahp_pool_lock);	/* everything below */
+static unsigned long dmahp_pool_max;	/* bytes */
+static unsigned long dmahp_pool_shrunk_at;	/* jiffies */
+static bool dmahp_pool_ready;		/* between init and exit */
 
 /* The refill's own thread: clearing megabytes must not delay requests. */
-static struct kthread_worker *dh_pool_worker;
-static void dh_pool_refill(struct kthread_work *work);
-static DEFINE_KTHREAD_WORK(dh_pool_work, dh_pool_refill);
+static struct kthread_worker *dmahp_pool_worker;
+static void dmahp_pool_refill(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(dmahp_pool_work, dmahp_pool_refill);
 
-/* Blocks @pool may hold under dh_pool_max. Under dh_pool_lock. */
-static unsigned long dh_pool_target(const struct dh_pool *pool)
+/**
+ * dmahp_refill_worker() - a kthread worker for background refills
+ * @name:	the thread's name
+ * @site:	its fault site (dmahp_fault())
+ *
+ * At the lowest priority: a refill uses the CPU time requests leave, and a
+ * woken request preempts it at once (docs/pool.md).
+ *
+ * Return: the worker, or an ERR_PTR.
+ */
+struct kthread_worker *dmahp_refill_worker(const char *name, const char *site)
 {
-	return dh_pool_max / 8 * pool->share >> (PAGE_SHIFT + pool->order);
+	struct kthread_worker *worker;
+
+	worker = dmahp_fault(site) ? ERR_PTR(-ENOMEM) :
+		 kthread_create_worker(0, "%s", name);
+	if (!IS_ERR(worker))
+		sched_set_normal(worker->task, MAX_NICE);
+	return worker;
+}
+
+/* Blocks @pool may hold under dmahp_pool_max. Under dmahp_pool_lock. */
+static unsigned long dmahp_pool_target(const struct dmahp_pool *pool)
+{
+	return dmahp_pool_max / 8 * pool->share >> (PAGE_SHIFT + pool->order);
 }
 
 /*
- * Under dh_pool_lock, so that no refill is queued once dh_pool_exit() has
- * cleared dh_pool_ready.
+ * Under dmahp_pool_lock, so that no refill is queued once dmahp_pool_exit()
+ * has cleared dmahp_pool_ready.
  */
-static void dh_pool_kick_locked(void)
+static void dmahp_pool_kick_locked(void)
 {
-	if (dh_pool_ready)
-		kthread_queue_work(dh_pool_worker, &dh_pool_work);
+	if (dmahp_pool_ready)
+		kthread_queue_work(dmahp_pool_worker, &dmahp_pool_work);
 }
 
-static void dh_pool_free_list(struct list_head *pages)
+static void dmahp_pool_free_list(struct list_head *pages)
 {
 	struct page *page, *tmp;
 
@@ -81,47 +106,57 @@ static void dh_pool_free_list(struct list_head *pages)
 	}
 }
 
-/* Move one block of @pool to @out. Under dh_pool_lock. */
-static unsigned long dh_pool_detach(struct dh_pool *pool,
-				    struct list_head *out)
+/* Move one block of @pool to @out. Under dmahp_pool_lock. */
+static unsigned long dmahp_pool_detach(struct dmahp_pool *pool,
+				       struct list_head *out)
 {
 	struct page *page = list_first_entry(&pool->pages, struct page, lru);
 
 	list_move(&page->lru, out);
 	pool->count--;
-	atomic64_sub(PAGE_SIZE << pool->order, &dh_counters.pool_bytes);
+	atomic64_sub(PAGE_SIZE << pool->order, &dmahp_counters.pool_bytes);
 	return 1UL << pool->order;
 }
 
-struct page *dh_pool_take(unsigned int order)
+/**
+ * dmahp_pool_take() - a zeroed block from the pool, for the system kind
+ * @order:	the block's order, 8 or 4
+ *
+ * Kicks the refill when the pool is on.
+ *
+ * Context: any that may take a spinlock.
+ * Return: a zeroed compound page of @order, or NULL when the pool has none
+ * of that order.
+ */
+struct page *dmahp_pool_take(unsigned int order)
 {
-	struct dh_pool *pool = NULL;
+	struct dmahp_pool *pool = NULL;
 	struct page *page = NULL;
 	bool enabled;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
-		if (dh_pools[i].order == order)
-			pool = &dh_pools[i];
+	for (i = 0; i < ARRAY_SIZE(dmahp_pools); i++)
+		if (dmahp_pools[i].order == order)
+			pool = &dmahp_pools[i];
 	if (!pool)
 		return NULL;
 
-	spin_lock(&dh_pool_lock);
-	enabled = dh_pool_target(pool);
+	spin_lock(&dmahp_pool_lock);
+	enabled = dmahp_pool_target(pool);
 	if (pool->count) {
 		page = list_first_entry(&pool->pages, struct page, lru);
 		list_del(&page->lru);
 		pool->count--;
-		atomic64_sub(PAGE_SIZE << order, &dh_counters.pool_bytes);
+		atomic64_sub(PAGE_SIZE << order, &dmahp_counters.pool_bytes);
 	}
 	if (enabled)
-		dh_pool_kick_locked();
-	spin_unlock(&dh_pool_lock);
+		dmahp_pool_kick_locked();
+	spin_unlock(&dmahp_pool_lock);
 
 	if (page)
-		atomic64_inc(&dh_counters.pool_hits);
+		atomic64_inc(&dmahp_counters.pool_hits);
 	else if (enabled)
-		atomic64_inc(&dh_counters.pool_misses);
+		atomic64_inc(&dmahp_counters.pool_misses);
 	return page;
 }
 
@@ -130,39 +165,39 @@ struct page *dh_pool_take(unsigned int order)
  * order first. It stops when the page allocator has no free block, and
  * for a second after the shrinker ran; the next take kicks it again.
  */
-static void dh_pool_refill(struct kthread_work *work)
+static void dmahp_pool_refill(struct kthread_work *work)
 {
 	struct page *page;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(dh_pools); i++) {
-		struct dh_pool *pool = &dh_pools[i];
+	for (i = 0; i < ARRAY_SIZE(dmahp_pools); i++) {
+		struct dmahp_pool *pool = &dmahp_pools[i];
 
 		for (;;) {
 			bool want;
 
-			spin_lock(&dh_pool_lock);
-			want = pool->count < dh_pool_target(pool) &&
+			spin_lock(&dmahp_pool_lock);
+			want = pool->count < dmahp_pool_target(pool) &&
 			       time_after(jiffies,
-					  dh_pool_shrunk_at + POOL_BACKOFF);
-			spin_unlock(&dh_pool_lock);
+					  dmahp_pool_shrunk_at + POOL_BACKOFF);
+			spin_unlock(&dmahp_pool_lock);
 			if (!want)
 				break;
 
-			page = dh_fault("pool_refill") ? NULL :
+			page = dmahp_fault("pool_refill") ? NULL :
 			       alloc_pages(POOL_GFP, pool->order);
 			if (!page)
 				return;
 
-			spin_lock(&dh_pool_lock);
-			want = pool->count < dh_pool_target(pool);
+			spin_lock(&dmahp_pool_lock);
+			want = pool->count < dmahp_pool_target(pool);
 			if (want) {
 				list_add(&page->lru, &pool->pages);
 				pool->count++;
 				atomic64_add(PAGE_SIZE << pool->order,
-					     &dh_counters.pool_bytes);
+					     &dmahp_counters.pool_bytes);
 			}
-			spin_unlock(&dh_pool_lock);
+			spin_unlock(&dmahp_pool_lock);
 			if (!want) {
 				__free_pages(page, pool->order);
 				break;
@@ -176,7 +211,7 @@ static void dh_pool_refill(struct kthread_work *work)
  * A new limit: what is above it goes back at once, the rest is refilled.
  * Serialised, so that the ready buffers (ready.c) follow the last limit.
  */
-static int dh_pool_set_max(u64 bytes)
+static int dmahp_pool_set_max(u64 bytes)
 {
 	static DEFINE_MUTEX(set_lock);
 	LIST_HEAD(excess);
@@ -186,20 +221,34 @@ static int dh_pool_set_max(u64 bytes)
 	if (bytes > (u64)totalram_pages() * PAGE_SIZE / 2)
 		return -EINVAL;
 	mutex_lock(&set_lock);
-	spin_lock(&dh_pool_lock);
-	dh_pool_max = bytes;
-	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
-		while (dh_pools[i].count > dh_pool_target(&dh_pools[i]))
-			dh_pool_detach(&dh_pools[i], &excess);
-	dh_pool_kick_locked();
-	spin_unlock(&dh_pool_lock);
-	dh_pool_free_list(&excess);
-	dh_ready_resize(bytes);
+	spin_lock(&dmahp_pool_lock);
+	dmahp_pool_max = bytes;
+	for (i = 0; i < ARRAY_SIZE(dmahp_pools); i++) {
+		struct dmahp_pool *pool = &dmahp_pools[i];
+
+		while (pool->count > dmahp_pool_target(pool))
+			dmahp_pool_detach(pool, &excess);
+	}
+	dmahp_pool_kick_locked();
+	spin_unlock(&dmahp_pool_lock);
+	dmahp_pool_free_list(&excess);
+	dmahp_ready_resize(bytes);
 	mutex_unlock(&set_lock);
 	return 0;
 }
 
-long dh_ioctl_pool(void __user *uarg)
+/**
+ * dmahp_ioctl_pool() - DMAHEAP_HELPER_IOC_POOL: the pool's new size
+ * @uarg:	the daemon's struct dmaheap_helper_pool
+ *
+ * The pool's one setting: the blocks above the new size are freed at once,
+ * the rest refilled; the ready buffers follow (dmahp_ready_resize()).
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EFAULT, or -EINVAL for more than half of RAM or reserved
+ * bytes set.
+ */
+long dmahp_ioctl_pool(void __user *uarg)
 {
 	struct dmaheap_helper_pool req;
 
@@ -207,74 +256,86 @@ long dh_ioctl_pool(void __user *uarg)
 		return -EFAULT;
 	if (memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
-	return dh_pool_set_max(req.max_bytes);
+	return dmahp_pool_set_max(req.max_bytes);
 }
 
-static unsigned long dh_pool_count(struct shrinker *shrinker,
-				   struct shrink_control *sc)
+static unsigned long dmahp_pool_count(struct shrinker *shrinker,
+				      struct shrink_control *sc)
 {
-	unsigned long pages = atomic64_read(&dh_counters.pool_bytes) >>
+	unsigned long pages = atomic64_read(&dmahp_counters.pool_bytes) >>
 			      PAGE_SHIFT;
 
 	return pages ? pages : SHRINK_EMPTY;
 }
 
-static unsigned long dh_pool_scan(struct shrinker *shrinker,
-				  struct shrink_control *sc)
+static unsigned long dmahp_pool_scan(struct shrinker *shrinker,
+				     struct shrink_control *sc)
 {
 	unsigned long freed = 0;
 	LIST_HEAD(pages);
 	int i;
 
-	spin_lock(&dh_pool_lock);
-	dh_pool_shrunk_at = jiffies;
+	spin_lock(&dmahp_pool_lock);
+	dmahp_pool_shrunk_at = jiffies;
 	/* The small blocks first: the large ones are what the pool is for. */
-	for (i = ARRAY_SIZE(dh_pools) - 1; i >= 0; i--)
-		while (freed < sc->nr_to_scan && dh_pools[i].count)
-			freed += dh_pool_detach(&dh_pools[i], &pages);
-	spin_unlock(&dh_pool_lock);
-	dh_pool_free_list(&pages);
+	for (i = ARRAY_SIZE(dmahp_pools) - 1; i >= 0; i--)
+		while (freed < sc->nr_to_scan && dmahp_pools[i].count)
+			freed += dmahp_pool_detach(&dmahp_pools[i], &pages);
+	spin_unlock(&dmahp_pool_lock);
+	dmahp_pool_free_list(&pages);
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker *dh_pool_shrinker;
+static struct shrinker *dmahp_pool_shrinker;
 
-int dh_pool_init(void)
+/**
+ * dmahp_pool_init() - start the pool's worker and shrinker, at load
+ *
+ * The pool stays empty until the daemon sizes it (dmahp_ioctl_pool()).
+ *
+ * Return: 0, or a negative errno with nothing left to undo.
+ */
+int dmahp_pool_init(void)
 {
-	dh_pool_worker = dh_refill_worker("dmaheap-pool", "init_pool_worker");
-	if (IS_ERR(dh_pool_worker))
-		return PTR_ERR(dh_pool_worker);
+	dmahp_pool_worker = dmahp_refill_worker("dmaheap-pool",
+						"init_pool_worker");
+	if (IS_ERR(dmahp_pool_worker))
+		return PTR_ERR(dmahp_pool_worker);
 
-	dh_pool_shrinker = dh_fault("init_pool") ? NULL :
-			   dh_shrinker_create("dmaheap-helper-pool",
-					      dh_pool_count, dh_pool_scan);
-	if (!dh_pool_shrinker) {
-		kthread_destroy_worker(dh_pool_worker);
+	dmahp_pool_shrinker = dmahp_fault("init_pool") ? NULL :
+			   dmahp_shrinker_create("dmaheap-helper-pool",
+						 dmahp_pool_count,
+						 dmahp_pool_scan);
+	if (!dmahp_pool_shrinker) {
+		kthread_destroy_worker(dmahp_pool_worker);
 		return -ENOMEM;
 	}
-	spin_lock(&dh_pool_lock);
-	dh_pool_shrunk_at = jiffies - POOL_BACKOFF;
-	dh_pool_ready = true;
-	dh_pool_kick_locked();
-	spin_unlock(&dh_pool_lock);
+	spin_lock(&dmahp_pool_lock);
+	dmahp_pool_shrunk_at = jiffies - POOL_BACKOFF;
+	dmahp_pool_ready = true;
+	dmahp_pool_kick_locked();
+	spin_unlock(&dmahp_pool_lock);
 	return 0;
 }
 
-void dh_pool_exit(void)
+/**
+ * dmahp_pool_exit() - stop refills, free every block, at unload
+ */
+void dmahp_pool_exit(void)
 {
 	LIST_HEAD(pages);
 	int i;
 
-	spin_lock(&dh_pool_lock);
-	dh_pool_ready = false;
-	spin_unlock(&dh_pool_lock);
-	dh_shrinker_destroy(dh_pool_shrinker);
-	kthread_cancel_work_sync(&dh_pool_work);
-	kthread_destroy_worker(dh_pool_worker);
-	spin_lock(&dh_pool_lock);
-	for (i = 0; i < ARRAY_SIZE(dh_pools); i++)
-		while (dh_pools[i].count)
-			dh_pool_detach(&dh_pools[i], &pages);
-	spin_unlock(&dh_pool_lock);
-	dh_pool_free_list(&pages);
+	spin_lock(&dmahp_pool_lock);
+	dmahp_pool_ready = false;
+	spin_unlock(&dmahp_pool_lock);
+	dmahp_shrinker_destroy(dmahp_pool_shrinker);
+	kthread_cancel_work_sync(&dmahp_pool_work);
+	kthread_destroy_worker(dmahp_pool_worker);
+	spin_lock(&dmahp_pool_lock);
+	for (i = 0; i < ARRAY_SIZE(dmahp_pools); i++)
+		while (dmahp_pools[i].count)
+			dmahp_pool_detach(&dmahp_pools[i], &pages);
+	spin_unlock(&dmahp_pool_lock);
+	dmahp_pool_free_list(&pages);
 }

@@ -35,56 +35,58 @@
 /* No refill for this long after the shrinker took buffers back. */
 #define READY_BACKOFF	HZ
 
-static DEFINE_SPINLOCK(dh_ready_lock);	/* everything below */
-static LIST_HEAD(dh_ready_list);	/* dh_buffer.node, oldest first */
-static unsigned long dh_ready_count;
-static unsigned long dh_ready_target;	/* from the pool's size and ready_max */
-static unsigned long dh_ready_max = 32;
-static u64 dh_ready_pool_max;
+static DEFINE_SPINLOCK(dmahp_ready_lock);	/* everything below */
+static LIST_HEAD(dmahp_ready_list);	/* dmahp_buffer.node, oldest first */
+static unsigned long dmahp_ready_count;
+/* From the pool's size and ready_max. */
+static unsigned long dmahp_ready_target;
+static unsigned long dmahp_ready_max = 32;
+static u64 dmahp_ready_pool_max;
 /* The daemon's, while it has the helper open; NULL otherwise. */
-static const struct cred *dh_ready_cred;
-static unsigned long dh_ready_shrunk_at;	/* jiffies */
+static const struct cred *dmahp_ready_cred;
+static unsigned long dmahp_ready_shrunk_at;	/* jiffies */
 
-/* The refill's own thread (dh_refill_worker()). */
-static struct kthread_worker *dh_ready_worker;
-static void dh_ready_refill(struct kthread_work *work);
-static DEFINE_KTHREAD_WORK(dh_ready_work, dh_ready_refill);
+/* The refill's own thread (dmahp_refill_worker()). */
+static struct kthread_worker *dmahp_ready_worker;
+static void dmahp_ready_refill(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(dmahp_ready_work, dmahp_ready_refill);
 
-/* Under dh_ready_lock, once dh_ready_wanted(). */
-static void dh_ready_kick_locked(void)
+/* Under dmahp_ready_lock, once dmahp_ready_wanted(). */
+static void dmahp_ready_kick_locked(void)
 {
-	kthread_queue_work(dh_ready_worker, &dh_ready_work);
+	kthread_queue_work(dmahp_ready_worker, &dmahp_ready_work);
 }
 
-/* Under dh_ready_lock: the refill has something to do. */
-static bool dh_ready_wanted(void)
+/* Under dmahp_ready_lock: the refill has something to do. */
+static bool dmahp_ready_wanted(void)
 {
-	return dh_ready_cred && dh_ready_count < dh_ready_target;
+	return dmahp_ready_cred && dmahp_ready_count < dmahp_ready_target;
 }
 
-static void dh_ready_set_count(unsigned long count)
+static void dmahp_ready_set_count(unsigned long count)
 {
-	WRITE_ONCE(dh_ready_count, count);
-	atomic64_set(&dh_counters.ready_buffers, count);
+	WRITE_ONCE(dmahp_ready_count, count);
+	atomic64_set(&dmahp_counters.ready_buffers, count);
 }
 
-/* Detach all but @keep buffers to @out. Under dh_ready_lock. */
-static unsigned long dh_ready_detach(unsigned long keep, struct list_head *out)
+/* Detach all but @keep buffers to @out. Under dmahp_ready_lock. */
+static unsigned long dmahp_ready_detach(unsigned long keep,
+					struct list_head *out)
 {
 	unsigned long n = 0;
 
-	while (dh_ready_count - n > keep) {
-		list_move(dh_ready_list.next, out);
+	while (dmahp_ready_count - n > keep) {
+		list_move(dmahp_ready_list.next, out);
 		n++;
 	}
-	dh_ready_set_count(dh_ready_count - n);
+	dmahp_ready_set_count(dmahp_ready_count - n);
 	return n;
 }
 
 /* Unpublished: their release only frees them (buffer.c). */
-static void dh_ready_put_list(struct list_head *list)
+static void dmahp_ready_put_list(struct list_head *list)
 {
-	struct dh_buffer *buffer, *tmp;
+	struct dmahp_buffer *buffer, *tmp;
 
 	list_for_each_entry_safe(buffer, tmp, list, node) {
 		list_del_init(&buffer->node);
@@ -93,7 +95,7 @@ static void dh_ready_put_list(struct list_head *list)
 }
 
 /**
- * dh_ready_take() - a ready buffer, for a caller
+ * dmahp_ready_take() - a ready buffer, for a caller
  *
  * Kicks the refill once half of them are gone: refilling after every take
  * would cost one more wake-up per allocation.
@@ -101,70 +103,73 @@ static void dh_ready_put_list(struct list_head *list)
  * Return: an exported one-page buffer, zeroed, read-write, not published;
  * or NULL when there is none.
  */
-struct dma_buf *dh_ready_take(void)
+struct dma_buf *dmahp_ready_take(void)
 {
-	struct dh_buffer *buffer = NULL;
+	struct dmahp_buffer *buffer = NULL;
 
-	if (!READ_ONCE(dh_ready_target))
+	if (!READ_ONCE(dmahp_ready_target))
 		return NULL;
 
-	spin_lock(&dh_ready_lock);
-	if (dh_ready_count) {
-		buffer = list_first_entry(&dh_ready_list, struct dh_buffer,
+	spin_lock(&dmahp_ready_lock);
+	if (dmahp_ready_count) {
+		buffer = list_first_entry(&dmahp_ready_list,
+					  struct dmahp_buffer,
 					  node);
 		list_del_init(&buffer->node);
-		dh_ready_set_count(dh_ready_count - 1);
+		dmahp_ready_set_count(dmahp_ready_count - 1);
 	}
-	if (dh_ready_wanted() && dh_ready_count <= dh_ready_target / 2)
-		dh_ready_kick_locked();
-	spin_unlock(&dh_ready_lock);
+	if (dmahp_ready_wanted() && dmahp_ready_count <= dmahp_ready_target / 2)
+		dmahp_ready_kick_locked();
+	spin_unlock(&dmahp_ready_lock);
 
 	if (!buffer)
 		return NULL;
-	atomic64_inc(&dh_counters.ready_hits);
+	atomic64_inc(&dmahp_counters.ready_hits);
 	return buffer->dmabuf;
 }
 
 /*
- * The worker: exports buffers until there are dh_ready_target. The files
+ * The worker: exports buffers until there are dmahp_ready_target. The files
  * get the daemon's credentials, as those it exports on a caller's request.
  * Their pages are taken without reclaim, as the pool's. It stops at the
  * first failure, and for a second after the shrinker ran; the next take
  * kicks it again.
  */
-static void dh_ready_refill(struct kthread_work *work)
+static void dmahp_ready_refill(struct kthread_work *work)
 {
 	const struct cred *cred, *old;
-	struct dh_buffer *buffer;
+	struct dmahp_buffer *buffer;
 	struct dma_buf *dmabuf;
 	bool want;
 
 	for (;;) {
-		spin_lock(&dh_ready_lock);
-		want = dh_ready_wanted() &&
-		       time_after(jiffies, dh_ready_shrunk_at + READY_BACKOFF);
-		/* dh_ready_close() waits for this work before putting it. */
-		cred = dh_ready_cred;
-		spin_unlock(&dh_ready_lock);
+		spin_lock(&dmahp_ready_lock);
+		want = dmahp_ready_wanted() &&
+		       time_after(jiffies,
+				  dmahp_ready_shrunk_at + READY_BACKOFF);
+		/* dmahp_ready_close() waits for this work before putting it. */
+		cred = dmahp_ready_cred;
+		spin_unlock(&dmahp_ready_lock);
 		if (!want)
 			return;
 
 		old = override_creds(cred);
-		dmabuf = dh_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
-			 dh_buffer_export(&dh_system_kind, NULL, PAGE_SIZE,
-					  O_RDWR, current, DH_BUF_BACKGROUND);
+		dmabuf = dmahp_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
+			 dmahp_buffer_export(&dmahp_system_kind, NULL,
+					     PAGE_SIZE, O_RDWR, current,
+					     DMAHP_BUF_BACKGROUND);
 		revert_creds(old);
 		if (IS_ERR(dmabuf))
 			return;
 		buffer = dmabuf->priv;
 
-		spin_lock(&dh_ready_lock);
-		want = dh_ready_wanted();
+		spin_lock(&dmahp_ready_lock);
+		want = dmahp_ready_wanted();
 		if (want) {
-			list_add_tail(&buffer->node, &dh_ready_list);
-			dh_ready_set_count(dh_ready_count + 1);
+			list_add_tail(&buffer->node, &dmahp_ready_list);
+			dmahp_ready_set_count(dmahp_ready_count + 1);
 		}
-		spin_unlock(&dh_ready_lock);
+		spin_unlock(&dmahp_ready_lock);
 		if (!want) {
 			dma_buf_put(dmabuf);
 			return;
@@ -174,31 +179,32 @@ static void dh_ready_refill(struct kthread_work *work)
 }
 
 /* A new target: the excess is released at once. Process context. */
-static void dh_ready_retarget(void)
+static void dmahp_ready_retarget(void)
 {
 	LIST_HEAD(excess);
 
-	spin_lock(&dh_ready_lock);
-	WRITE_ONCE(dh_ready_target,
-		   min_t(u64, dh_ready_max, dh_ready_pool_max >> PAGE_SHIFT >> 4));
-	dh_ready_detach(dh_ready_target, &excess);
-	if (dh_ready_wanted())
-		dh_ready_kick_locked();
-	spin_unlock(&dh_ready_lock);
-	dh_ready_put_list(&excess);
+	spin_lock(&dmahp_ready_lock);
+	WRITE_ONCE(dmahp_ready_target,
+		   min_t(u64, dmahp_ready_max,
+			 dmahp_ready_pool_max >> PAGE_SHIFT >> 4));
+	dmahp_ready_detach(dmahp_ready_target, &excess);
+	if (dmahp_ready_wanted())
+		dmahp_ready_kick_locked();
+	spin_unlock(&dmahp_ready_lock);
+	dmahp_ready_put_list(&excess);
 }
 
 /**
- * dh_ready_resize() - pool_max changed: as many ready buffers as it allows
+ * dmahp_ready_resize() - pool_max changed: as many ready buffers as it allows
  * @pool_max: the pool's new limit in bytes; 0 drops them all
  */
-void dh_ready_resize(u64 pool_max)
+void dmahp_ready_resize(u64 pool_max)
 {
-	WRITE_ONCE(dh_ready_pool_max, pool_max);
-	dh_ready_retarget();
+	WRITE_ONCE(dmahp_ready_pool_max, pool_max);
+	dmahp_ready_retarget();
 }
 
-static int dh_ready_max_set(const char *val, const struct kernel_param *kp)
+static int dmahp_ready_max_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned long max;
 	int ret;
@@ -208,55 +214,66 @@ static int dh_ready_max_set(const char *val, const struct kernel_param *kp)
 		return ret;
 	if (max > READY_LIMIT)
 		return -EINVAL;
-	WRITE_ONCE(dh_ready_max, max);
-	dh_ready_retarget();
+	WRITE_ONCE(dmahp_ready_max, max);
+	dmahp_ready_retarget();
 	return 0;
 }
 
-static const struct kernel_param_ops dh_ready_max_ops = {
-	.set = dh_ready_max_set,
+static const struct kernel_param_ops dmahp_ready_max_ops = {
+	.set = dmahp_ready_max_set,
 	.get = param_get_ulong,
 };
 
-module_param_cb(ready_max, &dh_ready_max_ops, &dh_ready_max, 0644);
+module_param_cb(ready_max, &dmahp_ready_max_ops, &dmahp_ready_max, 0644);
 MODULE_PARM_DESC(ready_max,
 		 "one-page buffers exported ahead while the pool is on (at most 1024 and a sixteenth of the pool)");
 
-/* The daemon opened the helper: buffers are made with @cred. */
-void dh_ready_open(const struct cred *cred)
+/**
+ * dmahp_ready_open() - the daemon opened the helper: make ready buffers
+ * @cred:	the opener's credentials, which their files get
+ *
+ * Context: process context; the helper has one opener at a time.
+ */
+void dmahp_ready_open(const struct cred *cred)
 {
-	spin_lock(&dh_ready_lock);
-	/* The helper has one opener at a time (dh_open()). */
-	WARN_ON_ONCE(dh_ready_cred);
-	dh_ready_cred = get_cred(cred);
-	if (dh_ready_wanted())
-		dh_ready_kick_locked();
-	spin_unlock(&dh_ready_lock);
+	spin_lock(&dmahp_ready_lock);
+	/* The helper has one opener at a time (dmahp_open()). */
+	WARN_ON_ONCE(dmahp_ready_cred);
+	dmahp_ready_cred = get_cred(cred);
+	if (dmahp_ready_wanted())
+		dmahp_ready_kick_locked();
+	spin_unlock(&dmahp_ready_lock);
 }
 
-/* The daemon closed the helper: no more refills, every buffer dropped. */
-void dh_ready_close(void)
+/**
+ * dmahp_ready_close() - the daemon closed the helper: drop them all
+ *
+ * No more refills, and every ready buffer is released.
+ *
+ * Context: process context; waits for a running refill.
+ */
+void dmahp_ready_close(void)
 {
 	const struct cred *cred;
 	LIST_HEAD(all);
 
-	spin_lock(&dh_ready_lock);
-	cred = dh_ready_cred;
-	dh_ready_cred = NULL;
-	spin_unlock(&dh_ready_lock);
-	kthread_cancel_work_sync(&dh_ready_work);
+	spin_lock(&dmahp_ready_lock);
+	cred = dmahp_ready_cred;
+	dmahp_ready_cred = NULL;
+	spin_unlock(&dmahp_ready_lock);
+	kthread_cancel_work_sync(&dmahp_ready_work);
 
-	spin_lock(&dh_ready_lock);
-	dh_ready_detach(0, &all);
-	spin_unlock(&dh_ready_lock);
-	dh_ready_put_list(&all);
+	spin_lock(&dmahp_ready_lock);
+	dmahp_ready_detach(0, &all);
+	spin_unlock(&dmahp_ready_lock);
+	dmahp_ready_put_list(&all);
 	put_cred(cred);
 }
 
-static unsigned long dh_ready_shrink_count(struct shrinker *shrinker,
-					   struct shrink_control *sc)
+static unsigned long dmahp_ready_shrink_count(struct shrinker *shrinker,
+					      struct shrink_control *sc)
 {
-	unsigned long count = READ_ONCE(dh_ready_count);
+	unsigned long count = READ_ONCE(dmahp_ready_count);
 
 	return count ? count : SHRINK_EMPTY;
 }
@@ -267,44 +284,54 @@ static unsigned long dh_ready_shrink_count(struct shrinker *shrinker,
  * user mode, or from a worker right after). Counted freed now: at most
  * ready_max pages are late.
  */
-static unsigned long dh_ready_shrink_scan(struct shrinker *shrinker,
-					  struct shrink_control *sc)
+static unsigned long dmahp_ready_shrink_scan(struct shrinker *shrinker,
+					     struct shrink_control *sc)
 {
-	unsigned long freed;
+	unsigned long freed, keep;
 	LIST_HEAD(list);
 
-	spin_lock(&dh_ready_lock);
-	dh_ready_shrunk_at = jiffies;
-	freed = dh_ready_detach(dh_ready_count -
-				min(dh_ready_count, sc->nr_to_scan), &list);
-	spin_unlock(&dh_ready_lock);
-	dh_ready_put_list(&list);
+	spin_lock(&dmahp_ready_lock);
+	dmahp_ready_shrunk_at = jiffies;
+	keep = dmahp_ready_count - min(dmahp_ready_count, sc->nr_to_scan);
+	freed = dmahp_ready_detach(keep, &list);
+	spin_unlock(&dmahp_ready_lock);
+	dmahp_ready_put_list(&list);
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker *dh_ready_shrinker;
+static struct shrinker *dmahp_ready_shrinker;
 
-int dh_ready_init(void)
+/**
+ * dmahp_ready_init() - start the ready buffers' worker and shrinker, at load
+ *
+ * Return: 0, or a negative errno with nothing left to undo.
+ */
+int dmahp_ready_init(void)
 {
-	dh_ready_shrunk_at = jiffies - READY_BACKOFF;
-	dh_ready_worker = dh_refill_worker("dmaheap-ready", "init_ready");
-	if (IS_ERR(dh_ready_worker))
-		return PTR_ERR(dh_ready_worker);
+	dmahp_ready_shrunk_at = jiffies - READY_BACKOFF;
+	dmahp_ready_worker = dmahp_refill_worker("dmaheap-ready", "init_ready");
+	if (IS_ERR(dmahp_ready_worker))
+		return PTR_ERR(dmahp_ready_worker);
 
-	dh_ready_shrinker = dh_fault("init_ready_shrinker") ? NULL :
-			    dh_shrinker_create("dmaheap-helper-ready",
-					       dh_ready_shrink_count,
-					       dh_ready_shrink_scan);
-	if (!dh_ready_shrinker) {
-		kthread_destroy_worker(dh_ready_worker);
+	dmahp_ready_shrinker = dmahp_fault("init_ready_shrinker") ? NULL :
+			    dmahp_shrinker_create("dmaheap-helper-ready",
+						  dmahp_ready_shrink_count,
+						  dmahp_ready_shrink_scan);
+	if (!dmahp_ready_shrinker) {
+		kthread_destroy_worker(dmahp_ready_worker);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-/* After the misc device is gone: no opener, so no buffer and no work. */
-void dh_ready_exit(void)
+/**
+ * dmahp_ready_exit() - stop the worker and shrinker, at unload
+ *
+ * Context: after the misc device is gone: no opener, so no buffer and no
+ * work.
+ */
+void dmahp_ready_exit(void)
 {
-	dh_shrinker_destroy(dh_ready_shrinker);
-	kthread_destroy_worker(dh_ready_worker);
+	dmahp_shrinker_destroy(dmahp_ready_shrinker);
+	kthread_destroy_worker(dmahp_ready_worker);
 }

@@ -25,45 +25,54 @@
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
 
-#define DH_REGIONS_MAX		8
+#define DMAHP_REGIONS_MAX		8
 /*
  * The largest region: bitmap_set() and bitmap_find_next_zero_area() count
  * pages in an unsigned int, so at most UINT_MAX pages (16 TiB - 4 KiB with
  * 4 KiB pages), rounded down to the claim alignment. The bitmap is
  * kvcalloc()ed: past 128 GiB of region it is more than kmalloc() gives.
  */
-#define DH_REGION_SIZE_MAX \
+#define DMAHP_REGION_SIZE_MAX \
 	round_down((u64)UINT_MAX << PAGE_SHIFT, DMAHEAP_HELPER_REGION_ALIGN)
 
-struct dh_region {
+struct dmahp_region {
 	struct dev_pagemap pgmap;
 	struct resource *res;
 	phys_addr_t base;
 	u64 size;
 	unsigned long npages;
 	struct mutex lock;		/* bitmap */
-	unsigned long *bitmap;		/* one bit per page, set when used */
+	unsigned long *bitmap;		/* a bit a page, set when used */
 };
 
-/* Region id N is dh_regions[N - 1]; regions live until the module goes. */
-static struct dh_region *dh_regions[DH_REGIONS_MAX];
-static DEFINE_MUTEX(dh_regions_lock);
+/* Region id N is dmahp_regions[N - 1]; regions live until the module goes. */
+static struct dmahp_region *dmahp_regions[DMAHP_REGIONS_MAX];
+static DEFINE_MUTEX(dmahp_regions_lock);
 
-void *dh_region_get(u32 id)
+/**
+ * dmahp_region_get() - a claimed region, by its id
+ * @id:	the id REGION_ADD answered; 0 is no region
+ *
+ * Context: any; no lock taken, regions are never removed while loaded.
+ * Return: the region, for dmahp_buffer_export()'s @pool, or NULL if @id
+ * names none.
+ */
+void *dmahp_region_get(u32 id)
 {
-	if (!id || id > DH_REGIONS_MAX)
+	if (!id || id > DMAHP_REGIONS_MAX)
 		return NULL;
-	/* Pairs with dh_region_add(): a region is seen whole or not at all. */
-	return smp_load_acquire(&dh_regions[id - 1]);
+	/* Pairs with dmahp_region_add(): a region is seen whole or not. */
+	return smp_load_acquire(&dmahp_regions[id - 1]);
 }
 
-static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
+static struct dmahp_region *dmahp_region_create(phys_addr_t base, u64 size)
 {
-	struct dh_region *region;
+	struct dmahp_region *region;
 	void *addr;
 	int ret;
 
-	region = dh_fault("region") ? NULL : kzalloc(sizeof(*region), GFP_KERNEL);
+	region = dmahp_fault("region") ? NULL :
+		 kzalloc(sizeof(*region), GFP_KERNEL);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
 
@@ -71,7 +80,7 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	region->size = size;
 	region->npages = size >> PAGE_SHIFT;
 	mutex_init(&region->lock);
-	region->bitmap = dh_fault("region_bitmap") ? NULL :
+	region->bitmap = dmahp_fault("region_bitmap") ? NULL :
 			 kvcalloc(BITS_TO_LONGS(region->npages),
 				  sizeof(unsigned long), GFP_KERNEL);
 	if (!region->bitmap) {
@@ -79,7 +88,7 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 		goto out_free_region;
 	}
 
-	region->res = dh_fault("region_resource") ? NULL :
+	region->res = dmahp_fault("region_resource") ? NULL :
 		      request_mem_region(base, size, "dmaheap-helper region");
 	if (!region->res) {
 		ret = -EBUSY;
@@ -90,7 +99,7 @@ static struct dh_region *dh_region_create(phys_addr_t base, u64 size)
 	region->pgmap.range.start = base;
 	region->pgmap.range.end = base + size - 1;
 	region->pgmap.nr_range = 1;
-	addr = dh_fault("region_memremap") ? ERR_PTR(-ENOMEM) :
+	addr = dmahp_fault("region_memremap") ? ERR_PTR(-ENOMEM) :
 	       memremap_pages(&region->pgmap, NUMA_NO_NODE);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
@@ -107,7 +116,7 @@ out_free_region:
 	return ERR_PTR(ret);
 }
 
-static void dh_region_destroy(struct dh_region *region)
+static void dmahp_region_destroy(struct dmahp_region *region)
 {
 	memunmap_pages(&region->pgmap);
 	release_mem_region(region->base, region->size);
@@ -116,7 +125,7 @@ static void dh_region_destroy(struct dh_region *region)
 }
 
 /* walk_iomem_res_desc(): is each reserved resource where the last ended? */
-static int dh_region_next_reserved(struct resource *res, void *arg)
+static int dmahp_region_next_reserved(struct resource *res, void *arg)
 {
 	u64 *next = arg;
 
@@ -133,7 +142,7 @@ static int dh_region_next_reserved(struct resource *res, void *arg)
  * page and of the range's last byte, it leaves out only a hole or another
  * entry that starts and ends inside one page, which no firmware map has.
  */
-static int dh_region_firmware_ram(u64 base, u64 size)
+static int dmahp_region_firmware_ram(u64 base, u64 size)
 {
 	u64 end = base + size, p;
 
@@ -158,38 +167,38 @@ static int dh_region_firmware_ram(u64 base, u64 size)
  * runtime memory, TSEG, graphics stolen memory) or left out is not RAM to
  * map write-back and clear.
  */
-static int dh_region_check(u64 base, u64 size)
+static int dmahp_region_check(u64 base, u64 size)
 {
 	u64 next = base;
 	int ret;
 
 	if (!size || !IS_ALIGNED(base, DMAHEAP_HELPER_REGION_ALIGN) ||
 	    !IS_ALIGNED(size, DMAHEAP_HELPER_REGION_ALIGN) ||
-	    size > DH_REGION_SIZE_MAX || base + size < base ||
+	    size > DMAHP_REGION_SIZE_MAX || base + size < base ||
 	    base + size - 1 > (phys_addr_t)-1)
 		return -EINVAL;
 	if (region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return -EADDRNOTAVAIL;
-	ret = dh_region_firmware_ram(base, size);
+	ret = dmahp_region_firmware_ram(base, size);
 	if (ret)
 		return ret;
 	ret = walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, base,
 				  base + size - 1, &next,
-				  dh_region_next_reserved);
+				  dmahp_region_next_reserved);
 	if (ret || next != base + size)
 		return -EADDRNOTAVAIL;
 	return 0;
 }
 
-/* Under dh_regions_lock: the id of exactly this range, or an error. */
-static int dh_region_find(u64 base, u64 size, u32 *id)
+/* Under dmahp_regions_lock: the id of exactly this range, or an error. */
+static int dmahp_region_find(u64 base, u64 size, u32 *id)
 {
-	struct dh_region *r;
+	struct dmahp_region *r;
 	int i;
 
-	for (i = 0; i < DH_REGIONS_MAX; i++) {
-		r = dh_regions[i];
+	for (i = 0; i < DMAHP_REGIONS_MAX; i++) {
+		r = dmahp_regions[i];
 		if (!r)
 			continue;
 		if (r->base == base && r->size == size) {
@@ -202,44 +211,54 @@ static int dh_region_find(u64 base, u64 size, u32 *id)
 	return -ENOENT;
 }
 
-static int dh_region_add(u64 base, u64 size, u32 *id)
+static int dmahp_region_add(u64 base, u64 size, u32 *id)
 {
-	struct dh_region *region;
+	struct dmahp_region *region;
 	int ret, i;
 
-	ret = dh_region_check(base, size);
+	ret = dmahp_region_check(base, size);
 	if (ret)
 		return ret;
 
-	mutex_lock(&dh_regions_lock);
-	ret = dh_region_find(base, size, id);
+	mutex_lock(&dmahp_regions_lock);
+	ret = dmahp_region_find(base, size, id);
 	if (ret != -ENOENT)
 		goto out_unlock;
 
-	for (i = 0; i < DH_REGIONS_MAX && dh_regions[i]; i++)
+	for (i = 0; i < DMAHP_REGIONS_MAX && dmahp_regions[i]; i++)
 		;
-	if (i == DH_REGIONS_MAX) {
+	if (i == DMAHP_REGIONS_MAX) {
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
 
-	region = dh_region_create(base, size);
+	region = dmahp_region_create(base, size);
 	if (IS_ERR(region)) {
 		ret = PTR_ERR(region);
 		goto out_unlock;
 	}
-	/* Publish it initialised, for dh_region_get() without the lock. */
-	smp_store_release(&dh_regions[i], region);
+	/* Publish it initialised, for dmahp_region_get() without the lock. */
+	smp_store_release(&dmahp_regions[i], region);
 	*id = i + 1;
 	ret = 0;
 	pr_info("region %u: %pa, %llu MiB\n", *id, &region->base,
 		size >> 20);
 out_unlock:
-	mutex_unlock(&dh_regions_lock);
+	mutex_unlock(&dmahp_regions_lock);
 	return ret;
 }
 
-long dh_ioctl_region_add(void __user *uarg)
+/**
+ * dmahp_ioctl_region_add() - DMAHEAP_HELPER_IOC_REGION_ADD: claim a range
+ * @uarg:	the daemon's struct dmaheap_helper_region; its id is set
+ *
+ * A range already claimed whole answers its id again.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, or -EFAULT, -EINVAL, -EADDRNOTAVAIL, -ENXIO, -EBUSY, -ENOSPC,
+ * -ENOMEM, -EINTR, or lockdown's error.
+ */
+long dmahp_ioctl_region_add(void __user *uarg)
 {
 	struct dmaheap_helper_region req;
 	int ret;
@@ -254,25 +273,30 @@ long dh_ioctl_region_add(void __user *uarg)
 	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 
-	ret = dh_region_add(req.base, req.size, &req.id);
+	ret = dmahp_region_add(req.base, req.size, &req.id);
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
-void dh_regions_exit(void)
+/**
+ * dmahp_regions_exit() - give every claimed region back, at unload
+ *
+ * Context: module exit; no buffer is left, so no region page is in use.
+ */
+void dmahp_regions_exit(void)
 {
 	int i;
 
-	for (i = 0; i < DH_REGIONS_MAX; i++)
-		if (dh_regions[i])
-			dh_region_destroy(dh_regions[i]);
+	for (i = 0; i < DMAHP_REGIONS_MAX; i++)
+		if (dmahp_regions[i])
+			dmahp_region_destroy(dmahp_regions[i]);
 }
 
-static int dh_region_allocate(struct dh_buffer *buffer,
-			      struct task_struct *caller)
+static int dmahp_region_allocate(struct dmahp_buffer *buffer,
+				 struct task_struct *caller)
 {
-	struct dh_region *region = buffer->pool;
+	struct dmahp_region *region = buffer->pool;
 	unsigned long npages = buffer->len >> PAGE_SHIFT;
 	unsigned long start;
 	struct page *page;
@@ -295,7 +319,7 @@ static int dh_region_allocate(struct dh_buffer *buffer,
 	/* The pages are in the linear map since memremap_pages(). */
 	memset(page_address(page), 0, buffer->len);
 
-	ret = dh_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
+	ret = dmahp_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
 	if (ret) {
 		mutex_lock(&region->lock);
 		bitmap_clear(region->bitmap, start, npages);
@@ -304,9 +328,9 @@ static int dh_region_allocate(struct dh_buffer *buffer,
 	return ret;
 }
 
-static void dh_region_free(struct dh_buffer *buffer)
+static void dmahp_region_free(struct dmahp_buffer *buffer)
 {
-	struct dh_region *region = buffer->pool;
+	struct dmahp_region *region = buffer->pool;
 	unsigned long start;
 
 	start = page_to_pfn(sg_page(buffer->sg_table.sgl)) -
@@ -316,8 +340,8 @@ static void dh_region_free(struct dh_buffer *buffer)
 	mutex_unlock(&region->lock);
 }
 
-const struct dh_kind dh_region_kind = {
+const struct dmahp_kind dmahp_region_kind = {
 	.name = "dmaheapd-region",
-	.allocate = dh_region_allocate,
-	.free = dh_region_free,
+	.allocate = dmahp_region_allocate,
+	.free = dmahp_region_free,
 };

@@ -29,8 +29,8 @@ static const unsigned int orders[] = { 8, 4, 0 };
  * A charged buffer never takes from the pool: its blocks were allocated,
  * and are charged, by nobody, and a module cannot charge them afterwards.
  */
-static struct page *dh_alloc_largest(struct dh_buffer *buffer, size_t size,
-				     unsigned int max_order)
+static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
+					size_t size, unsigned int max_order)
 {
 	struct page *page;
 	int i;
@@ -38,9 +38,9 @@ static struct page *dh_alloc_largest(struct dh_buffer *buffer, size_t size,
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
-		page = buffer->charged ? NULL : dh_pool_take(orders[i]);
+		page = buffer->charged ? NULL : dmahp_pool_take(orders[i]);
 		if (!page)
-			page = alloc_pages(dh_gfp(buffer, order_flags[i]),
+			page = alloc_pages(dmahp_gfp(buffer, order_flags[i]),
 					   orders[i]);
 		if (page)
 			return page;
@@ -48,7 +48,7 @@ static struct page *dh_alloc_largest(struct dh_buffer *buffer, size_t size,
 	return NULL;
 }
 
-static void dh_free_page_list(struct list_head *pages)
+static void dmahp_free_page_list(struct list_head *pages)
 {
 	struct page *page, *tmp;
 
@@ -58,8 +58,8 @@ static void dh_free_page_list(struct list_head *pages)
 	}
 }
 
-static int dh_system_allocate(struct dh_buffer *buffer,
-			      struct task_struct *caller)
+static int dmahp_system_allocate(struct dmahp_buffer *buffer,
+				 struct task_struct *caller)
 {
 	size_t remaining = buffer->len;
 	unsigned int max_order = orders[0];
@@ -74,13 +74,13 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 
 	while (remaining) {
 		/* Stop early if the caller or the daemon is being killed. */
-		if (dh_killed(caller)) {
+		if (dmahp_killed(caller)) {
 			ret = -EINTR;
 			goto out_free_pages;
 		}
 
-		page = dh_fault("pages") ? NULL :
-		       dh_alloc_largest(buffer, remaining, max_order);
+		page = dmahp_fault("pages") ? NULL :
+		       dmahp_alloc_largest(buffer, remaining, max_order);
 		if (!page) {
 			ret = -ENOMEM;
 			goto out_free_pages;
@@ -92,7 +92,7 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 		cond_resched();
 	}
 
-	ret = dh_fault("sg_table") ? -ENOMEM :
+	ret = dmahp_fault("sg_table") ? -ENOMEM :
 	      sg_alloc_table(&buffer->sg_table, n, GFP_KERNEL);
 	if (ret)
 		goto out_free_pages;
@@ -106,11 +106,11 @@ static int dh_system_allocate(struct dh_buffer *buffer,
 	return 0;
 
 out_free_pages:
-	dh_free_page_list(&pages);
+	dmahp_free_page_list(&pages);
 	return ret;
 }
 
-static void dh_system_free(struct dh_buffer *buffer)
+static void dmahp_system_free(struct dmahp_buffer *buffer)
 {
 	struct scatterlist *sg;
 	int i;
@@ -122,9 +122,9 @@ static void dh_system_free(struct dh_buffer *buffer)
 	}
 }
 
-const struct dh_kind dh_system_kind = {
+const struct dmahp_kind dmahp_system_kind = {
 	.name = "dmaheapd-system",
-	.allocate = dh_system_allocate,
-	.free = dh_system_free,
+	.allocate = dmahp_system_allocate,
+	.free = dmahp_system_free,
 	.chargeable = true,
 };
