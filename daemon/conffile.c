@@ -277,15 +277,18 @@ struct key {
 	int arg;
 };
 
-static const struct key *find_key(const struct key *keys, size_t n,
-				  const char *name)
+/* @key of section [@section], parsed by its entry of @keys. */
+static int table_key(struct parser *ps, const char *section,
+		     const struct key *keys, size_t n, const char *key,
+		     char *value)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!strcmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
+		if (!strcmp(keys[i].name, key))
+			return keys[i].parse(ps, key, value, keys[i].arg);
+	warn(ps, "unknown key \"%s\" in section [%s], ignored", key, section);
+	return 0;
 }
 
 static int heap_name(struct parser *ps, const char *key, char *value, int arg)
@@ -416,17 +419,14 @@ static const struct key heap_keys[] = {
 
 static int heap_key(struct parser *ps, const char *key, char *value)
 {
-	const struct key *k = find_key(heap_keys, ARRAY_SIZE(heap_keys), key);
 	enum heap_limit l;
 
-	if (k)
-		return k->parse(ps, key, value, k->arg);
 	/* The limits' keys are named by config.c, with the limits. */
 	for (l = 0; l < _LIMIT_MAX; l++)
 		if (!strcmp(key, heap_limit_key(l)))
 			return heap_limit(ps, key, value, (int)l);
-	warn(ps, "unknown key \"%s\" in section [Heap], ignored", key);
-	return 0;
+	return table_key(ps, "Heap", heap_keys, ARRAY_SIZE(heap_keys), key,
+			 value);
 }
 
 static int daemon_debug(struct parser *ps, const char *key, char *value,
@@ -488,13 +488,8 @@ static const struct key daemon_keys[] = {
 
 static int daemon_key(struct parser *ps, const char *key, char *value)
 {
-	const struct key *k = find_key(daemon_keys, ARRAY_SIZE(daemon_keys),
-				       key);
-
-	if (k)
-		return k->parse(ps, key, value, k->arg);
-	warn(ps, "unknown key \"%s\" in section [Daemon], ignored", key);
-	return 0;
+	return table_key(ps, "Daemon", daemon_keys, ARRAY_SIZE(daemon_keys),
+			 key, value);
 }
 
 #define take(field)                                      \
