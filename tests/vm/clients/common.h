@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/dma-buf.h>
@@ -247,6 +249,25 @@ static inline int wait_counter(const char *name, long long want, long ms)
 }
 
 /* Open fds of this process. */
+/*
+ * The next datagram on the socket @fd into @buf, NUL-terminated: its length,
+ * or -1 when none came within 100 ms, which *@waited counts.
+ */
+static inline ssize_t recv_within(int fd, char *buf, size_t size, int *waited)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, 100) == 0) {
+		*waited += 100;
+		return -1;
+	}
+	n = recv(fd, buf, size - 1, 0);
+	CHECK(n >= 0, "recv");
+	buf[n] = '\0';
+	return n;
+}
+
 static inline int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");

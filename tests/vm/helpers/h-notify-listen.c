@@ -35,16 +35,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	while (!stopping && waited < 20000) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) == 0) {
-			waited += 100;
+		if (recv_within(fd, msg, sizeof(msg), &waited) < 0)
 			continue;
-		}
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		CHECK(n >= 0, "recv");
-		msg[n] = '\0';
 		printf("got: %s\n", msg);
 		fflush(stdout);
 		if (strstr(msg, "READY=1")) {

@@ -45,17 +45,11 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	while (!marked && waited < 30000) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		const char *action, *uuid, *arg;
-		ssize_t n;
+		ssize_t n = recv_within(fd, msg, sizeof(msg), &waited);
 
-		if (poll(&p, 1, 100) == 0) {
-			waited += 100;
+		if (n < 0)
 			continue;
-		}
-		n = recv(fd, msg, sizeof(msg) - 1, 0);
-		CHECK(n >= 0, "recv");
-		msg[n] = '\0';
 		if (strcmp(prop(msg, n, "DEVPATH"), devpath))
 			continue;
 		action = prop(msg, n, "ACTION");
