@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "deadline.h"
 #include "marknodes.h"
 #include "log.h"
 #include "unit-helpers.h"
@@ -527,6 +529,38 @@ static void test_batch(void **state)
 }
 
 /*
+ * A wake fd closed meanwhile (a reload replaced the workers' done fd) wakes
+ * nobody: the batch is served, and nothing waits on it for ever (poll()
+ * counts its POLLNVAL). SIGALRM ends a test that spins.
+ */
+static void test_closed_wake_fd(void **state)
+{
+	struct control *c = open_control(getegid());
+	int wake[2], fd[2], i;
+
+	/* A high number: no socket of the test takes it again. */
+	wake[0] = eventfd(0, EFD_CLOEXEC);
+	wake[1] = dup2(wake[0], 900);
+	assert_true(wake[0] >= 0 && wake[1] == 900);
+	close(wake[1]);
+	alarm(10);
+	assert_false(deadline_woken(wake, 2));
+	for (i = 0; i < 2; i++) {
+		fd[i] = connect_to(sock_path);
+		assert_int_equal(write(fd[i], "heaps\n", 6), 6);
+	}
+	control_handle(c, wake, 2, echo_handler, NULL);
+	alarm(0);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(read_all(fd[i]), "OK\n1 [heaps]\n");
+		close(fd[i]);
+	}
+	assert_int_equal(handler_calls, 2);
+	close(wake[0]);
+	control_close(c);
+}
+
+/*
  * As root: a forked peer with @uid, @gid and @groups sends "heaps\n"; the
  * reply it read comes back through a pipe.
  */
@@ -755,6 +789,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_signal_ends_silent_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_big_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_wake_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
 	};
