@@ -250,8 +250,6 @@ static int handle_events(struct manager *m)
 		{ .fd = m->w.done_fd, .events = POLLIN },
 		{ .fd = m->ctl ? control_fd(m->ctl) : -1, .events = POLLIN },
 	};
-	/* A signal or a failed worker ends any wait on a client. */
-	const int wake[] = { m->sig_fd, m->w.done_fd };
 	size_t node;
 	int r;
 
@@ -259,8 +257,12 @@ static int handle_events(struct manager *m)
 		return errno == EINTR ? 0 : log_errno(LOG_ERR, -errno, "poll: %m");
 	if (pfd[0].revents && handle_signal(m))
 		return 1;
-	if (pfd[2].revents)
-		control_handle(m->ctl, wake, 2, commands_handle, m);
+	if (pfd[2].revents) {
+		/* After the signal: its reload may have replaced the workers. */
+		m->wake[0] = m->sig_fd;
+		m->wake[1] = m->w.done_fd;
+		control_handle(m->ctl, m->wake, 2, commands_handle, m);
+	}
 	if (m->fatal)
 		return log_errno(LOG_ERR, m->fatal, "%s", m->reload_msg);
 	/* A reload above replaced the workers: poll their done_fd again. */

@@ -30,6 +30,12 @@ struct manager {
 	struct ledger *ledger;
 	struct workers w;
 	struct control *ctl;
+	/*
+	 * What ends any wait on a control client: a signal, a failed worker.
+	 * Read through this array, so a reload during a request (new
+	 * workers, a new done_fd) updates it for the rest of the batch.
+	 */
+	int wake[2];
 	time_t loaded_at;		/* CLOCK_REALTIME of the last (re)load */
 	unsigned int reloads;
 	int fatal;			/* a reload left no way to serve */

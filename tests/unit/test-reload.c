@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of daemon/reload.c's decision: which served nodes a new
- * configuration keeps, adds and removes (reload_plan()), and what it may
- * not change without a restart (reload_check()).
+ * Unit tests of daemon/reloadplan.c, reload's decision: which served nodes
+ * a new configuration keeps, adds and removes (reload_plan()), and what it
+ * may not change without a restart (reload_check()).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "reload.h"
+#include "reloadplan.h"
 
 static struct config old, nc;
 static struct config_diag d;
