@@ -54,31 +54,33 @@ static int cmd_status(struct manager *m, const struct request *rq,
 
 	/* Heaps removed by a reload included, while their buffers live. */
 	ledger_heap_usage(m->ledger, NULL, &bytes, &buffers);
-	const struct report_counter c[] = {
-		COUNTER("heaps", m->c->n_heaps),
-		COUNTER("nodes", m->n),
-		COUNTER("workers", m->w.n_threads),
-		COUNTER("live_buffers", buffers),
-		COUNTER("live_bytes", bytes),
-		COUNTER("charge_clients", m->c->charge_clients),
-		{ .name = "loaded_at", .value = (uint64_t)m->loaded_at,
-		  .is_time = true },
-		COUNTER("reloads", m->reloads),
-		HELPER("helper_live_buffers", "live_buffers"),
-		HELPER("helper_live_bytes", "live_bytes"),
-		HELPER("helper_allocations", "allocations"),
-		HELPER("helper_alloc_failures", "alloc_failures"),
-		HELPER("helper_fds_installed", "fds_installed"),
-		HELPER("helper_deliveries_dropped", "deliveries_dropped"),
-		COUNTER("pool_max", m->c->pool_size),
-		HELPER("pool_bytes", "pool_bytes"),
-		HELPER("pool_hits", "pool_hits"),
-		HELPER("pool_misses", "pool_misses"),
-		HELPER("ready_buffers", "ready_buffers"),
-		HELPER("ready_hits", "ready_hits"),
-	};
+	{
+		const struct report_counter c[] = {
+			COUNTER("heaps", m->c->n_heaps),
+			COUNTER("nodes", m->n),
+			COUNTER("workers", m->w.n_threads),
+			COUNTER("live_buffers", buffers),
+			COUNTER("live_bytes", bytes),
+			COUNTER("charge_clients", m->c->charge_clients),
+			{ .name = "loaded_at", .value = (uint64_t)m->loaded_at,
+			  .is_time = true },
+			COUNTER("reloads", m->reloads),
+			HELPER("helper_live_buffers", "live_buffers"),
+			HELPER("helper_live_bytes", "live_bytes"),
+			HELPER("helper_allocations", "allocations"),
+			HELPER("helper_alloc_failures", "alloc_failures"),
+			HELPER("helper_fds_installed", "fds_installed"),
+			HELPER("helper_deliveries_dropped", "deliveries_dropped"),
+			COUNTER("pool_max", m->c->pool_size),
+			HELPER("pool_bytes", "pool_bytes"),
+			HELPER("pool_hits", "pool_hits"),
+			HELPER("pool_misses", "pool_misses"),
+			HELPER("ready_buffers", "ready_buffers"),
+			HELPER("ready_hits", "ready_hits"),
+		};
 
-	report_status(out, rq->json, c, ARRAY_SIZE(c));
+		report_status(out, rq->json, c, ARRAY_SIZE(c));
+	}
 	return 0;
 }
 
@@ -125,7 +127,7 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-/* "--json" for each command, "--by=WHAT" where the command takes it. */
+/* "--json" for each command, "--by=WHAT" where @cmd (if known) takes it. */
 static int parse_options(const struct command *cmd, int argc, char **argv,
 			 struct request *rq, char *err, size_t err_size)
 {
@@ -135,7 +137,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			rq->json = true;
-		} else if (cmd->by && !strncmp(argv[i], "--by=", 5)) {
+		} else if (cmd && cmd->by && !strncmp(argv[i], "--by=", 5)) {
 			if (report_by_from_string(argv[i] + 5, &rq->by) < 0) {
 				report_by_choices(choices, sizeof(choices));
 				snprintf(err, err_size, "unknown --by=%s: use %s",
@@ -151,32 +153,41 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
 	return 0;
 }
 
+/* "use heaps, buffers, status or reload", from the table. */
+static void command_choices(char *buf, size_t size)
+{
+	const char *names[ARRAY_SIZE(commands)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	report_choices(buf, size, names, ARRAY_SIZE(names));
+}
+
 int commands_handle(void *userdata, int argc, char **argv, FILE *out,
 		    char *err, size_t err_size)
 {
-	const char *names[ARRAY_SIZE(commands)];
-	struct request rq = { .by = BY_PROCESS };
 	const struct command *cmd = argc ? find_command(argv[0]) : NULL;
+	struct request rq = { .by = BY_PROCESS };
 	struct manager *m = userdata;
 	char choices[64];
-	size_t i;
 	int r;
 
-	if (!cmd) {
-		for (i = 0; i < ARRAY_SIZE(commands); i++)
-			names[i] = commands[i].name;
-		report_choices(choices, sizeof(choices), names, ARRAY_SIZE(names));
-		if (!argc)
-			snprintf(err, err_size, "no command: use %s", choices);
-		else
-			snprintf(err, err_size, "unknown command \"%s\": use %s",
-				 argv[0], choices);
-		return -EINVAL;
-	}
+	/* The options first, then the command, as before the table. */
 	r = parse_options(cmd, argc, argv, &rq, err, err_size);
 	if (r < 0)
 		return r;
+	command_choices(choices, sizeof(choices));
+	if (!argc) {
+		snprintf(err, err_size, "no command: use %s", choices);
+		return -EINVAL;
+	}
 	/* What was released since the last allocation. */
 	heap_drain_releases(m->helper_fd, m->ledger);
+	if (!cmd) {
+		snprintf(err, err_size, "unknown command \"%s\": use %s",
+			 argv[0], choices);
+		return -EINVAL;
+	}
 	return cmd->run(m, &rq, out, err, err_size);
 }

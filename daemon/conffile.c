@@ -408,8 +408,8 @@ static int heap_limit(struct parser *ps, const char *key, char *value, int l)
 static const struct key heap_keys[] = {
 	{ "Name", heap_name, 0 },
 	{ "Kind", heap_kind, 0 },
-	{ "Alias", heap_alias, false },
-	{ "LegacyAlias", heap_alias, true },
+	{ "Alias", heap_alias, 0 },
+	{ "LegacyAlias", heap_alias, 1 },
 	{ "AllowUsers", heap_allow, 0 },
 	{ "AllowGroups", heap_allow, 1 },
 	{ "LegacyNode", heap_legacy_node, 0 },

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The CUSE side of a node: the session behind /dev/dma_heap/NAME and its
- * operations table (cuse_*), which hands open and ioctl to heap.c. Every operation replies exactly once.
+ * operations table (cuse_*), which hands open and ioctl to heap.c. Every
+ * operation replies exactly once.
  */
 #define FUSE_USE_VERSION 31
 

@@ -242,6 +242,7 @@ static int check_caller(const struct node *h, const struct caller *caller,
 {
 	int r;
 
+	*user = caller->uid;
 	/*
 	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
 	 * refused with ENFILE past it unless the caller has CAP_SYS_ADMIN.
@@ -263,7 +264,6 @@ static int check_caller(const struct node *h, const struct caller *caller,
 	 * MaxBytesPerUser= counts a login user whatever uid its user
 	 * namespaces give it: looked up only where that limit applies.
 	 */
-	*user = caller->uid;
 	if (h->cfg.limits[LIMIT_BYTES_PER_USER] == DH_NO_LIMIT)
 		return 0;
 	r = userns_user_key(caller->tid, caller->uid, user);
@@ -344,8 +344,8 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	struct dh_alloc_request rq;
 	uint64_t cookie;
 	char what[40];
+	uid_t user = caller->uid;
 	struct who w;
-	uid_t user;
 	int r;
 
 	r = check_request(h, caller, io, &rq);
@@ -378,7 +378,7 @@ int heap_alloc(struct node *h, const struct caller *caller,
 out:
 	if (r < 0)
 		return r;
-	/* 1: a command that returns no fd, answered without a buffer. */
+	/* Allocated (r 0), or a command that returns no fd (r 1): echoed. */
 	*ret_req = rq;
 	return 0;
 }

@@ -11,7 +11,7 @@ struct options {
 	bool debug;		/* --debug */
 	bool restore;		/* --restore-kernel-nodes */
 	bool mark;		/* --mark-nodes */
-	unsigned int threads;	/* --threads, or 0 for the default */
+	unsigned int threads;	/* --threads, else workers_default() */
 	const char *control;	/* --control */
 };
 

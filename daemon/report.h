@@ -2,7 +2,7 @@
 /*
  * What dmaheapctl shows: the heaps with their properties, limits and live
  * usage, the live buffers grouped, the counters. Text tables or JSON, to a
- * stdio stream; no I/O of its own.
+ * stdio stream; no I/O of its own (but the time zone, for a date).
  */
 #ifndef DMAHEAPD_REPORT_H
 #define DMAHEAPD_REPORT_H
