@@ -169,10 +169,8 @@ static bool dmahp_is_the_ioctl(struct dmahp_delivery *d, struct pt_regs *regs,
 }
 
 /*
- * May the buffer go to current, in its ioctl on @node_fd? 0, or -EIO with
- * the reason logged. From here on, the caller's ioctl returns 0 unless told
- * otherwise: a dropped buffer must fail it, or the caller would take the
- * struct's fd (still 0, as it went in) for a dma-buf it does not have.
+ * May the buffer go to current, in its ioctl on @node_fd? 0, or -EIO,
+ * logged unless the caller is being killed.
  */
 static int dmahp_deliver_check(struct dmahp_delivery *d, unsigned int node_fd)
 {
@@ -248,6 +246,11 @@ static void dmahp_deliver_work(struct callback_head *head)
 	    syscall_get_return_value(current, regs) != 0)
 		goto out_drop;
 
+	/*
+	 * From here on, the caller's ioctl returns 0 unless told otherwise: a
+	 * dropped buffer must fail it, or the caller would take the struct's
+	 * fd (still 0, as it went in) for a dma-buf it does not have.
+	 */
 	ret = dmahp_deliver_check(d, node_fd);
 	if (ret)
 		goto out_fail;

@@ -28,8 +28,8 @@ static DEFINE_SPINLOCK(dmahp_fault_lock);
  * dmahp_fault() - should the failure path @site fail now?
  * @site:	the fault site's name (docs/fault-injection.md)
  *
- * Context: any but hard interrupt; takes a spinlock only while a site is
- * named.
+ * Context: process context; takes dmahp_fault_lock (not IRQ-safe) only
+ * while a site is named.
  * Return: true once when fault_inject names @site, which it then clears.
  */
 bool dmahp_fault(const char *site)

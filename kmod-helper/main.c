@@ -134,7 +134,10 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 	if (req->flags & DMAHEAP_HELPER_ALLOC_COMPAT) {
 		if (!dmahp_compat_supported())
 			return -EOPNOTSUPP;
-		/* A 32-bit caller's struct is below 4 GiB: matched so. */
+		/*
+		 * A 32-bit caller's struct is below 4 GiB: the delivery
+		 * matches it and writes the fd there so.
+		 */
 		if (req->user_addr > U32_MAX)
 			return -EINVAL;
 	}
@@ -176,8 +179,10 @@ static struct task_struct *dmahp_find_task(pid_t tid)
  * daemon's pid namespace, and when it started, which tells a reused pid
  * apart. The start is the leader's, which an exec by another thread carries
  * over to the new leader; as task_tgid_nr_ns() does, the leader is looked
- * at only while the caller is still linked to it. On success, put
- * caller->task when done.
+ * at only while the caller is still linked to it.
+ *
+ * Return: 0, with caller->task held (put it when done), or -ESRCH: no
+ * such thread, or it is exiting; caller->task is not set then.
  */
 static int dmahp_get_caller(pid_t tid, struct dmahp_caller *caller)
 {
@@ -214,7 +219,10 @@ static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 	       (req->fd_flags & O_ACCMODE) == O_RDWR;
 }
 
-/* The buffer @req asks for: a ready one if it fits, else exported now. */
+/*
+ * The buffer @req asks for: a ready one if it fits, else exported now.
+ * Return: the buffer, or an ERR_PTR, counted in alloc_failures.
+ */
 static struct dma_buf *
 dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
 		   struct task_struct *caller)
@@ -235,7 +243,7 @@ dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
 	return dmabuf;
 }
 
-/* ALLOC's answer to the daemon: the buffer's id and its caller. */
+/* ALLOC's answer to the daemon, the buffer's id and caller: 0 or -EFAULT. */
 static int dmahp_alloc_answer(struct dmaheap_helper_alloc __user *uarg,
 			      u64 id, const struct dmahp_caller *caller)
 {
@@ -260,6 +268,7 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 	struct dmahp_delivery *delivery;
 	struct dmahp_caller caller;
 	struct dma_buf *dmabuf;
+	const char *name;
 	u64 id;
 	int ret;
 
@@ -293,9 +302,8 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	id = dmahp_buffer_publish(dmabuf, event,
-				  req.name[0] ? dmahp_name_get(req.name) :
-				  NULL);
+	name = req.name[0] ? dmahp_name_get(req.name) : NULL;
+	id = dmahp_buffer_publish(dmabuf, event, name);
 
 	/*
 	 * The answer before the delivery: a daemon that cannot be told the

@@ -124,7 +124,7 @@ static unsigned long dmahp_pool_detach(struct dmahp_pool *pool,
  *
  * Kicks the refill when the pool is on.
  *
- * Context: any that may take a spinlock.
+ * Context: process context; takes dmahp_pool_lock (not IRQ-safe).
  * Return: a zeroed compound page of @order, or NULL when the pool has none
  * of that order.
  */
