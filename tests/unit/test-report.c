@@ -133,6 +133,40 @@ static void test_report_heaps(void **state)
 	ledger_free(l);
 }
 
+/* Names of any length aligned; a time as a date in text, a number in JSON. */
+static void test_report_status(void **state)
+{
+	const struct report_counter c[] = {
+		{ .name = "heaps", .value = 2 },
+		{ .name = "helper_deliveries_dropped", .value = 7 },
+		{ .name = "loaded_at", .value = 0, .is_time = true },
+		{ .name = "reloads", .value = 1 },
+	};
+	char *text = NULL, *json = NULL, when[64];
+	size_t size;
+	FILE *f;
+
+	f = open_memstream(&text, &size);
+	report_status(f, false, c, 4);
+	fclose(f);
+	assert_string_equal(text,
+			    "heaps                     2\n"
+			    "helper_deliveries_dropped 7\n"
+			    "loaded_at                 -\n"
+			    "reloads                   1\n");
+	f = open_memstream(&json, &size);
+	report_status(f, true, c, 4);
+	fclose(f);
+	assert_string_equal(json, "{\"heaps\":2,\"helper_deliveries_dropped\":7,\"loaded_at\":0,\"reloads\":1}\n");
+	free(text);
+	free(json);
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_string_equal(report_time(1796256000, when, sizeof(when)),
+			    "2026-12-03 00:00:00 UTC");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_report_buffers),
 		cmocka_unit_test(test_report_reused_pid),
 		cmocka_unit_test(test_report_heaps),
+		cmocka_unit_test(test_report_status),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
