@@ -67,8 +67,9 @@ void heap_config_init(struct heap_config *h, const char *name)
 		h->limits[i] = DH_NO_LIMIT;
 }
 
+/* Short: dmaheapctl reload prints it after the file, line and prefix. */
 #define SEAT_ACCESS_WHY \
-	"the user at the seat gets the heap the way uaccess gives devices, which systemd refuses for dma-buf heaps because their memory is not accounted in cgroup limits; dmaheapd accounts it only when it charges each buffer to its client's memory cgroup and caps each user"
+	"heap memory is not accounted in cgroup limits otherwise (why systemd gives heaps no uaccess)"
 
 static const char *const limit_keys[] = {
 	[LIMIT_BUFFER_SIZE] = "MaxBufferSize",
