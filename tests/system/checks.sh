@@ -730,17 +730,22 @@ check_journal_fields() {
 seat_dir=/run/dmaheapd-seat-test
 check_seat() {
 	step "SeatAccess=yes: carol at the seat (tty1) gets an ACL and allocates in her session's cgroup"
-	local uid sid="" i acl scope before after grew out
+	local uid sid="" s i acl scope before after grew out
 	uid=$(id -u carol)
 	id carol | indent
+	# Her login on tty1; systemd 257 also lists her user manager's own
+	# session (class manager, no seat).
 	for ((i = 0; i < 600; i++)); do
-		sid=$(loginctl show-user carol -P Sessions 2>/dev/null | awk '{ print $1 }')
+		sid=""
+		for s in $(loginctl show-user carol -P Sessions 2>/dev/null); do
+			[[ $(loginctl show-session "$s" -P TTY 2>/dev/null) == tty1 ]] && sid=$s
+		done
 		[[ -n $sid && $(loginctl show-session "$sid" -P State 2>/dev/null) == active ]] && break
 		sleep 0.1
 	done
 	loginctl list-sessions --no-legend 2>&1 | indent
 	if [[ -z $sid ]]; then
-		fail "carol has no session after 60 s (autologin on tty1)"
+		fail "carol has no session on tty1 after 60 s (autologin)"
 		return
 	fi
 	loginctl show-session "$sid" -p Seat -p TTY -p State -p Active 2>&1 | indent
