@@ -347,6 +347,17 @@ static int heap_legacy_node(struct parser *ps, const char *key, char *value,
 	return r;
 }
 
+static int heap_seat_access(struct parser *ps, const char *key, char *value,
+			    int arg)
+{
+	struct heap_config *h = &ps->p.h;
+	int r = bool_value(ps, key, value, &h->seat_access);
+
+	if (r == 0)
+		h->seat_access_origin = here(ps);
+	return r;
+}
+
 static int heap_base(struct parser *ps, const char *key, char *value, int arg)
 {
 	struct heap_config *h = &ps->p.h;
@@ -413,6 +424,7 @@ static const struct key heap_keys[] = {
 	{ "AllowUsers", heap_allow, 0 },
 	{ "AllowGroups", heap_allow, 1 },
 	{ "LegacyNode", heap_legacy_node, 0 },
+	{ "SeatAccess", heap_seat_access, 0 },
 	{ "Base", heap_base, 0 },
 	{ "Size", heap_size, 0 },
 };
@@ -564,6 +576,7 @@ static int heap_end(struct parser *ps)
 		return r;
 	take(kind);
 	take(legacy_node);
+	take(seat_access);
 	take(base);
 	take(size);
 	if (p->reset_aliases)

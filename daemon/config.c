@@ -67,6 +67,10 @@ void heap_config_init(struct heap_config *h, const char *name)
 		h->limits[i] = DH_NO_LIMIT;
 }
 
+/* Short: dmaheapctl reload prints it after the file, line and prefix. */
+#define SEAT_ACCESS_WHY \
+	"heap memory is not accounted in cgroup limits otherwise (why systemd gives heaps no uaccess)"
+
 static const char *const limit_keys[] = {
 	[LIMIT_BUFFER_SIZE] = "MaxBufferSize",
 	[LIMIT_BYTES_PER_USER] = "MaxBytesPerUser",
@@ -200,10 +204,34 @@ int kernel_heaps_from_string(const char *s, enum kernel_heaps *ret)
 	return 0;
 }
 
+/*
+ * SeatAccess=yes gives the heap to whoever sits at the seat, as uaccess
+ * does. systemd declined that for the kernel's heaps because their memory
+ * is not accounted in cgroup limits (systemd PR 33738, issue 32662): here
+ * it is, but only with ChargeClients=yes and a cap per user.
+ */
+static int seat_access_check(const struct config *c,
+			     const struct heap_config *h,
+			     struct config_diag *d)
+{
+	if (!h->seat_access)
+		return 0;
+	if (!c->charge_clients)
+		return config_fail(d, c, h->seat_access_origin,
+				   "SeatAccess=yes on heap \"%s\" needs ChargeClients=yes: " SEAT_ACCESS_WHY,
+				   h->name);
+	if (h->limits[LIMIT_BYTES_PER_USER] == DH_NO_LIMIT)
+		return config_fail(d, c, h->seat_access_origin,
+				   "SeatAccess=yes on heap \"%s\" needs a finite MaxBytesPerUser=: " SEAT_ACCESS_WHY,
+				   h->name);
+	return 0;
+}
+
 int config_check(const struct config *c, struct config_diag *d)
 {
 	const struct heap_config *h;
 	size_t i;
+	int r;
 
 	if (c->charge_clients && c->pool_size_origin.line && c->pool_size)
 		return config_fail(d, c, c->pool_size_origin,
@@ -211,6 +239,9 @@ int config_check(const struct config *c, struct config_diag *d)
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];
+		r = seat_access_check(c, h, d);
+		if (r < 0)
+			return r;
 		if (h->kind != HEAP_KIND_REGION && h->base_origin.line)
 			return config_fail(d, c, h->base_origin,
 					   "Base= is only for Kind=region heaps, heap \"%s\" is Kind=%s",

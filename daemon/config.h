@@ -103,12 +103,19 @@ struct heap_config {
 	size_t n_allow_groups;
 	uint64_t limits[_LIMIT_MAX];
 	struct config_origin limit_origins[_LIMIT_MAX];
+	/*
+	 * SeatAccess=: udev tags the nodes uaccess, so that logind gives the
+	 * user at the seat an ACL on them (docs/udev.md). Needs
+	 * ChargeClients=yes and a finite MaxBytesPerUser= (config_check()).
+	 */
+	bool seat_access;
 
 	struct config_origin origin;		/* first Name= */
 	struct config_origin kind_origin;	/* the keys that set them, */
 	struct config_origin legacy_node_origin; /* line 0 if never set */
 	struct config_origin base_origin;
 	struct config_origin size_origin;
+	struct config_origin seat_access_origin;
 };
 
 struct config {

@@ -148,6 +148,7 @@ int manager_wait_ready(struct manager *m, struct node **nodes, size_t n,
 void manager_list_nodes(struct manager *m)
 {
 	const char *names[DH_NODES_MAX];
+	bool seats[DH_NODES_MAX];
 	char path[NODES_PATH_MAX];
 	dev_t devs[DH_NODES_MAX];
 	size_t i;
@@ -156,9 +157,10 @@ void manager_list_nodes(struct manager *m)
 	for (i = 0; i < m->n; i++) {
 		devs[i] = m->nodes[i]->node;
 		names[i] = m->nodes[i]->node_name;
+		seats[i] = m->nodes[i]->cfg.seat_access;
 	}
 	nodes_file_path(m->opts->control, path, sizeof(path));
-	r = nodes_file_write(path, devs, names, m->n);
+	r = nodes_file_write(path, devs, names, seats, m->n);
 	if (r < 0)
 		log_errno(LOG_WARNING, r,
 			  "cannot list the nodes in %s for dmaheapd --mark-nodes: %m; udev's rules leave them root's (docs/udev.md)",

@@ -32,7 +32,7 @@ void nodes_file_path(const char *control, char *buf, size_t size)
 }
 
 int nodes_file_write(const char *path, const dev_t *devs,
-		     const char *const *names, size_t n)
+		     const char *const *names, const bool *seats, size_t n)
 {
 	char tmp[NODES_PATH_MAX + 8];
 	size_t i;
@@ -44,8 +44,8 @@ int nodes_file_write(const char *path, const dev_t *devs,
 	if (!f)
 		return -errno;
 	for (i = 0; i < n; i++)
-		fprintf(f, "%u:%u %s\n", major(devs[i]), minor(devs[i]),
-			names[i]);
+		fprintf(f, "%u:%u %s%s\n", major(devs[i]), minor(devs[i]),
+			names[i], seats && seats[i] ? " " NODES_SEAT : "");
 	if (fclose(f) != 0)
 		r = -errno;
 	if (!r && rename(tmp, path) < 0)
@@ -56,17 +56,32 @@ int nodes_file_write(const char *path, const dev_t *devs,
 }
 
 int nodes_file_parse_line(const char *line, dev_t *ret_dev, char *ret_name,
-			  size_t size)
+			  size_t size, bool *ret_seat)
 {
+	const char *name, *sp;
 	unsigned int ma, mi;
+	bool seat = false;
+	size_t len;
 	int used = 0;
 
 	if (sscanf(line, "%u:%u %n", &ma, &mi, &used) != 2 || !used ||
-	    !line[used] || strlen(line + used) >= size ||
-	    strpbrk(line + used, " /\n"))
+	    !line[used])
+		return -EINVAL;
+	name = line + used;
+	sp = strchr(name, ' ');
+	len = sp ? (size_t)(sp - name) : strlen(name);
+	if (sp) {
+		if (strcmp(sp + 1, NODES_SEAT))
+			return -EINVAL;
+		seat = true;
+	}
+	if (!len || len >= size || memchr(name, '/', len) ||
+	    memchr(name, '\n', len))
 		return -EINVAL;
 	*ret_dev = makedev(ma, mi);
-	strcpy(ret_name, line + used);
+	memcpy(ret_name, name, len);
+	ret_name[len] = '\0';
+	*ret_seat = seat;
 	return 0;
 }
 
@@ -110,6 +125,7 @@ struct mark {
 	dev_t dev;
 	char name[NODES_NAME_MAX];
 	char uuid[UDEV_UUID_LEN + 1];
+	bool seat;		/* SeatAccess=yes: the seat argument too */
 	bool pending;		/* marked, udev has not applied its rules yet */
 };
 
@@ -132,7 +148,7 @@ static int read_list(const char *path, struct mark *m)
 	while (n < NODES_MAX && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (nodes_file_parse_line(line, &m[n].dev, m[n].name,
-					  sizeof(m[n].name)) < 0) {
+					  sizeof(m[n].name), &m[n].seat) < 0) {
 			log_warning("%s: line \"%s\" ignored", path, line);
 			continue;
 		}
@@ -155,7 +171,7 @@ static size_t mark_all(struct mark *m, size_t n)
 				    major(m[i].dev), minor(m[i].dev), m[i].name);
 			continue;
 		}
-		r = udev_mark(m[i].dev, m[i].uuid);
+		r = udev_mark(m[i].dev, m[i].seat, m[i].uuid);
 		if (r < 0) {
 			udev_uevent_path(m[i].dev, db, sizeof(db));
 			log_errno(LOG_WARNING, r,
@@ -183,8 +199,9 @@ static void wait_marked(struct mark *m, size_t n, size_t left, int timeout_ms)
 				continue;
 			m[i].pending = false;
 			left--;
-			log_info("dma_heap/%s: udev has applied its rules (mark %s) after %d ms",
+			log_info("dma_heap/%s: udev has applied its rules (mark %s%s) after %d ms",
 				 m[i].name, m[i].uuid,
+				 m[i].seat ? ", seat access" : "",
 				 timeout_ms - deadline_ms_left(&deadline));
 		}
 		if (!left || !deadline_ms_left(&deadline))

@@ -48,6 +48,16 @@ static int check_heaps(const struct config *old, const struct config *nc,
 			return config_fail(d, nc, h->origin,
 					   "heap \"%s\": Kind=, Base=, Size= or LegacyNode= changed; those take a restart of dmaheapd",
 					   h->name);
+		/*
+		 * On is marked by the reload's --mark-nodes; off would not
+		 * be: udev's tags are sticky and logind's ACL on the node
+		 * stays until the node is gone.
+		 */
+		if (o->seat_access && !h->seat_access)
+			return config_fail(d, nc, h->seat_access_origin.line ?
+					   h->seat_access_origin : h->origin,
+					   "heap \"%s\": SeatAccess= turned off; that takes a restart of dmaheapd (udev's uaccess tag and logind's ACL stay on a node until it is gone)",
+					   h->name);
 	}
 	return 0;
 }

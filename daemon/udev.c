@@ -47,13 +47,14 @@ static bool uuid_valid(const char *uuid)
 	return true;
 }
 
-int udev_mark_event(char *buf, size_t size, const char *uuid)
+int udev_mark_event(char *buf, size_t size, const char *uuid, bool seat)
 {
 	int n;
 
 	if (!uuid_valid(uuid))
 		return -EINVAL;
-	n = snprintf(buf, size, "change %s " UDEV_MARK_ARG, uuid);
+	n = snprintf(buf, size, "change %s " UDEV_MARK_ARG "%s", uuid,
+		     seat ? " " UDEV_SEAT_ARG : "");
 	if (n < 0 || (size_t)n >= size)
 		return -ENOBUFS;
 	return 0;
@@ -90,9 +91,9 @@ void udev_db_path(dev_t dev, char *buf, size_t size)
 	snprintf(buf, size, UDEV_DB_DIR "/c%u:%u", major(dev), minor(dev));
 }
 
-int udev_mark(dev_t dev, char ret_uuid[UDEV_UUID_LEN + 1])
+int udev_mark(dev_t dev, bool seat, char ret_uuid[UDEV_UUID_LEN + 1])
 {
-	char path[UDEV_PATH_MAX], ev[UDEV_UUID_LEN + 32];
+	char path[UDEV_PATH_MAX], ev[UDEV_UUID_LEN + 48];
 	char uuid[UDEV_UUID_LEN + 1];
 	uint8_t rnd[16];
 	ssize_t n;
@@ -106,7 +107,7 @@ int udev_mark(dev_t dev, char ret_uuid[UDEV_UUID_LEN + 1])
 	    (errno != EINVAL || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)))
 		return -errno;
 	udev_uuid_format(rnd, uuid);
-	r = udev_mark_event(ev, sizeof(ev), uuid);
+	r = udev_mark_event(ev, sizeof(ev), uuid, seat);
 	if (r < 0)
 		return r;
 	udev_uevent_path(dev, path, sizeof(path));

@@ -20,6 +20,11 @@
  * only, Documentation/ABI/testing/sysfs-uevent).
  */
 #define UDEV_MARK_ARG		"DMAHEAPD=1"
+/*
+ * And for a heap with SeatAccess=yes, SYNTH_ARG_DMAHEAPDSEAT=1: the rules
+ * tag the node uaccess (logind's ACL for the user at the seat).
+ */
+#define UDEV_SEAT_ARG		"DMAHEAPDSEAT=1"
 /* What udev/70-dmaheapd.rules stores from it: the event's SYNTH_UUID. */
 #define UDEV_MARK_PROPERTY	"DMAHEAPD_MARK"
 /* udev runs (or is socket-activated) when its control socket is there. */
@@ -34,10 +39,10 @@ void udev_uuid_format(const uint8_t rnd[16], char ret_uuid[UDEV_UUID_LEN + 1]);
 
 /*
  * Pure: what dmaheapd writes to a node's uevent file, "change UUID
- * DMAHEAPD=1", into @buf. 0, or -EINVAL for a UUID the kernel would refuse
+ * DMAHEAPD=1", with " DMAHEAPDSEAT=1" if @seat, into @buf. 0, or -EINVAL for a UUID the kernel would refuse
  * and -ENOBUFS if @size is too small.
  */
-int udev_mark_event(char *buf, size_t size, const char *uuid);
+int udev_mark_event(char *buf, size_t size, const char *uuid, bool seat);
 
 /*
  * Pure: does the udev database entry @db (@len bytes, "E:KEY=VALUE" lines)
@@ -54,10 +59,10 @@ void udev_db_path(dev_t dev, char *buf, size_t size);
  * udev_mark() - mark char device @dev as dmaheapd's for udev
  *
  * Writes a synthetic change event with a new random UUID to its uevent
- * file. Return: 0 and the UUID in @ret_uuid, or a negative errno (-EROFS
+ * file, with the seat argument if @seat (SeatAccess=yes). Return: 0 and the UUID in @ret_uuid, or a negative errno (-EROFS
  * in a sandbox where /sys is read-only, -EACCES when not root).
  */
-int udev_mark(dev_t dev, char ret_uuid[UDEV_UUID_LEN + 1]);
+int udev_mark(dev_t dev, bool seat, char ret_uuid[UDEV_UUID_LEN + 1]);
 
 /* Is udev there to apply rules? (Its control socket exists.) */
 bool udev_running(void);

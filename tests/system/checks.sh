@@ -290,7 +290,8 @@ check_restart() {
 # MemoryMax= below the buffer cannot allocate it.
 check_policy() {
 	step "policy: limits, dmaheapctl, systemctl reload, memory cgroups"
-	local dropin=/etc/dmaheapd.conf.d/50-policy.conf out pid rec
+	# After 90-test.conf, whose MaxBytesPerUser= it overrides.
+	local dropin=/etc/dmaheapd.conf.d/95-policy.conf out pid rec
 	groupadd -f dmactl && usermod -aG dmactl alice
 	mkdir -p /etc/dmaheapd.conf.d
 	printf '[Daemon]\nControlGroup=dmactl\n\n[Heap]\nName=system\nMaxBytesPerUser=4M\n' >"$dropin"
@@ -354,8 +355,23 @@ check_policy() {
 		fail "alice: dmaheapctl status failed after systemctl reload"
 	fi
 
-	# No limit of our own in the way of what follows.
+	# SeatAccess=yes (90-test.conf) needs a finite MaxBytesPerUser=: a
+	# reload to infinity is refused, naming why, and the daemon serves on.
 	sed -i 's/MaxBytesPerUser=16M/MaxBytesPerUser=infinity/' "$dropin"
+	if timeout 60 systemctl reload dmaheapd.service 2>/dev/null; then
+		fail "reload to MaxBytesPerUser=infinity with SeatAccess=yes accepted"
+	else
+		out=$(journalctl --no-pager -u dmaheapd.service -o cat 2>/dev/null | grep 'SeatAccess=yes')
+		indent <<<"$out"
+		if grep -q 'needs a finite MaxBytesPerUser=.*not accounted in cgroup limits' <<<"$out"; then
+			ok "reload to MaxBytesPerUser=infinity refused with SeatAccess=yes, naming why"
+		else
+			fail "the refused reload's message does not name SeatAccess= and MaxBytesPerUser="
+		fi
+	fi
+	systemctl is-active --quiet dmaheapd.service || fail "dmaheapd is not active after the refused reload"
+	# No limit of our own in the way of what follows.
+	sed -i 's/MaxBytesPerUser=infinity/MaxBytesPerUser=1G/' "$dropin"
 	timeout 60 systemctl reload dmaheapd.service || fail "systemctl reload failed"
 	if out=$(timeout 60 systemd-run --quiet --scope -p MemoryMax=16M -- dmaheap-alloc 32M 2>&1); then
 		fail "32M allocated in a scope with MemoryMax=16M"
@@ -544,7 +560,8 @@ check_kill() {
 }
 
 # What udev gave NODE, as one word each: its owner, group and mode, then
-# "prop" if it has DMAHEAPD_HEAP=1 and "tag" if it has the tag dma_heap.
+# "prop" if it has DMAHEAPD_HEAP=1, "tag" if it has the tag dma_heap and
+# "uaccess" if it has DMAHEAPD_SEAT=1 and the tag uaccess (SeatAccess=yes).
 udev_marks() {
 	local info marks
 	info=$(udevadm info "$1" 2>&1)
@@ -553,6 +570,10 @@ udev_marks() {
 	if grep -qx 'G: dma_heap' <<<"$info" || grep -q '^E: TAGS=.*:dma_heap:' <<<"$info"; then
 		marks+=" tag"
 	fi
+	if grep -qx 'E: DMAHEAPD_SEAT=1' <<<"$info" &&
+		{ grep -qx 'G: uaccess' <<<"$info" || grep -q '^E: TAGS=.*:uaccess:' <<<"$info"; }; then
+		marks+=" uaccess"
+	fi
 	echo "$marks"
 }
 
@@ -560,14 +581,15 @@ udev_marks() {
 check_marks() {
 	local when=$1 have
 	have=$(udev_marks "$node")
-	if [[ $have == "root video 660 prop tag" ]] && served_by_us; then
-		ok "$when: $node is dmaheapd's, root:video 0660, DMAHEAPD_HEAP=1, tag dma_heap"
+	if [[ $have == "root video 660 prop tag uaccess" ]] && served_by_us; then
+		ok "$when: $node is dmaheapd's, root:video 0660, DMAHEAPD_HEAP=1, tag dma_heap, DMAHEAPD_SEAT=1 and tag uaccess"
 	else
-		fail "$when: $node has '$have' (device $(devno "$node")); want dmaheapd's with 'root video 660 prop tag'"
+		fail "$when: $node has '$have' (device $(devno "$node")); want dmaheapd's with 'root video 660 prop tag uaccess'"
 	fi
 	have=$(udev_marks "$spoof_node")
+	getfacl -cpn "$spoof_node" 2>/dev/null | grep -q '^user:[0-9]' && have+=" acl"
 	if [[ $have == "root root 600" ]]; then
-		ok "$when: $spoof_node is root:root 0600, without DMAHEAPD_HEAP=1 or the tag dma_heap"
+		ok "$when: $spoof_node is root:root 0600, without DMAHEAPD_HEAP=1, the tag dma_heap, uaccess or an ACL"
 	else
 		fail "$when: $spoof_node has '$have'; a node dmaheapd did not make must stay 'root root 600', unmarked"
 	fi
@@ -699,11 +721,103 @@ check_journal_fields() {
 	fi
 }
 
+# SeatAccess=yes on the system heap (90-test.conf): carol, not in video,
+# logged in on tty1 by autologin (getty@tty1.service of tests/system/run),
+# gets logind's ACL on the node and allocates from her session, whose
+# scope's memory.current grows by the buffer; bob, without a session, has
+# no ACL and gets EACCES. Her ~/.bash_profile runs seat-session.sh, which
+# waits for $seat_dir/go and holds a buffer there (hold-and-check).
+seat_dir=/run/dmaheapd-seat-test
+check_seat() {
+	step "SeatAccess=yes: carol at the seat (tty1) gets an ACL and allocates in her session's cgroup"
+	local uid sid="" s i acl scope before after grew out
+	uid=$(id -u carol)
+	id carol | indent
+	# Her login on tty1; systemd 257 also lists her user manager's own
+	# session (class manager, no seat).
+	for ((i = 0; i < 600; i++)); do
+		sid=""
+		for s in $(loginctl show-user carol -P Sessions 2>/dev/null); do
+			[[ $(loginctl show-session "$s" -P TTY 2>/dev/null) == tty1 ]] && sid=$s
+		done
+		[[ -n $sid && $(loginctl show-session "$sid" -P State 2>/dev/null) == active ]] && break
+		sleep 0.1
+	done
+	loginctl list-sessions --no-legend 2>&1 | indent
+	if [[ -z $sid ]]; then
+		fail "carol has no session on tty1 after 60 s (autologin)"
+		return
+	fi
+	loginctl show-session "$sid" -p Seat -p TTY -p State -p Active 2>&1 | indent
+	[[ $(loginctl show-session "$sid" -P Seat) == seat0 ]] || fail "carol's session $sid is not on seat0"
+	timeout 30 udevadm settle
+	acl=$(getfacl -pn "$node" 2>&1)
+	indent <<<"$acl"
+	if grep -qx "user:$uid:rw-" <<<"$acl"; then
+		ok "carol (uid $uid, session $sid on seat0) has an ACL on $node: user:$uid:rw-"
+	else
+		fail "no ACL for carol (user:$uid:rw-) on $node"
+	fi
+	if grep -q "^user:$(id -u bob):" <<<"$acl"; then
+		fail "bob, without a session, has an ACL on $node"
+	else
+		ok "bob (no session) has no ACL entry on $node"
+	fi
+	if out=$(as_user bob dmaheap-alloc 1M 2>&1); then
+		fail "bob: dmaheap-alloc 1M succeeded without a session"
+	elif grep -q 'Permission denied' <<<"$out"; then
+		ok "bob (no session, not in video): open fails with EACCES"
+	else
+		fail "bob: dmaheap-alloc failed, but not with EACCES"
+	fi
+	indent <<<"$out"
+
+	scope=/sys/fs/cgroup/user.slice/user-$uid.slice/session-$sid.scope
+	if [[ ! -r $scope/memory.current ]]; then
+		fail "no $scope/memory.current"
+		return
+	fi
+	before=$(cat "$scope/memory.current")
+	touch "$seat_dir/go"
+	for ((i = 0; i < 600; i++)); do
+		[[ -e $seat_dir/ready || -e $seat_dir/done ]] && break
+		sleep 0.1
+	done
+	if [[ ! -e $seat_dir/ready ]]; then
+		fail "carol's session did not get its buffer (hold-and-check in seat-session.sh)"
+		cat "$seat_dir/hold.out" "$seat_dir/session.log" 2>/dev/null | indent
+		return
+	fi
+	after=$(cat "$scope/memory.current")
+	grew=$((after - before))
+	echo "    carol's session-$sid.scope memory.current: $before before, $after holding the 4 MiB buffer: +$grew bytes"
+	indent <"$seat_dir/session.log" 2>/dev/null
+	# The buffer's 4 MiB, less a little of what else the scope freed.
+	if ((grew >= 4 * 1024 * 1024 * 15 / 16)); then
+		ok "carol allocated 4 MiB in her session: memory.current of session-$sid.scope grew by $grew bytes"
+	else
+		fail "memory.current of carol's session-$sid.scope grew by $grew bytes, not by the 4 MiB buffer"
+	fi
+	journalctl --no-pager -u dmaheapd.service -o cat 2>/dev/null | grep -E "allocated, size 4194304, .* uid $uid" | tail -n 1 | indent
+	touch "$seat_dir/release"
+	for ((i = 0; i < 300; i++)); do
+		[[ -e $seat_dir/done ]] && break
+		sleep 0.1
+	done
+	if [[ $(cat "$seat_dir/done" 2>/dev/null) == 0 ]]; then
+		ok "carol's buffer read back its pattern and was released"
+	else
+		fail "carol's hold-and-check ended with '$(cat "$seat_dir/done" 2>/dev/null)'"
+		indent <"$seat_dir/hold.out" 2>/dev/null
+	fi
+}
+
 echo "system test: $kernel_name, $(uname -r), systemd $(systemctl --version | head -n 1)"
 check_service_active
 check_node
 check_takeover
 check_users
+check_seat
 check_spoof
 check_restart
 check_policy

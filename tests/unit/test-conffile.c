@@ -170,6 +170,62 @@ static void test_pool_size(void **state)
 	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
 }
 
+/*
+ * SeatAccess=: the heap's nodes for the user at the seat (uaccess), only
+ * where that user's buffers are charged and capped (docs/udev.md).
+ */
+static void test_seat_access(void **state)
+{
+	assert_int_equal(parse("[Heap]\nName=system\n"), 0);
+	assert_false(c.heaps[0].seat_access);
+	assert_int_equal(c.heaps[0].seat_access_origin.line, 0);
+
+	/* Accepted: ChargeClients=yes (the default) and a finite cap. */
+	assert_int_equal(parse("[Heap]\nName=system\nMaxBytesPerUser=256M\nSeatAccess=yes\n"),
+			 0);
+	assert_true(c.heaps[0].seat_access);
+	assert_int_equal(c.heaps[0].seat_access_origin.line, 4);
+	assert_int_equal(parse("[Daemon]\nChargeClients=yes\n[Heap]\nName=system\nSeatAccess=yes\nMaxBytesPerUser=1G\n"),
+			 0);
+	assert_true(c.heaps[0].seat_access);
+	assert_int_equal(d.n_warnings, 0);
+	/* Off needs nothing. */
+	assert_int_equal(parse("[Daemon]\nChargeClients=no\n[Heap]\nName=system\nSeatAccess=no\n"),
+			 0);
+	assert_false(c.heaps[0].seat_access);
+
+	/* Refused without ChargeClients=yes, pointing at SeatAccess=. */
+	assert_int_equal(parse("[Daemon]\nChargeClients=no\n[Heap]\nName=system\nMaxBytesPerUser=256M\nSeatAccess=yes\n"),
+			 -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:6: SeatAccess=yes on heap \"system\" needs ChargeClients=yes"));
+	assert_non_null(strstr(d.error, "not accounted in cgroup limits"));
+
+	/* Refused without MaxBytesPerUser=, or with it infinite. */
+	assert_int_equal(parse("[Heap]\nName=system\nSeatAccess=yes\n"),
+			 -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:3: SeatAccess=yes on heap \"system\" needs a finite MaxBytesPerUser="));
+	assert_non_null(strstr(d.error, "not accounted in cgroup limits"));
+	assert_int_equal(parse("[Heap]\nName=system\nMaxBytesPerUser=256M\nSeatAccess=yes\nMaxBytesPerUser=infinity\n"),
+			 -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:4: SeatAccess=yes on heap \"system\" needs a finite MaxBytesPerUser="));
+	assert_int_equal(parse("[Heap]\nName=system\nMaxBytesPerUser=\nSeatAccess=yes\n"),
+			 -EINVAL);
+
+	/* Per heap: the other heap's cap does not count. */
+	assert_int_equal(parse("[Heap]\nName=system\nSeatAccess=yes\n[Heap]\nName=camera\nMaxBytesPerUser=1M\n"),
+			 -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:3: SeatAccess=yes on heap \"system\""));
+
+	/* A drop-in may turn it on for a heap named earlier (merging). */
+	assert_int_equal(parse("[Heap]\nName=system\nMaxBytesPerUser=64M\n[Heap]\nName=system\nSeatAccess=yes\n"),
+			 0);
+	assert_true(c.heaps[0].seat_access);
+	assert_int_equal(c.heaps[0].seat_access_origin.line, 6);
+	assert_int_equal(parse("[Heap]\nName=system\nSeatAccess=maybe\n"),
+			 -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:3: invalid SeatAccess= \"maybe\": use yes or no"));
+}
+
 static void test_kernel_heaps(void **state)
 {
 	/* Default: move the kernel's nodes aside, no origin. */
@@ -656,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup(test_every_key, setup),
 		cmocka_unit_test_setup(test_booleans, setup),
 		cmocka_unit_test_setup(test_pool_size, setup),
+		cmocka_unit_test_setup(test_seat_access, setup),
 		cmocka_unit_test_setup(test_kernel_heaps, setup),
 		cmocka_unit_test_setup(test_sizes, setup),
 		cmocka_unit_test_setup(test_errors, setup),

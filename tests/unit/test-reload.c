@@ -172,6 +172,35 @@ static void test_kernel_heaps_and_control_group_refused(void **state)
 	assert_non_null(strstr(d.error, "ControlGroup= changed"));
 }
 
+/*
+ * SeatAccess=: a reload may turn it on (dmaheapd --mark-nodes after it
+ * marks the nodes again, and udev tags them uaccess), not off: udev's tags
+ * are sticky and logind's ACL stays on the node until it is gone.
+ */
+static void test_seat_access_on_not_off(void **state)
+{
+	static const struct reload_node nodes[] = { { "system", "system" } };
+	struct heap_config *o, *h;
+
+	o = add(&old, "system", HEAP_KIND_SYSTEM, NULL);
+	h = add(&nc, "system", HEAP_KIND_SYSTEM, NULL);
+	h->seat_access = true;
+	h->seat_access_origin.line = 4;
+	assert_int_equal(reload_check(&old, nodes, 1, &nc, &d), 0);
+
+	o->seat_access = true;
+	assert_int_equal(reload_check(&old, nodes, 1, &nc, &d), 0);
+
+	h->seat_access = false;
+	assert_int_equal(reload_check(&old, nodes, 1, &nc, &d), -EINVAL);
+	assert_non_null(strstr(d.error, "heap \"system\": SeatAccess= turned off; that takes a restart of dmaheapd"));
+
+	/* A heap that goes, or comes, may have it either way. */
+	nc.n_heaps = 0;
+	add(&nc, "camera", HEAP_KIND_SYSTEM, NULL);
+	assert_int_equal(reload_check(&old, NULL, 0, &nc, &d), 0);
+}
+
 static void test_too_many_nodes_refused(void **state)
 {
 	struct heap_config *h;
@@ -205,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup(test_region_size_change_refused, setup),
 		cmocka_unit_test_setup(test_kernel_heaps_and_control_group_refused,
 				       setup),
+		cmocka_unit_test_setup(test_seat_access_on_not_off, setup),
 		cmocka_unit_test_setup(test_too_many_nodes_refused, setup),
 	};
 

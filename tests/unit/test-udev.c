@@ -39,29 +39,35 @@ static void test_event(void **state)
 	static const char uuid[] = "fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eed";
 	char buf[128];
 
-	assert_int_equal(udev_mark_event(buf, sizeof(buf), uuid), 0);
+	assert_int_equal(udev_mark_event(buf, sizeof(buf), uuid, false), 0);
 	/* ACTION UUID KEY=VALUE, the key alphanumeric: SYNTH_ARG_DMAHEAPD=1 */
 	assert_string_equal(buf,
 		"change fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eed DMAHEAPD=1");
 	/* exactly long enough, and one byte short */
-	assert_int_equal(udev_mark_event(buf, strlen(buf) + 1, uuid), 0);
-	assert_int_equal(udev_mark_event(buf, strlen(buf), uuid), -ENOBUFS);
+	assert_int_equal(udev_mark_event(buf, strlen(buf) + 1, uuid, false), 0);
+	assert_int_equal(udev_mark_event(buf, strlen(buf), uuid, false), -ENOBUFS);
+
+	/* SeatAccess=yes: a second argument, SYNTH_ARG_DMAHEAPDSEAT=1 */
+	assert_int_equal(udev_mark_event(buf, sizeof(buf), uuid, true), 0);
+	assert_string_equal(buf,
+		"change fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eed DMAHEAPD=1 DMAHEAPDSEAT=1");
+	assert_int_equal(udev_mark_event(buf, strlen(buf), uuid, true), -ENOBUFS);
 
 	/* what the kernel's uuid_is_valid() refuses, refused here first */
-	assert_int_equal(udev_mark_event(buf, sizeof(buf), ""), -EINVAL);
+	assert_int_equal(udev_mark_event(buf, sizeof(buf), "", false), -EINVAL);
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18ee"), -EINVAL);
+		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18ee", false), -EINVAL);
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eedd"), -EINVAL);
+		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eedd", false), -EINVAL);
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"fe4d7c9db8c6-4a70-9ef1-3d8a58d18eed-"), -EINVAL);
+		"fe4d7c9db8c6-4a70-9ef1-3d8a58d18eed-", false), -EINVAL);
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eeg"), -EINVAL);
+		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18eeg", false), -EINVAL);
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18ee DMAHEAPD=1"), -EINVAL);
+		"fe4d7c9d-b8c6-4a70-9ef1-3d8a58d18ee DMAHEAPD=1", false), -EINVAL);
 	/* upper case hex is valid too */
 	assert_int_equal(udev_mark_event(buf, sizeof(buf),
-		"FE4D7C9D-B8C6-4A70-9EF1-3D8A58D18EED"), 0);
+		"FE4D7C9D-B8C6-4A70-9EF1-3D8A58D18EED", false), 0);
 }
 
 static void test_paths(void **state)
@@ -126,27 +132,44 @@ static void test_nodes_path(void **state)
 static void test_nodes_line(void **state)
 {
 	char name[NODES_NAME_MAX];
+	bool seat = true;
 	dev_t dev;
 
 	assert_int_equal(nodes_file_parse_line("243:1 system", &dev, name,
-					       sizeof(name)), 0);
+					       sizeof(name), &seat), 0);
 	assert_true(dev == makedev(243, 1));
 	assert_string_equal(name, "system");
+	assert_false(seat);
+	/* SeatAccess=yes: a third field */
+	assert_int_equal(nodes_file_parse_line("243:2 camera seat", &dev, name,
+					       sizeof(name), &seat), 0);
+	assert_true(dev == makedev(243, 2));
+	assert_string_equal(name, "camera");
+	assert_true(seat);
+	/* only that word, once */
+	assert_int_equal(nodes_file_parse_line("243:2 camera Seat", &dev, name,
+					       sizeof(name), &seat), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:2 camera seat seat", &dev,
+					       name, sizeof(name), &seat), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:2 camera seats", &dev,
+					       name, sizeof(name), &seat), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:2 camera ", &dev,
+					       name, sizeof(name), &seat), -EINVAL);
 	assert_int_equal(nodes_file_parse_line("10:0 linux,cma", &dev, name,
-					       sizeof(name)), 0);
+					       sizeof(name), &seat), 0);
 	assert_string_equal(name, "linux,cma");
 	/* no name, a path, a space, no number, junk, too long */
 	assert_int_equal(nodes_file_parse_line("243:1 ", &dev, name,
-					       sizeof(name)), -EINVAL);
+					       sizeof(name), &seat), -EINVAL);
 	assert_int_equal(nodes_file_parse_line("243:1 ../x", &dev, name,
-					       sizeof(name)), -EINVAL);
+					       sizeof(name), &seat), -EINVAL);
 	assert_int_equal(nodes_file_parse_line("243:1 a b", &dev, name,
-					       sizeof(name)), -EINVAL);
+					       sizeof(name), &seat), -EINVAL);
 	assert_int_equal(nodes_file_parse_line("system", &dev, name,
-					       sizeof(name)), -EINVAL);
+					       sizeof(name), &seat), -EINVAL);
 	assert_int_equal(nodes_file_parse_line("243 system", &dev, name,
-					       sizeof(name)), -EINVAL);
-	assert_int_equal(nodes_file_parse_line("243:1 system", &dev, name, 6),
+					       sizeof(name), &seat), -EINVAL);
+	assert_int_equal(nodes_file_parse_line("243:1 system", &dev, name, 6, &seat),
 			 -EINVAL);
 }
 
@@ -154,7 +177,9 @@ static void test_nodes_line(void **state)
 static void test_nodes_roundtrip(void **state)
 {
 	const char *names[] = { "system", "reserved" };
+	const bool seats[] = { true, false };
 	dev_t devs[] = { makedev(243, 0), makedev(243, 7) }, dev;
+	bool seat;
 	char dir[] = "/tmp/test-udev-XXXXXX", path[NODES_PATH_MAX];
 	char line[128], name[NODES_NAME_MAX];
 	FILE *f;
@@ -162,22 +187,23 @@ static void test_nodes_roundtrip(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/" NODES_FILE, dir);
-	assert_int_equal(nodes_file_write(path, devs, names, 2), 0);
+	assert_int_equal(nodes_file_write(path, devs, names, seats, 2), 0);
 	f = fopen(path, "re");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		assert_true(i < 2);
 		assert_int_equal(nodes_file_parse_line(line, &dev, name,
-						       sizeof(name)), 0);
+						       sizeof(name), &seat), 0);
 		assert_true(dev == devs[i]);
 		assert_string_equal(name, names[i]);
+		assert_int_equal(seat, seats[i]);
 		i++;
 	}
 	fclose(f);
 	assert_int_equal(i, 2);
 	/* Replaced whole: one node left. */
-	assert_int_equal(nodes_file_write(path, devs, names, 1), 0);
+	assert_int_equal(nodes_file_write(path, devs, names, seats, 1), 0);
 	f = fopen(path, "re");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
