@@ -103,10 +103,11 @@ static void heap_json(FILE *out, struct node *const *nodes, size_t n,
 		report_json_string(out, nodes[i]->node_name);
 	}
 	fprintf(out, "],\"kind\":\"%s\",\"backing\":\"%s\",\"contiguous\":%s,"
-		"\"cached\":true,\"largest_buffer\":%" PRIu64 ",\"limits\":{",
+		"\"cached\":true,\"seat_access\":%s,\"largest_buffer\":%" PRIu64
+		",\"limits\":{",
 		heap_kind_name(h->cfg.kind), backing_name(h->helper_kind),
 		h->cfg.kind == HEAP_KIND_SYSTEM ? "false" : "true",
-		largest(h, ram_bytes));
+		h->cfg.seat_access ? "true" : "false", largest(h, ram_bytes));
 	for (k = 0; k < _LIMIT_MAX; k++) {
 		fprintf(out, "%s\"%s\":", k ? "," : "", heap_limit_key(k));
 		json_limit(out, h->cfg.limits[k]);
@@ -133,10 +134,11 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 	ledger_heap_usage(l, h->cfg.name, &bytes, &buffers);
 	for (k = 0; k < _LIMIT_MAX; k++)
 		limit_text(h->cfg.limits[k], s[k], sizeof(s[k]));
-	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s ",
+	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s ",
 		h->cfg.name, heap_kind_name(h->cfg.kind),
 		backing_name(h->helper_kind),
 		h->cfg.kind == HEAP_KIND_SYSTEM ? "no" : "yes", "yes",
+		h->cfg.seat_access ? "yes" : "no",
 		report_size(largest(h, ram_bytes), s[_LIMIT_MAX],
 			    sizeof(s[0])),
 		s[LIMIT_BUFFER_SIZE], s[LIMIT_BYTES_PER_USER],
@@ -159,8 +161,8 @@ void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
 	if (json)
 		fputs("{\"heaps\":[", out);
 	else
-		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %s\n",
-			"HEAP", "KIND", "BACKING", "CONTIG", "CACHED",
+		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %s\n",
+			"HEAP", "KIND", "BACKING", "CONTIG", "CACHED", "SEAT",
 			"LARGEST", "MAXBUF", "MAX/USER", "MAX/PROC", "MAX",
 			"BUFFERS", "BYTES", "NODES");
 	for (i = 0; i < n; i++) {

@@ -114,6 +114,7 @@ static void test_report_heaps(void **state)
 	a.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
 	a.max_len = 4 << 20;
 	a.cfg.limits[LIMIT_BYTES_PER_USER] = 64 << 20;
+	a.cfg.seat_access = true;
 	alias = a;
 	alias.node_name = "camera";
 	heap_config_init(&b.cfg, "plain");
@@ -121,14 +122,14 @@ static void test_report_heaps(void **state)
 	f = open_memstream(&text, &size);
 	report_heaps(f, false, nodes, 3, l, 1ULL << 30);
 	fclose(f);
-	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
-	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes          1G        -        -        -        -       0        0 plain\n"));
+	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
+	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes    no           1G        -        -        -        -       0        0 plain\n"));
 	free(text);
 
 	f = open_memstream(&json, &size);
 	report_heaps(f, true, nodes, 3, l, 1ULL << 30);
 	fclose(f);
-	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
+	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"seat_access\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
 	free(json);
 	ledger_free(l);
 }
