@@ -467,6 +467,6 @@ module_exit(dmahp_exit);
 MODULE_DESCRIPTION("dma-buf heap helper for the dmaheapd CUSE daemon");
 MODULE_AUTHOR("The dmaheapd developers");
 MODULE_LICENSE("GPL");
-/* The project's version, checked by tests/install. */
-MODULE_VERSION("0.1.0");
+/* The project's version, from the build (Kbuild); dmaheapd compares it with its own. */
+MODULE_VERSION(DMAHP_VERSION);
 DMAHP_IMPORT_NS_DMA_BUF();
