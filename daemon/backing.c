@@ -7,12 +7,38 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "backing.h"
 #include "cma.h"
 #include "helper.h"
 #include "log.h"
+#include "macro.h"
+
+/*
+ * A package upgrade installs a new module but cannot unload the loaded one
+ * while buffers it exported are alive (docs/packaging.md): say so when the
+ * loaded module is not this dmaheapd's version. Builds outside Meson and
+ * DKMS have no version ("unknown"): nothing to compare.
+ */
+static void backing_check_version(void)
+{
+	char v[64] = "";
+	FILE *f;
+
+	f = fopen("/sys/module/" DH_HELPER_MODULE "/version", "re");
+	if (!f)
+		return;
+	if (!fgets(v, sizeof(v), f))
+		v[0] = '\0';
+	fclose(f);
+	v[strcspn(v, "\n")] = '\0';
+	if (!v[0] || !strcmp(v, "unknown") || !strcmp(v, DMAHEAPD_VERSION))
+		return;
+	log_notice("the loaded %s module is version %s, this dmaheapd %s: the installed module takes effect once the loaded one is unloaded, when no buffer it made is alive (systemctl stop dmaheapd; modprobe -r %s; systemctl start dmaheapd), or at the next boot",
+		   DH_HELPER_MODULE, v, DMAHEAPD_VERSION, DH_HELPER_MODULE);
+}
 
 int backing_open_helper(const struct config *c,
 			struct dmaheap_helper_info *ret_info)
@@ -54,6 +80,7 @@ int backing_open_helper(const struct config *c,
 				 DH_HELPER_MODULE);
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	backing_check_version();
 	*ret_info = info;
 	return fd;
 }

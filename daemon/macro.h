@@ -9,6 +9,11 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The project's version, from meson.build (the build's -D). */
+#ifndef DMAHEAPD_VERSION
+#define DMAHEAPD_VERSION "unknown"
+#endif
+
 /* The index of @s in the table of names @names (@n of them), or -EINVAL. */
 static inline int name_index(const char *const *names, size_t n,
 			     const char *s)

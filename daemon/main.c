@@ -18,14 +18,11 @@
 #include "helper.h"
 #include "kheap.h"
 #include "log.h"
+#include "macro.h"
 #include "manager.h"
 #include "marknodes.h"
 #include "options.h"
 #include "workers.h"
-
-#ifndef DMAHEAPD_VERSION
-#define DMAHEAPD_VERSION "unknown"
-#endif
 
 static void usage(FILE *f)
 {
