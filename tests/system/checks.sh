@@ -11,14 +11,9 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export SYSTEMD_PAGER='' SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
 
 here=$(dirname "$(readlink -f "$0")")
-node=/dev/dma_heap/system
-# Our node is a CUSE device: its device number is the one sysfs gives the
-# CUSE device dma_heap!system (udev spells it dma_heap/system).
-cuse_sys='/sys/class/cuse/dma_heap!system'
-# A kernel with a system heap of its own (Debian 13's 6.12) has the class
-# device dma_heap/system; with the takeover its node moves here while
-# dmaheapd serves the name, and comes back on stop.
-kernel_sys=/sys/class/dma_heap/system
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$here/guest-lib.sh"
+# Where the takeover moves the kernel's node while dmaheapd serves the name.
 moved=/dev/dma_heap-kernel/system
 # The kernel's node as devtmpfs makes it (no rule of Debian's touches it).
 kernel_perms="root root 600"
@@ -38,14 +33,6 @@ spoof_sys='/sys/class/cuse/dma_heap!spoofed'
 # them when the record has any, "no" skips the check.
 JOURNAL_FIELDS=yes
 
-failures=()
-fail() {
-	echo "FAIL: $*"
-	failures+=("$*")
-}
-ok() {
-	echo "ok: $*"
-}
 step() {
 	echo
 	echo "== $*"
@@ -62,15 +49,6 @@ mono_ms() {
 # skip: a check that cannot apply here, with the reason.
 skip() {
 	echo "skip: $*"
-}
-
-# The device number of a character device, MAJOR:MINOR in decimal as sysfs
-# writes it; empty if FILE is not one.
-devno() {
-	[[ -c $1 ]] || return 0
-	local maj min
-	read -r maj min < <(stat -c '%t %T' "$1" 2>/dev/null) || return 0
-	echo "$((16#$maj)):$((16#$min))"
 }
 
 # The device number sysfs gives the device DIR (empty if there is none).
@@ -92,12 +70,6 @@ kernel_heap() {
 }
 takeover() {
 	systemctl show -P ExecStopPost dmaheapd.service 2>/dev/null | grep -q -- --restore-kernel-nodes
-}
-
-as_user() {
-	local user=$1
-	shift
-	timeout 60 setpriv --reuid "$user" --regid "$user" --init-groups -- "$@"
 }
 
 # bob (not in video) allocates 1M: refused with EACCES. $1 names him in
