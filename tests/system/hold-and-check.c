@@ -2,9 +2,10 @@
 /*
  * hold-and-check: the system test's two timing helpers (checks.sh).
  *
- *   hold-and-check hold NODE READY GO
+ *   hold-and-check hold NODE READY GO [SECONDS]
  *	allocate 4 MiB from NODE, map it, write a pattern, close the node,
- *	create READY; wait (at most 120 s) until GO exists; check the pattern.
+ *	create READY; wait (at most SECONDS, default 120) until GO exists;
+ *	check the pattern.
  *   hold-and-check gap NODE STOP
  *	poll NODE every 10 ms; once it has gone and come back, print how
  *	long it was gone. If STOP appears while NODE never went, print that.
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +48,8 @@ static int exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-static int hold(const char *node, const char *ready, const char *go)
+static int hold(const char *node, const char *ready, const char *go,
+		int64_t wait_ms)
 {
 	struct dma_heap_allocation_data data = { .len = LEN };
 	struct dma_buf_sync sync = { 0 };
@@ -86,10 +89,11 @@ static int hold(const char *node, const char *ready, const char *go)
 	printf("hold: %u bytes mapped, pattern written\n", LEN);
 	fflush(stdout);
 
-	deadline = now_ms() + 120000;
+	deadline = now_ms() + wait_ms;
 	while (!exists(go)) {
 		if (now_ms() > deadline) {
-			fprintf(stderr, "hold: %s did not appear in 120 s\n", go);
+			fprintf(stderr, "hold: %s did not appear in %lld s\n", go,
+				(long long)(wait_ms / 1000));
 			return 1;
 		}
 		tick();
@@ -140,11 +144,15 @@ static int gap(const char *node, const char *stop)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "hold") == 0)
-		return hold(argv[2], argv[3], argv[4]);
+	long secs = 120;
+
+	if (argc == 6 && strcmp(argv[1], "hold") == 0)
+		secs = strtol(argv[5], NULL, 10);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "hold") == 0 && secs > 0)
+		return hold(argv[2], argv[3], argv[4], (int64_t)secs * 1000);
 	if (argc == 4 && strcmp(argv[1], "gap") == 0)
 		return gap(argv[2], argv[3]);
-	fprintf(stderr, "usage: hold-and-check hold NODE READY GO\n"
+	fprintf(stderr, "usage: hold-and-check hold NODE READY GO [SECONDS]\n"
 			"       hold-and-check gap NODE STOP\n");
 	return 2;
 }
