@@ -94,19 +94,30 @@ void dmahp_deliver_unreserve(struct dmahp_delivery *d)
 	kfree(d);
 }
 
+/*
+ * ioctl's number for AArch32 processes on arm64: the ARM EABI's, fixed by
+ * that ABI. The kernel's own name for it changed (__NR_compat32_ioctl
+ * since 6.11, generated; before, only unistd32.h's __NR_ioctl, which
+ * clashes with the native one), so it is written here.
+ */
+#define DMAHP_AARCH32_NR_IOCTL	54
+
 /**
  * dmahp_compat_supported() - can a 32-bit caller get its fd?
  *
- * 32-bit callers on a 64-bit kernel come in two ABIs, and FUSE marks both
- * compat: ia32 (int 0x80, sysenter, the ia32 numbers) and x32 (the 64-bit
- * entry with __X32_SYSCALL_BIT in the number, which orig_ax keeps).
+ * 32-bit callers on a 64-bit kernel come in the ABIs below, and FUSE marks
+ * each compat (in_compat_syscall()). On x86: ia32 (int 0x80, sysenter, the
+ * ia32 numbers) and x32 (the 64-bit entry with __X32_SYSCALL_BIT in the
+ * number, which orig_ax keeps). On arm64: AArch32 (CONFIG_COMPAT, the
+ * ARM EABI's numbers).
  *
- * Return: true if the kernel has either.
+ * Return: true if the kernel has one of them.
  */
 bool dmahp_compat_supported(void)
 {
 	return IS_ENABLED(CONFIG_IA32_EMULATION) ||
-	       IS_ENABLED(CONFIG_X86_X32_ABI);
+	       IS_ENABLED(CONFIG_X86_X32_ABI) ||
+	       (IS_ENABLED(CONFIG_ARM64) && IS_ENABLED(CONFIG_COMPAT));
 }
 
 /*
@@ -124,6 +135,10 @@ static int dmahp_ioctl_nr(void)
 #ifdef CONFIG_IA32_EMULATION
 	if (in_ia32_syscall())
 		return __NR_ia32_ioctl;
+#endif
+#if defined(CONFIG_ARM64) && defined(CONFIG_COMPAT)
+	if (in_compat_syscall())
+		return DMAHP_AARCH32_NR_IOCTL;
 #endif
 	return in_compat_syscall() ? -1 : __NR_ioctl;
 }
