@@ -210,7 +210,8 @@ vm_kernel_buildroot() {
 		# The kernel's compiler and host tools, named by its headers'
 		# dependencies: the key holds the headers, not those names, so
 		# that a made root needs no apt look-up.
-		local base=make,kmod,perl gcc kbuild
+		local base=make,kmod,perl
+		local gcc kbuild
 		key="$base linux-headers-$VM_KVER:$arch"
 		[[ -f $dir/.done && $(<"$dir/.done") == "$key" ]] && return
 		vm_kernel_apt_setup "$name"
@@ -226,7 +227,13 @@ vm_kernel_buildroot() {
 	[[ -f $dir/.done && $(<"$dir/.done") == "$key" ]] && return
 	command -v mmdebstrap >/dev/null ||
 		vm_die "mmdebstrap is missing (apt-get install mmdebstrap): it makes the $suite build root for $VM_KVER"
-	vm_lock "buildroot-$arch-$name"
+	# amd64's lock keeps its older name: checkouts from before arm64
+	# share these roots and must take the same lock.
+	if vm_arch_cross; then
+		vm_lock "buildroot-$arch-$name"
+	else
+		vm_lock "buildroot-$name"
+	fi
 	if [[ ! -f $dir/.done || $(<"$dir/.done") != "$key" ]]; then
 		vm_msg "making the $suite build root for $VM_KVER in $dir (mmdebstrap, first run only)"
 		rm -rf "$dir" "$dir.tmp"
@@ -260,22 +267,24 @@ vm_kernel_buildroot() {
 # build root: linux-headers-KVER and the -common package it depends on.
 # Their scripts/ and tools/ link to the root's own linux-kbuild.
 vm_kernel_unpack_headers() {
-	local name=$1 root=$2 common deb
+	local name=$1 root=$2 common deb dl
 	vm_kernel_apt_setup "$name"
 	common=$(vm_kernel_dep "$VM_KAPT" "linux-headers-$VM_KVER" linux-headers-)
-	rm -rf "$VM_KCACHE/dl"
-	mkdir -p "$VM_KCACHE/dl"
-	(cd "$VM_KCACHE/dl" && vm_kernel_apt "$VM_KAPT" apt-get download \
+	# A dir of its own: the kernel's fetch (another lock) uses dl/.
+	dl=$VM_KCACHE/dl-headers
+	rm -rf "$dl"
+	mkdir -p "$dl"
+	(cd "$dl" && vm_kernel_apt "$VM_KAPT" apt-get download \
 		"linux-headers-$VM_KVER" ${common:+"$common"}) >&2 ||
 		vm_die "apt-get download linux-headers-$VM_KVER $common failed"
 	# Only their usr/src: the rest (lib/modules/KVER/build) would put a
 	# directory where the root's /lib is a link.
-	mkdir -p "$VM_KCACHE/dl/x"
-	for deb in "$VM_KCACHE"/dl/*.deb; do
-		dpkg-deb -x "$deb" "$VM_KCACHE/dl/x" || vm_die "dpkg-deb -x $deb failed"
+	mkdir -p "$dl/x"
+	for deb in "$dl"/*.deb; do
+		dpkg-deb -x "$deb" "$dl/x" || vm_die "dpkg-deb -x $deb failed"
 	done
-	cp -a "$VM_KCACHE/dl/x/usr/src/." "$root/usr/src/"
-	rm -rf "$VM_KCACHE/dl"
+	cp -a "$dl/x/usr/src/." "$root/usr/src/"
+	rm -rf "$dl"
 }
 
 # The compiler of kernel NAME's build root, as "gcc-N (version)".

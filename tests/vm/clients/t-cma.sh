@@ -12,6 +12,7 @@ d=$(dirname "$0")
 
 grep CmaTotal /proc/meminfo
 cma=$(awk '$1 == "CmaTotal:" { print int($2 / 1024) }' /proc/meminfo)
+[ "$cma" -ge 32 ] || fail "a CMA area of $cma MiB: the checks below need 32 MiB or more"
 "$d/h-contig" contiguity 64K 1M 16M 32M || fail contiguity
 # reuse holds 8 buffers at once: a sixteenth of the area each, half of it
 # in all (arm64's default 64 MiB area, which the kernel's own devices use
