@@ -300,8 +300,9 @@ const char *config_origin_str(const struct config *c, struct config_origin o,
 	return buf;
 }
 
-static void diag_format(char *buf, size_t size, const struct config *c,
-			struct config_origin o, const char *fmt, va_list ap)
+static __attribute__((format(printf, 5, 0))) void
+diag_format(char *buf, size_t size, const struct config *c,
+	    struct config_origin o, const char *fmt, va_list ap)
 {
 	char where[DH_PATH_MAX + 16];
 	int n;

@@ -57,7 +57,8 @@ bool log_debug_enabled(void)
 	return debug_enabled;
 }
 
-static void log_vmsg(int level, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) void
+log_vmsg(int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 

@@ -191,8 +191,8 @@ static int parse_args(int argc, char **argv, struct options *o,
 	return 0;
 }
 
-static void fuse_log_to_ours(enum fuse_log_level level, const char *fmt,
-			     va_list ap)
+static __attribute__((format(printf, 2, 0))) void
+fuse_log_to_ours(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n;

@@ -94,19 +94,30 @@ void dmahp_deliver_unreserve(struct dmahp_delivery *d)
 	kfree(d);
 }
 
+/*
+ * ioctl's number for AArch32 processes on arm64: the ARM EABI's, fixed by
+ * that ABI. The kernel's own name for it changed (__NR_compat32_ioctl
+ * since 6.11, generated; before, only unistd32.h's __NR_ioctl, which
+ * clashes with the native one), so it is written here.
+ */
+#define DMAHP_AARCH32_NR_IOCTL	54
+
 /**
  * dmahp_compat_supported() - can a 32-bit caller get its fd?
  *
- * 32-bit callers on a 64-bit kernel come in two ABIs, and FUSE marks both
- * compat: ia32 (int 0x80, sysenter, the ia32 numbers) and x32 (the 64-bit
- * entry with __X32_SYSCALL_BIT in the number, which orig_ax keeps).
+ * 32-bit callers on a 64-bit kernel come in the ABIs below, and FUSE marks
+ * each compat (in_compat_syscall()). On x86: ia32 (int 0x80, sysenter, the
+ * ia32 numbers) and x32 (the 64-bit entry with __X32_SYSCALL_BIT in the
+ * number, which orig_ax keeps). On arm64: AArch32 (CONFIG_COMPAT, the
+ * ARM EABI's numbers).
  *
- * Return: true if the kernel has either.
+ * Return: true if the kernel has one of them.
  */
 bool dmahp_compat_supported(void)
 {
 	return IS_ENABLED(CONFIG_IA32_EMULATION) ||
-	       IS_ENABLED(CONFIG_X86_X32_ABI);
+	       IS_ENABLED(CONFIG_X86_X32_ABI) ||
+	       (IS_ENABLED(CONFIG_ARM64) && IS_ENABLED(CONFIG_COMPAT));
 }
 
 /*
@@ -125,6 +136,8 @@ static int dmahp_ioctl_nr(void)
 	if (in_ia32_syscall())
 		return __NR_ia32_ioctl;
 #endif
+	if (IS_ENABLED(CONFIG_ARM64) && in_compat_syscall())
+		return DMAHP_AARCH32_NR_IOCTL;
 	return in_compat_syscall() ? -1 : __NR_ioctl;
 }
 
@@ -153,9 +166,21 @@ static bool dmahp_fd_is_node(unsigned int fd, dev_t node)
 static bool dmahp_is_the_ioctl(struct dmahp_delivery *d, struct pt_regs *regs,
 			       unsigned int *ret_fd)
 {
+	int nr = syscall_get_nr(current, regs), want = dmahp_ioctl_nr();
 	unsigned long args[6];
 
-	if (syscall_get_nr(current, regs) != dmahp_ioctl_nr())
+	if (want < 0)
+		return false;
+	/*
+	 * arm64's do_signal() forgets the syscall (syscallno = NO_SYSCALL,
+	 * -1) before get_signal() runs task work: with a signal pending as
+	 * the ioctl returns (FUSE waits for the reply through a non-fatal
+	 * one) this work sees no number. It still runs on the caller's first
+	 * return to user mode since it was queued, the ioctl's, whose
+	 * arguments and result are still in their registers (only x0 is
+	 * written on return), checked below as always (t-signal).
+	 */
+	if (nr != want && !(IS_ENABLED(CONFIG_ARM64) && nr == -1))
 		return false;
 	syscall_get_arguments(current, regs, args);
 	if ((u32)args[1] != d->cmd)

@@ -41,14 +41,48 @@ vm_sh_quote() {
 	printf "'%s'" "${s//\'/\'\\\'\'}"
 }
 
+# Sets what differs between the architectures the guest runs (VM_ARCH):
+#   VM_QEMU         the qemu binary
+#   VM_USERLAND     the root the guest's busybox, bash and libraries come
+#                   from: the host's ("") for amd64, else the Debian 12
+#                   sysroot of tools/cross-sysroot
+#   VM_CONSOLE_TTY  the kernel's console (the harness's protocol)
+#   VM_OUTPUT_TTY   the command's output
+#   VM_WANTED_MODULES  with what the output tty needs first
+vm_arch_setup() {
+	case ${VM_ARCH:-amd64} in
+	amd64)
+		VM_QEMU=qemu-system-x86_64
+		VM_USERLAND=""
+		VM_CONSOLE_TTY=ttyS0
+		VM_OUTPUT_TTY=/dev/ttyS1
+		;;
+	arm64)
+		VM_QEMU=qemu-system-aarch64
+		command -v "$VM_QEMU" >/dev/null ||
+			vm_die "'$VM_QEMU' not found; fix: apt-get install qemu-system-arm"
+		local ini
+		ini=$("$VM_REPO/tools/cross-sysroot" arm64) ||
+			vm_die "tools/cross-sysroot arm64 failed (see above)"
+		VM_USERLAND=${ini%.ini}
+		# virt has one UART, the console; the output goes to a
+		# virtio console (modules in Debian 12's kernel).
+		VM_CONSOLE_TTY=ttyAMA0
+		VM_OUTPUT_TTY=/dev/hvc0
+		VM_WANTED_MODULES="virtio_mmio virtio_console $VM_WANTED_MODULES"
+		;;
+	*) vm_die "unknown architecture '$VM_ARCH'; one of: $VM_ARCH_NAMES" ;;
+	esac
+}
+
 vm_require_tools() {
 	local t
-	for t in qemu-system-x86_64 cpio dpkg-deb depmod modprobe timeout ldd; do
+	for t in "$VM_QEMU" cpio dpkg-deb depmod modprobe timeout ldd readelf; do
 		command -v "$t" >/dev/null ||
-			vm_die "'$t' not found; fix: apt-get install qemu-system-x86 cpio dpkg kmod coreutils libc-bin"
+			vm_die "'$t' not found; fix: apt-get install qemu-system-x86 qemu-system-arm cpio dpkg kmod coreutils libc-bin binutils"
 	done
-	[[ -x /bin/busybox ]] || vm_die "/bin/busybox not found; fix: apt-get install busybox-static"
-	if ldd /bin/busybox >/dev/null 2>&1; then
+	[[ -x $VM_USERLAND/bin/busybox ]] || vm_die "$VM_USERLAND/bin/busybox not found; fix: apt-get install busybox-static"
+	if ! vm_arch_cross && ldd /bin/busybox >/dev/null 2>&1; then
 		vm_die "/bin/busybox is dynamically linked; fix: apt-get install busybox-static"
 	fi
 }
@@ -231,8 +265,16 @@ vm_meson_build() {
 	local build=$1
 	if [[ ! -f $build/build.ninja ]]; then
 		[[ -f $VM_REPO/meson.build ]] || vm_die "$VM_REPO/meson.build does not exist yet; nothing to build (use --no-stack to boot without the daemon)"
-		vm_msg "meson setup $build"
-		(cd "$VM_REPO" && timeout 600 meson setup "$build") >&2 ||
+		local cross=()
+		if vm_arch_cross; then
+			local ini
+			ini=$("$VM_REPO/tools/cross-sysroot" "$VM_ARCH") ||
+				vm_die "tools/cross-sysroot $VM_ARCH failed (see above)"
+			# The helper is built in the kernel's root, not here.
+			cross=(--cross-file "$ini" --cross-file "$VM_REPO/cross/$VM_ARCH.ini" -Dkmod=disabled)
+		fi
+		vm_msg "meson setup $build ${cross[*]}"
+		(cd "$VM_REPO" && timeout 600 meson setup "$build" "${cross[@]}") >&2 ||
 			vm_die "meson setup $build failed; fix the error above (or rm -rf $build and retry)"
 	fi
 	timeout 1200 ninja -C "$build" >&2 || vm_die "ninja -C $build failed; fix the build error above"
@@ -248,8 +290,11 @@ vm_meson_build() {
 # SCRATCH/include and runs make -C KDIR M=SCRATCH/kmod-helper modules.
 # With the test hooks (fault_inject, the debugfs page list) unless
 # DMAHEAPD_TEST_HOOKS=n: the Meson tests pass their -Dtest_hooks.
+# MAKE-ARGs after ROOT go to make (a cross build's ARCH=, CROSS_COMPILE=).
+# Usage: vm_build_helper KDIR KVER OUT [ROOT [MAKE-ARG...]]
 vm_build_helper() {
 	local kdir=$1 kver=$2 out=$3 root=${4:-}
+	shift $(($# < 4 ? $# : 4))
 	local repo name work src=$VM_REPO/kmod-helper
 	local hooks=DMAHEAP_TEST_HOOKS=${DMAHEAPD_TEST_HOOKS:-y}
 	repo=$(printf %s "$VM_REPO" | md5sum)
@@ -261,7 +306,7 @@ vm_build_helper() {
 	rm -f "$out"
 	vm_msg "building dmaheap_helper.ko against $kdir"
 	if [[ -n $root ]]; then
-		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "$name" "$out" "$hooks" >&2 ||
+		timeout 600 "$src/build-module" --root "$root" "$kdir" "$VM_REPO" "$name" "$out" "$hooks" "$@" >&2 ||
 			vm_die "building the helper module against $kdir in $root failed (see above)"
 	elif [[ -x $src/build-module ]]; then
 		timeout 600 "$src/build-module" "$kdir" "$VM_REPO" "$work" "$out" "$hooks" >&2 ||
@@ -301,9 +346,62 @@ vm_is_elf() {
 	[[ -f $1 ]] && [[ $(head -c 4 "$1" | od -An -tx1 | tr -d ' \n') == 7f454c46 ]]
 }
 
+# The host path of PATH inside VM_USERLAND, its links followed there (an
+# absolute link points into VM_USERLAND, not into the host).
+vm_userland_path() {
+	local path=$1 link n=0
+	while [[ -L $VM_USERLAND$path ]] && ((n++ < 20)); do
+		link=$(readlink "$VM_USERLAND$path")
+		case $link in
+		/*) path=$link ;;
+		*) path=$(dirname "$path")/$link ;;
+		esac
+	done
+	echo "$VM_USERLAND$path"
+}
+
+# The shared libraries ELF of another architecture needs, from VM_USERLAND
+# (readelf: ldd runs the program): its interpreter and every NEEDED, found
+# in the userland's multiarch dirs, recursively; copied to the same paths
+# under ROOT.
+vm_add_elf_libs_cross() {
+	local root=$1 elf=$2 triplet lib dir path found
+	triplet=$(vm_arch_triplet "$VM_ARCH")
+	local -a want=()
+	mapfile -t want < <(
+		readelf -lW "$elf" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'
+		readelf -dW "$elf" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'
+	)
+	for lib in "${want[@]}"; do
+		found=""
+		case $lib in
+		/*) found=$lib ;;
+		*)
+			for dir in "/lib/$triplet" "/usr/lib/$triplet" /lib /usr/lib; do
+				if [[ -e $VM_USERLAND$dir/$lib ]]; then
+					found=$dir/$lib
+					break
+				fi
+			done
+			;;
+		esac
+		[[ -n $found ]] || vm_die "$elf needs $lib, which $VM_USERLAND does not have"
+		[[ -n ${VM_COPIED_LIBS[$found]:-} ]] && continue
+		VM_COPIED_LIBS[$found]=1
+		path=$(vm_userland_path "$found")
+		mkdir -p "$root$(dirname "$found")"
+		cp "$path" "$root$found"
+		vm_add_elf_libs_cross "$root" "$path"
+	done
+}
+
 # Copy the shared libraries ELF needs (per ldd) to the same paths under ROOT.
 vm_add_elf_libs() {
 	local root=$1 elf=$2 out line path
+	if vm_arch_cross; then
+		vm_add_elf_libs_cross "$root" "$elf"
+		return
+	fi
 	out=$(ldd "$elf" 2>&1) || return 0 # static, or not an executable/library
 	if grep -q 'not found' <<<"$out"; then
 		vm_die "$elf needs libraries that are not found on the host:
@@ -345,10 +443,13 @@ vm_add_copy_dir() {
 	done < <(find "$dir" -type f -print0)
 }
 
+# The guest's busybox, from VM_USERLAND, with a link for each applet: the
+# host's busybox lists them (another architecture's cannot run here; both
+# are Debian 12's busybox-static).
 vm_add_busybox() {
 	local root=$1 applet
 	mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin"
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$VM_USERLAND/bin/busybox" "$root/bin/busybox"
 	while read -r applet; do
 		[[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 	done < <(/bin/busybox --list-full)
@@ -394,7 +495,7 @@ vm_pack_initramfs() {
 # -------------------------------------------------------------------- qemu --
 
 # Boot KERNEL with INITRD; console goes to RUNDIR/console.log, the command's
-# output (guest ttyS1) to RUNDIR/output.log, which is streamed to stdout.
+# output (VM_OUTPUT_TTY) to RUNDIR/output.log, which is streamed to stdout.
 # Returns qemu's (or timeout's) exit status.
 vm_run_qemu() {
 	local kernel=$1 initrd=$2 append=$3 rundir=$4 tmo=$5 mem=$6
@@ -402,12 +503,28 @@ vm_run_qemu() {
 	[[ ${DMAHEAPD_VM_KVM:-0} == 1 ]] && accel=kvm
 	: >"$rundir/console.log"
 	: >"$rundir/output.log"
-	timeout -k 10 "$tmo" qemu-system-x86_64 \
-		-accel "$accel" -cpu max -smp 2 -m "$mem" \
+	local machine=() output=()
+	case ${VM_ARCH:-amd64} in
+	amd64)
+		machine=(-accel "$accel" -cpu max)
+		output=(-serial "file:$rundir/output.log")
+		;;
+	arm64)
+		# pauth-impdef: pointer authentication with QEMU's own cipher,
+		# not QARMA's, which is slow to emulate (Debian's kernels sign
+		# their return addresses).
+		machine=(-M virt -accel "$accel" -cpu "max,pauth-impdef=on")
+		output=(-chardev "file,id=output,path=$rundir/output.log"
+			-device virtio-serial-device
+			-device "virtconsole,chardev=output")
+		;;
+	esac
+	timeout -k 10 "$tmo" "$VM_QEMU" \
+		"${machine[@]}" -smp 2 -m "$mem" \
 		-nographic -nodefaults -no-user-config -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-serial "file:$rundir/console.log" \
-		-serial "file:$rundir/output.log" \
+		"${output[@]}" \
 		</dev/null >"$rundir/qemu.log" 2>&1 &
 	VM_QEMU_PID=$!
 	tail -c +1 -s 0.1 -f --pid="$VM_QEMU_PID" "$rundir/output.log" &

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# t-alloc and t-errors built as x32 programs (-mx32): 64-bit syscalls with
+# t-alloc, t-errors and t-signal built as x32 programs (-mx32): 64-bit syscalls with
 # 32-bit pointers, which FUSE marks compat like ia32 ones. Debian's kernels
 # run them only when booted with syscall.x32=y, as run-vm-tests boots them.
 d=$(dirname "$0")
@@ -23,4 +23,5 @@ if [ "${after:--}" != "${dropped:--}" ]; then
 	exit 1
 fi
 "$d/t-errors-x32" || exit 1
-echo "x32: t-alloc and t-errors pass, t-alloc's buffers all delivered"
+"$d/t-signal-x32" || exit 1
+echo "x32: t-alloc, t-errors and t-signal pass, t-alloc's buffers all delivered"
