@@ -54,6 +54,35 @@ static bool kernel_node_there(const char *dev_dir, const char *name)
 	return seen.node == KHEAP_NODE_KERNEL;
 }
 
+/*
+ * ConditionCMA=yes heaps dropped, with a notice, where this kernel has no
+ * default CMA area; an error if no heap is left to serve.
+ */
+static int drop_conditioned(struct config *c, struct config_diag *d)
+{
+	char area[DH_HEAP_NAME_MAX + 1];
+	struct config_origin o = { 0 };
+	uint64_t bytes;
+	size_t i = 0;
+
+	if (cma_default_area("/", area, sizeof(area), &bytes) == 0)
+		return 0;
+	while (i < c->n_heaps) {
+		if (!c->heaps[i].condition_cma) {
+			i++;
+			continue;
+		}
+		o = c->heaps[i].condition_cma_origin;
+		log_notice("heap \"%s\" not served: ConditionCMA=yes, and this kernel has no CMA area (no CmaTotal in /proc/meminfo)",
+			   c->heaps[i].name);
+		config_drop_heap(c, i);
+	}
+	if (!c->n_heaps)
+		return config_fail(d, c, o,
+				   "no heap to serve: each has ConditionCMA=yes, and this kernel has no CMA area");
+	return 0;
+}
+
 /* A LegacyNode=yes heap gets the default CMA area's legacy name as alias. */
 static int add_legacy_nodes(struct config *c, struct config_diag *d)
 {
@@ -186,6 +215,9 @@ int confcheck_load(struct config *c, const struct options *o,
 	c->debug |= o->debug;
 
 	r = config_resolve_ids(c, lookup_user, lookup_group, d);
+	if (r < 0)
+		return r;
+	r = drop_conditioned(c, d);
 	if (r < 0)
 		return r;
 	r = add_legacy_nodes(c, d);

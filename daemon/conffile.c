@@ -336,25 +336,33 @@ static int heap_allow(struct parser *ps, const char *key, char *value,
 			&p->reset_users);
 }
 
-static int heap_legacy_node(struct parser *ps, const char *key, char *value,
-			    int arg)
+/* The yes/no keys of [Heap], by the table's argument. */
+enum heap_flag { FLAG_LEGACY_NODE, FLAG_SEAT_ACCESS, FLAG_CONDITION_CMA };
+
+static int heap_flag(struct parser *ps, const char *key, char *value, int arg)
 {
 	struct heap_config *h = &ps->p.h;
-	int r = bool_value(ps, key, value, &h->legacy_node);
+	struct config_origin *o;
+	bool *v;
+	int r;
 
+	switch (arg) {
+	case FLAG_LEGACY_NODE:
+		v = &h->legacy_node;
+		o = &h->legacy_node_origin;
+		break;
+	case FLAG_SEAT_ACCESS:
+		v = &h->seat_access;
+		o = &h->seat_access_origin;
+		break;
+	default:
+		v = &h->condition_cma;
+		o = &h->condition_cma_origin;
+		break;
+	}
+	r = bool_value(ps, key, value, v);
 	if (r == 0)
-		h->legacy_node_origin = here(ps);
-	return r;
-}
-
-static int heap_seat_access(struct parser *ps, const char *key, char *value,
-			    int arg)
-{
-	struct heap_config *h = &ps->p.h;
-	int r = bool_value(ps, key, value, &h->seat_access);
-
-	if (r == 0)
-		h->seat_access_origin = here(ps);
+		*o = here(ps);
 	return r;
 }
 
@@ -423,8 +431,9 @@ static const struct key heap_keys[] = {
 	{ "LegacyAlias", heap_alias, 1 },
 	{ "AllowUsers", heap_allow, 0 },
 	{ "AllowGroups", heap_allow, 1 },
-	{ "LegacyNode", heap_legacy_node, 0 },
-	{ "SeatAccess", heap_seat_access, 0 },
+	{ "LegacyNode", heap_flag, FLAG_LEGACY_NODE },
+	{ "SeatAccess", heap_flag, FLAG_SEAT_ACCESS },
+	{ "ConditionCMA", heap_flag, FLAG_CONDITION_CMA },
 	{ "Base", heap_base, 0 },
 	{ "Size", heap_size, 0 },
 };
@@ -577,6 +586,7 @@ static int heap_end(struct parser *ps)
 	take(kind);
 	take(legacy_node);
 	take(seat_access);
+	take(condition_cma);
 	take(base);
 	take(size);
 	if (p->reset_aliases)

@@ -56,6 +56,15 @@ struct heap_config *config_find_heap(struct config *c, const char *name)
 	return NULL;
 }
 
+void config_drop_heap(struct config *c, size_t i)
+{
+	if (i >= c->n_heaps)
+		return;
+	memmove(&c->heaps[i], &c->heaps[i + 1],
+		(c->n_heaps - i - 1) * sizeof(c->heaps[0]));
+	c->n_heaps--;
+}
+
 void heap_config_init(struct heap_config *h, const char *name)
 {
 	size_t i;
@@ -254,6 +263,11 @@ int config_check(const struct config *c, struct config_diag *d)
 		    h->legacy_node_origin.line)
 			return config_fail(d, c, h->legacy_node_origin,
 					   "LegacyNode= is only for Kind=contiguous heaps, heap \"%s\" is Kind=%s",
+					   h->name, heap_kind_name(h->kind));
+		if (h->kind != HEAP_KIND_CONTIGUOUS &&
+		    h->condition_cma_origin.line)
+			return config_fail(d, c, h->condition_cma_origin,
+					   "ConditionCMA= is only for Kind=contiguous heaps, heap \"%s\" is Kind=%s",
 					   h->name, heap_kind_name(h->kind));
 		if (h->kind != HEAP_KIND_REGION)
 			continue;

@@ -109,6 +109,12 @@ struct heap_config {
 	 * ChargeClients=yes and a finite MaxBytesPerUser= (config_check()).
 	 */
 	bool seat_access;
+	/*
+	 * ConditionCMA=: serve the heap only where the kernel has a default
+	 * CMA area; elsewhere it is dropped with a notice (confcheck.c), so
+	 * that one file serves machines with and without one.
+	 */
+	bool condition_cma;
 
 	struct config_origin origin;		/* first Name= */
 	struct config_origin kind_origin;	/* the keys that set them, */
@@ -116,6 +122,7 @@ struct heap_config {
 	struct config_origin base_origin;
 	struct config_origin size_origin;
 	struct config_origin seat_access_origin;
+	struct config_origin condition_cma_origin;
 };
 
 struct config {
@@ -166,6 +173,8 @@ int heap_name_check(const char *name);
 /* Node @alias of heap @hc: 0 is its name, 1 to n_aliases its aliases. */
 const char *heap_node_name(const struct heap_config *hc, size_t alias);
 struct heap_config *config_find_heap(struct config *c, const char *name);
+/* Heap @i of @c removed, the heaps after it moved up. */
+void config_drop_heap(struct config *c, size_t i);
 /* A heap with the defaults: kind system, no aliases, no rules. */
 void heap_config_init(struct heap_config *h, const char *name);
 /* "MaxBufferSize" and so on: the key of a limit. */

@@ -226,6 +226,47 @@ static void test_seat_access(void **state)
 	assert_non_null(strstr(d.error, "t.conf:3: invalid SeatAccess= \"maybe\": use yes or no"));
 }
 
+/*
+ * ConditionCMA=: a contiguous heap served only where the kernel has a CMA
+ * area (the drop itself is confcheck's, checked in the VMs: t-condition.sh).
+ */
+static void test_condition_cma(void **state)
+{
+	assert_int_equal(parse("[Heap]\nName=default_cma_region\nKind=contiguous\n"), 0);
+	assert_false(c.heaps[0].condition_cma);
+	assert_int_equal(c.heaps[0].condition_cma_origin.line, 0);
+	assert_int_equal(parse("[Heap]\nName=default_cma_region\nKind=contiguous\nLegacyNode=yes\nConditionCMA=yes\n"),
+			 0);
+	assert_true(c.heaps[0].condition_cma);
+	assert_int_equal(c.heaps[0].condition_cma_origin.line, 5);
+	/* A drop-in may turn it off again for a heap named earlier. */
+	assert_int_equal(parse("[Heap]\nName=a\nKind=contiguous\nConditionCMA=yes\n[Heap]\nName=a\nConditionCMA=no\n"),
+			 0);
+	assert_false(c.heaps[0].condition_cma);
+	assert_int_equal(c.heaps[0].condition_cma_origin.line, 7);
+	/* Only for contiguous heaps, and only yes or no. */
+	assert_int_equal(parse("[Heap]\nName=system\nConditionCMA=yes\n"), -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:3: ConditionCMA= is only for Kind=contiguous heaps, heap \"system\" is Kind=system"));
+	assert_int_equal(parse("[Heap]\nName=a\nKind=contiguous\nConditionCMA=perhaps\n"), -EINVAL);
+	assert_non_null(strstr(d.error, "t.conf:4: invalid ConditionCMA= \"perhaps\": use yes or no"));
+}
+
+/* config_drop_heap(): the heaps after the dropped one move up, in order. */
+static void test_drop_heap(void **state)
+{
+	assert_int_equal(parse("[Heap]\nName=a\n[Heap]\nName=b\n[Heap]\nName=c\n"), 0);
+	config_drop_heap(&c, 1);
+	assert_int_equal(c.n_heaps, 2);
+	assert_string_equal(c.heaps[0].name, "a");
+	assert_string_equal(c.heaps[1].name, "c");
+	config_drop_heap(&c, 1);
+	assert_int_equal(c.n_heaps, 1);
+	config_drop_heap(&c, 1);
+	assert_int_equal(c.n_heaps, 1);
+	config_drop_heap(&c, 0);
+	assert_int_equal(c.n_heaps, 0);
+}
+
 static void test_kernel_heaps(void **state)
 {
 	/* Default: move the kernel's nodes aside, no origin. */
@@ -713,6 +754,8 @@ int main(void)
 		cmocka_unit_test_setup(test_booleans, setup),
 		cmocka_unit_test_setup(test_pool_size, setup),
 		cmocka_unit_test_setup(test_seat_access, setup),
+		cmocka_unit_test_setup(test_condition_cma, setup),
+		cmocka_unit_test_setup(test_drop_heap, setup),
 		cmocka_unit_test_setup(test_kernel_heaps, setup),
 		cmocka_unit_test_setup(test_sizes, setup),
 		cmocka_unit_test_setup(test_errors, setup),
