@@ -56,16 +56,15 @@ static bool kernel_node_there(const char *dev_dir, const char *name)
 
 /*
  * ConditionCMA=yes heaps dropped, with a notice, where this kernel has no
- * default CMA area; an error if no heap is left to serve.
+ * default CMA area (@area NULL); an error if no heap is left to serve.
  */
-static int drop_conditioned(struct config *c, struct config_diag *d)
+static int drop_conditioned(struct config *c, const char *area,
+			    struct config_diag *d)
 {
-	char area[DH_HEAP_NAME_MAX + 1];
 	struct config_origin o = { 0 };
-	uint64_t bytes;
 	size_t i = 0;
 
-	if (cma_default_area("/", area, sizeof(area), &bytes) == 0)
+	if (area)
 		return 0;
 	while (i < c->n_heaps) {
 		if (!c->heaps[i].condition_cma) {
@@ -83,20 +82,22 @@ static int drop_conditioned(struct config *c, struct config_diag *d)
 	return 0;
 }
 
-/* A LegacyNode=yes heap gets the default CMA area's legacy name as alias. */
-static int add_legacy_nodes(struct config *c, struct config_diag *d)
+/*
+ * A LegacyNode=yes heap gets the default CMA area's legacy name @area as
+ * alias (@area NULL: the kernel has no CMA area).
+ */
+static int add_legacy_nodes(struct config *c, const char *area,
+			    struct config_diag *d)
 {
-	char area[DH_HEAP_NAME_MAX + 1];
 	struct heap_config *h;
 	struct heap_alias *a;
-	uint64_t bytes;
 	size_t i;
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];
 		if (!h->legacy_node)
 			continue;
-		if (cma_default_area("/", area, sizeof(area), &bytes) < 0) {
+		if (!area) {
 			config_fail(d, c, h->legacy_node_origin,
 				    "heap \"%s\": LegacyNode=yes, but this kernel has no CMA area, so there is no legacy name to serve",
 				    h->name);
@@ -201,7 +202,9 @@ static int check_kernel_nodes(const struct config *c, const char *const *own,
 int confcheck_load(struct config *c, const struct options *o,
 		   const char *const *own, size_t n_own, struct config_diag *d)
 {
-	char *existing[256];
+	char area[DH_HEAP_NAME_MAX + 1], *existing[256];
+	uint64_t bytes;
+	bool have_cma;
 	size_t n, i, j;
 	int r;
 
@@ -217,10 +220,12 @@ int confcheck_load(struct config *c, const struct options *o,
 	r = config_resolve_ids(c, lookup_user, lookup_group, d);
 	if (r < 0)
 		return r;
-	r = drop_conditioned(c, d);
+	/* The default CMA area, read once for both. */
+	have_cma = cma_default_area("/", area, sizeof(area), &bytes) == 0;
+	r = drop_conditioned(c, have_cma ? area : NULL, d);
 	if (r < 0)
 		return r;
-	r = add_legacy_nodes(c, d);
+	r = add_legacy_nodes(c, have_cma ? area : NULL, d);
 	if (r < 0)
 		return r;
 	r = names_check_config(c, d);
