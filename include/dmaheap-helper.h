@@ -16,12 +16,14 @@
  * The counters, one file each below /sys/class/misc/dmaheap-helper/, readable
  * by root only: live_buffers, live_bytes, fds_installed, deliveries_dropped,
  * allocations, alloc_failures, pool_bytes, pool_hits, pool_misses,
- * ready_buffers, ready_hits (docs/helper-interface.md says what each counts).
- * Their only channel: there is no ioctl for them.
+ * ready_buffers, ready_hits, memcg_pools, memcg_pool_bytes, memcg_pool_hits,
+ * memcg_pool_misses (docs/helper-interface.md says what each counts). Their
+ * only channel: there is no ioctl for them; DMAHEAP_HELPER_IOC_MEMCG_POOLS
+ * lists the pools kept per memory cgroup.
  */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		5
+#define DMAHEAP_HELPER_VERSION		6
 
 /* Room for a heap's name in &dmaheap_helper_alloc, its NUL included. */
 #define DMAHEAP_HELPER_NAME_LEN		72
@@ -119,9 +121,9 @@ struct dmaheap_helper_info {
  * came from ordinary pages: one page, or one the area could not serve,
  * where the kernel does not export cma_alloc(); the CMA area and REGION
  * memory are set aside at boot and charged to nobody): past its memory.max
- * the allocation fails with -ENOMEM, never an OOM kill. Such buffers never
- * take pages from the pool, whose pages were allocated, and are charged,
- * by nobody.
+ * the allocation fails with -ENOMEM, never an OOM kill. Such buffers take
+ * pages only from their cgroup's own pool (DMAHEAP_HELPER_POOL_PER_MEMCG),
+ * charged to it already, never from the uncharged one.
  */
 struct dmaheap_helper_alloc {
 	__u64 len;
@@ -179,21 +181,75 @@ struct dmaheap_helper_region {
 };
 
 /**
- * struct dmaheap_helper_pool - size the pool of zeroed pages
+ * struct dmaheap_helper_pool - size the pools of zeroed pages
  * @max_bytes:	in: bytes of pre-zeroed blocks of order 8 and 4 the helper
- *		keeps for kind SYSTEM, at most half of RAM; 0 empties the
- *		pool and turns it off
+ *		keeps ahead for kind SYSTEM, at most half of RAM; 0 empties
+ *		the pools and turns them off
+ * @flags:	in: DMAHEAP_HELPER_POOL_PER_MEMCG or 0
  * @reserved:	in: zero
  *
- * The pool's only setting (there is no module parameter). A background worker
- * fills the pool up to it, allocations of kind SYSTEM take from it first,
- * and memory pressure empties it. Lowering the limit gives the excess
- * back at once. Helpers without a pool answer -ENOTTY.
+ * The pools' only setting (there is no module parameter). Without flags,
+ * one pool for buffers that are not charged: a background worker fills it
+ * up to @max_bytes, allocations of kind SYSTEM without
+ * DMAHEAP_HELPER_ALLOC_CHARGE take from it first, and memory pressure
+ * empties it.
+ *
+ * With DMAHEAP_HELPER_POOL_PER_MEMCG, that pool is off and @max_bytes bounds
+ * instead the pools kept for charged buffers, one per memory cgroup whose
+ * processes allocate, all of them together: each is refilled in the
+ * background with pages charged to its cgroup, grows with that cgroup's
+ * demand of the last second up to a quarter of @max_bytes, and is given
+ * back when the cgroup stops allocating, is removed, nears its memory.max
+ * or memory.high, or under memory pressure (docs/pool.md). Closing the
+ * helper's file turns them off.
+ *
+ * Lowering the limit gives the excess back at once. Helpers without a pool
+ * answer -ENOTTY.
  */
 struct dmaheap_helper_pool {
 	__u64 max_bytes;
-	__u64 reserved[3];
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
+
+#define DMAHEAP_HELPER_POOL_PER_MEMCG	_BITUL(0)
+
+/**
+ * struct dmaheap_helper_memcg_pool - one memory cgroup's pool
+ * @cgroup_ino:	inode number of the cgroup's directory in the cgroup2
+ *		file system; 0 for the pool of a kernel without a memory
+ *		controller, whose pages are charged to nobody
+ * @bytes:	zeroed bytes kept for it now, charged to it
+ * @target:	bytes it is refilled to, from its demand of the last second
+ * @hits:	blocks its allocations took from the pool
+ * @misses:	blocks they found the pool without
+ */
+struct dmaheap_helper_memcg_pool {
+	__u64 cgroup_ino;
+	__u64 bytes;
+	__u64 target;
+	__u64 hits;
+	__u64 misses;
+};
+
+/**
+ * struct dmaheap_helper_memcg_pools - list the pools kept per memory cgroup
+ * @entries:	in: user address of an array of &dmaheap_helper_memcg_pool
+ * @count:	in: its length; out: the number of pools, which may be more
+ *		than were written (at most DMAHEAP_HELPER_MEMCG_POOLS_MAX)
+ * @reserved0:	in: zero
+ * @reserved:	in: zero
+ */
+struct dmaheap_helper_memcg_pools {
+	__u64 entries;
+	__u32 count;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/* Memory cgroups with a pool of their own at once. */
+#define DMAHEAP_HELPER_MEMCG_POOLS_MAX	16
 
 /* The caller is in a 32-bit syscall, ia32 or x32 (FUSE_IOCTL_COMPAT). */
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
@@ -237,5 +293,7 @@ struct dmaheap_helper_event {
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 3, struct dmaheap_helper_region)
 #define DMAHEAP_HELPER_IOC_POOL \
 	_IOW(DMAHEAP_HELPER_IOC_MAGIC, 4, struct dmaheap_helper_pool)
+#define DMAHEAP_HELPER_IOC_MEMCG_POOLS \
+	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 5, struct dmaheap_helper_memcg_pools)
 
 #endif /* _UAPI_DMAHEAP_HELPER_H */
