@@ -66,6 +66,7 @@ struct dmahp_buffer {
 	/* Charged, while allocating: the caller's, made active (buffer.c). */
 	struct mem_cgroup *memcg;
 	bool background;		/* made ahead: no reclaim for it */
+	bool mpool_dropped;		/* its cgroup's pool given back */
 	bool live;			/* published: counted, listed */
 };
 
@@ -104,6 +105,10 @@ struct dmahp_counters {
 	atomic64_t pool_misses;
 	atomic64_t ready_buffers;
 	atomic64_t ready_hits;
+	atomic64_t memcg_pools;
+	atomic64_t memcg_pool_bytes;
+	atomic64_t memcg_pool_hits;
+	atomic64_t memcg_pool_misses;
 };
 
 extern struct dmahp_counters dmahp_counters;
@@ -202,6 +207,14 @@ struct kthread_worker;
 struct kthread_worker *dmahp_refill_worker(const char *name, const char *site);
 int dmahp_pool_init(void);
 void dmahp_pool_exit(void);
+
+/* The pools kept per memory cgroup for charged buffers (mpool.c). */
+struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order);
+unsigned long dmahp_mpool_drop(struct mem_cgroup *memcg);
+void dmahp_mpool_set_max(u64 bytes);
+long dmahp_ioctl_memcg_pools(void __user *uarg);
+int dmahp_mpool_init(void);
+void dmahp_mpool_exit(void);
 
 /*
  * Ready buffers (ready.c): one-page buffers of the system kind exported

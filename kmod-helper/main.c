@@ -7,9 +7,10 @@
  * This file: module init and exit, the misc device, its file operations and
  * the dispatch of its ioctls, with ALLOC's checks and steps. The rest is in
  * the file named for it: buffer.c (the dma-buf), the kinds (system.c,
- * contig.c, cma.c, region.c), pool.c and ready.c (made ahead), deliver.c
- * (the fd), event.c (release events), name.c (exporter names), stats.c (the
- * counters, in sysfs) and hooks.c (test hooks: fault sites, debugfs).
+ * contig.c, cma.c, region.c), pool.c, mpool.c and ready.c (made ahead),
+ * deliver.c (the fd), event.c (release events), name.c (exporter names),
+ * stats.c (the counters, in sysfs) and hooks.c (test hooks: fault sites,
+ * debugfs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -72,6 +73,8 @@ out_unmark:
 
 static int dmahp_release(struct inode *inode, struct file *file)
 {
+	/* Pages charged to clients are not kept without a daemon. */
+	dmahp_mpool_set_max(0);
 	dmahp_ready_close();
 	dmahp_ctx_close(file->private_data);
 	atomic_set(&dmahp_opened, 0);
@@ -346,6 +349,8 @@ static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dmahp_ioctl_region_add(uarg);
 	case DMAHEAP_HELPER_IOC_POOL:
 		return dmahp_ioctl_pool(uarg);
+	case DMAHEAP_HELPER_IOC_MEMCG_POOLS:
+		return dmahp_ioctl_memcg_pools(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -406,9 +411,12 @@ static int __init dmahp_init(void)
 	ret = dmahp_pool_init();
 	if (ret)
 		goto out_hooks_exit;
-	ret = dmahp_ready_init();
+	ret = dmahp_mpool_init();
 	if (ret)
 		goto out_pool_exit;
+	ret = dmahp_ready_init();
+	if (ret)
+		goto out_mpool_exit;
 
 	/*
 	 * Last: once the node exists anyone may open it, so nothing may fail
@@ -422,6 +430,8 @@ static int __init dmahp_init(void)
 
 out_ready_exit:
 	dmahp_ready_exit();
+out_mpool_exit:
+	dmahp_mpool_exit();
 out_pool_exit:
 	dmahp_pool_exit();
 out_hooks_exit:
@@ -455,6 +465,7 @@ static void __exit dmahp_exit(void)
 
 	dmahp_regions_exit();
 	dmahp_ready_exit();
+	dmahp_mpool_exit();
 	dmahp_pool_exit();
 	dmahp_hooks_exit();
 	dmahp_names_exit();

@@ -210,15 +210,17 @@ static void dmahp_pool_refill(struct kthread_work *work)
 /*
  * A new limit: what is above it goes back at once, the rest is refilled.
  * Serialised, so that the ready buffers (ready.c) follow the last limit.
+ * @asked is what the daemon asked for, this pool's or not: at most half
+ * of RAM.
  */
-static int dmahp_pool_set_max(u64 bytes)
+static int dmahp_pool_set_max(u64 bytes, u64 asked)
 {
 	static DEFINE_MUTEX(set_lock);
 	LIST_HEAD(excess);
 	int i;
 
 	/* At most half of RAM: the pool is a cache, not a reservation. */
-	if (bytes > (u64)totalram_pages() * PAGE_SIZE / 2)
+	if (asked > (u64)totalram_pages() * PAGE_SIZE / 2)
 		return -EINVAL;
 	mutex_lock(&set_lock);
 	spin_lock(&dmahp_pool_lock);
@@ -238,25 +240,37 @@ static int dmahp_pool_set_max(u64 bytes)
 }
 
 /**
- * dmahp_ioctl_pool() - DMAHEAP_HELPER_IOC_POOL: the pool's new size
+ * dmahp_ioctl_pool() - DMAHEAP_HELPER_IOC_POOL: the pools' new size
  * @uarg:	the daemon's struct dmaheap_helper_pool
  *
- * The pool's one setting: the blocks above the new size are freed at once,
- * the rest refilled; the ready buffers follow (dmahp_ready_resize()).
+ * The pools' one setting: the uncharged pool's size, or with
+ * DMAHEAP_HELPER_POOL_PER_MEMCG the bound of the pools kept per memory
+ * cgroup (mpool.c), the other one off. The blocks above the new size are
+ * freed at once, the rest refilled; the ready buffers follow the uncharged
+ * pool (dmahp_ready_resize()).
  *
  * Context: process context; sleeps.
- * Return: 0, -EFAULT, or -EINVAL for more than half of RAM or reserved
- * bytes set.
+ * Return: 0, -EFAULT, or -EINVAL for more than half of RAM, an unknown
+ * flag or reserved bytes set.
  */
 long dmahp_ioctl_pool(void __user *uarg)
 {
 	struct dmaheap_helper_pool req;
+	bool per_memcg;
+	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+	if (req.flags & ~DMAHEAP_HELPER_POOL_PER_MEMCG || req.reserved0 ||
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
-	return dmahp_pool_set_max(req.max_bytes);
+	per_memcg = req.flags & DMAHEAP_HELPER_POOL_PER_MEMCG;
+	ret = dmahp_pool_set_max(per_memcg ? 0 : req.max_bytes,
+				 req.max_bytes);
+	if (ret)
+		return ret;
+	dmahp_mpool_set_max(per_memcg ? req.max_bytes : 0);
+	return 0;
 }
 
 static unsigned long dmahp_pool_count(struct shrinker *shrinker,

@@ -38,6 +38,10 @@ static DMAHP_COUNTER(pool_hits, dmahp_counters.pool_hits);
 static DMAHP_COUNTER(pool_misses, dmahp_counters.pool_misses);
 static DMAHP_COUNTER(ready_buffers, dmahp_counters.ready_buffers);
 static DMAHP_COUNTER(ready_hits, dmahp_counters.ready_hits);
+static DMAHP_COUNTER(memcg_pools, dmahp_counters.memcg_pools);
+static DMAHP_COUNTER(memcg_pool_bytes, dmahp_counters.memcg_pool_bytes);
+static DMAHP_COUNTER(memcg_pool_hits, dmahp_counters.memcg_pool_hits);
+static DMAHP_COUNTER(memcg_pool_misses, dmahp_counters.memcg_pool_misses);
 
 static struct attribute *dmahp_stats_attrs[] = {
 	&dmahp_counter_attr_live_buffers.attr.attr,
@@ -51,6 +55,10 @@ static struct attribute *dmahp_stats_attrs[] = {
 	&dmahp_counter_attr_pool_misses.attr.attr,
 	&dmahp_counter_attr_ready_buffers.attr.attr,
 	&dmahp_counter_attr_ready_hits.attr.attr,
+	&dmahp_counter_attr_memcg_pools.attr.attr,
+	&dmahp_counter_attr_memcg_pool_bytes.attr.attr,
+	&dmahp_counter_attr_memcg_pool_hits.attr.attr,
+	&dmahp_counter_attr_memcg_pool_misses.attr.attr,
 	NULL
 };
 

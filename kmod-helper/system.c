@@ -2,7 +2,8 @@
 /*
  * The system heap kind: zeroed pages of order 8, 4 and 0 (1 MiB, 64 KiB,
  * 4 KiB), largest first, as drivers/dma-buf/heaps/system_heap.c; blocks of
- * order 8 and 4 from the pool of zeroed pages first (pool.c).
+ * order 8 and 4 from a pool of zeroed pages first: the uncharged one
+ * (pool.c), or for a charged buffer its memory cgroup's (mpool.c).
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -26,8 +27,10 @@ static const gfp_t order_flags[] = { HIGH_ORDER_GFP, MID_ORDER_GFP,
 static const unsigned int orders[] = { 8, 4, 0 };
 
 /*
- * A charged buffer never takes from the pool: its blocks were allocated,
- * and are charged, by nobody, and a module cannot charge them afterwards.
+ * A charged buffer takes only from its memory cgroup's pool, whose blocks
+ * are charged to it already (mpool.c), never from the uncharged one. When
+ * every order fails, what is kept for that cgroup is given back and the
+ * orders are tried once more: pages kept for a client never make it fail.
  */
 static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 					size_t size, unsigned int max_order)
@@ -35,15 +38,23 @@ static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 	struct page *page;
 	int i;
 
+again:
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
-		page = buffer->charged ? NULL : dmahp_pool_take(orders[i]);
+		page = buffer->charged ?
+		       dmahp_mpool_take(buffer->memcg, orders[i]) :
+		       dmahp_pool_take(orders[i]);
 		if (!page)
 			page = alloc_pages(dmahp_gfp(buffer, order_flags[i]),
 					   orders[i]);
 		if (page)
 			return page;
+	}
+	if (buffer->charged && !buffer->mpool_dropped) {
+		buffer->mpool_dropped = true;
+		if (dmahp_mpool_drop(buffer->memcg))
+			goto again;
 	}
 	return NULL;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The helper's own UAPI, with the daemon stopped: the version query, the
- * pool's size, and the refusals: reserved fields, bad lengths, flags and device
+ * pools' size (uncharged, and per memory cgroup), and the refusals: reserved fields, bad lengths, flags and device
  * numbers, unknown kinds, threads that do not exist, unknown commands. None
  * of them allocates anything. A buffer for a thread that is not in a heap
  * ioctl is allocated but never delivered: dropped when that thread's next
@@ -97,6 +97,111 @@ static void check_pool_charged(struct dmaheap_helper_alloc good)
 	      "an uncharged 1 MiB buffer did not take from the pool");
 	printf("%-40s -> not from the pool; uncharged: from it\n",
 	       "charged 1 MiB with the pool full");
+}
+
+/*
+ * The inode number of this process's cgroup directory, or 0 when cgroup2
+ * is not mounted at /sys/fs/cgroup (the pool's key is then not checked).
+ */
+static unsigned long long own_cgroup_ino(void)
+{
+	char line[512], path[600];
+	struct stat st;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	unsigned long long ino = 0;
+
+	CHECK(f, "/proc/self/cgroup");
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s",
+				 line + 3);
+			if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 &&
+			    stat(path, &st) == 0)
+				ino = st.st_ino;
+		}
+	fclose(f);
+	return ino;
+}
+
+/*
+ * POOL with DMAHEAP_HELPER_POOL_PER_MEMCG: the uncharged pool empties, a
+ * charged buffer makes its cgroup a pool, refilled to its demand (1 MiB),
+ * which the next one takes; MEMCG_POOLS lists it. Back to the uncharged
+ * pool, the cgroup's goes. Buffers for this thread: dropped at once.
+ */
+static void check_memcg_pools(struct dmaheap_helper_alloc good)
+{
+	struct dmaheap_helper_pool p = { .max_bytes = 8 << 20 };
+	struct dmaheap_helper_memcg_pool e[DMAHEAP_HELPER_MEMCG_POOLS_MAX];
+	struct dmaheap_helper_memcg_pools l = {
+		.entries = (uintptr_t)e, .count = 1,
+	};
+	struct dmaheap_helper_alloc a = good;
+	unsigned long long ino = own_cgroup_ino();
+	long long hits0 = helper_counter("memcg_pool_hits");
+	long long misses0 = helper_counter("memcg_pool_misses");
+
+	p.flags = 2;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) < 0 && errno == EINVAL,
+	      "POOL with an unknown flag");
+	p.flags = DMAHEAP_HELPER_POOL_PER_MEMCG;
+	p.reserved0 = 1;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) < 0 && errno == EINVAL,
+	      "POOL with reserved0 set");
+	p.reserved0 = 0;
+	l.reserved0 = 1;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_MEMCG_POOLS, &l) < 0 &&
+	      errno == EINVAL, "MEMCG_POOLS with reserved0 set");
+	l.reserved0 = 0;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) == 0,
+	      "POOL 8 MiB per memory cgroup");
+	CHECK(helper_counter("pool_bytes") == 0 &&
+	      helper_counter("memcg_pools") == 0,
+	      "per memcg: pool_bytes %lld, memcg_pools %lld",
+	      helper_counter("pool_bytes"), helper_counter("memcg_pools"));
+
+	a.len = 1 << 20;
+	a.flags = DMAHEAP_HELPER_ALLOC_CHARGE;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "charged ALLOC");
+	CHECK(helper_counter("memcg_pools") == 1 &&
+	      helper_counter("memcg_pool_misses") == misses0 + 1,
+	      "first charged 1 MiB: memcg_pools %lld, misses %lld -> %lld",
+	      helper_counter("memcg_pools"), misses0,
+	      helper_counter("memcg_pool_misses"));
+	CHECK(wait_counter("memcg_pool_bytes", 1 << 20, 5000),
+	      "the cgroup's pool at %lld bytes, not 1 MiB",
+	      helper_counter("memcg_pool_bytes"));
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_MEMCG_POOLS, &l) == 0 &&
+	      l.count == 1 && e[0].bytes == 1 << 20 &&
+	      e[0].target == 1 << 20 && e[0].misses == 1 && e[0].hits == 0,
+	      "MEMCG_POOLS: %u pools, bytes %llu, target %llu", l.count,
+	      (unsigned long long)e[0].bytes,
+	      (unsigned long long)e[0].target);
+	CHECK(!ino || e[0].cgroup_ino == ino, "pool of cgroup inode %llu, not %llu",
+	      (unsigned long long)e[0].cgroup_ino, ino);
+	l.count = 0;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_MEMCG_POOLS, &l) == 0 &&
+	      l.count == 1, "MEMCG_POOLS with no room: count %u", l.count);
+
+	a = good;
+	a.len = 1 << 20;
+	a.flags = DMAHEAP_HELPER_ALLOC_CHARGE;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "charged ALLOC");
+	CHECK(helper_counter("memcg_pool_hits") == hits0 + 1,
+	      "the second charged 1 MiB did not take from the cgroup's pool");
+
+	p.flags = 0;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_POOL, &p) == 0, "POOL 8 MiB");
+	CHECK(wait_counter("memcg_pools", 0, 5000) &&
+	      helper_counter("memcg_pool_bytes") == 0,
+	      "uncharged pool back: memcg_pools %lld, memcg_pool_bytes %lld",
+	      helper_counter("memcg_pools"),
+	      helper_counter("memcg_pool_bytes"));
+	CHECK(wait_counter("pool_bytes", 8 << 20, 20000),
+	      "pool at %lld bytes, not 8 MiB", helper_counter("pool_bytes"));
+	printf("%-40s -> its cgroup's pool (inode %llu) filled to 1 MiB, taken; off again\n",
+	       "charged 1 MiB, pools per memcg", (unsigned long long)e[0].cgroup_ino);
 }
 
 static volatile pid_t sleeper_tid;
@@ -471,6 +576,7 @@ int main(void)
 	sleep_ms(50);
 	good.tid = (uint32_t)syscall(SYS_gettid);
 	check_pool_charged(good);
+	check_memcg_pools(good);
 
 	a = good; a.region = 1;
 	expect_alloc(a, EINVAL, "region set for a system buffer");

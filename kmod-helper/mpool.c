@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pools of zeroed blocks kept ahead per memory cgroup, for charged buffers
+ * of the system kind (DMAHEAP_HELPER_POOL_PER_MEMCG, docs/pool.md).
+ *
+ * The uncharged pool (pool.c) cannot serve a charged buffer: its pages were
+ * allocated by nobody, and a module cannot charge a page it already has.
+ * These pages are charged from the start: a worker refills a cgroup's pool
+ * with that cgroup made active and __GFP_ACCOUNT, as readahead charges a
+ * reader for pages it has not asked for yet. A pool exists only for a
+ * cgroup whose processes allocate: it is refilled to what the cgroup took
+ * in the last second, up to a quarter of the limit, that target halving
+ * every second the cgroup asks for nothing; it is given back when that
+ * reaches 0, when the cgroup is removed, as it nears its memory.max or
+ * memory.high, when one of its allocations would fail without it, and to
+ * the shrinker.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/page_counter.h>
+#include <linux/sched/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+
+#include "dmaheap-helper.h"
+#include "compat.h"
+#include "dmaheap_helper.h"
+
+/*
+ * As the uncharged pool's refills (no reclaim: only memory that is free
+ * anyway), charged. Without reclaim a charge past memory.max fails at once:
+ * a refill never reclaims from its cgroup nor wakes its OOM killer.
+ */
+#define MPOOL_GFP	((GFP_HIGHUSER | __GFP_ZERO | __GFP_COMP | \
+			  __GFP_NOWARN | __GFP_NORETRY | __GFP_ACCOUNT) & \
+			 ~__GFP_RECLAIM)
+
+/* Demand is counted per window; what was asked before halves each one. */
+#define MPOOL_WINDOW	HZ
+/* No refill of a pool for this long after it failed, was dropped or shrunk. */
+#define MPOOL_BACKOFF	HZ
+#define MPOOL_ORDERS	2
+
+static const unsigned int mpool_orders[MPOOL_ORDERS] = { 8, 4 };
+
+struct dmahp_mpool {
+	struct list_head node;		/* in dmahp_mpools, last used first */
+	struct mem_cgroup *memcg;	/* a reference; NULL: no controller */
+	struct list_head pages[MPOOL_ORDERS];	/* by page->lru */
+	unsigned long count[MPOOL_ORDERS];
+	unsigned long demand[MPOOL_ORDERS];	/* blocks asked, this window */
+	unsigned long last[MPOOL_ORDERS];	/* before, halved per window */
+	unsigned long backoff;		/* jiffies: no refill before */
+	u64 hits;
+	u64 misses;
+	bool dead;			/* pages gone; the reaper frees it */
+};
+
+static DEFINE_SPINLOCK(dmahp_mpool_lock);	/* everything below */
+static LIST_HEAD(dmahp_mpools);
+static unsigned int dmahp_mpool_n;		/* pools not dead */
+static unsigned long dmahp_mpool_max;		/* bytes, all pools */
+static unsigned long dmahp_mpool_bytes;		/* bytes, all pools */
+static bool dmahp_mpool_ready;			/* between init and exit */
+
+/*
+ * Refills, and the reaper that rotates the windows and frees pools, run on
+ * one thread: a pool is freed only there, so a refill may use one without
+ * the lock.
+ */
+static struct kthread_worker *dmahp_mpool_worker;
+static void dmahp_mpool_refill(struct kthread_work *work);
+static DEFINE_KTHREAD_WORK(dmahp_mpool_work, dmahp_mpool_refill);
+static void dmahp_mpool_reap(struct kthread_work *work);
+static DEFINE_KTHREAD_DELAYED_WORK(dmahp_mpool_reap_work, dmahp_mpool_reap);
+
+static void dmahp_memcg_get(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	if (memcg)
+		css_get(&memcg->css);
+#endif
+}
+
+static unsigned long dmahp_memcg_ino(struct mem_cgroup *memcg)
+{
+#ifdef CONFIG_MEMCG
+	if (memcg)
+		return cgroup_ino(memcg->css.cgroup);
+#endif
+	return 0;
+}
+
+/*
+ * Bytes @memcg may still be charged before it or an ancestor reaches its
+ * memory.high or memory.max.
+ */
+static unsigned long dmahp_memcg_room(struct mem_cgroup *memcg)
+{
+	unsigned long room = ULONG_MAX >> PAGE_SHIFT;
+#ifdef CONFIG_MEMCG
+	struct page_counter *c;
+
+	if (!memcg || mem_cgroup_disabled())
+		return ULONG_MAX;
+	for (c = &memcg->memory; c; c = c->parent) {
+		unsigned long limit = min(READ_ONCE(c->max),
+					  READ_ONCE(c->high));
+		unsigned long usage = page_counter_read(c);
+
+		room = min(room, limit > usage ? limit - usage : 0);
+	}
+#endif
+	return room << PAGE_SHIFT;
+}
+
+static bool dmahp_memcg_gone(struct mem_cgroup *memcg)
+{
+	return memcg && !mem_cgroup_online(memcg);
+}
+
+static unsigned long dmahp_mpool_pool_bytes(const struct dmahp_mpool *p)
+{
+	unsigned long bytes = 0;
+	int i;
+
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		bytes += p->count[i] << (PAGE_SHIFT + mpool_orders[i]);
+	return bytes;
+}
+
+/*
+ * Blocks of order index @i that @p is refilled to: what its cgroup asked
+ * for in this window, or before (halved each window since), the larger
+ * blocks first, all of them within a quarter of the limit. Under
+ * dmahp_mpool_lock.
+ */
+static unsigned long dmahp_mpool_target(const struct dmahp_mpool *p, int i)
+{
+	unsigned long left = dmahp_mpool_max / 4, want = 0;
+	int j;
+
+	if (p->dead)
+		return 0;
+	for (j = 0; j <= i; j++) {
+		unsigned long shift = PAGE_SHIFT + mpool_orders[j];
+
+		want = min(max(p->demand[j], p->last[j]), left >> shift);
+		left -= want << shift;
+	}
+	return want;
+}
+
+static unsigned long dmahp_mpool_target_bytes(const struct dmahp_mpool *p)
+{
+	unsigned long bytes = 0;
+	int i;
+
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		bytes += dmahp_mpool_target(p, i) <<
+			 (PAGE_SHIFT + mpool_orders[i]);
+	return bytes;
+}
+
+/* Move one block of order index @i of @p to @out. Under the lock. */
+static void dmahp_mpool_detach(struct dmahp_mpool *p, int i,
+			       struct list_head *out)
+{
+	struct page *page = list_first_entry(&p->pages[i], struct page, lru);
+	unsigned long bytes = PAGE_SIZE << mpool_orders[i];
+
+	list_move(&page->lru, out);
+	p->count[i]--;
+	dmahp_mpool_bytes -= bytes;
+	atomic64_sub(bytes, &dmahp_counters.memcg_pool_bytes);
+}
+
+/* Every block of @p to @out. Under the lock. */
+static unsigned long dmahp_mpool_empty(struct dmahp_mpool *p,
+				       struct list_head *out)
+{
+	unsigned long pages = 0;
+	int i;
+
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		while (p->count[i]) {
+			dmahp_mpool_detach(p, i, out);
+			pages += 1UL << mpool_orders[i];
+		}
+	return pages;
+}
+
+/* Empty @p and leave it to the reaper. Under the lock. */
+static void dmahp_mpool_kill(struct dmahp_mpool *p, struct list_head *out)
+{
+	dmahp_mpool_empty(p, out);
+	if (!p->dead) {
+		p->dead = true;
+		dmahp_mpool_n--;
+		atomic64_dec(&dmahp_counters.memcg_pools);
+	}
+}
+
+static void dmahp_mpool_free_list(struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		__free_pages(page, compound_order(page));
+	}
+}
+
+static struct dmahp_mpool *dmahp_mpool_find(struct mem_cgroup *memcg)
+{
+	struct dmahp_mpool *p;
+
+	list_for_each_entry(p, &dmahp_mpools, node)
+		if (!p->dead && p->memcg == memcg)
+			return p;
+	return NULL;
+}
+
+/*
+ * A pool for @memcg, the last used, @new unless it has one. The least
+ * recently used goes when there are DMAHEAP_HELPER_MEMCG_POOLS_MAX. Under
+ * the lock; @new is consumed or freed.
+ */
+static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
+					      struct dmahp_mpool *new,
+					      struct list_head *out)
+{
+	struct dmahp_mpool *p = dmahp_mpool_find(memcg);
+	int i;
+
+	if (p) {
+		kfree(new);
+		return p;
+	}
+	if (dmahp_mpool_n == DMAHEAP_HELPER_MEMCG_POOLS_MAX)
+		list_for_each_entry_reverse(p, &dmahp_mpools, node)
+			if (!p->dead) {
+				dmahp_mpool_kill(p, out);
+				break;
+			}
+	dmahp_memcg_get(memcg);
+	new->memcg = memcg;
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		INIT_LIST_HEAD(&new->pages[i]);
+	new->backoff = jiffies;
+	list_add(&new->node, &dmahp_mpools);
+	dmahp_mpool_n++;
+	atomic64_inc(&dmahp_counters.memcg_pools);
+	kthread_queue_delayed_work(dmahp_mpool_worker, &dmahp_mpool_reap_work,
+				   MPOOL_WINDOW);
+	return new;
+}
+
+/**
+ * dmahp_mpool_take() - a zeroed block charged to @memcg already
+ * @memcg:	the memory cgroup the buffer is charged to (NULL: a kernel
+ *		without a memory controller)
+ * @order:	the block's order, 8 or 4
+ *
+ * Counts the demand of @memcg, makes it a pool if it has none (while the
+ * pools are on) and kicks the refill.
+ *
+ * Context: process context; may sleep (the pool's allocation).
+ * Return: a zeroed compound page of @order charged to @memcg, or NULL.
+ */
+struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
+{
+	struct dmahp_mpool *p, *new = NULL;
+	struct page *page = NULL;
+	LIST_HEAD(evicted);
+	int i;
+
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		if (mpool_orders[i] == order)
+			break;
+	if (i == MPOOL_ORDERS || !READ_ONCE(dmahp_mpool_max))
+		return NULL;
+
+	spin_lock(&dmahp_mpool_lock);
+	p = dmahp_mpool_find(memcg);
+	if (!p && dmahp_mpool_max && dmahp_mpool_ready) {
+		spin_unlock(&dmahp_mpool_lock);
+		/* Not charged: the pool's bookkeeping is the helper's. */
+		new = dmahp_fault("mpool") ? NULL :
+		      kzalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return NULL;
+		spin_lock(&dmahp_mpool_lock);
+		if (!dmahp_mpool_max || !dmahp_mpool_ready) {
+			spin_unlock(&dmahp_mpool_lock);
+			kfree(new);
+			return NULL;
+		}
+		p = dmahp_mpool_insert(memcg, new, &evicted);
+	}
+	if (!p) {
+		spin_unlock(&dmahp_mpool_lock);
+		return NULL;
+	}
+	list_move(&p->node, &dmahp_mpools);
+	p->demand[i]++;
+	if (p->count[i]) {
+		page = list_first_entry(&p->pages[i], struct page, lru);
+		list_del(&page->lru);
+		p->count[i]--;
+		dmahp_mpool_bytes -= PAGE_SIZE << order;
+		atomic64_sub(PAGE_SIZE << order,
+			     &dmahp_counters.memcg_pool_bytes);
+		p->hits++;
+		atomic64_inc(&dmahp_counters.memcg_pool_hits);
+	} else {
+		p->misses++;
+		atomic64_inc(&dmahp_counters.memcg_pool_misses);
+	}
+	if (p->count[i] < dmahp_mpool_target(p, i))
+		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&evicted);
+	return page;
+}
+
+/**
+ * dmahp_mpool_drop() - give back what is kept for @memcg
+ * @memcg:	a memory cgroup one of whose allocations failed
+ *
+ * So that a client never gets -ENOMEM because of pages kept for it: its
+ * allocation retries once after this, and no refill comes for a second.
+ *
+ * Return: the number of pages given back.
+ */
+unsigned long dmahp_mpool_drop(struct mem_cgroup *memcg)
+{
+	unsigned long pages = 0;
+	struct dmahp_mpool *p;
+	LIST_HEAD(out);
+
+	spin_lock(&dmahp_mpool_lock);
+	p = dmahp_mpool_find(memcg);
+	if (p) {
+		pages = dmahp_mpool_empty(p, &out);
+		p->backoff = jiffies + MPOOL_BACKOFF;
+	}
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&out);
+	return pages;
+}
+
+/*
+ * The first pool below its target that may grow, and the order index it
+ * wants, under the lock. A block is added only while the cgroup keeps at
+ * least as much room below its limits as its pool will hold: the pool
+ * never takes more than half of what its cgroup has left.
+ */
+static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
+{
+	struct dmahp_mpool *p;
+	int i;
+
+	list_for_each_entry(p, &dmahp_mpools, node) {
+		if (p->dead || time_before(jiffies, p->backoff))
+			continue;
+		for (i = 0; i < MPOOL_ORDERS; i++) {
+			unsigned long block = PAGE_SIZE << mpool_orders[i];
+			unsigned long after = dmahp_mpool_pool_bytes(p) + block;
+			unsigned long room = dmahp_memcg_room(p->memcg);
+
+			if (p->count[i] >= dmahp_mpool_target(p, i) ||
+			    dmahp_mpool_bytes + block > dmahp_mpool_max)
+				continue;
+			if (room < block || room - block < after) {
+				p->backoff = jiffies + MPOOL_BACKOFF;
+				break;
+			}
+			*ret_i = i;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The worker: a block at a time for the pool that wants one, charged to
+ * its cgroup. A pool whose block could not be had (no free block, or its
+ * cgroup at its limit) waits a second; the others go on.
+ */
+static void dmahp_mpool_refill(struct kthread_work *work)
+{
+	struct mem_cgroup *old;
+	struct dmahp_mpool *p;
+	struct page *page;
+	int i;
+
+	for (;;) {
+		spin_lock(&dmahp_mpool_lock);
+		p = dmahp_mpool_next(&i);
+		spin_unlock(&dmahp_mpool_lock);
+		if (!p)
+			return;
+
+		old = set_active_memcg(p->memcg);
+		page = dmahp_fault("mpool_refill") ? NULL :
+		       alloc_pages(MPOOL_GFP, mpool_orders[i]);
+		set_active_memcg(old);
+
+		spin_lock(&dmahp_mpool_lock);
+		if (page && p->count[i] < dmahp_mpool_target(p, i) &&
+		    dmahp_mpool_bytes + page_size(page) <= dmahp_mpool_max &&
+		    !time_before(jiffies, p->backoff)) {
+			list_add(&page->lru, &p->pages[i]);
+			p->count[i]++;
+			dmahp_mpool_bytes += page_size(page);
+			atomic64_add(page_size(page),
+				     &dmahp_counters.memcg_pool_bytes);
+			page = NULL;
+		} else if (!page) {
+			p->backoff = jiffies + MPOOL_BACKOFF;
+		}
+		spin_unlock(&dmahp_mpool_lock);
+		if (page)
+			__free_pages(page, compound_order(page));
+		cond_resched();
+	}
+}
+
+/*
+ * Every window: the demand moves on, what was asked before halves; a pool
+ * whose demand is down to nothing, or whose cgroup was removed, goes; what
+ * is above a pool's target or above what its cgroup has left below its
+ * limits goes back. Dead pools are freed here. Runs again while there are
+ * pools.
+ */
+static void dmahp_mpool_reap(struct kthread_work *work)
+{
+	struct dmahp_mpool *p, *tmp;
+	LIST_HEAD(dead);
+	LIST_HEAD(out);
+	bool again;
+	int i;
+
+	spin_lock(&dmahp_mpool_lock);
+	list_for_each_entry_safe(p, tmp, &dmahp_mpools, node) {
+		bool idle = true;
+
+		for (i = 0; i < MPOOL_ORDERS; i++) {
+			p->last[i] = max(p->demand[i], p->last[i] / 2);
+			p->demand[i] = 0;
+			if (p->last[i])
+				idle = false;
+		}
+		if (idle || dmahp_memcg_gone(p->memcg))
+			dmahp_mpool_kill(p, &out);
+		if (p->dead) {
+			list_move(&p->node, &dead);
+			continue;
+		}
+		for (i = 0; i < MPOOL_ORDERS; i++)
+			while (p->count[i] > dmahp_mpool_target(p, i))
+				dmahp_mpool_detach(p, i, &out);
+		for (i = 0; i < MPOOL_ORDERS; i++)
+			while (p->count[i] && dmahp_mpool_pool_bytes(p) >
+			       dmahp_memcg_room(p->memcg))
+				dmahp_mpool_detach(p, i, &out);
+	}
+	again = !list_empty(&dmahp_mpools) && dmahp_mpool_ready;
+	if (again)
+		kthread_queue_delayed_work(dmahp_mpool_worker,
+					   &dmahp_mpool_reap_work,
+					   MPOOL_WINDOW);
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&out);
+
+	list_for_each_entry_safe(p, tmp, &dead, node) {
+		list_del(&p->node);
+		mem_cgroup_put(p->memcg);
+		kfree(p);
+	}
+}
+
+/**
+ * dmahp_mpool_set_max() - the bound of all pools together
+ * @bytes:	0 turns them off and empties them
+ *
+ * What is above the new bound goes back at once, from the pools used
+ * least recently.
+ */
+void dmahp_mpool_set_max(u64 bytes)
+{
+	struct dmahp_mpool *p;
+	LIST_HEAD(out);
+	int i;
+
+	spin_lock(&dmahp_mpool_lock);
+	dmahp_mpool_max = bytes;
+	list_for_each_entry_reverse(p, &dmahp_mpools, node) {
+		if (!bytes)
+			dmahp_mpool_kill(p, &out);
+		for (i = MPOOL_ORDERS - 1; i >= 0; i--)
+			while (p->count[i] > dmahp_mpool_target(p, i) ||
+			       (p->count[i] && dmahp_mpool_bytes > bytes))
+				dmahp_mpool_detach(p, i, &out);
+	}
+	if (dmahp_mpool_ready && !list_empty(&dmahp_mpools))
+		kthread_mod_delayed_work(dmahp_mpool_worker,
+					 &dmahp_mpool_reap_work,
+					 bytes ? MPOOL_WINDOW : 0);
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&out);
+}
+
+/**
+ * dmahp_ioctl_memcg_pools() - DMAHEAP_HELPER_IOC_MEMCG_POOLS
+ * @uarg:	the daemon's struct dmaheap_helper_memcg_pools
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EFAULT, or -EINVAL for reserved bytes set.
+ */
+long dmahp_ioctl_memcg_pools(void __user *uarg)
+{
+	struct dmaheap_helper_memcg_pool
+		e[DMAHEAP_HELPER_MEMCG_POOLS_MAX] = {};
+	struct dmaheap_helper_memcg_pools req;
+	struct dmahp_mpool *p;
+	u32 n = 0;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved0 || memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
+
+	spin_lock(&dmahp_mpool_lock);
+	list_for_each_entry(p, &dmahp_mpools, node) {
+		if (p->dead || n == ARRAY_SIZE(e))
+			continue;
+		e[n].cgroup_ino = dmahp_memcg_ino(p->memcg);
+		e[n].bytes = dmahp_mpool_pool_bytes(p);
+		e[n].target = dmahp_mpool_target_bytes(p);
+		e[n].hits = p->hits;
+		e[n].misses = p->misses;
+		n++;
+	}
+	spin_unlock(&dmahp_mpool_lock);
+
+	if (copy_to_user(u64_to_user_ptr(req.entries), e,
+			 min(n, req.count) * sizeof(e[0])))
+		return -EFAULT;
+	req.count = n;
+	if (copy_to_user(uarg, &req, sizeof(req)))
+		return -EFAULT;
+	return 0;
+}
+
+static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	unsigned long pages = atomic64_read(&dmahp_counters.memcg_pool_bytes) >>
+			      PAGE_SHIFT;
+
+	return pages ? pages : SHRINK_EMPTY;
+}
+
+/* The small blocks first, of the pools used least recently. */
+static unsigned long dmahp_mpool_scan(struct shrinker *shrinker,
+				      struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+	struct dmahp_mpool *p;
+	LIST_HEAD(out);
+	int i;
+
+	spin_lock(&dmahp_mpool_lock);
+	for (i = MPOOL_ORDERS - 1; i >= 0; i--)
+		list_for_each_entry_reverse(p, &dmahp_mpools, node) {
+			p->backoff = jiffies + MPOOL_BACKOFF;
+			while (freed < sc->nr_to_scan && p->count[i]) {
+				dmahp_mpool_detach(p, i, &out);
+				freed += 1UL << mpool_orders[i];
+			}
+		}
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&out);
+	return freed ? freed : SHRINK_STOP;
+}
+
+static struct shrinker *dmahp_mpool_shrinker;
+
+/**
+ * dmahp_mpool_init() - start the pools' worker and shrinker, at load
+ *
+ * The pools stay off until the daemon turns them on (dmahp_ioctl_pool()).
+ *
+ * Return: 0, or a negative errno with nothing left to undo.
+ */
+int dmahp_mpool_init(void)
+{
+	dmahp_mpool_worker = dmahp_refill_worker("dmaheap-mpool",
+						 "init_mpool_worker");
+	if (IS_ERR(dmahp_mpool_worker))
+		return PTR_ERR(dmahp_mpool_worker);
+
+	dmahp_mpool_shrinker = dmahp_fault("init_mpool") ? NULL :
+			       dmahp_shrinker_create("dmaheap-helper-mpool",
+						     dmahp_mpool_count,
+						     dmahp_mpool_scan);
+	if (!dmahp_mpool_shrinker) {
+		kthread_destroy_worker(dmahp_mpool_worker);
+		return -ENOMEM;
+	}
+	spin_lock(&dmahp_mpool_lock);
+	dmahp_mpool_ready = true;
+	spin_unlock(&dmahp_mpool_lock);
+	return 0;
+}
+
+/**
+ * dmahp_mpool_exit() - stop refills, free every pool, at unload
+ */
+void dmahp_mpool_exit(void)
+{
+	struct dmahp_mpool *p, *tmp;
+	LIST_HEAD(dead);
+	LIST_HEAD(out);
+
+	spin_lock(&dmahp_mpool_lock);
+	dmahp_mpool_ready = false;
+	dmahp_mpool_max = 0;
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_shrinker_destroy(dmahp_mpool_shrinker);
+	kthread_cancel_work_sync(&dmahp_mpool_work);
+	kthread_cancel_delayed_work_sync(&dmahp_mpool_reap_work);
+	kthread_destroy_worker(dmahp_mpool_worker);
+
+	spin_lock(&dmahp_mpool_lock);
+	list_for_each_entry(p, &dmahp_mpools, node)
+		dmahp_mpool_kill(p, &out);
+	list_splice_init(&dmahp_mpools, &dead);
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_free_list(&out);
+	list_for_each_entry_safe(p, tmp, &dead, node) {
+		list_del(&p->node);
+		mem_cgroup_put(p->memcg);
+		kfree(p);
+	}
+}
