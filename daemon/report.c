@@ -350,8 +350,61 @@ int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l)
 	return 0;
 }
 
+/* The cgroup of a pool, as text: its path, "?" or "(none)". */
+static const char *memcg_text(const struct report_memcg_pool *p)
+{
+	if (!p->cgroup_ino)
+		return "(none)";
+	return p->cgroup ? p->cgroup : "?";
+}
+
+static void memcg_pools_text(FILE *out, const struct report_memcg_pool *p,
+			     size_t n)
+{
+	char kept[24], target[24];
+	int width = (int)strlen("CGROUP");
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if ((int)strlen(memcg_text(&p[i])) > width)
+			width = (int)strlen(memcg_text(&p[i]));
+	fprintf(out, "\n%-*s %8s %8s %8s %8s\n", width, "CGROUP", "KEPT",
+		"TARGET", "HITS", "MISSES");
+	for (i = 0; i < n; i++)
+		fprintf(out, "%-*s %8s %8s %8" PRIu64 " %8" PRIu64 "\n", width,
+			memcg_text(&p[i]),
+			report_size(p[i].bytes, kept, sizeof(kept)),
+			report_size(p[i].target, target, sizeof(target)),
+			p[i].hits, p[i].misses);
+}
+
+/* The array "memcg_pools", after @sep: "," after other members. */
+static void memcg_pools_json(FILE *out, const char *sep,
+			     const struct report_memcg_pool *p, size_t n)
+{
+	size_t i;
+
+	fprintf(out, "%s\"memcg_pools\":[", sep);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{\"cgroup\":" : "{\"cgroup\":", out);
+		if (p[i].cgroup)
+			report_json_string(out, p[i].cgroup);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"cgroup_ino\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"target\":%" PRIu64 ",\"hits\":%" PRIu64
+			",\"misses\":%" PRIu64 "}",
+			p[i].cgroup_ino, p[i].bytes, p[i].target, p[i].hits,
+			p[i].misses);
+	}
+	fputc(']', out);
+}
+
 void report_status(FILE *out, bool json, const struct report_counter *c,
-		   size_t n)
+		   size_t n, const struct report_memcg_pool *pools,
+		   size_t n_pools)
 {
 	char when[64];
 	int width = 0;
@@ -373,8 +426,13 @@ void report_status(FILE *out, bool json, const struct report_counter *c,
 			fprintf(out, "%-*s %" PRIu64 "\n", width, c[i].name,
 				c[i].value);
 	}
-	if (json)
+	if (json) {
+		if (pools)
+			memcg_pools_json(out, n ? "," : "", pools, n_pools);
 		fputs("}\n", out);
+	} else if (pools) {
+		memcg_pools_text(out, pools, n_pools);
+	}
 }
 
 const char *report_time(uint64_t seconds, char *buf, size_t size)

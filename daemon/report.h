@@ -35,9 +35,26 @@ struct report_counter {
 	bool is_time;	/* seconds since the epoch: a date in text */
 };
 
-/* @n counters: "name value" lines, aligned, or a JSON object of numbers. */
+/* A memory cgroup's pool of zeroed pages, for report_status(). */
+struct report_memcg_pool {
+	const char *cgroup;	/* "/..." below the cgroup2 mount; NULL: unknown */
+	uint64_t cgroup_ino;	/* 0: a kernel without a memory controller */
+	uint64_t bytes;		/* kept now */
+	uint64_t target;	/* refilled to */
+	uint64_t hits;
+	uint64_t misses;
+};
+
+/*
+ * @n counters: "name value" lines, aligned, or a JSON object of numbers.
+ * Then, unless @pools is NULL (a helper that does not list them), the
+ * @n_pools pools kept per memory cgroup: in text a table after a blank
+ * line, one line per cgroup (nothing when there are none); in JSON the
+ * array "memcg_pools", one object per cgroup.
+ */
 void report_status(FILE *out, bool json, const struct report_counter *c,
-		   size_t n);
+		   size_t n, const struct report_memcg_pool *pools,
+		   size_t n_pools);
 
 /* @seconds since the epoch as a local date and time, "-" for 0. */
 const char *report_time(uint64_t seconds, char *buf, size_t size);
