@@ -29,9 +29,13 @@ struct request {
 static int cmd_heaps(struct manager *m, const struct request *rq, FILE *out,
 		     char *err, size_t err_size)
 {
+	/* What is kept ahead: the pools of the memory cgroups, or the one. */
+	uint64_t ahead = helper_counter(m->c->charge_clients ?
+					"memcg_pool_bytes" : "pool_bytes");
+
 	report_heaps(out, rq->json, m->nodes, m->n, m->ledger,
 		     (uint64_t)sysconf(_SC_PHYS_PAGES) *
-		     (uint64_t)sysconf(_SC_PAGESIZE));
+		     (uint64_t)sysconf(_SC_PAGESIZE), ahead);
 	return 0;
 }
 

@@ -86,7 +86,8 @@ static uint64_t largest(const struct node *h, uint64_t ram_bytes)
 }
 
 static void heap_json(FILE *out, struct node *const *nodes, size_t n,
-		      size_t first, struct ledger *l, uint64_t ram_bytes)
+		      size_t first, struct ledger *l, uint64_t ram_bytes,
+		      uint64_t kept_ahead)
 {
 	const struct node *h = nodes[first];
 	uint64_t bytes, buffers;
@@ -118,15 +119,20 @@ static void heap_json(FILE *out, struct node *const *nodes, size_t n,
 	fputs("],\"allow_groups\":[", out);
 	for (k = 0; k < h->cfg.n_allow_groups; k++)
 		fprintf(out, "%s%u", k ? "," : "", h->cfg.allow_groups[k].id);
-	fprintf(out, "],\"live_buffers\":%" PRIu64 ",\"live_bytes\":%" PRIu64 "}",
-		buffers, bytes);
+	fprintf(out, "],\"live_buffers\":%" PRIu64 ",\"live_bytes\":%" PRIu64
+		",\"kept_ahead\":", buffers, bytes);
+	if (h->helper_kind == DMAHEAP_HELPER_KIND_SYSTEM)
+		fprintf(out, "%" PRIu64 "}", kept_ahead);
+	else
+		fputs("null}", out);
 }
 
 static void heap_text(FILE *out, struct node *const *nodes, size_t n,
-		      size_t first, struct ledger *l, uint64_t ram_bytes)
+		      size_t first, struct ledger *l, uint64_t ram_bytes,
+		      uint64_t kept_ahead)
 {
 	const struct node *h = nodes[first];
-	char s[_LIMIT_MAX + 2][24];
+	char s[_LIMIT_MAX + 3][24];
 	uint64_t bytes, buffers;
 	const char *sep = "";
 	size_t i, k;
@@ -134,7 +140,12 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 	ledger_heap_usage(l, h->cfg.name, &bytes, &buffers);
 	for (k = 0; k < _LIMIT_MAX; k++)
 		limit_text(h->cfg.limits[k], s[k], sizeof(s[k]));
-	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s ",
+	/* The helper's zeroed pages serve the kind SYSTEM only. */
+	if (h->helper_kind == DMAHEAP_HELPER_KIND_SYSTEM)
+		report_size(kept_ahead, s[_LIMIT_MAX + 2], sizeof(s[0]));
+	else
+		snprintf(s[_LIMIT_MAX + 2], sizeof(s[0]), "-");
+	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s %8s ",
 		h->cfg.name, heap_kind_name(h->cfg.kind),
 		backing_name(h->helper_kind),
 		h->cfg.kind == HEAP_KIND_SYSTEM ? "no" : "yes", "yes",
@@ -143,7 +154,8 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 			    sizeof(s[0])),
 		s[LIMIT_BUFFER_SIZE], s[LIMIT_BYTES_PER_USER],
 		s[LIMIT_BYTES_PER_PROCESS], s[LIMIT_BYTES], buffers,
-		report_size(bytes, s[_LIMIT_MAX + 1], sizeof(s[0])));
+		report_size(bytes, s[_LIMIT_MAX + 1], sizeof(s[0])),
+		s[_LIMIT_MAX + 2]);
 	for (i = first; i < n; i++) {
 		if (strcmp(nodes[i]->cfg.name, h->cfg.name))
 			continue;
@@ -154,17 +166,17 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 }
 
 void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
-		  struct ledger *l, uint64_t ram_bytes)
+		  struct ledger *l, uint64_t ram_bytes, uint64_t kept_ahead)
 {
 	size_t i, j, k = 0;
 
 	if (json)
 		fputs("{\"heaps\":[", out);
 	else
-		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %s\n",
+		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %8s %s\n",
 			"HEAP", "KIND", "BACKING", "CONTIG", "CACHED", "SEAT",
 			"LARGEST", "MAXBUF", "MAX/USER", "MAX/PROC", "MAX",
-			"BUFFERS", "BYTES", "NODES");
+			"BUFFERS", "BYTES", "AHEAD", "NODES");
 	for (i = 0; i < n; i++) {
 		/* Once per heap: at its first node. */
 		for (j = 0; j < i; j++)
@@ -174,9 +186,9 @@ void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
 			continue;
 		if (json) {
 			fputs(k++ ? "," : "", out);
-			heap_json(out, nodes, n, i, l, ram_bytes);
+			heap_json(out, nodes, n, i, l, ram_bytes, kept_ahead);
 		} else {
-			heap_text(out, nodes, n, i, l, ram_bytes);
+			heap_text(out, nodes, n, i, l, ram_bytes, kept_ahead);
 		}
 	}
 	if (json)

@@ -13,9 +13,13 @@
 #include "node.h"
 #include "ledger.h"
 
-/* One row per heap of @nodes (a heap's aliases are its other nodes). */
+/*
+ * One row per heap of @nodes (a heap's aliases are its other nodes).
+ * @kept_ahead: the bytes of zeroed pages the helper keeps for the heaps of
+ * kind SYSTEM (AHEAD, "kept_ahead"; "-" and null for the other kinds).
+ */
 void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
-		  struct ledger *l, uint64_t ram_bytes);
+		  struct ledger *l, uint64_t ram_bytes, uint64_t kept_ahead);
 
 enum report_by { BY_PROCESS, BY_UID, BY_HEAP, BY_BUFFER };
 /* "process", "uid", "heap", "buffer": 0, or -EINVAL. */

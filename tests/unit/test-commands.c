@@ -2,7 +2,7 @@
 /*
  * Unit tests of daemon/commands.c against a fake helper: what dmaheapctl
  * status shows of the pools kept per memory cgroup, with a helper that
- * lists them and one that does not.
+ * lists them and one that does not; what heaps shows kept ahead.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -26,6 +26,8 @@
 extern struct dmaheap_helper_memcg_pool fake_helper_memcg_pools[24];
 extern unsigned int fake_helper_n_memcg_pools;
 extern int fake_helper_memcg_error;
+extern const char *fake_helper_counter_name;
+extern uint64_t fake_helper_counter_value;
 
 static struct config conf;
 static struct manager m;
@@ -42,6 +44,7 @@ static int setup(void **state)
 	memset(fake_helper_memcg_pools, 0, sizeof(fake_helper_memcg_pools));
 	fake_helper_n_memcg_pools = 0;
 	fake_helper_memcg_error = -ENOTTY;
+	fake_helper_counter_name = "";
 	return 0;
 }
 
@@ -158,12 +161,53 @@ static void test_status_lists_pools(void **state)
 	free(t);
 }
 
+/* AHEAD: the counter of the pools ChargeClients= picks, system kind only. */
+static void test_heaps_kept_ahead(void **state)
+{
+	struct node sys = { .node_name = "system" };
+	struct node cam = { .node_name = "cam" };
+	char *t;
+
+	heap_config_init(&sys.cfg, "system");
+	sys.helper_kind = DMAHEAP_HELPER_KIND_SYSTEM;
+	heap_config_init(&cam.cfg, "cam");
+	cam.cfg.kind = HEAP_KIND_CONTIGUOUS;
+	cam.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	cam.max_len = 4 << 20;
+	m.nodes[0] = &sys;
+	m.nodes[1] = &cam;
+	m.n = 2;
+
+	fake_helper_counter_name = "memcg_pool_bytes";
+	fake_helper_counter_value = 3 << 20;
+	t = run("heaps");
+	assert_non_null(strstr(t, "       0        0       3M system\n"));
+	assert_non_null(strstr(t, "       0        0        - cam\n"));
+	free(t);
+	t = run("heaps --json");
+	assert_non_null(strstr(t, "\"kept_ahead\":3145728}"));
+	assert_non_null(strstr(t, "\"kept_ahead\":null}"));
+	free(t);
+
+	/* ChargeClients=no: the uncharged pool's. */
+	conf.charge_clients = false;
+	t = run("heaps");
+	assert_non_null(strstr(t, "       0        0        0 system\n"));
+	free(t);
+	fake_helper_counter_name = "pool_bytes";
+	t = run("heaps --json");
+	assert_non_null(strstr(t, "\"kept_ahead\":3145728}"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_status_old_helper, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_status_lists_pools, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_heaps_kept_ahead, setup,
 						teardown),
 	};
 

@@ -120,16 +120,20 @@ static void test_report_heaps(void **state)
 	heap_config_init(&b.cfg, "plain");
 
 	f = open_memstream(&text, &size);
-	report_heaps(f, false, nodes, 3, l, 1ULL << 30);
+	report_heaps(f, false, nodes, 3, l, 1ULL << 30, 12 << 20);
 	fclose(f);
-	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
-	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes    no           1G        -        -        -        -       0        0 plain\n"));
+	assert_non_null(strstr(text, "HEAP                     KIND       BACKING        CONTIG CACHED SEAT    LARGEST   MAXBUF MAX/USER MAX/PROC      MAX BUFFERS    BYTES    AHEAD NODES\n"));
+	/* Zeroed pages kept ahead: for the system kind only. */
+	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes    yes          4M        -      64M        -        -       0        0        - cam,camera\n"));
+	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes    no           1G        -        -        -        -       0        0      12M plain\n"));
 	free(text);
 
 	f = open_memstream(&json, &size);
-	report_heaps(f, true, nodes, 3, l, 1ULL << 30);
+	report_heaps(f, true, nodes, 3, l, 1ULL << 30, 12 << 20);
 	fclose(f);
 	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"seat_access\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
+	assert_non_null(strstr(json, "\"live_buffers\":0,\"live_bytes\":0,\"kept_ahead\":null},{\"name\":\"plain\","));
+	assert_non_null(strstr(json, "\"live_buffers\":0,\"live_bytes\":0,\"kept_ahead\":12582912}]}\n"));
 	free(json);
 	ledger_free(l);
 }
