@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The helper's setup: the module opened and checked, its pool sized, and
+ * The helper's setup: the module opened and checked, its pools sized, and
  * each heap's helper kind resolved on this kernel, its region claimed.
  */
 #include <errno.h>
@@ -88,12 +88,16 @@ int backing_open_helper(const struct config *c,
 int backing_pool(const struct config *c, int helper_fd)
 {
 	char where[DH_PATH_MAX + 32] = "default";
+	uint32_t flags = 0;
 	int r;
 
 	if (c->pool_size_origin.line)
 		config_origin_str(c, c->pool_size_origin, where,
 				  sizeof(where));
-	r = helper_pool(helper_fd, c->pool_size);
+	/* Charged buffers take only from their own cgroup's pool. */
+	if (c->charge_clients)
+		flags |= DMAHEAP_HELPER_POOL_PER_MEMCG;
+	r = helper_pool(helper_fd, c->pool_size, flags);
 	if (r == -ENOTTY) {
 		log_warning("the %s module has no pool of zeroed pages; PoolSize= ignored",
 			    DH_HELPER_MODULE);
@@ -105,8 +109,14 @@ int backing_pool(const struct config *c, int helper_fd)
 				 where, c->pool_size);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot size the pool: %m");
-	log_debug("pool of zeroed pages: %" PRIu64 " bytes (%s)",
-		  c->pool_size, where);
+	if (!c->pool_size)
+		log_debug("pools of zeroed pages: off (%s)", where);
+	else if (flags & DMAHEAP_HELPER_POOL_PER_MEMCG)
+		log_debug("pools of zeroed pages, one per memory cgroup of charged buffers: %" PRIu64 " bytes in all, %" PRIu64 " at most for one (%s)",
+			  c->pool_size, c->pool_size / 4, where);
+	else
+		log_debug("pool of zeroed pages for uncharged buffers: %" PRIu64 " bytes (%s)",
+			  c->pool_size, where);
 	return 0;
 }
 

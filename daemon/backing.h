@@ -30,8 +30,10 @@ int backing_open_helper(const struct config *c,
 			struct dmaheap_helper_info *ret_info);
 
 /*
- * backing_pool() - size the helper's pool of zeroed pages to PoolSize= or
- * its default. A helper without a pool is only worth a warning.
+ * backing_pool() - size the helper's pools of zeroed pages to PoolSize= or
+ * its default: with ChargeClients=yes the pools kept per memory cgroup
+ * (DMAHEAP_HELPER_POOL_PER_MEMCG), all together; with ChargeClients=no the
+ * one uncharged pool. A helper without pools is only worth a warning.
  */
 int backing_pool(const struct config *c, int helper_fd);
 

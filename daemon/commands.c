@@ -4,11 +4,13 @@
  * takes, and what each answers.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "commands.h"
 #include "heap.h"
 #include "helper.h"
@@ -27,9 +29,13 @@ struct request {
 static int cmd_heaps(struct manager *m, const struct request *rq, FILE *out,
 		     char *err, size_t err_size)
 {
+	/* What is kept ahead: the pools of the memory cgroups, or the one. */
+	uint64_t ahead = helper_counter(m->c->charge_clients ?
+					"memcg_pool_bytes" : "pool_bytes");
+
 	report_heaps(out, rq->json, m->nodes, m->n, m->ledger,
 		     (uint64_t)sysconf(_SC_PHYS_PAGES) *
-		     (uint64_t)sysconf(_SC_PAGESIZE));
+		     (uint64_t)sysconf(_SC_PAGESIZE), ahead);
 	return 0;
 }
 
@@ -47,13 +53,57 @@ static int cmd_buffers(struct manager *m, const struct request *rq,
 #define COUNTER(n, v)	{ .name = (n), .value = (v) }
 #define HELPER(n, file)	{ .name = (n), .value = helper_counter(file) }
 
+/*
+ * The pools the helper keeps per memory cgroup into @ret, @paths their
+ * cgroups' directories (free them with cgroup_paths_free()): how many, or
+ * -1 when the helper does not list them (-ENOTTY: an older one).
+ */
+static int memcg_pools(struct manager *m, struct report_memcg_pool *ret,
+		       char **paths)
+{
+	struct dmaheap_helper_memcg_pool e[DMAHEAP_HELPER_MEMCG_POOLS_MAX];
+	uint64_t inos[DMAHEAP_HELPER_MEMCG_POOLS_MAX];
+	char root[PATH_MAX];
+	unsigned int count, i;
+	int r;
+
+	r = helper_memcg_pools(m->helper_fd, e, ARRAY_SIZE(e), &count);
+	if (r < 0) {
+		if (r != -ENOTTY)
+			log_debug("cannot list the pools kept per memory cgroup: %s",
+				  strerror(-r));
+		return -1;
+	}
+	if (count > ARRAY_SIZE(e))
+		count = ARRAY_SIZE(e);
+	for (i = 0; i < count; i++)
+		inos[i] = e[i].cgroup_ino;
+	cgroup_root(root, sizeof(root));
+	/* Those not found (a cgroup removed meanwhile) show no path. */
+	cgroup_paths(root, inos, count, paths);
+	for (i = 0; i < count; i++)
+		ret[i] = (struct report_memcg_pool){
+			.cgroup = paths[i],
+			.cgroup_ino = e[i].cgroup_ino,
+			.bytes = e[i].bytes,
+			.target = e[i].target,
+			.hits = e[i].hits,
+			.misses = e[i].misses,
+		};
+	return (int)count;
+}
+
 static int cmd_status(struct manager *m, const struct request *rq,
 		      FILE *out, char *err, size_t err_size)
 {
+	struct report_memcg_pool pools[DMAHEAP_HELPER_MEMCG_POOLS_MAX];
+	char *paths[DMAHEAP_HELPER_MEMCG_POOLS_MAX];
 	uint64_t bytes, buffers;
+	int n_pools;
 
 	/* Heaps removed by a reload included, while their buffers live. */
 	ledger_heap_usage(m->ledger, NULL, &bytes, &buffers);
+	n_pools = memcg_pools(m, pools, paths);
 	{
 		const struct report_counter c[] = {
 			COUNTER("heaps", m->c->n_heaps),
@@ -75,12 +125,21 @@ static int cmd_status(struct manager *m, const struct request *rq,
 			HELPER("pool_bytes", "pool_bytes"),
 			HELPER("pool_hits", "pool_hits"),
 			HELPER("pool_misses", "pool_misses"),
+			/* Not "memcg_pools": the list's name in JSON. */
+			HELPER("memcg_pool_count", "memcg_pools"),
+			HELPER("memcg_pool_bytes", "memcg_pool_bytes"),
+			HELPER("memcg_pool_hits", "memcg_pool_hits"),
+			HELPER("memcg_pool_misses", "memcg_pool_misses"),
 			HELPER("ready_buffers", "ready_buffers"),
 			HELPER("ready_hits", "ready_hits"),
 		};
 
-		report_status(out, rq->json, c, ARRAY_SIZE(c));
+		report_status(out, rq->json, c, ARRAY_SIZE(c),
+			      n_pools < 0 ? NULL : pools,
+			      n_pools < 0 ? 0 : (size_t)n_pools);
 	}
+	if (n_pools > 0)
+		cgroup_paths_free(paths, (size_t)n_pools);
 	return 0;
 }
 

@@ -158,9 +158,6 @@ int config_add_heap(struct config *c, const char *name, int kind)
 
 void config_finish(struct config *c)
 {
-	/* The pool serves only buffers charged to nobody (docs/pool.md). */
-	if (c->charge_clients && !c->pool_size_origin.line)
-		c->pool_size = 0;
 	if (c->n_heaps)
 		return;
 	config_add_heap(c, DH_DEFAULT_HEAP, HEAP_KIND_SYSTEM);
@@ -241,10 +238,6 @@ int config_check(const struct config *c, struct config_diag *d)
 	const struct heap_config *h;
 	size_t i;
 	int r;
-
-	if (c->charge_clients && c->pool_size_origin.line && c->pool_size)
-		return config_fail(d, c, c->pool_size_origin,
-				   "PoolSize= needs ChargeClients=no: pool pages are allocated ahead, by nobody, and cannot be charged to the memory cgroup of the client that gets them");
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];

@@ -26,7 +26,12 @@
 #define DH_ID_NAME_MAX		32
 /* A Max*= limit that is not set. */
 #define DH_NO_LIMIT		UINT64_MAX
-/* PoolSize=: the helper's pool of zeroed pages (docs/pool.md). */
+/*
+ * PoolSize=: what the helper keeps ahead in zeroed pages, in all
+ * (docs/pool.md): the pools of the memory cgroups with ChargeClients=yes,
+ * each at most a quarter of it; the one uncharged pool with
+ * ChargeClients=no.
+ */
 #define DH_POOL_SIZE_DEFAULT	(UINT64_C(64) << 20)
 
 /*
@@ -129,7 +134,7 @@ struct config {
 	struct heap_config heaps[DH_HEAPS_MAX];
 	size_t n_heaps;
 	bool debug;
-	uint64_t pool_size;		/* bytes of zeroed pages in the helper */
+	uint64_t pool_size;		/* PoolSize=: zeroed pages kept ahead */
 	struct config_origin pool_size_origin;
 	bool charge_clients;		/* ChargeClients=, default yes */
 	struct config_origin charge_clients_origin;

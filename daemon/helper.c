@@ -68,11 +68,28 @@ ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)
 	return r / (ssize_t)sizeof(*ev);
 }
 
-int helper_pool(int fd, uint64_t max_bytes)
+int helper_pool(int fd, uint64_t max_bytes, uint32_t flags)
 {
-	struct dmaheap_helper_pool req = { .max_bytes = max_bytes };
+	struct dmaheap_helper_pool req = {
+		.max_bytes = max_bytes,
+		.flags = flags,
+	};
 
 	return ioctl(fd, DMAHEAP_HELPER_IOC_POOL, &req) < 0 ? -errno : 0;
+}
+
+int helper_memcg_pools(int fd, struct dmaheap_helper_memcg_pool *e,
+		       unsigned int n, unsigned int *ret_count)
+{
+	struct dmaheap_helper_memcg_pools req = {
+		.entries = (uint64_t)(uintptr_t)e,
+		.count = n,
+	};
+
+	if (ioctl(fd, DMAHEAP_HELPER_IOC_MEMCG_POOLS, &req) < 0)
+		return -errno;
+	*ret_count = req.count;
+	return 0;
 }
 
 int helper_region_add(int fd, uint64_t base, uint64_t size, uint32_t *ret_id)

@@ -28,8 +28,19 @@ uint64_t helper_counter(const char *name);
  * how many, 0 if none is queued, or -errno.
  */
 ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n);
-/* Size the helper's pool of zeroed pages; -ENOTTY: a helper without one. */
-int helper_pool(int fd, uint64_t max_bytes);
+/*
+ * Size the helper's pools of zeroed pages: the uncharged one, or with
+ * DMAHEAP_HELPER_POOL_PER_MEMCG in @flags those of the memory cgroups, all
+ * together; -ENOTTY: a helper without pools.
+ */
+int helper_pool(int fd, uint64_t max_bytes, uint32_t flags);
+/*
+ * The pools kept per memory cgroup: up to @n of them into @e, how many
+ * there are in @ret_count (may be more than @n); -ENOTTY: a helper that
+ * does not list them.
+ */
+int helper_memcg_pools(int fd, struct dmaheap_helper_memcg_pool *e,
+		       unsigned int n, unsigned int *ret_count);
 /* Claim the physical range for kind REGION; its id in @ret_id. */
 int helper_region_add(int fd, uint64_t base, uint64_t size,
 		      uint32_t *ret_id);

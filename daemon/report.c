@@ -86,7 +86,8 @@ static uint64_t largest(const struct node *h, uint64_t ram_bytes)
 }
 
 static void heap_json(FILE *out, struct node *const *nodes, size_t n,
-		      size_t first, struct ledger *l, uint64_t ram_bytes)
+		      size_t first, struct ledger *l, uint64_t ram_bytes,
+		      uint64_t kept_ahead)
 {
 	const struct node *h = nodes[first];
 	uint64_t bytes, buffers;
@@ -118,15 +119,20 @@ static void heap_json(FILE *out, struct node *const *nodes, size_t n,
 	fputs("],\"allow_groups\":[", out);
 	for (k = 0; k < h->cfg.n_allow_groups; k++)
 		fprintf(out, "%s%u", k ? "," : "", h->cfg.allow_groups[k].id);
-	fprintf(out, "],\"live_buffers\":%" PRIu64 ",\"live_bytes\":%" PRIu64 "}",
-		buffers, bytes);
+	fprintf(out, "],\"live_buffers\":%" PRIu64 ",\"live_bytes\":%" PRIu64
+		",\"kept_ahead\":", buffers, bytes);
+	if (h->helper_kind == DMAHEAP_HELPER_KIND_SYSTEM)
+		fprintf(out, "%" PRIu64 "}", kept_ahead);
+	else
+		fputs("null}", out);
 }
 
 static void heap_text(FILE *out, struct node *const *nodes, size_t n,
-		      size_t first, struct ledger *l, uint64_t ram_bytes)
+		      size_t first, struct ledger *l, uint64_t ram_bytes,
+		      uint64_t kept_ahead)
 {
 	const struct node *h = nodes[first];
-	char s[_LIMIT_MAX + 2][24];
+	char s[_LIMIT_MAX + 3][24];
 	uint64_t bytes, buffers;
 	const char *sep = "";
 	size_t i, k;
@@ -134,7 +140,12 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 	ledger_heap_usage(l, h->cfg.name, &bytes, &buffers);
 	for (k = 0; k < _LIMIT_MAX; k++)
 		limit_text(h->cfg.limits[k], s[k], sizeof(s[k]));
-	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s ",
+	/* The helper's zeroed pages serve the kind SYSTEM only. */
+	if (h->helper_kind == DMAHEAP_HELPER_KIND_SYSTEM)
+		report_size(kept_ahead, s[_LIMIT_MAX + 2], sizeof(s[0]));
+	else
+		snprintf(s[_LIMIT_MAX + 2], sizeof(s[0]), "-");
+	fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7" PRIu64 " %8s %8s ",
 		h->cfg.name, heap_kind_name(h->cfg.kind),
 		backing_name(h->helper_kind),
 		h->cfg.kind == HEAP_KIND_SYSTEM ? "no" : "yes", "yes",
@@ -143,7 +154,8 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 			    sizeof(s[0])),
 		s[LIMIT_BUFFER_SIZE], s[LIMIT_BYTES_PER_USER],
 		s[LIMIT_BYTES_PER_PROCESS], s[LIMIT_BYTES], buffers,
-		report_size(bytes, s[_LIMIT_MAX + 1], sizeof(s[0])));
+		report_size(bytes, s[_LIMIT_MAX + 1], sizeof(s[0])),
+		s[_LIMIT_MAX + 2]);
 	for (i = first; i < n; i++) {
 		if (strcmp(nodes[i]->cfg.name, h->cfg.name))
 			continue;
@@ -154,17 +166,17 @@ static void heap_text(FILE *out, struct node *const *nodes, size_t n,
 }
 
 void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
-		  struct ledger *l, uint64_t ram_bytes)
+		  struct ledger *l, uint64_t ram_bytes, uint64_t kept_ahead)
 {
 	size_t i, j, k = 0;
 
 	if (json)
 		fputs("{\"heaps\":[", out);
 	else
-		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %s\n",
+		fprintf(out, "%-24s %-10s %-14s %-6s %-6s %-6s %8s %8s %8s %8s %8s %7s %8s %8s %s\n",
 			"HEAP", "KIND", "BACKING", "CONTIG", "CACHED", "SEAT",
 			"LARGEST", "MAXBUF", "MAX/USER", "MAX/PROC", "MAX",
-			"BUFFERS", "BYTES", "NODES");
+			"BUFFERS", "BYTES", "AHEAD", "NODES");
 	for (i = 0; i < n; i++) {
 		/* Once per heap: at its first node. */
 		for (j = 0; j < i; j++)
@@ -174,9 +186,9 @@ void report_heaps(FILE *out, bool json, struct node *const *nodes, size_t n,
 			continue;
 		if (json) {
 			fputs(k++ ? "," : "", out);
-			heap_json(out, nodes, n, i, l, ram_bytes);
+			heap_json(out, nodes, n, i, l, ram_bytes, kept_ahead);
 		} else {
-			heap_text(out, nodes, n, i, l, ram_bytes);
+			heap_text(out, nodes, n, i, l, ram_bytes, kept_ahead);
 		}
 	}
 	if (json)
@@ -350,8 +362,61 @@ int report_buffers(FILE *out, bool json, enum report_by by, struct ledger *l)
 	return 0;
 }
 
+/* The cgroup of a pool, as text: its path, "?" or "(none)". */
+static const char *memcg_text(const struct report_memcg_pool *p)
+{
+	if (!p->cgroup_ino)
+		return "(none)";
+	return p->cgroup ? p->cgroup : "?";
+}
+
+static void memcg_pools_text(FILE *out, const struct report_memcg_pool *p,
+			     size_t n)
+{
+	char kept[24], target[24];
+	int width = (int)strlen("CGROUP");
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		if ((int)strlen(memcg_text(&p[i])) > width)
+			width = (int)strlen(memcg_text(&p[i]));
+	fprintf(out, "\n%-*s %8s %8s %8s %8s\n", width, "CGROUP", "KEPT",
+		"TARGET", "HITS", "MISSES");
+	for (i = 0; i < n; i++)
+		fprintf(out, "%-*s %8s %8s %8" PRIu64 " %8" PRIu64 "\n", width,
+			memcg_text(&p[i]),
+			report_size(p[i].bytes, kept, sizeof(kept)),
+			report_size(p[i].target, target, sizeof(target)),
+			p[i].hits, p[i].misses);
+}
+
+/* The array "memcg_pools", after @sep: "," after other members. */
+static void memcg_pools_json(FILE *out, const char *sep,
+			     const struct report_memcg_pool *p, size_t n)
+{
+	size_t i;
+
+	fprintf(out, "%s\"memcg_pools\":[", sep);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ",{\"cgroup\":" : "{\"cgroup\":", out);
+		if (p[i].cgroup)
+			report_json_string(out, p[i].cgroup);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"cgroup_ino\":%" PRIu64 ",\"bytes\":%" PRIu64
+			",\"target\":%" PRIu64 ",\"hits\":%" PRIu64
+			",\"misses\":%" PRIu64 "}",
+			p[i].cgroup_ino, p[i].bytes, p[i].target, p[i].hits,
+			p[i].misses);
+	}
+	fputc(']', out);
+}
+
 void report_status(FILE *out, bool json, const struct report_counter *c,
-		   size_t n)
+		   size_t n, const struct report_memcg_pool *pools,
+		   size_t n_pools)
 {
 	char when[64];
 	int width = 0;
@@ -373,8 +438,13 @@ void report_status(FILE *out, bool json, const struct report_counter *c,
 			fprintf(out, "%-*s %" PRIu64 "\n", width, c[i].name,
 				c[i].value);
 	}
-	if (json)
+	if (json) {
+		if (pools)
+			memcg_pools_json(out, n ? "," : "", pools, n_pools);
 		fputs("}\n", out);
+	} else if (pools) {
+		memcg_pools_text(out, pools, n_pools);
+	}
 }
 
 const char *report_time(uint64_t seconds, char *buf, size_t size)

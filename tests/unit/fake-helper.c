@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A fake of daemon/helper.c for unit tests: records calls, returns mocks. */
+/*
+ * A fake of daemon/helper.c for unit tests: records calls, returns mocks.
+ * Every function of helper.c is here, so that the linker never takes
+ * helper.c itself for a test that reaches one of them.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,9 +41,14 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	return r;
 }
 
+/* The helper's counters: this one has this value, every other 0. */
+const char *fake_helper_counter_name = "";
+uint64_t fake_helper_counter_value;
+
 uint64_t helper_counter(const char *name)
 {
-	return 0;
+	return strcmp(name, fake_helper_counter_name) ? 0 :
+	       fake_helper_counter_value;
 }
 
 /* Release events the next helper_events() returns, then none. */
@@ -53,4 +62,45 @@ ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)
 	memcpy(ev, fake_helper_events, k * sizeof(*ev));
 	fake_helper_n_events = 0;
 	return (ssize_t)k;
+}
+
+/* What the last helper_pool() was given, and what it answers. */
+uint64_t fake_helper_pool_bytes;
+uint32_t fake_helper_pool_flags;
+int fake_helper_pool_calls;
+int fake_helper_pool_error;
+
+int helper_pool(int fd, uint64_t max_bytes, uint32_t flags)
+{
+	fake_helper_pool_calls++;
+	fake_helper_pool_bytes = max_bytes;
+	fake_helper_pool_flags = flags;
+	return fake_helper_pool_error;
+}
+
+/*
+ * The pools kept per memory cgroup helper_memcg_pools() lists: the first
+ * fake_helper_n_memcg_pools of these (it says that many even when it
+ * writes fewer), or fake_helper_memcg_error (-ENOTTY: an older helper).
+ */
+struct dmaheap_helper_memcg_pool fake_helper_memcg_pools[24];
+unsigned int fake_helper_n_memcg_pools;
+int fake_helper_memcg_error = -ENOTTY;
+
+int helper_memcg_pools(int fd, struct dmaheap_helper_memcg_pool *e,
+		       unsigned int n, unsigned int *ret_count)
+{
+	unsigned int k = fake_helper_n_memcg_pools < n ?
+			 fake_helper_n_memcg_pools : n;
+
+	if (fake_helper_memcg_error)
+		return fake_helper_memcg_error;
+	memcpy(e, fake_helper_memcg_pools, k * sizeof(*e));
+	*ret_count = fake_helper_n_memcg_pools;
+	return 0;
+}
+
+int helper_region_add(int fd, uint64_t base, uint64_t size, uint32_t *ret_id)
+{
+	return -EOPNOTSUPP;
 }

@@ -158,13 +158,21 @@ static void test_pool_size(void **state)
 			 0);
 	assert_int_equal(c.pool_size, 256 << 20);
 	assert_int_equal(d.n_warnings, 0);
-	/* Pool pages cannot be charged to the client that gets them. */
-	assert_int_equal(parse("[Daemon]\nPoolSize=256M\n"), -EINVAL);
-	assert_non_null(strstr(d.error, "t.conf:2: PoolSize= needs ChargeClients=no"));
-	/* Without PoolSize=, the default follows ChargeClients=. */
+	/*
+	 * With ChargeClients=yes it bounds the pools kept per memory cgroup,
+	 * all together: taken, not refused.
+	 */
+	assert_int_equal(parse("[Daemon]\nPoolSize=256M\n"), 0);
+	assert_int_equal(c.pool_size, 256 << 20);
+	assert_true(c.charge_clients);
+	assert_int_equal(d.n_warnings, 0);
+	assert_int_equal(parse("[Daemon]\nChargeClients=yes\nPoolSize=0\n"),
+			 0);
+	assert_int_equal(c.pool_size, 0);
+	/* Without PoolSize=, the same default whatever ChargeClients= says. */
 	assert_int_equal(parse("[Daemon]\nChargeClients=yes\n"), 0);
 	config_finish(&c);
-	assert_int_equal(c.pool_size, 0);
+	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
 	assert_int_equal(parse("[Daemon]\nChargeClients=no\n"), 0);
 	config_finish(&c);
 	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);

@@ -28,6 +28,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.n_heaps, 1);
 	assert_string_equal(c.heaps[0].name, "system");
 	assert_int_equal(c.heaps[0].kind, DMAHEAP_HELPER_KIND_SYSTEM);
+	/* Charged buffers, and 64 MiB kept ahead in their cgroups' pools. */
+	assert_true(c.charge_clients);
+	assert_int_equal(c.pool_size, DH_POOL_SIZE_DEFAULT);
+	assert_int_equal(DH_POOL_SIZE_DEFAULT, 64 << 20);
 }
 
 static void test_given_heaps_replace_default(void **state)

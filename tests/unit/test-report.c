@@ -120,16 +120,20 @@ static void test_report_heaps(void **state)
 	heap_config_init(&b.cfg, "plain");
 
 	f = open_memstream(&text, &size);
-	report_heaps(f, false, nodes, 3, l, 1ULL << 30);
+	report_heaps(f, false, nodes, 3, l, 1ULL << 30, 12 << 20);
 	fclose(f);
-	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes    yes          4M        -      64M        -        -       0        0 cam,camera\n"));
-	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes    no           1G        -        -        -        -       0        0 plain\n"));
+	assert_non_null(strstr(text, "HEAP                     KIND       BACKING        CONTIG CACHED SEAT    LARGEST   MAXBUF MAX/USER MAX/PROC      MAX BUFFERS    BYTES    AHEAD NODES\n"));
+	/* Zeroed pages kept ahead: for the system kind only. */
+	assert_non_null(strstr(text, "\ncam                      contiguous page-allocator yes    yes    yes          4M        -      64M        -        -       0        0        - cam,camera\n"));
+	assert_non_null(strstr(text, "\nplain                    system     pages          no     yes    no           1G        -        -        -        -       0        0      12M plain\n"));
 	free(text);
 
 	f = open_memstream(&json, &size);
-	report_heaps(f, true, nodes, 3, l, 1ULL << 30);
+	report_heaps(f, true, nodes, 3, l, 1ULL << 30, 12 << 20);
 	fclose(f);
 	assert_non_null(strstr(json, "{\"heaps\":[{\"name\":\"cam\",\"nodes\":[\"cam\",\"camera\"],\"kind\":\"contiguous\",\"backing\":\"page-allocator\",\"contiguous\":true,\"cached\":true,\"seat_access\":true,\"largest_buffer\":4194304,\"limits\":{\"MaxBufferSize\":null,\"MaxBytesPerUser\":67108864,"));
+	assert_non_null(strstr(json, "\"live_buffers\":0,\"live_bytes\":0,\"kept_ahead\":null},{\"name\":\"plain\","));
+	assert_non_null(strstr(json, "\"live_buffers\":0,\"live_bytes\":0,\"kept_ahead\":12582912}]}\n"));
 	free(json);
 	ledger_free(l);
 }
@@ -148,7 +152,7 @@ static void test_report_status(void **state)
 	FILE *f;
 
 	f = open_memstream(&text, &size);
-	report_status(f, false, c, 4);
+	report_status(f, false, c, 4, NULL, 0);
 	fclose(f);
 	assert_string_equal(text,
 			    "heaps                     2\n"
@@ -156,7 +160,7 @@ static void test_report_status(void **state)
 			    "loaded_at                 -\n"
 			    "reloads                   1\n");
 	f = open_memstream(&json, &size);
-	report_status(f, true, c, 4);
+	report_status(f, true, c, 4, NULL, 0);
 	fclose(f);
 	assert_string_equal(json, "{\"heaps\":2,\"helper_deliveries_dropped\":7,\"loaded_at\":0,\"reloads\":1}\n");
 	free(text);
@@ -168,6 +172,80 @@ static void test_report_status(void **state)
 			    "2026-12-03 00:00:00 UTC");
 }
 
+/* Text of report_status() with @pools, via a memory stream. */
+static char *status_text(bool json, const struct report_counter *c, size_t n,
+			 const struct report_memcg_pool *pools,
+			 size_t n_pools)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	assert_non_null(f);
+	report_status(f, json, c, n, pools, n_pools);
+	fclose(f);
+	return text;
+}
+
+/*
+ * The pools kept per memory cgroup: a table after the counters, the array
+ * "memcg_pools" in JSON; a cgroup not found is "?" and null, none is
+ * "(none)" (no memory controller); a helper that lists none: no table.
+ */
+static void test_report_memcg_pools(void **state)
+{
+	const struct report_counter c[] = {
+		{ .name = "memcg_pool_count", .value = 3 },
+		{ .name = "memcg_pool_bytes", .value = 5 << 20 },
+	};
+	const struct report_memcg_pool p[] = {
+		{ .cgroup = "/user.slice/user-1000.slice/session-2.scope",
+		  .cgroup_ino = 7821, .bytes = 4 << 20, .target = 16 << 20,
+		  .hits = 120, .misses = 3 },
+		{ .cgroup = NULL, .cgroup_ino = 9000, .bytes = 1 << 20,
+		  .target = 0, .hits = 0, .misses = 12 },
+		{ .cgroup = NULL, .cgroup_ino = 0, .bytes = 0,
+		  .target = 65536, .hits = 1, .misses = 0 },
+	};
+	char *t;
+
+	t = status_text(false, c, 2, p, 3);
+	assert_string_equal(t,
+		"memcg_pool_count 3\n"
+		"memcg_pool_bytes 5242880\n"
+		"\n"
+		"CGROUP                                          KEPT   TARGET     HITS   MISSES\n"
+		"/user.slice/user-1000.slice/session-2.scope       4M      16M      120        3\n"
+		"?                                                 1M        0        0       12\n"
+		"(none)                                             0      64K        1        0\n");
+	free(t);
+	t = status_text(true, c, 2, p, 3);
+	assert_string_equal(t,
+		"{\"memcg_pool_count\":3,\"memcg_pool_bytes\":5242880,\"memcg_pools\":["
+		"{\"cgroup\":\"/user.slice/user-1000.slice/session-2.scope\",\"cgroup_ino\":7821,\"bytes\":4194304,\"target\":16777216,\"hits\":120,\"misses\":3},"
+		"{\"cgroup\":null,\"cgroup_ino\":9000,\"bytes\":1048576,\"target\":0,\"hits\":0,\"misses\":12},"
+		"{\"cgroup\":null,\"cgroup_ino\":0,\"bytes\":0,\"target\":65536,\"hits\":1,\"misses\":0}]}\n");
+	free(t);
+
+	/* Listed, none: no table, an empty array. */
+	t = status_text(false, c, 1, p, 0);
+	assert_string_equal(t, "memcg_pool_count 3\n");
+	free(t);
+	t = status_text(true, c, 1, p, 0);
+	assert_string_equal(t, "{\"memcg_pool_count\":3,\"memcg_pools\":[]}\n");
+	free(t);
+	/* A short path: the column as wide as its head. */
+	t = status_text(false, c, 1, &p[2], 1);
+	assert_string_equal(t, "memcg_pool_count 3\n\n"
+			    "CGROUP     KEPT   TARGET     HITS   MISSES\n"
+			    "(none)        0      64K        1        0\n");
+	free(t);
+	/* No list from the helper: no key either. */
+	t = status_text(true, c, 1, NULL, 0);
+	assert_string_equal(t, "{\"memcg_pool_count\":3}\n");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_report_reused_pid),
 		cmocka_unit_test(test_report_heaps),
 		cmocka_unit_test(test_report_status),
+		cmocka_unit_test(test_report_memcg_pools),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
