@@ -66,7 +66,6 @@ struct dmahp_buffer {
 	/* Charged, while allocating: the caller's, made active (buffer.c). */
 	struct mem_cgroup *memcg;
 	bool background;		/* made ahead: no reclaim for it */
-	bool mpool_dropped;		/* its cgroup's pool given back */
 	bool live;			/* published: counted, listed */
 };
 
@@ -210,7 +209,8 @@ void dmahp_pool_exit(void);
 
 /* The pools kept per memory cgroup for charged buffers (mpool.c). */
 struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order);
-unsigned long dmahp_mpool_drop(struct mem_cgroup *memcg);
+bool dmahp_mpool_drop(struct mem_cgroup *memcg);
+void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len);
 void dmahp_mpool_set_max(u64 bytes);
 long dmahp_ioctl_memcg_pools(void __user *uarg);
 int dmahp_mpool_init(void);

@@ -31,6 +31,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "dmaheap-helper.h"
 #include "compat.h"
@@ -72,6 +73,9 @@ static unsigned int dmahp_mpool_n;		/* pools not dead */
 static unsigned long dmahp_mpool_max;		/* bytes, all pools */
 static unsigned long dmahp_mpool_bytes;		/* bytes, all pools */
 static bool dmahp_mpool_ready;			/* between init and exit */
+/* The pool the refill is allocating a block for, or NULL. */
+static const struct dmahp_mpool *dmahp_mpool_inflight;
+static DECLARE_WAIT_QUEUE_HEAD(dmahp_mpool_inflight_wq);
 
 /*
  * Refills, and the reaper that rotates the windows and frees pools, run on
@@ -327,7 +331,7 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 		p->misses++;
 		atomic64_inc(&dmahp_counters.memcg_pool_misses);
 	}
-	if (p->count[i] < dmahp_mpool_target(p, i))
+	if (dmahp_mpool_ready && p->count[i] < dmahp_mpool_target(p, i))
 		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&evicted);
@@ -336,17 +340,22 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 
 /**
  * dmahp_mpool_drop() - give back what is kept for @memcg
- * @memcg:	a memory cgroup one of whose allocations failed
+ * @memcg:	a memory cgroup one of whose allocations failed, or is about
+ *		to need more than the room it has left
  *
  * So that a client never gets -ENOMEM because of pages kept for it: its
- * allocation retries once after this, and no refill comes for a second.
+ * allocation tries again after this, and no refill comes for a second. A
+ * block the refill is allocating for it meanwhile is waited for: freed,
+ * not added.
  *
- * Return: the number of pages given back.
+ * Context: process context; may sleep.
+ * Return: true when pages were given back, or a block in flight was.
  */
-unsigned long dmahp_mpool_drop(struct mem_cgroup *memcg)
+bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 {
 	unsigned long pages = 0;
 	struct dmahp_mpool *p;
+	bool inflight = false;
 	LIST_HEAD(out);
 
 	spin_lock(&dmahp_mpool_lock);
@@ -354,17 +363,39 @@ unsigned long dmahp_mpool_drop(struct mem_cgroup *memcg)
 	if (p) {
 		pages = dmahp_mpool_empty(p, &out);
 		p->backoff = jiffies + MPOOL_BACKOFF;
+		inflight = dmahp_mpool_inflight == p;
 	}
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&out);
-	return pages;
+	/* Compared, never used: @p may be gone once the refill moved on. */
+	if (inflight)
+		wait_event(dmahp_mpool_inflight_wq,
+			   READ_ONCE(dmahp_mpool_inflight) != p);
+	return pages || inflight;
+}
+
+/**
+ * dmahp_mpool_make_room() - before a charged allocation of @len bytes
+ * @memcg:	the memory cgroup it is charged to
+ * @len:	its size
+ *
+ * When @memcg has less room left below its limits than @len, what is kept
+ * for it goes first: the allocation would otherwise reclaim the cgroup's
+ * own memory, or fail, while pages kept for it sit in its pool.
+ */
+void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
+{
+	if (READ_ONCE(dmahp_mpool_max) && dmahp_memcg_room(memcg) < len)
+		dmahp_mpool_drop(memcg);
 }
 
 /*
  * The first pool below its target that may grow, and the order index it
  * wants, under the lock. A block is added only while the cgroup keeps at
- * least as much room below its limits as its pool will hold: the pool
- * never takes more than half of what its cgroup has left.
+ * least as much room below its limits as all pools will hold: a pool never
+ * takes more than half of what its cgroup has left, nor do the pools of
+ * cgroups under one limit together. A removed cgroup's pool is not
+ * refilled: its charges would go to its parent.
  */
 static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 {
@@ -372,11 +403,12 @@ static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 	int i;
 
 	list_for_each_entry(p, &dmahp_mpools, node) {
-		if (p->dead || time_before(jiffies, p->backoff))
+		if (p->dead || time_before(jiffies, p->backoff) ||
+		    dmahp_memcg_gone(p->memcg))
 			continue;
 		for (i = 0; i < MPOOL_ORDERS; i++) {
 			unsigned long block = PAGE_SIZE << mpool_orders[i];
-			unsigned long after = dmahp_mpool_pool_bytes(p) + block;
+			unsigned long after = dmahp_mpool_bytes + block;
 			unsigned long room = dmahp_memcg_room(p->memcg);
 
 			if (p->count[i] >= dmahp_mpool_target(p, i) ||
@@ -408,6 +440,7 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 	for (;;) {
 		spin_lock(&dmahp_mpool_lock);
 		p = dmahp_mpool_next(&i);
+		dmahp_mpool_inflight = p;
 		spin_unlock(&dmahp_mpool_lock);
 		if (!p)
 			return;
@@ -420,7 +453,8 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 		spin_lock(&dmahp_mpool_lock);
 		if (page && p->count[i] < dmahp_mpool_target(p, i) &&
 		    dmahp_mpool_bytes + page_size(page) <= dmahp_mpool_max &&
-		    !time_before(jiffies, p->backoff)) {
+		    !time_before(jiffies, p->backoff) &&
+		    !dmahp_memcg_gone(p->memcg)) {
 			list_add(&page->lru, &p->pages[i]);
 			p->count[i]++;
 			dmahp_mpool_bytes += page_size(page);
@@ -433,6 +467,12 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 		spin_unlock(&dmahp_mpool_lock);
 		if (page)
 			__free_pages(page, compound_order(page));
+
+		/* Only now: dmahp_mpool_drop() waits for the block to go. */
+		spin_lock(&dmahp_mpool_lock);
+		dmahp_mpool_inflight = NULL;
+		spin_unlock(&dmahp_mpool_lock);
+		wake_up_all(&dmahp_mpool_inflight_wq);
 		cond_resched();
 	}
 }
@@ -441,8 +481,8 @@ static void dmahp_mpool_refill(struct kthread_work *work)
  * Every window: the demand moves on, what was asked before halves; a pool
  * whose demand is down to nothing, or whose cgroup was removed, goes; what
  * is above a pool's target or above what its cgroup has left below its
- * limits goes back. Dead pools are freed here. Runs again while there are
- * pools.
+ * limits goes back. Dead pools are freed here. Runs again, and kicks the
+ * refill, while there are pools.
  */
 static void dmahp_mpool_reap(struct kthread_work *work)
 {
@@ -476,11 +516,14 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 			       dmahp_memcg_room(p->memcg))
 				dmahp_mpool_detach(p, i, &out);
 	}
+	/* A pool that waited out a back-off is refilled without a take. */
 	again = !list_empty(&dmahp_mpools) && dmahp_mpool_ready;
-	if (again)
+	if (again) {
+		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
 		kthread_queue_delayed_work(dmahp_mpool_worker,
 					   &dmahp_mpool_reap_work,
 					   MPOOL_WINDOW);
+	}
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&out);
 
@@ -514,10 +557,16 @@ void dmahp_mpool_set_max(u64 bytes)
 			       (p->count[i] && dmahp_mpool_bytes > bytes))
 				dmahp_mpool_detach(p, i, &out);
 	}
-	if (dmahp_mpool_ready && !list_empty(&dmahp_mpools))
-		kthread_mod_delayed_work(dmahp_mpool_worker,
-					 &dmahp_mpool_reap_work,
-					 bytes ? MPOOL_WINDOW : 0);
+	/* Dead pools are freed at once; else the windows go on as they were. */
+	if (dmahp_mpool_ready && !list_empty(&dmahp_mpools)) {
+		if (bytes)
+			kthread_queue_delayed_work(dmahp_mpool_worker,
+						   &dmahp_mpool_reap_work,
+						   MPOOL_WINDOW);
+		else
+			kthread_mod_delayed_work(dmahp_mpool_worker,
+						 &dmahp_mpool_reap_work, 0);
+	}
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&out);
 }

@@ -208,23 +208,23 @@ static void dmahp_pool_refill(struct kthread_work *work)
 }
 
 /*
- * A new limit: what is above it goes back at once, the rest is refilled.
- * Serialised, so that the ready buffers (ready.c) follow the last limit.
- * @asked is what the daemon asked for, this pool's or not: at most half
- * of RAM.
+ * A new limit for the uncharged pool, or with @per_memcg for the pools
+ * kept per memory cgroup (mpool.c), the other one off: what is above it
+ * goes back at once, the rest is refilled. Serialised, so that the ready
+ * buffers (ready.c) follow the last limit and only one kind of pool is on.
  */
-static int dmahp_pool_set_max(u64 bytes, u64 asked)
+static int dmahp_pool_set_max(u64 bytes, bool per_memcg)
 {
 	static DEFINE_MUTEX(set_lock);
 	LIST_HEAD(excess);
 	int i;
 
 	/* At most half of RAM: the pool is a cache, not a reservation. */
-	if (asked > (u64)totalram_pages() * PAGE_SIZE / 2)
+	if (bytes > (u64)totalram_pages() * PAGE_SIZE / 2)
 		return -EINVAL;
 	mutex_lock(&set_lock);
 	spin_lock(&dmahp_pool_lock);
-	dmahp_pool_max = bytes;
+	dmahp_pool_max = per_memcg ? 0 : bytes;
 	for (i = 0; i < ARRAY_SIZE(dmahp_pools); i++) {
 		struct dmahp_pool *pool = &dmahp_pools[i];
 
@@ -234,7 +234,8 @@ static int dmahp_pool_set_max(u64 bytes, u64 asked)
 	dmahp_pool_kick_locked();
 	spin_unlock(&dmahp_pool_lock);
 	dmahp_pool_free_list(&excess);
-	dmahp_ready_resize(bytes);
+	dmahp_ready_resize(dmahp_pool_max);
+	dmahp_mpool_set_max(per_memcg ? bytes : 0);
 	mutex_unlock(&set_lock);
 	return 0;
 }
@@ -257,7 +258,6 @@ long dmahp_ioctl_pool(void __user *uarg)
 {
 	struct dmaheap_helper_pool req;
 	bool per_memcg;
-	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -265,12 +265,7 @@ long dmahp_ioctl_pool(void __user *uarg)
 	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 	per_memcg = req.flags & DMAHEAP_HELPER_POOL_PER_MEMCG;
-	ret = dmahp_pool_set_max(per_memcg ? 0 : req.max_bytes,
-				 req.max_bytes);
-	if (ret)
-		return ret;
-	dmahp_mpool_set_max(per_memcg ? req.max_bytes : 0);
-	return 0;
+	return dmahp_pool_set_max(req.max_bytes, per_memcg);
 }
 
 static unsigned long dmahp_pool_count(struct shrinker *shrinker,

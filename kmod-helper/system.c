@@ -30,13 +30,13 @@ static const unsigned int orders[] = { 8, 4, 0 };
  * A charged buffer takes only from its memory cgroup's pool, whose blocks
  * are charged to it already (mpool.c), never from the uncharged one. When
  * every order fails, what is kept for that cgroup is given back and the
- * orders are tried once more: pages kept for a client never make it fail.
+ * orders are tried again: pages kept for a client never make it fail.
  */
 static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 					size_t size, unsigned int max_order)
 {
 	struct page *page;
-	int i;
+	int i, tries = 0;
 
 again:
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
@@ -51,11 +51,9 @@ again:
 		if (page)
 			return page;
 	}
-	if (buffer->charged && !buffer->mpool_dropped) {
-		buffer->mpool_dropped = true;
-		if (dmahp_mpool_drop(buffer->memcg))
-			goto again;
-	}
+	/* Twice at most: the refill waits a second after a drop. */
+	if (buffer->charged && tries++ < 2 && dmahp_mpool_drop(buffer->memcg))
+		goto again;
 	return NULL;
 }
 
@@ -82,6 +80,8 @@ static int dmahp_system_allocate(struct dmahp_buffer *buffer,
 
 	if (buffer->len / PAGE_SIZE > totalram_pages())
 		return -ENOMEM;
+	if (buffer->charged)
+		dmahp_mpool_make_room(buffer->memcg, buffer->len);
 
 	while (remaining) {
 		/* Stop early if the caller or the daemon is being killed. */
