@@ -1,0 +1,240 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The pools kept per memory cgroup for charged clients (docs/pool.md,
+# "Charged clients"), with the daemon as the VM started it: the default
+# ChargeClients=yes and PoolSize=. Each client runs in a cgroup of its own
+# from its first page, the daemon in another.
+#  1. What is kept for a client is charged to its cgroup: its
+#     memory.current grows by its buffer and its pool, nobody else's does,
+#     the daemon's stays flat; dmaheapctl status --json lists the pool under
+#     the cgroup's path; once the client stops allocating, the pool goes.
+#  2. Two clients in two cgroups: each cgroup is charged its own buffers and
+#     pool only; both read zeroes in every buffer they get (t-zero).
+#  3. Just under memory.max, a client is not refused because of what is
+#     kept for it; past it, ENOMEM without an OOM kill.
+#  4. A removed cgroup's pool goes; drop_caches empties every pool; the
+#     daemon SIGKILLed leaves none; counters back to 0.
+. "$(dirname "$0")/lib.sh"
+d=$(dirname "$0")
+cg=/sys/fs/cgroup
+kib=1024
+mib=1048576
+
+[ -e /sys/class/misc/dmaheap-helper/memcg_pools ] ||
+	fail "the helper has no memcg_pools counter"
+daemon=$(pidof dmaheapd) || fail "dmaheapd is not running"
+live0=$(counter live_buffers)
+cleanup() {
+	for p in ${ca:-} ${cb:-}; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	pid=$(pidof dmaheapd) && echo "$pid" >$cg/cgroup.procs 2>/dev/null
+	rmdir $cg/t-a $cg/t-b $cg/t-c $cg/t-d 2>/dev/null
+	memcg_teardown
+}
+trap cleanup EXIT
+
+memcg_setup
+mkdir $cg/t-a $cg/t-b $cg/t-d || fail "mkdir in $cg"
+echo "$daemon" >$cg/t-d/cgroup.procs || fail "move dmaheapd to t-d"
+
+current() { cat "$cg/$1/memory.current"; }
+event() { sed -n "s/^$2 //p" "$cg/$1/memory.events"; }
+kib() { echo $(($1 / kib)); }
+ooms() { dmesg | grep -ci "out of memory"; }
+pool_of() {
+	dmaheapctl status --json | tr '{' '\n' |
+		sed -n "s|.*\"cgroup\":\"/$1\".*\"bytes\":\([0-9]*\).*|\1|p"
+}
+some_kept() { [ "$(counter memcg_pool_bytes)" -gt 0 ]; }
+none_kept() {
+	[ "$(counter memcg_pools)" -eq 0 ] && [ "$(counter memcg_pool_bytes)" -eq 0 ]
+}
+
+# start_fill CG DIR [-d] SIZE COUNT...: h-memcg-fill in cgroup CG from its
+# first page, announcing in DIR, stopped before it allocates; its pid in
+# $pid.
+start_fill() {
+	_cg=$1 _st=$2
+	shift 2
+	rm -rf "$_st"
+	mkdir "$_st"
+	_opt=
+	[ "$1" = -d ] && _opt=-d && shift
+	sh -c "echo \$\$ >$cg/$_cg/cgroup.procs && exec $d/h-memcg-fill $_opt $_st \"\$@\"" \
+		sh "$@" </dev/null >/dev/null &
+	pid=$!
+	wait_for test -e "$_st/started" || fail "h-memcg-fill in $_cg did not start"
+}
+# step PID DIR FILE: the client goes on to its step that writes DIR/FILE.
+step() {
+	kill -USR1 "$1" || fail "h-memcg-fill $1 is gone before $3"
+	n=1500
+	while [ ! -e "$2/$3" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "h-memcg-fill did not reach $3"
+		sleep 0.1
+	done
+}
+# finish PID DIR: the client frees its buffers and exits 0.
+finish() {
+	step "$1" "$2" freed
+	kill -USR1 "$1"
+	wait "$1" || fail "h-memcg-fill exited with $?"
+}
+# settle CG: $kept (what dmaheapctl status lists as kept for CG) and $cur
+# (CG's memory.current) read while no refill ran in between.
+settle() {
+	n=50
+	while :; do
+		_k1=$(pool_of "$1")
+		cur=$(current "$1")
+		kept=$(pool_of "$1")
+		[ -n "$kept" ] && [ "$_k1" = "$kept" ] && break
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || fail "what is kept for $1 does not settle: ${kept:-no pool}"
+		sleep 0.1
+	done
+}
+# near DELTA WANT SLACK-KIB: DELTA is WANT within -256 KiB .. +SLACK KiB.
+near() {
+	[ "$1" -ge $(($2 - 256 * kib)) ] && [ "$1" -le $(($2 + $3 * kib)) ]
+}
+
+# What earlier tests' clients left kept is given back first: from here on
+# the counters are this test's.
+wait_for none_kept || fail "$(counter memcg_pool_bytes) bytes kept before the test"
+
+# 1. Charged where it should be.
+start_fill t-a /tmp/mpool-a 8M 1
+ca=$pid
+a0=$(current t-a) b0=$(current t-b) d0=$(current t-d)
+step "$ca" /tmp/mpool-a step1
+[ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB in t-a: $(cat /tmp/mpool-a/step1)"
+wait_for some_kept || fail "nothing kept for t-a after 8 MiB"
+settle t-a
+total=$(counter memcg_pool_bytes)
+b1=$(current t-b) d1=$(current t-d)
+echo "8 MiB held in t-a: kept for it $(kib "$kept") KiB (dmaheapctl status --json, /t-a; all pools $(kib "$total") KiB), memory.current $(kib "$a0") -> $(kib "$cur") KiB (+$(kib $((cur - a0))) KiB); t-b +$(kib $((b1 - b0))) KiB; the daemon's +$(kib $((d1 - d0))) KiB"
+[ "$kept" -ge "$mib" ] || fail "only $kept bytes kept for t-a"
+near $((cur - a0)) $((8 * mib + kept)) 512 ||
+	fail "t-a grew by $((cur - a0)) bytes for 8 MiB and $kept kept"
+near $((b1 - b0)) 0 256 || fail "t-b moved by $((b1 - b0)) bytes"
+near $((d1 - d0)) 0 1024 || fail "the daemon's cgroup moved by $((d1 - d0)) bytes"
+[ "$total" -le "$kept" ] || fail "$total bytes kept in all, $kept of them for t-a, the only cgroup that allocated"
+t0=$(date +%s)
+wait_for none_kept || fail "t-a's pool not given back: $(counter memcg_pool_bytes) bytes"
+cur=$(current t-a)
+echo "t-a idle: pool given back within $(($(date +%s) - t0)) s, memory.current $(kib "$cur") KiB"
+near $((cur - a0)) $((8 * mib)) 512 || fail "t-a at +$((cur - a0)) bytes with 8 MiB held"
+finish "$ca" /tmp/mpool-a
+ca=
+
+# 2. Two cgroups: each its own. t-zero in each (dirty, free, allocate
+# again, every byte 0), then each holds a buffer while the other's pool is
+# there.
+sh -c "echo \$\$ >$cg/t-a/cgroup.procs && exec $d/t-zero" >/tmp/mpool-za 2>&1 &
+za=$!
+sh -c "echo \$\$ >$cg/t-b/cgroup.procs && exec $d/t-zero" >/tmp/mpool-zb 2>&1 &
+zb=$!
+wait "$za" || fail "t-zero in t-a: $(cat /tmp/mpool-za)"
+wait "$zb" || fail "t-zero in t-b: $(cat /tmp/mpool-zb)"
+echo "t-zero in t-a and t-b at once: every byte 0 ($(counter memcg_pool_hits) blocks taken from the pools so far)"
+wait_for none_kept || fail "pools not given back after t-zero"
+start_fill t-a /tmp/mpool-a 8M 1
+ca=$pid
+start_fill t-b /tmp/mpool-b 4M 1
+cb=$pid
+a0=$(current t-a) b0=$(current t-b)
+step "$ca" /tmp/mpool-a step1
+step "$cb" /tmp/mpool-b step1
+wait_for some_kept || fail "nothing kept"
+n=50
+while :; do
+	k1=$(counter memcg_pool_bytes)
+	ka=$(pool_of t-a) kb=$(pool_of t-b)
+	a1=$(current t-a) b1=$(current t-b)
+	[ "$k1" = "$(counter memcg_pool_bytes)" ] && [ "$k1" = $((${ka:-0} + ${kb:-0})) ] && break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "pools do not settle: $k1 bytes, t-a ${ka:-none}, t-b ${kb:-none}"
+	sleep 0.1
+done
+echo "8 MiB in t-a, 4 MiB in t-b: kept $(kib "$ka") / $(kib "$kb") KiB, memory.current +$(kib $((a1 - a0))) / +$(kib $((b1 - b0))) KiB"
+near $((a1 - a0)) $((8 * mib + ka)) 512 || fail "t-a +$((a1 - a0)) bytes, want 8 MiB + $ka"
+near $((b1 - b0)) $((4 * mib + kb)) 512 || fail "t-b +$((b1 - b0)) bytes, want 4 MiB + $kb"
+finish "$ca" /tmp/mpool-a
+finish "$cb" /tmp/mpool-b
+ca= cb=
+wait_for none_kept || fail "pools not given back"
+
+# 3. memory.max 20 MiB above t-a's use: 8 MiB held, its pool takes at most
+# half of the room left; then 960 KiB buffers (order 4: none from the
+# 1 MiB blocks kept) until ENOMEM get about all of the rest: the pool is
+# given back rather than fail them.
+ooms0=$(ooms)
+start_fill t-a /tmp/mpool-a -d 8M 1 960K 40
+ca=$pid
+a0=$(current t-a)
+echo $((a0 + 20 * mib)) >$cg/t-a/memory.max || fail "set memory.max"
+max0=$(event t-a max)
+step "$ca" /tmp/mpool-a step1
+[ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB under memory.max: $(cat /tmp/mpool-a/step1)"
+wait_for some_kept || fail "nothing kept for t-a under its memory.max"
+sleep 1
+settle t-a
+echo "memory.max +20 MiB, 8 MiB held: kept $(kib "$kept") KiB, $(kib $((a0 + 20 * mib - cur))) KiB left below memory.max"
+[ "$kept" -le $((a0 + 20 * mib - cur)) ] ||
+	fail "$kept bytes kept with $((a0 + 20 * mib - cur)) left below memory.max"
+step "$ca" /tmp/mpool-a step2
+set -- $(cat /tmp/mpool-a/step2)
+echo "then 960 KiB buffers: $1 before $2 (memory.events max $max0 -> $(event t-a max), oom_kill $(event t-a oom_kill))"
+[ "$2" = ENOMEM ] || fail "960 KiB x 40 past memory.max: $*"
+# 12 MiB were left: 12 buffers fit, 11 with the daemon's own slack.
+[ "$1" -ge 11 ] || fail "only $1 x 960 KiB under memory.max with 12 MiB left: refused because of the pool"
+finish "$ca" /tmp/mpool-a
+ca=
+echo max >$cg/t-a/memory.max
+[ "$(event t-a oom_kill)" -eq 0 ] || fail "oom_kill in t-a's memory.events"
+[ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
+wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
+
+# 4. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
+mkdir $cg/t-c || fail "mkdir t-c"
+start_fill t-c /tmp/mpool-c 8M 1
+step "$pid" /tmp/mpool-c step1
+wait_for some_kept || fail "nothing kept for t-c"
+finish "$pid" /tmp/mpool-c
+rmdir $cg/t-c || fail "rmdir t-c"
+wait_for none_kept || fail "t-c removed, $(counter memcg_pool_bytes) bytes still kept"
+echo "t-c removed with its pool: given back"
+
+start_fill t-a /tmp/mpool-a 8M 1
+ca=$pid
+step "$ca" /tmp/mpool-a step1
+wait_for some_kept || fail "nothing kept for t-a"
+k=$(counter memcg_pool_bytes)
+echo 2 >/proc/sys/vm/drop_caches
+k1=$(counter memcg_pool_bytes)
+echo "drop_caches: kept $(kib "$k") -> $(kib "$k1") KiB"
+[ "$k1" -eq 0 ] || fail "$k1 bytes kept after drop_caches"
+finish "$ca" /tmp/mpool-a
+ca=
+
+start_fill t-a /tmp/mpool-a 8M 1
+ca=$pid
+a0=$(current t-a)
+step "$ca" /tmp/mpool-a step1
+wait_for some_kept || fail "nothing kept for t-a"
+a1=$(current t-a)
+kill -KILL "$daemon"
+wait_for daemon_gone || fail "dmaheapd survived SIGKILL"
+wait_for none_kept || fail "daemon killed, $(counter memcg_pool_bytes) bytes still kept"
+a2=$(current t-a)
+echo "daemon SIGKILLed: pools given back, t-a $(kib "$a1") -> $(kib "$a2") KiB with 8 MiB held"
+near $((a2 - a0)) $((8 * mib)) 512 || fail "t-a +$((a2 - a0)) bytes with 8 MiB held"
+finish "$ca" /tmp/mpool-a
+ca=
+wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
+daemon_start
+"$d/t-alloc" >/dev/null || fail "the daemon does not serve afterwards"
+echo "memcg_pools $(counter memcg_pools), memcg_pool_bytes $(counter memcg_pool_bytes), live_buffers $(counter live_buffers); a new daemon serves"
