@@ -7,6 +7,7 @@
 #ifndef DMAHEAP_HELPER_COMPAT_H
 #define DMAHEAP_HELPER_COMPAT_H
 
+#include <linux/list_lru.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/shrinker.h>
@@ -31,11 +32,24 @@
 #define DMAHP_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
 #endif
 
+/*
+ * list_lru_add() and list_lru_del() name the sublist since 6.8; the
+ * _obj() variants find it from a slab object, as they did before.
+ */
+#ifdef DMAHP_HAVE_LIST_LRU_ADD_OBJ
+#define dmahp_list_lru_add_obj	list_lru_add_obj
+#define dmahp_list_lru_del_obj	list_lru_del_obj
+#else
+#define dmahp_list_lru_add_obj	list_lru_add
+#define dmahp_list_lru_del_obj	list_lru_del
+#endif
+
 /**
  * dmahp_shrinker_create() - allocate and register a shrinker
  * @name:	its name, in debugfs
  * @count:	its count_objects
  * @scan:	its scan_objects
+ * @flags:	SHRINKER_* flags, such as SHRINKER_MEMCG_AWARE
  *
  * Shrinkers are allocated by the shrinker core since 6.7
  * (shrinker_alloc(), shrinker_register(), shrinker_free()); before, the
@@ -48,12 +62,13 @@ dmahp_shrinker_create(const char *name,
 		      unsigned long (*count)(struct shrinker *,
 					     struct shrink_control *),
 		      unsigned long (*scan)(struct shrinker *,
-					    struct shrink_control *))
+					    struct shrink_control *),
+		      unsigned int flags)
 {
 	struct shrinker *shrinker;
 
 #ifdef DMAHP_HAVE_SHRINKER_ALLOC
-	shrinker = shrinker_alloc(0, "%s", name);
+	shrinker = shrinker_alloc(flags, "%s", name);
 	if (!shrinker)
 		return NULL;
 	shrinker->count_objects = count;
@@ -67,6 +82,7 @@ dmahp_shrinker_create(const char *name,
 	shrinker->count_objects = count;
 	shrinker->scan_objects = scan;
 	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker->flags = flags;
 	if (register_shrinker(shrinker, "%s", name)) {
 		kfree(shrinker);
 		return NULL;

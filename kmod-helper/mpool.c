@@ -22,6 +22,7 @@
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -56,6 +57,7 @@ static const unsigned int mpool_orders[MPOOL_ORDERS] = { 8, 4 };
 
 struct dmahp_mpool {
 	struct list_head node;		/* in dmahp_mpools, last used first */
+	struct list_head lru;		/* in dmahp_mpool_lru: see there */
 	struct mem_cgroup *memcg;	/* a reference; NULL: no controller */
 	struct list_head pages[MPOOL_ORDERS];	/* by page->lru */
 	unsigned long count[MPOOL_ORDERS];
@@ -73,6 +75,16 @@ static unsigned int dmahp_mpool_n;		/* pools not dead */
 static unsigned long dmahp_mpool_max;		/* bytes, all pools */
 static unsigned long dmahp_mpool_bytes;		/* bytes, all pools */
 static bool dmahp_mpool_ready;			/* between init and exit */
+/*
+ * Each pool's struct is charged to its cgroup and sits on this list_lru
+ * in that cgroup's sublist, only so that the kernel calls the shrinker
+ * below when that cgroup reclaims: at its memory.high or memory.max, a
+ * cgroup's reclaim asks only shrinkers aware of memory cgroups, for the
+ * cgroups whose sublist holds something. Never walked.
+ */
+static struct kmem_cache *dmahp_mpool_cache;
+static struct list_lru dmahp_mpool_lru;
+
 /* The pool the refill is allocating a block for, or NULL. */
 static const struct dmahp_mpool *dmahp_mpool_inflight;
 static DECLARE_WAIT_QUEUE_HEAD(dmahp_mpool_inflight_wq);
@@ -215,6 +227,15 @@ static void dmahp_mpool_kill(struct dmahp_mpool *p, struct list_head *out)
 	}
 }
 
+/* A dead pool's struct, by the reaper or at exit. */
+static void dmahp_mpool_free(struct dmahp_mpool *p)
+{
+	list_del(&p->node);
+	dmahp_list_lru_del_obj(&dmahp_mpool_lru, &p->lru);
+	mem_cgroup_put(p->memcg);
+	kmem_cache_free(dmahp_mpool_cache, p);
+}
+
 static void dmahp_mpool_free_list(struct list_head *pages)
 {
 	struct page *page, *tmp;
@@ -248,7 +269,7 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 	int i;
 
 	if (p) {
-		kfree(new);
+		kmem_cache_free(dmahp_mpool_cache, new);
 		return p;
 	}
 	if (dmahp_mpool_n == DMAHEAP_HELPER_MEMCG_POOLS_MAX)
@@ -263,6 +284,8 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 		INIT_LIST_HEAD(&new->pages[i]);
 	new->backoff = jiffies;
 	list_add(&new->node, &dmahp_mpools);
+	INIT_LIST_HEAD(&new->lru);
+	dmahp_list_lru_add_obj(&dmahp_mpool_lru, &new->lru);
 	dmahp_mpool_n++;
 	atomic64_inc(&dmahp_counters.memcg_pools);
 	kthread_queue_delayed_work(dmahp_mpool_worker, &dmahp_mpool_reap_work,
@@ -299,15 +322,20 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 	p = dmahp_mpool_find(memcg);
 	if (!p && dmahp_mpool_max && dmahp_mpool_ready) {
 		spin_unlock(&dmahp_mpool_lock);
-		/* Not charged: the pool's bookkeeping is the helper's. */
+		/*
+		 * Charged to the cgroup made active for the buffer: @memcg.
+		 * That puts it in @memcg's sublist of dmahp_mpool_lru.
+		 */
 		new = dmahp_fault("mpool") ? NULL :
-		      kzalloc(sizeof(*new), GFP_KERNEL);
+		      kmem_cache_alloc_lru(dmahp_mpool_cache, &dmahp_mpool_lru,
+					   GFP_KERNEL | __GFP_ACCOUNT |
+					   __GFP_ZERO);
 		if (!new)
 			return NULL;
 		spin_lock(&dmahp_mpool_lock);
 		if (!dmahp_mpool_max || !dmahp_mpool_ready) {
 			spin_unlock(&dmahp_mpool_lock);
-			kfree(new);
+			kmem_cache_free(dmahp_mpool_cache, new);
 			return NULL;
 		}
 		p = dmahp_mpool_insert(memcg, new, &evicted);
@@ -527,11 +555,8 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&out);
 
-	list_for_each_entry_safe(p, tmp, &dead, node) {
-		list_del(&p->node);
-		mem_cgroup_put(p->memcg);
-		kfree(p);
-	}
+	list_for_each_entry_safe(p, tmp, &dead, node)
+		dmahp_mpool_free(p);
 }
 
 /**
@@ -613,13 +638,38 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
 	return 0;
 }
 
+/*
+ * The pools a reclaim of @sc->memcg may take from: that cgroup's own (the
+ * kernel asks for each cgroup of the tree it reclaims from, the root's
+ * included), or every one where there is no memory controller.
+ */
+static bool dmahp_mpool_reclaims(const struct dmahp_mpool *p,
+				 const struct shrink_control *sc)
+{
+	return !sc->memcg || mem_cgroup_disabled() || p->memcg == sc->memcg;
+}
+
+/*
+ * 0 rather than SHRINK_EMPTY while the cgroup has a pool, dead or not (its
+ * struct is still in the cgroup's sublist): SHRINK_EMPTY tells the kernel
+ * to ask no more until the sublist fills again, which would not come when
+ * the pool fills.
+ */
 static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
 				       struct shrink_control *sc)
 {
-	unsigned long pages = atomic64_read(&dmahp_counters.memcg_pool_bytes) >>
-			      PAGE_SHIFT;
+	unsigned long pages = 0;
+	struct dmahp_mpool *p;
+	bool found = false;
 
-	return pages ? pages : SHRINK_EMPTY;
+	spin_lock(&dmahp_mpool_lock);
+	list_for_each_entry(p, &dmahp_mpools, node)
+		if (dmahp_mpool_reclaims(p, sc)) {
+			found = true;
+			pages += dmahp_mpool_pool_bytes(p) >> PAGE_SHIFT;
+		}
+	spin_unlock(&dmahp_mpool_lock);
+	return found ? pages : SHRINK_EMPTY;
 }
 
 /* The small blocks first, of the pools used least recently. */
@@ -634,6 +684,8 @@ static unsigned long dmahp_mpool_scan(struct shrinker *shrinker,
 	spin_lock(&dmahp_mpool_lock);
 	for (i = MPOOL_ORDERS - 1; i >= 0; i--)
 		list_for_each_entry_reverse(p, &dmahp_mpools, node) {
+			if (!dmahp_mpool_reclaims(p, sc))
+				continue;
 			p->backoff = jiffies + MPOOL_BACKOFF;
 			while (freed < sc->nr_to_scan && p->count[i]) {
 				dmahp_mpool_detach(p, i, &out);
@@ -656,23 +708,41 @@ static struct shrinker *dmahp_mpool_shrinker;
  */
 int dmahp_mpool_init(void)
 {
+	int ret = -ENOMEM;
+
+	dmahp_mpool_cache = dmahp_fault("init_mpool") ? NULL :
+			    KMEM_CACHE(dmahp_mpool, 0);
+	if (!dmahp_mpool_cache)
+		return -ENOMEM;
+
+	dmahp_mpool_shrinker = dmahp_shrinker_create("dmaheap-helper-mpool",
+						     dmahp_mpool_count,
+						     dmahp_mpool_scan,
+						     SHRINKER_MEMCG_AWARE);
+	if (!dmahp_mpool_shrinker)
+		goto out_destroy_cache;
+	ret = list_lru_init_memcg(&dmahp_mpool_lru, dmahp_mpool_shrinker);
+	if (ret)
+		goto out_destroy_shrinker;
+
 	dmahp_mpool_worker = dmahp_refill_worker("dmaheap-mpool",
 						 "init_mpool_worker");
-	if (IS_ERR(dmahp_mpool_worker))
-		return PTR_ERR(dmahp_mpool_worker);
-
-	dmahp_mpool_shrinker = dmahp_fault("init_mpool") ? NULL :
-			       dmahp_shrinker_create("dmaheap-helper-mpool",
-						     dmahp_mpool_count,
-						     dmahp_mpool_scan);
-	if (!dmahp_mpool_shrinker) {
-		kthread_destroy_worker(dmahp_mpool_worker);
-		return -ENOMEM;
+	if (IS_ERR(dmahp_mpool_worker)) {
+		ret = PTR_ERR(dmahp_mpool_worker);
+		goto out_destroy_lru;
 	}
 	spin_lock(&dmahp_mpool_lock);
 	dmahp_mpool_ready = true;
 	spin_unlock(&dmahp_mpool_lock);
 	return 0;
+
+out_destroy_lru:
+	list_lru_destroy(&dmahp_mpool_lru);
+out_destroy_shrinker:
+	dmahp_shrinker_destroy(dmahp_mpool_shrinker);
+out_destroy_cache:
+	kmem_cache_destroy(dmahp_mpool_cache);
+	return ret;
 }
 
 /**
@@ -699,9 +769,8 @@ void dmahp_mpool_exit(void)
 	list_splice_init(&dmahp_mpools, &dead);
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_free_list(&out);
-	list_for_each_entry_safe(p, tmp, &dead, node) {
-		list_del(&p->node);
-		mem_cgroup_put(p->memcg);
-		kfree(p);
-	}
+	list_for_each_entry_safe(p, tmp, &dead, node)
+		dmahp_mpool_free(p);
+	list_lru_destroy(&dmahp_mpool_lru);
+	kmem_cache_destroy(dmahp_mpool_cache);
 }

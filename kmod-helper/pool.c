@@ -314,7 +314,7 @@ int dmahp_pool_init(void)
 	dmahp_pool_shrinker = dmahp_fault("init_pool") ? NULL :
 			   dmahp_shrinker_create("dmaheap-helper-pool",
 						 dmahp_pool_count,
-						 dmahp_pool_scan);
+						 dmahp_pool_scan, 0);
 	if (!dmahp_pool_shrinker) {
 		kthread_destroy_worker(dmahp_pool_worker);
 		return -ENOMEM;

@@ -33,11 +33,11 @@ fi
 echo "vmap             vivid  -> capture fails, works again after"
 
 # The module's init: it must not load, and load cleanly next time.
-our_thread() { grep -qxE "dmaheap-(ready|pool)" /proc/[0-9]*/comm 2>/dev/null; }
+our_thread() { grep -qxE "dmaheap-(ready|pool|mpool)" /proc/[0-9]*/comm 2>/dev/null; }
 daemon_stop
 rmmod dmaheap_helper || fail "rmmod"
-for site in init_dma_dev init_dma_mask init_pool_worker init_pool init_ready \
-	init_ready_shrinker init_misc; do
+for site in init_dma_dev init_dma_mask init_pool_worker init_pool init_mpool \
+	init_mpool_worker init_ready init_ready_shrinker init_misc; do
 	# Watched from before insmod: the node must not even show for a
 	# moment, or an opener could race the failing init.
 	"$d/h-devwatch" dmaheap-helper insmod /lib/modules/dmaheap_helper.ko \
@@ -49,7 +49,7 @@ for site in init_dma_dev init_dma_mask init_pool_worker init_pool init_ready \
 	   fail "$site: /dev/dmaheap-helper came and went during the failed init" ;;
 	esac
 	[ ! -e /dev/dmaheap-helper ] || fail "/dev/dmaheap-helper left by a failed init"
-	our_thread && fail "a dmaheap-pool or dmaheap-ready thread left by a failed init"
+	our_thread && fail "a dmaheap-pool, -mpool or -ready thread left by a failed init"
 	echo "$site    insmod -> refused, node never shown, no thread left"
 done
 insmod /lib/modules/dmaheap_helper.ko || fail "insmod after the init faults"

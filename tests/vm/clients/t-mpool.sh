@@ -12,7 +12,13 @@
 #     pool only; both read zeroes in every buffer they get (t-zero).
 #  3. Just under memory.max, a client is not refused because of what is
 #     kept for it; past it, ENOMEM without an OOM kill.
-#  4. A removed cgroup's pool goes; drop_caches empties every pool; the
+#  4. The cgroup's own reclaim reaches its pool: memory.max lowered below
+#     what it holds and has kept is met by giving the pool back, without
+#     an OOM kill.
+#  5. With the test hooks: the pool's struct failing to allocate fails
+#     nothing; a refill failing leaves the pool empty a second, then it
+#     fills.
+#  6. A removed cgroup's pool goes; drop_caches empties every pool; the
 #     daemon SIGKILLed leaves none; counters back to 0.
 . "$(dirname "$0")/lib.sh"
 d=$(dirname "$0")
@@ -198,7 +204,53 @@ echo max >$cg/t-a/memory.max
 [ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
 wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 
-# 4. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
+# 4. memory.max lowered to 1 MiB above what t-a holds: the cgroup's reclaim
+# asks the helper's shrinker (memory-cgroup aware) for its pool. Without
+# it, nothing reclaimable is left and the kernel OOM-kills the client.
+ooms0=$(ooms)
+start_fill t-a /tmp/mpool-a 8M 1
+ca=$pid
+step "$ca" /tmp/mpool-a step1
+wait_for some_kept || fail "nothing kept for t-a"
+settle t-a
+echo $((cur - kept + mib)) >$cg/t-a/memory.max || fail "lower memory.max"
+c1=$(current t-a)
+k1=$(pool_of t-a)
+echo "memory.max lowered to 1 MiB above what t-a holds: kept $(kib "$kept") -> $(kib "${k1:-0}") KiB, memory.current $(kib "$cur") -> $(kib "$c1") KiB, oom_kill $(event t-a oom_kill)"
+kill -0 "$ca" || fail "h-memcg-fill was killed"
+[ "$(event t-a oom_kill)" -eq 0 ] || fail "oom_kill in t-a's memory.events"
+[ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
+[ "$c1" -le $((cur - kept + mib)) ] || fail "memory.current $c1 above memory.max"
+finish "$ca" /tmp/mpool-a
+ca=
+echo max >$cg/t-a/memory.max
+
+# 5. Faults (test hooks only): mpool, mpool_refill.
+fault=/sys/module/dmaheap_helper/parameters/fault_inject
+fault_cleared() { [ -z "$(cat $fault)" ]; }
+if [ -e $fault ]; then
+	wait_for none_kept || fail "pools not given back before the faults"
+	echo mpool >$fault
+	start_fill t-a /tmp/mpool-a 8M 1
+	ca=$pid
+	step "$ca" /tmp/mpool-a step1
+	[ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB with the mpool fault: $(cat /tmp/mpool-a/step1)"
+	fault_cleared || fail "mpool was not reached"
+	finish "$ca" /tmp/mpool-a
+	wait_for none_kept || fail "pools not given back after the mpool fault"
+	echo mpool_refill >$fault
+	start_fill t-a /tmp/mpool-a 8M 1
+	ca=$pid
+	step "$ca" /tmp/mpool-a step1
+	wait_for fault_cleared || fail "mpool_refill was not reached"
+	k=$(counter memcg_pool_bytes)
+	wait_for some_kept || fail "the pool never filled after a failed refill"
+	finish "$ca" /tmp/mpool-a
+	ca=
+	echo "mpool fault: 8 MiB allocated all the same; mpool_refill fault: kept $(kib "$k") KiB right after it, $(kib "$(counter memcg_pool_bytes)") KiB later"
+fi
+
+# 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
 mkdir $cg/t-c || fail "mkdir t-c"
 start_fill t-c /tmp/mpool-c 8M 1
 step "$pid" /tmp/mpool-c step1
