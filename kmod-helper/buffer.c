@@ -357,16 +357,34 @@ int dmahp_buffers_show(struct seq_file *m, void *unused)
 #endif
 
 /*
- * The kind allocates with the memory cgroup of @caller's mm active: the
- * pages it gets with dmahp_gfp() are charged there, not to the daemon, whose
- * thread this is. A kind that allocates in a thread of its own (cma.c)
- * makes buffer->memcg active there. A caller without an mm any more is
- * charged nothing.
+ * The kind allocates with @memcg active: the pages it gets with dmahp_gfp()
+ * are charged there, not to the daemon or worker whose thread this is. A
+ * kind that allocates in a thread of its own (cma.c) makes buffer->memcg
+ * active there.
+ */
+static int dmahp_allocate_memcg(struct dmahp_buffer *buffer,
+				struct task_struct *caller,
+				struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *old;
+	int ret;
+
+	buffer->memcg = memcg;
+	old = set_active_memcg(memcg);
+	ret = buffer->kind->allocate(buffer, caller);
+	set_active_memcg(old);
+	buffer->memcg = NULL;
+	return ret;
+}
+
+/*
+ * Charged to the memory cgroup of @caller's mm. A caller without an mm any
+ * more is charged nothing.
  */
 static int dmahp_allocate_charged(struct dmahp_buffer *buffer,
 				  struct task_struct *caller)
 {
-	struct mem_cgroup *memcg, *old;
+	struct mem_cgroup *memcg;
 	struct mm_struct *mm;
 	int ret;
 
@@ -376,21 +394,19 @@ static int dmahp_allocate_charged(struct dmahp_buffer *buffer,
 		return buffer->kind->allocate(buffer, caller);
 	}
 	memcg = get_mem_cgroup_from_mm(mm);
-	buffer->memcg = memcg;
-	old = set_active_memcg(memcg);
-	ret = buffer->kind->allocate(buffer, caller);
-	set_active_memcg(old);
-	buffer->memcg = NULL;
+	ret = dmahp_allocate_memcg(buffer, caller, memcg);
 	mem_cgroup_put(memcg);
 	mmput(mm);
 	return ret;
 }
 
 static int dmahp_allocate(struct dmahp_buffer *buffer,
-			  struct task_struct *caller)
+			  struct task_struct *caller, struct mem_cgroup *memcg)
 {
 	if (dmahp_killed(caller))
 		return -EINTR;
+	if (buffer->charged && memcg)
+		return dmahp_allocate_memcg(buffer, caller, memcg);
 	if (buffer->charged)
 		return dmahp_allocate_charged(buffer, caller);
 	return buffer->kind->allocate(buffer, caller);
@@ -404,9 +420,11 @@ static int dmahp_allocate(struct dmahp_buffer *buffer,
  * @fd_flags:	O_CLOEXEC and access mode for the dma-buf file
  * @caller:	the thread the buffer is for; allocation stops if it is
  *		killed
- * @flags:	DMAHP_BUF_CHARGE: charge the pages to @caller's memory
- *		cgroup, if @kind can; DMAHP_BUF_BACKGROUND: made ahead, by a
- *		worker, so the page allocator must not reclaim for it
+ * @memcg:	with DMAHP_BUF_CHARGE, the memory cgroup to charge, held by
+ *		the caller of this function; NULL: @caller's
+ * @flags:	DMAHP_BUF_CHARGE: charge the pages to @memcg or @caller's
+ *		memory cgroup, if @kind can; DMAHP_BUF_BACKGROUND: made ahead,
+ *		by a worker, so the page allocator must not reclaim for it
  *
  * The buffer is not live yet: dmahp_buffer_publish() makes it so.
  *
@@ -415,6 +433,7 @@ static int dmahp_allocate(struct dmahp_buffer *buffer,
 struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 				    size_t len, u32 fd_flags,
 				    struct task_struct *caller,
+				    struct mem_cgroup *memcg,
 				    unsigned int flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
@@ -436,7 +455,7 @@ struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 	INIT_LIST_HEAD(&buffer->node);
 	mutex_init(&buffer->lock);
 
-	ret = dmahp_allocate(buffer, caller);
+	ret = dmahp_allocate(buffer, caller, memcg);
 	if (ret)
 		goto out_free_buffer;
 

@@ -189,6 +189,7 @@ static inline void dmahp_hooks_exit(void)
 struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 				    size_t len, u32 fd_flags,
 				    struct task_struct *caller,
+				    struct mem_cgroup *memcg,
 				    unsigned int flags);
 u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 			 const char *name);
@@ -209,9 +210,12 @@ void dmahp_pool_exit(void);
 
 /* The pools kept per memory cgroup for charged buffers (mpool.c). */
 struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order);
+struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task);
 bool dmahp_mpool_drop(struct mem_cgroup *memcg);
 void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len);
 void dmahp_mpool_set_max(u64 bytes);
+void dmahp_mpool_open(const struct cred *cred);
+void dmahp_mpool_close(void);
 long dmahp_ioctl_memcg_pools(void __user *uarg);
 int dmahp_mpool_init(void);
 void dmahp_mpool_exit(void);
@@ -223,6 +227,7 @@ void dmahp_mpool_exit(void);
 struct cred;
 struct dma_buf *dmahp_ready_take(void);
 void dmahp_ready_resize(u64 pool_max);
+unsigned long dmahp_ready_limit(void);
 void dmahp_ready_open(const struct cred *cred);
 void dmahp_ready_close(void);
 int dmahp_ready_init(void);

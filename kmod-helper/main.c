@@ -64,6 +64,7 @@ static int dmahp_open(struct inode *inode, struct file *file)
 	/* Replaces the miscdevice that misc_open() put there. */
 	file->private_data = ctx;
 	dmahp_ready_open(file->f_cred);
+	dmahp_mpool_open(file->f_cred);
 	return 0;
 
 out_unmark:
@@ -73,8 +74,7 @@ out_unmark:
 
 static int dmahp_release(struct inode *inode, struct file *file)
 {
-	/* Pages charged to clients are not kept without a daemon. */
-	dmahp_mpool_set_max(0);
+	dmahp_mpool_close();
 	dmahp_ready_close();
 	dmahp_ctx_close(file->private_data);
 	atomic_set(&dmahp_opened, 0);
@@ -211,14 +211,14 @@ static int dmahp_get_caller(pid_t tid, struct dmahp_caller *caller)
 }
 
 /*
- * A ready buffer (ready.c) serves what it was exported for: one page of
- * the system kind, read-write, charged to nobody.
+ * A ready buffer serves what it was exported for: one page of the system
+ * kind, read-write; charged to nobody (ready.c), or to the caller's memory
+ * cgroup (mpool.c).
  */
 static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 {
 	return req->kind == DMAHEAP_HELPER_KIND_SYSTEM &&
 	       req->len == PAGE_SIZE &&
-	       !(req->flags & DMAHEAP_HELPER_ALLOC_CHARGE) &&
 	       (req->fd_flags & O_ACCMODE) == O_RDWR;
 }
 
@@ -235,12 +235,14 @@ dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
 
 	if (req->flags & DMAHEAP_HELPER_ALLOC_CHARGE)
 		flags |= DMAHP_BUF_CHARGE;
-	dmabuf = dmahp_ready_fits(req) ? dmahp_ready_take() : NULL;
+	dmabuf = !dmahp_ready_fits(req) ? NULL :
+		 flags & DMAHP_BUF_CHARGE ? dmahp_mpool_ready_take(caller) :
+		 dmahp_ready_take();
 	if (!dmabuf)
 		dmabuf = dmahp_buffer_export(dmahp_kinds[req->kind],
 					     dmahp_region_get(req->region),
 					     req->len, req->fd_flags, caller,
-					     flags);
+					     NULL, flags);
 	if (IS_ERR(dmabuf))
 		atomic64_inc(&dmahp_counters.alloc_failures);
 	return dmabuf;

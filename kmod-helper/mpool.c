@@ -18,7 +18,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/dma-buf.h>
 #include <linux/err.h>
+#include <linux/fcntl.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -54,6 +57,20 @@
 #define MPOOL_ORDERS	2
 
 static const unsigned int mpool_orders[MPOOL_ORDERS] = { 8, 4 };
+/* dmahp_mpool_next()'s index for a ready buffer rather than a block. */
+#define MPOOL_READY	MPOOL_ORDERS
+
+/* What goes back once the lock is dropped: blocks, and ready buffers. */
+struct dmahp_mpool_out {
+	struct list_head pages;		/* by page->lru */
+	struct list_head bufs;		/* dmahp_buffer.node */
+};
+
+static void dmahp_mpool_out_init(struct dmahp_mpool_out *out)
+{
+	INIT_LIST_HEAD(&out->pages);
+	INIT_LIST_HEAD(&out->bufs);
+}
 
 struct dmahp_mpool {
 	struct list_head node;		/* in dmahp_mpools, last used first */
@@ -63,6 +80,11 @@ struct dmahp_mpool {
 	unsigned long count[MPOOL_ORDERS];
 	unsigned long demand[MPOOL_ORDERS];	/* blocks asked, this window */
 	unsigned long last[MPOOL_ORDERS];	/* before, halved per window */
+	/* One-page buffers exported ahead, charged (dmahp_buffer.node). */
+	struct list_head ready;
+	unsigned long n_ready;
+	unsigned long ready_demand;	/* taken or missed, this window */
+	unsigned long ready_last;	/* before, halved per window */
 	unsigned long backoff;		/* jiffies: no refill before */
 	u64 hits;
 	u64 misses;
@@ -84,6 +106,9 @@ static bool dmahp_mpool_ready;			/* between init and exit */
  */
 static struct kmem_cache *dmahp_mpool_cache;
 static struct list_lru dmahp_mpool_lru;
+
+/* The daemon's, while it has the helper open: ready buffers' files get it. */
+static const struct cred *dmahp_mpool_cred;
 
 /* The pool the refill is allocating a block for, or NULL. */
 static const struct dmahp_mpool *dmahp_mpool_inflight;
@@ -152,7 +177,7 @@ static unsigned long dmahp_mpool_pool_bytes(const struct dmahp_mpool *p)
 
 	for (i = 0; i < MPOOL_ORDERS; i++)
 		bytes += p->count[i] << (PAGE_SHIFT + mpool_orders[i]);
-	return bytes;
+	return bytes + (p->n_ready << PAGE_SHIFT);
 }
 
 /*
@@ -177,9 +202,20 @@ static unsigned long dmahp_mpool_target(const struct dmahp_mpool *p, int i)
 	return want;
 }
 
+/*
+ * Ready buffers @p is refilled to: the 4 KiB buffers its cgroup asked for,
+ * as for blocks, at most ready_max (ready.c). Under the lock.
+ */
+static unsigned long dmahp_mpool_ready_target(const struct dmahp_mpool *p)
+{
+	if (p->dead || !dmahp_mpool_max)
+		return 0;
+	return min(max(p->ready_demand, p->ready_last), dmahp_ready_limit());
+}
+
 static unsigned long dmahp_mpool_target_bytes(const struct dmahp_mpool *p)
 {
-	unsigned long bytes = 0;
+	unsigned long bytes = dmahp_mpool_ready_target(p) << PAGE_SHIFT;
 	int i;
 
 	for (i = 0; i < MPOOL_ORDERS; i++)
@@ -188,36 +224,62 @@ static unsigned long dmahp_mpool_target_bytes(const struct dmahp_mpool *p)
 	return bytes;
 }
 
-/* Move one block of order index @i of @p to @out. Under the lock. */
-static void dmahp_mpool_detach(struct dmahp_mpool *p, int i,
-			       struct list_head *out)
+static void dmahp_mpool_sub(unsigned long bytes)
 {
-	struct page *page = list_first_entry(&p->pages[i], struct page, lru);
-	unsigned long bytes = PAGE_SIZE << mpool_orders[i];
-
-	list_move(&page->lru, out);
-	p->count[i]--;
 	dmahp_mpool_bytes -= bytes;
 	atomic64_sub(bytes, &dmahp_counters.memcg_pool_bytes);
 }
 
-/* Every block of @p to @out. Under the lock. */
+static void dmahp_mpool_add(unsigned long bytes)
+{
+	dmahp_mpool_bytes += bytes;
+	atomic64_add(bytes, &dmahp_counters.memcg_pool_bytes);
+}
+
+/*
+ * Move one block of order index @i of @p, or with MPOOL_READY its oldest
+ * ready buffer, to @out. Under the lock. Return: the pages it holds.
+ */
+static unsigned long dmahp_mpool_detach(struct dmahp_mpool *p, int i,
+					struct dmahp_mpool_out *out)
+{
+	struct page *page;
+
+	if (i == MPOOL_READY) {
+		list_move(p->ready.next, &out->bufs);
+		p->n_ready--;
+		dmahp_mpool_sub(PAGE_SIZE);
+		return 1;
+	}
+	page = list_first_entry(&p->pages[i], struct page, lru);
+	list_move(&page->lru, &out->pages);
+	p->count[i]--;
+	dmahp_mpool_sub(PAGE_SIZE << mpool_orders[i]);
+	return 1UL << mpool_orders[i];
+}
+
+/* Blocks, or with MPOOL_READY ready buffers, that @p holds. */
+static unsigned long dmahp_mpool_held(const struct dmahp_mpool *p, int i)
+{
+	return i == MPOOL_READY ? p->n_ready : p->count[i];
+}
+
+/* Everything @p holds to @out. Under the lock. Return: its pages. */
 static unsigned long dmahp_mpool_empty(struct dmahp_mpool *p,
-				       struct list_head *out)
+				       struct dmahp_mpool_out *out)
 {
 	unsigned long pages = 0;
 	int i;
 
-	for (i = 0; i < MPOOL_ORDERS; i++)
-		while (p->count[i]) {
-			dmahp_mpool_detach(p, i, out);
-			pages += 1UL << mpool_orders[i];
-		}
+	for (i = 0; i <= MPOOL_READY; i++)
+		while (dmahp_mpool_held(p, i))
+			pages += dmahp_mpool_detach(p, i, out);
 	return pages;
 }
 
 /* Empty @p and leave it to the reaper. Under the lock. */
-static void dmahp_mpool_kill(struct dmahp_mpool *p, struct list_head *out)
+static void dmahp_mpool_kill(struct dmahp_mpool *p,
+			     struct dmahp_mpool_out *out)
 {
 	dmahp_mpool_empty(p, out);
 	if (!p->dead) {
@@ -236,13 +298,22 @@ static void dmahp_mpool_free(struct dmahp_mpool *p)
 	kmem_cache_free(dmahp_mpool_cache, p);
 }
 
-static void dmahp_mpool_free_list(struct list_head *pages)
+/*
+ * Free what was detached. A ready buffer's page is freed with its file,
+ * when fput()'s deferred work runs: in a moment (ready.c does the same).
+ */
+static void dmahp_mpool_give_back(struct dmahp_mpool_out *out)
 {
+	struct dmahp_buffer *buffer, *btmp;
 	struct page *page, *tmp;
 
-	list_for_each_entry_safe(page, tmp, pages, lru) {
+	list_for_each_entry_safe(page, tmp, &out->pages, lru) {
 		list_del(&page->lru);
 		__free_pages(page, compound_order(page));
+	}
+	list_for_each_entry_safe(buffer, btmp, &out->bufs, node) {
+		list_del_init(&buffer->node);
+		dma_buf_put(buffer->dmabuf);
 	}
 }
 
@@ -263,7 +334,7 @@ static struct dmahp_mpool *dmahp_mpool_find(struct mem_cgroup *memcg)
  */
 static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 					      struct dmahp_mpool *new,
-					      struct list_head *out)
+					      struct dmahp_mpool_out *out)
 {
 	struct dmahp_mpool *p = dmahp_mpool_find(memcg);
 	int i;
@@ -282,6 +353,7 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 	new->memcg = memcg;
 	for (i = 0; i < MPOOL_ORDERS; i++)
 		INIT_LIST_HEAD(&new->pages[i]);
+	INIT_LIST_HEAD(&new->ready);
 	new->backoff = jiffies;
 	list_add(&new->node, &dmahp_mpools);
 	INIT_LIST_HEAD(&new->lru);
@@ -291,6 +363,57 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 	kthread_queue_delayed_work(dmahp_mpool_worker, &dmahp_mpool_reap_work,
 				   MPOOL_WINDOW);
 	return new;
+}
+
+/*
+ * The pool of @memcg, made if it has none, moved first (the last used);
+ * with dmahp_mpool_lock held, or NULL with it not held when the pools are
+ * off or the pool's struct could not be had. What the 17th pool evicted
+ * goes to @evicted.
+ */
+static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
+					   struct dmahp_mpool_out *evicted)
+{
+	struct dmahp_mpool *p, *new;
+	struct mem_cgroup *old;
+
+	spin_lock(&dmahp_mpool_lock);
+	p = dmahp_mpool_find(memcg);
+	if (!p && dmahp_mpool_max && dmahp_mpool_ready) {
+		spin_unlock(&dmahp_mpool_lock);
+		/*
+		 * Charged to @memcg, which puts it in @memcg's sublist of
+		 * dmahp_mpool_lru.
+		 */
+		old = set_active_memcg(memcg);
+		new = dmahp_fault("mpool") ? NULL :
+		      kmem_cache_alloc_lru(dmahp_mpool_cache, &dmahp_mpool_lru,
+					   GFP_KERNEL | __GFP_ACCOUNT |
+					   __GFP_ZERO);
+		set_active_memcg(old);
+		if (!new)
+			return NULL;
+		spin_lock(&dmahp_mpool_lock);
+		if (!dmahp_mpool_max || !dmahp_mpool_ready) {
+			spin_unlock(&dmahp_mpool_lock);
+			kmem_cache_free(dmahp_mpool_cache, new);
+			return NULL;
+		}
+		p = dmahp_mpool_insert(memcg, new, evicted);
+	}
+	if (!p) {
+		spin_unlock(&dmahp_mpool_lock);
+		return NULL;
+	}
+	list_move(&p->node, &dmahp_mpools);
+	return p;
+}
+
+/* Under the lock: the refill has something to do for @p now. */
+static void dmahp_mpool_kick_locked(void)
+{
+	if (dmahp_mpool_ready)
+		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
 }
 
 /**
@@ -307,63 +430,89 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
  */
 struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 {
-	struct dmahp_mpool *p, *new = NULL;
+	struct dmahp_mpool_out evicted;
 	struct page *page = NULL;
-	LIST_HEAD(evicted);
+	struct dmahp_mpool *p;
 	int i;
 
+	dmahp_mpool_out_init(&evicted);
 	for (i = 0; i < MPOOL_ORDERS; i++)
 		if (mpool_orders[i] == order)
 			break;
 	if (i == MPOOL_ORDERS || !READ_ONCE(dmahp_mpool_max))
 		return NULL;
 
-	spin_lock(&dmahp_mpool_lock);
-	p = dmahp_mpool_find(memcg);
-	if (!p && dmahp_mpool_max && dmahp_mpool_ready) {
-		spin_unlock(&dmahp_mpool_lock);
-		/*
-		 * Charged to the cgroup made active for the buffer: @memcg.
-		 * That puts it in @memcg's sublist of dmahp_mpool_lru.
-		 */
-		new = dmahp_fault("mpool") ? NULL :
-		      kmem_cache_alloc_lru(dmahp_mpool_cache, &dmahp_mpool_lru,
-					   GFP_KERNEL | __GFP_ACCOUNT |
-					   __GFP_ZERO);
-		if (!new)
-			return NULL;
-		spin_lock(&dmahp_mpool_lock);
-		if (!dmahp_mpool_max || !dmahp_mpool_ready) {
-			spin_unlock(&dmahp_mpool_lock);
-			kmem_cache_free(dmahp_mpool_cache, new);
-			return NULL;
-		}
-		p = dmahp_mpool_insert(memcg, new, &evicted);
-	}
-	if (!p) {
-		spin_unlock(&dmahp_mpool_lock);
+	p = dmahp_mpool_get(memcg, &evicted);
+	if (!p)
 		return NULL;
-	}
-	list_move(&p->node, &dmahp_mpools);
 	p->demand[i]++;
 	if (p->count[i]) {
 		page = list_first_entry(&p->pages[i], struct page, lru);
 		list_del(&page->lru);
 		p->count[i]--;
-		dmahp_mpool_bytes -= PAGE_SIZE << order;
-		atomic64_sub(PAGE_SIZE << order,
-			     &dmahp_counters.memcg_pool_bytes);
+		dmahp_mpool_sub(PAGE_SIZE << order);
 		p->hits++;
 		atomic64_inc(&dmahp_counters.memcg_pool_hits);
 	} else {
 		p->misses++;
 		atomic64_inc(&dmahp_counters.memcg_pool_misses);
 	}
-	if (dmahp_mpool_ready && p->count[i] < dmahp_mpool_target(p, i))
-		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
+	if (p->count[i] < dmahp_mpool_target(p, i))
+		dmahp_mpool_kick_locked();
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&evicted);
+	dmahp_mpool_give_back(&evicted);
 	return page;
+}
+
+/**
+ * dmahp_mpool_ready_take() - a ready buffer charged to @task's cgroup
+ * @task:	the caller of a charged 4 KiB read-write allocation
+ *
+ * Counts the demand of its memory cgroup, makes it a pool if it has none
+ * (while the pools are on), and kicks the refill once half of its ready
+ * buffers are gone: refilling after every take would cost one more
+ * wake-up per allocation (ready.c).
+ *
+ * Context: process context; may sleep.
+ * Return: an exported one-page buffer, zeroed, read-write, its page
+ * charged to @task's cgroup, not published; or NULL when there is none.
+ */
+struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
+{
+	struct dmahp_buffer *buffer = NULL;
+	struct dmahp_mpool_out evicted;
+	struct mem_cgroup *memcg;
+	struct dmahp_mpool *p;
+	struct mm_struct *mm;
+
+	dmahp_mpool_out_init(&evicted);
+	if (!READ_ONCE(dmahp_mpool_max))
+		return NULL;
+	mm = get_task_mm(task);
+	if (!mm)
+		return NULL;
+	memcg = get_mem_cgroup_from_mm(mm);
+	mmput(mm);
+
+	p = dmahp_mpool_get(memcg, &evicted);
+	mem_cgroup_put(memcg);
+	if (!p)
+		return NULL;
+	p->ready_demand++;
+	if (p->n_ready) {
+		buffer = list_first_entry(&p->ready, struct dmahp_buffer, node);
+		list_del_init(&buffer->node);
+		p->n_ready--;
+		dmahp_mpool_sub(PAGE_SIZE);
+	}
+	if (p->n_ready <= dmahp_mpool_ready_target(p) / 2)
+		dmahp_mpool_kick_locked();
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_give_back(&evicted);
+	if (!buffer)
+		return NULL;
+	atomic64_inc(&dmahp_counters.ready_hits);
+	return buffer->dmabuf;
 }
 
 /**
@@ -384,8 +533,9 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 	unsigned long pages = 0;
 	struct dmahp_mpool *p;
 	bool inflight = false;
-	LIST_HEAD(out);
+	struct dmahp_mpool_out out;
 
+	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
 	p = dmahp_mpool_find(memcg);
 	if (p) {
@@ -394,7 +544,7 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 		inflight = dmahp_mpool_inflight == p;
 	}
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&out);
+	dmahp_mpool_give_back(&out);
 	/* Compared, never used: @p may be gone once the refill moved on. */
 	if (inflight)
 		wait_event(dmahp_mpool_inflight_wq,
@@ -425,6 +575,15 @@ void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
  * cgroups under one limit together. A removed cgroup's pool is not
  * refilled: its charges would go to its parent.
  */
+/* Under the lock: what @p holds of index @i is below its target. */
+static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
+{
+	if (i == MPOOL_READY)
+		return dmahp_mpool_cred &&
+		       p->n_ready < dmahp_mpool_ready_target(p);
+	return p->count[i] < dmahp_mpool_target(p, i);
+}
+
 static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 {
 	struct dmahp_mpool *p;
@@ -434,12 +593,13 @@ static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 		if (p->dead || time_before(jiffies, p->backoff) ||
 		    dmahp_memcg_gone(p->memcg))
 			continue;
-		for (i = 0; i < MPOOL_ORDERS; i++) {
-			unsigned long block = PAGE_SIZE << mpool_orders[i];
+		for (i = 0; i <= MPOOL_READY; i++) {
+			unsigned long block = i == MPOOL_READY ? PAGE_SIZE :
+					      PAGE_SIZE << mpool_orders[i];
 			unsigned long after = dmahp_mpool_bytes + block;
 			unsigned long room = dmahp_memcg_room(p->memcg);
 
-			if (p->count[i] >= dmahp_mpool_target(p, i) ||
+			if (!dmahp_mpool_short(p, i) ||
 			    dmahp_mpool_bytes + block > dmahp_mpool_max)
 				continue;
 			if (room < block || room - block < after) {
@@ -454,47 +614,103 @@ static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 }
 
 /*
- * The worker: a block at a time for the pool that wants one, charged to
- * its cgroup. A pool whose block could not be had (no free block, or its
- * cgroup at its limit) waits a second; the others go on.
+ * A ready buffer for @p: exported with the daemon's credentials, as those
+ * exported on a caller's request; its page charged to @p's cgroup (made
+ * active only for the page, not for the export's own objects, whose
+ * allocations may reclaim), without reclaim.
+ */
+static struct dmahp_buffer *dmahp_mpool_export(struct dmahp_mpool *p,
+					       const struct cred *cred)
+{
+	unsigned int flags = DMAHP_BUF_BACKGROUND;
+	const struct cred *old;
+	struct dma_buf *dmabuf;
+
+	if (p->memcg)
+		flags |= DMAHP_BUF_CHARGE;
+	old = override_creds(cred);
+	dmabuf = dmahp_fault("mpool_ready") ? ERR_PTR(-ENOMEM) :
+		 dmahp_buffer_export(&dmahp_system_kind, NULL, PAGE_SIZE,
+				     O_RDWR, current, p->memcg, flags);
+	revert_creds(old);
+	return IS_ERR(dmabuf) ? NULL : dmabuf->priv;
+}
+
+/* A block of order index @i for @p, charged to its cgroup. */
+static struct page *dmahp_mpool_alloc(struct dmahp_mpool *p, int i)
+{
+	struct mem_cgroup *old;
+	struct page *page;
+
+	old = set_active_memcg(p->memcg);
+	page = dmahp_fault("mpool_refill") ? NULL :
+	       alloc_pages(MPOOL_GFP, mpool_orders[i]);
+	set_active_memcg(old);
+	return page;
+}
+
+/*
+ * The worker: a block or a ready buffer at a time for the pool that wants
+ * one, charged to its cgroup. A pool whose block could not be had (no
+ * free block, or its cgroup at its limit) waits a second; the others go
+ * on. Ready buffers are made while the daemon has the helper open: its
+ * credentials are put only after this work (dmahp_mpool_close()).
  */
 static void dmahp_mpool_refill(struct kthread_work *work)
 {
-	struct mem_cgroup *old;
+	struct dmahp_mpool_out out;
+	const struct cred *cred;
+	struct dmahp_buffer *buffer = NULL;
 	struct dmahp_mpool *p;
-	struct page *page;
+	struct page *page = NULL;
+	unsigned long bytes;
+	bool got;
 	int i;
 
+	dmahp_mpool_out_init(&out);
 	for (;;) {
 		spin_lock(&dmahp_mpool_lock);
 		p = dmahp_mpool_next(&i);
 		dmahp_mpool_inflight = p;
+		cred = dmahp_mpool_cred;
 		spin_unlock(&dmahp_mpool_lock);
 		if (!p)
 			return;
 
-		old = set_active_memcg(p->memcg);
-		page = dmahp_fault("mpool_refill") ? NULL :
-		       alloc_pages(MPOOL_GFP, mpool_orders[i]);
-		set_active_memcg(old);
+		if (i == MPOOL_READY) {
+			buffer = dmahp_mpool_export(p, cred);
+			got = buffer;
+			bytes = PAGE_SIZE;
+		} else {
+			page = dmahp_mpool_alloc(p, i);
+			got = page;
+			bytes = PAGE_SIZE << mpool_orders[i];
+		}
 
 		spin_lock(&dmahp_mpool_lock);
-		if (page && p->count[i] < dmahp_mpool_target(p, i) &&
-		    dmahp_mpool_bytes + page_size(page) <= dmahp_mpool_max &&
+		if (got && dmahp_mpool_short(p, i) &&
+		    dmahp_mpool_bytes + bytes <= dmahp_mpool_max &&
 		    !time_before(jiffies, p->backoff) &&
 		    !dmahp_memcg_gone(p->memcg)) {
-			list_add(&page->lru, &p->pages[i]);
-			p->count[i]++;
-			dmahp_mpool_bytes += page_size(page);
-			atomic64_add(page_size(page),
-				     &dmahp_counters.memcg_pool_bytes);
-			page = NULL;
-		} else if (!page) {
+			if (buffer) {
+				list_add_tail(&buffer->node, &p->ready);
+				p->n_ready++;
+			} else {
+				list_add(&page->lru, &p->pages[i]);
+				p->count[i]++;
+			}
+			dmahp_mpool_add(bytes);
+		} else if (buffer) {
+			list_add(&buffer->node, &out.bufs);
+		} else if (page) {
+			list_add(&page->lru, &out.pages);
+		} else {
 			p->backoff = jiffies + MPOOL_BACKOFF;
 		}
+		buffer = NULL;
+		page = NULL;
 		spin_unlock(&dmahp_mpool_lock);
-		if (page)
-			__free_pages(page, compound_order(page));
+		dmahp_mpool_give_back(&out);
 
 		/* Only now: dmahp_mpool_drop() waits for the block to go. */
 		spin_lock(&dmahp_mpool_lock);
@@ -515,21 +731,25 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 static void dmahp_mpool_reap(struct kthread_work *work)
 {
 	struct dmahp_mpool *p, *tmp;
+	struct dmahp_mpool_out out;
 	LIST_HEAD(dead);
-	LIST_HEAD(out);
 	bool again;
 	int i;
 
+	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
 	list_for_each_entry_safe(p, tmp, &dmahp_mpools, node) {
-		bool idle = true;
+		bool idle;
 
 		for (i = 0; i < MPOOL_ORDERS; i++) {
 			p->last[i] = max(p->demand[i], p->last[i] / 2);
 			p->demand[i] = 0;
-			if (p->last[i])
-				idle = false;
 		}
+		p->ready_last = max(p->ready_demand, p->ready_last / 2);
+		p->ready_demand = 0;
+		idle = !p->ready_last;
+		for (i = 0; i < MPOOL_ORDERS; i++)
+			idle = idle && !p->last[i];
 		if (idle || dmahp_memcg_gone(p->memcg))
 			dmahp_mpool_kill(p, &out);
 		if (p->dead) {
@@ -539,8 +759,11 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 		for (i = 0; i < MPOOL_ORDERS; i++)
 			while (p->count[i] > dmahp_mpool_target(p, i))
 				dmahp_mpool_detach(p, i, &out);
-		for (i = 0; i < MPOOL_ORDERS; i++)
-			while (p->count[i] && dmahp_mpool_pool_bytes(p) >
+		while (p->n_ready > dmahp_mpool_ready_target(p))
+			dmahp_mpool_detach(p, MPOOL_READY, &out);
+		for (i = 0; i <= MPOOL_READY; i++)
+			while (dmahp_mpool_held(p, i) &&
+			       dmahp_mpool_pool_bytes(p) >
 			       dmahp_memcg_room(p->memcg))
 				dmahp_mpool_detach(p, i, &out);
 	}
@@ -553,7 +776,7 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 					   MPOOL_WINDOW);
 	}
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&out);
+	dmahp_mpool_give_back(&out);
 
 	list_for_each_entry_safe(p, tmp, &dead, node)
 		dmahp_mpool_free(p);
@@ -569,9 +792,10 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 void dmahp_mpool_set_max(u64 bytes)
 {
 	struct dmahp_mpool *p;
-	LIST_HEAD(out);
+	struct dmahp_mpool_out out;
 	int i;
 
+	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
 	dmahp_mpool_max = bytes;
 	list_for_each_entry_reverse(p, &dmahp_mpools, node) {
@@ -581,6 +805,9 @@ void dmahp_mpool_set_max(u64 bytes)
 			while (p->count[i] > dmahp_mpool_target(p, i) ||
 			       (p->count[i] && dmahp_mpool_bytes > bytes))
 				dmahp_mpool_detach(p, i, &out);
+		while (p->n_ready > dmahp_mpool_ready_target(p) ||
+		       (p->n_ready && dmahp_mpool_bytes > bytes))
+			dmahp_mpool_detach(p, MPOOL_READY, &out);
 	}
 	/* Dead pools are freed at once; else the windows go on as they were. */
 	if (dmahp_mpool_ready && !list_empty(&dmahp_mpools)) {
@@ -593,7 +820,43 @@ void dmahp_mpool_set_max(u64 bytes)
 						 &dmahp_mpool_reap_work, 0);
 	}
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&out);
+	dmahp_mpool_give_back(&out);
+}
+
+/**
+ * dmahp_mpool_open() - the daemon opened the helper
+ * @cred:	its credentials, which the ready buffers' files get
+ */
+void dmahp_mpool_open(const struct cred *cred)
+{
+	const struct cred *new = get_cred(cred);
+
+	spin_lock(&dmahp_mpool_lock);
+	/* The helper has one opener at a time (dmahp_open()). */
+	WARN_ON_ONCE(dmahp_mpool_cred);
+	dmahp_mpool_cred = new;
+	spin_unlock(&dmahp_mpool_lock);
+}
+
+/**
+ * dmahp_mpool_close() - the daemon closed the helper: no pool is kept
+ *
+ * Pages charged to clients are not kept without a daemon; the ready
+ * buffers hold references on this module.
+ *
+ * Context: process context; waits for a running refill.
+ */
+void dmahp_mpool_close(void)
+{
+	const struct cred *cred;
+
+	spin_lock(&dmahp_mpool_lock);
+	cred = dmahp_mpool_cred;
+	dmahp_mpool_cred = NULL;
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_set_max(0);
+	kthread_flush_work(&dmahp_mpool_work);
+	put_cred(cred);
 }
 
 /**
@@ -672,28 +935,31 @@ static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
 	return found ? pages : SHRINK_EMPTY;
 }
 
-/* The small blocks first, of the pools used least recently. */
+/*
+ * The ready buffers first, then the small blocks, of the pools used least
+ * recently. A ready buffer's page is freed a moment later, with its file.
+ */
 static unsigned long dmahp_mpool_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
 {
 	unsigned long freed = 0;
 	struct dmahp_mpool *p;
-	LIST_HEAD(out);
+	struct dmahp_mpool_out out;
 	int i;
 
+	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
-	for (i = MPOOL_ORDERS - 1; i >= 0; i--)
+	for (i = MPOOL_READY; i >= 0; i--)
 		list_for_each_entry_reverse(p, &dmahp_mpools, node) {
 			if (!dmahp_mpool_reclaims(p, sc))
 				continue;
 			p->backoff = jiffies + MPOOL_BACKOFF;
-			while (freed < sc->nr_to_scan && p->count[i]) {
-				dmahp_mpool_detach(p, i, &out);
-				freed += 1UL << mpool_orders[i];
-			}
+			while (freed < sc->nr_to_scan &&
+			       dmahp_mpool_held(p, i))
+				freed += dmahp_mpool_detach(p, i, &out);
 		}
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&out);
+	dmahp_mpool_give_back(&out);
 	return freed ? freed : SHRINK_STOP;
 }
 
@@ -751,9 +1017,10 @@ out_destroy_cache:
 void dmahp_mpool_exit(void)
 {
 	struct dmahp_mpool *p, *tmp;
+	struct dmahp_mpool_out out;
 	LIST_HEAD(dead);
-	LIST_HEAD(out);
 
+	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
 	dmahp_mpool_ready = false;
 	dmahp_mpool_max = 0;
@@ -768,7 +1035,7 @@ void dmahp_mpool_exit(void)
 		dmahp_mpool_kill(p, &out);
 	list_splice_init(&dmahp_mpools, &dead);
 	spin_unlock(&dmahp_mpool_lock);
-	dmahp_mpool_free_list(&out);
+	dmahp_mpool_give_back(&out);
 	list_for_each_entry_safe(p, tmp, &dead, node)
 		dmahp_mpool_free(p);
 	list_lru_destroy(&dmahp_mpool_lru);

@@ -156,7 +156,7 @@ static void dmahp_ready_refill(struct kthread_work *work)
 		old = override_creds(cred);
 		dmabuf = dmahp_fault("ready_refill") ? ERR_PTR(-ENOMEM) :
 			 dmahp_buffer_export(&dmahp_system_kind, NULL,
-					     PAGE_SIZE, O_RDWR, current,
+					     PAGE_SIZE, O_RDWR, current, NULL,
 					     DMAHP_BUF_BACKGROUND);
 		revert_creds(old);
 		if (IS_ERR(dmabuf))
@@ -202,6 +202,18 @@ void dmahp_ready_resize(u64 pool_max)
 {
 	WRITE_ONCE(dmahp_ready_pool_max, pool_max);
 	dmahp_ready_retarget();
+}
+
+/**
+ * dmahp_ready_limit() - ready_max: at most this many ready buffers a pool
+ *
+ * Also the bound of those kept per memory cgroup (mpool.c).
+ *
+ * Return: the module parameter's value.
+ */
+unsigned long dmahp_ready_limit(void)
+{
+	return READ_ONCE(dmahp_ready_max);
 }
 
 static int dmahp_ready_max_set(const char *val, const struct kernel_param *kp)

@@ -52,7 +52,8 @@ again:
 			return page;
 	}
 	/* Twice at most: the refill waits a second after a drop. */
-	if (buffer->charged && tries++ < 2 && dmahp_mpool_drop(buffer->memcg))
+	if (buffer->charged && !buffer->background && tries++ < 2 &&
+	    dmahp_mpool_drop(buffer->memcg))
 		goto again;
 	return NULL;
 }
@@ -80,7 +81,7 @@ static int dmahp_system_allocate(struct dmahp_buffer *buffer,
 
 	if (buffer->len / PAGE_SIZE > totalram_pages())
 		return -ENOMEM;
-	if (buffer->charged)
+	if (buffer->charged && !buffer->background)
 		dmahp_mpool_make_room(buffer->memcg, buffer->len);
 
 	while (remaining) {

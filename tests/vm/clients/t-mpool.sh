@@ -8,6 +8,7 @@
 #     memory.current grows by its buffer and its pool, nobody else's does,
 #     the daemon's stays flat; dmaheapctl status --json lists the pool under
 #     the cgroup's path; once the client stops allocating, the pool goes.
+#     At 4 KiB, ready buffers: charged to it too, taken by its next ones.
 #  2. Two clients in two cgroups: each cgroup is charged its own buffers and
 #     pool only; both read zeroes in every buffer they get (t-zero).
 #  3. Just under memory.max, a client is not refused because of what is
@@ -135,6 +136,29 @@ echo "t-a idle: pool given back within $(($(date +%s) - t0)) s, memory.current $
 near $((cur - a0)) $((8 * mib)) 512 || fail "t-a at +$((cur - a0)) bytes with 8 MiB held"
 finish "$ca" /tmp/mpool-a
 ca=
+
+# 1b. 4 KiB: ready buffers, exported ahead with their page charged to the
+# cgroup, as many as it asked for in the last second up to ready_max (32).
+start_fill t-a /tmp/mpool-a 4K 64 4K 64
+ca=$pid
+a0=$(current t-a)
+hits0=$(counter ready_hits)
+step "$ca" /tmp/mpool-a step1
+[ "$(cat /tmp/mpool-a/step1)" = "64 0" ] || fail "64 x 4 KiB in t-a: $(cat /tmp/mpool-a/step1)"
+kept_some() { k=$(pool_of t-a); [ "${k:-0}" -ge $((16 * 4096)) ]; }
+wait_for kept_some || fail "no ready buffers kept for t-a: $(pool_of t-a)"
+settle t-a
+echo "64 x 4 KiB held in t-a: kept for it $(kib "$kept") KiB, memory.current +$(kib $((cur - a0))) KiB"
+near $((cur - a0)) $((64 * 4096 + kept)) 512 ||
+	fail "t-a grew by $((cur - a0)) bytes for 64 x 4 KiB and $kept kept"
+step "$ca" /tmp/mpool-a step2
+[ "$(cat /tmp/mpool-a/step2)" = "64 0" ] || fail "64 more x 4 KiB in t-a: $(cat /tmp/mpool-a/step2)"
+hits=$(($(counter ready_hits) - hits0))
+echo "128 x 4 KiB in all: $hits of them taken ready"
+[ "$hits" -ge 32 ] || fail "only $hits of 128 x 4 KiB taken ready"
+finish "$ca" /tmp/mpool-a
+ca=
+wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_pool_bytes) bytes"
 
 # 2. Two cgroups: each its own. t-zero in each (dirty, free, allocate
 # again, every byte 0), then each holds a buffer while the other's pool is
