@@ -269,6 +269,21 @@ static void dmahp_buffer_free(struct dmahp_buffer *buffer)
 	kfree(buffer);
 }
 
+/**
+ * dmahp_buffer_free_memory() - free a ready buffer's memory now
+ * @buffer:	exported, never published, held only by the caller
+ *
+ * Its pages go back (and are uncharged) at once, before its file: a file's
+ * last reference put by a user task goes only when the task returns to
+ * user mode. Its release then frees the empty buffer.
+ */
+void dmahp_buffer_free_memory(struct dmahp_buffer *buffer)
+{
+	buffer->kind->free(buffer);
+	sg_free_table(&buffer->sg_table);
+	memset(&buffer->sg_table, 0, sizeof(buffer->sg_table));
+}
+
 static void dmahp_release(struct dma_buf *dmabuf)
 {
 	struct dmahp_buffer *buffer = dmabuf->priv;

@@ -50,6 +50,8 @@
  * @count:	its count_objects
  * @scan:	its scan_objects
  * @flags:	SHRINKER_* flags, such as SHRINKER_MEMCG_AWARE
+ * @seeks:	what an object costs to make again, DEFAULT_SEEKS; 0: the
+ *		kernel asks for half of what is counted on every pass
  *
  * Shrinkers are allocated by the shrinker core since 6.7
  * (shrinker_alloc(), shrinker_register(), shrinker_free()); before, the
@@ -63,7 +65,7 @@ dmahp_shrinker_create(const char *name,
 					     struct shrink_control *),
 		      unsigned long (*scan)(struct shrinker *,
 					    struct shrink_control *),
-		      unsigned int flags)
+		      unsigned int flags, int seeks)
 {
 	struct shrinker *shrinker;
 
@@ -73,7 +75,7 @@ dmahp_shrinker_create(const char *name,
 		return NULL;
 	shrinker->count_objects = count;
 	shrinker->scan_objects = scan;
-	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker->seeks = seeks;
 	shrinker_register(shrinker);
 #else
 	shrinker = kzalloc(sizeof(*shrinker), GFP_KERNEL);
@@ -81,7 +83,7 @@ dmahp_shrinker_create(const char *name,
 		return NULL;
 	shrinker->count_objects = count;
 	shrinker->scan_objects = scan;
-	shrinker->seeks = DEFAULT_SEEKS;
+	shrinker->seeks = seeks;
 	shrinker->flags = flags;
 	if (register_shrinker(shrinker, "%s", name)) {
 		kfree(shrinker);

@@ -195,6 +195,7 @@ u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 			 const char *name);
 int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
 			    size_t len);
+void dmahp_buffer_free_memory(struct dmahp_buffer *buffer);
 
 /* Heap names as exporter names (name.c). */
 const char *dmahp_name_get(const char *name);

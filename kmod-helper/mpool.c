@@ -96,7 +96,7 @@ static LIST_HEAD(dmahp_mpools);
 static unsigned int dmahp_mpool_n;		/* pools not dead */
 static unsigned long dmahp_mpool_max;		/* bytes, all pools */
 static unsigned long dmahp_mpool_bytes;		/* bytes, all pools */
-static bool dmahp_mpool_ready;			/* between init and exit */
+static bool dmahp_mpool_running;		/* between init and exit */
 /*
  * Each pool's struct is charged to its cgroup and sits on this list_lru
  * in that cgroup's sublist, only so that the kernel calls the shrinker
@@ -165,9 +165,17 @@ static unsigned long dmahp_memcg_room(struct mem_cgroup *memcg)
 	return room << PAGE_SHIFT;
 }
 
+/*
+ * Removed, or being: set first when a cgroup is removed, before its charges
+ * start going to its parent.
+ */
 static bool dmahp_memcg_gone(struct mem_cgroup *memcg)
 {
-	return memcg && !mem_cgroup_online(memcg);
+#ifdef CONFIG_MEMCG
+	if (memcg)
+		return css_is_dying(&memcg->css);
+#endif
+	return false;
 }
 
 static unsigned long dmahp_mpool_pool_bytes(const struct dmahp_mpool *p)
@@ -271,9 +279,10 @@ static unsigned long dmahp_mpool_empty(struct dmahp_mpool *p,
 	unsigned long pages = 0;
 	int i;
 
-	for (i = 0; i <= MPOOL_READY; i++)
+	for (i = 0; i <= MPOOL_READY; i++) {
 		while (dmahp_mpool_held(p, i))
 			pages += dmahp_mpool_detach(p, i, out);
+	}
 	return pages;
 }
 
@@ -299,8 +308,8 @@ static void dmahp_mpool_free(struct dmahp_mpool *p)
 }
 
 /*
- * Free what was detached. A ready buffer's page is freed with its file,
- * when fput()'s deferred work runs: in a moment (ready.c does the same).
+ * Free what was detached. A ready buffer's page goes now, uncharged at
+ * once; its file when fput()'s deferred work runs, in a moment.
  */
 static void dmahp_mpool_give_back(struct dmahp_mpool_out *out)
 {
@@ -313,6 +322,7 @@ static void dmahp_mpool_give_back(struct dmahp_mpool_out *out)
 	}
 	list_for_each_entry_safe(buffer, btmp, &out->bufs, node) {
 		list_del_init(&buffer->node);
+		dmahp_buffer_free_memory(buffer);
 		dma_buf_put(buffer->dmabuf);
 	}
 }
@@ -379,22 +389,23 @@ static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 
 	spin_lock(&dmahp_mpool_lock);
 	p = dmahp_mpool_find(memcg);
-	if (!p && dmahp_mpool_max && dmahp_mpool_ready) {
+	if (!p && dmahp_mpool_max && dmahp_mpool_running) {
 		spin_unlock(&dmahp_mpool_lock);
 		/*
 		 * Charged to @memcg, which puts it in @memcg's sublist of
 		 * dmahp_mpool_lru.
 		 */
 		old = set_active_memcg(memcg);
+		/* Never the cgroup's OOM killer: no pool rather. */
 		new = dmahp_fault("mpool") ? NULL :
 		      kmem_cache_alloc_lru(dmahp_mpool_cache, &dmahp_mpool_lru,
-					   GFP_KERNEL | __GFP_ACCOUNT |
-					   __GFP_ZERO);
+					   GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					   __GFP_NORETRY | __GFP_NOWARN);
 		set_active_memcg(old);
 		if (!new)
 			return NULL;
 		spin_lock(&dmahp_mpool_lock);
-		if (!dmahp_mpool_max || !dmahp_mpool_ready) {
+		if (!dmahp_mpool_max || !dmahp_mpool_running) {
 			spin_unlock(&dmahp_mpool_lock);
 			kmem_cache_free(dmahp_mpool_cache, new);
 			return NULL;
@@ -412,7 +423,7 @@ static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 /* Under the lock: the refill has something to do for @p now. */
 static void dmahp_mpool_kick_locked(void)
 {
-	if (dmahp_mpool_ready)
+	if (dmahp_mpool_running)
 		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
 }
 
@@ -486,7 +497,7 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
 	struct mm_struct *mm;
 
 	dmahp_mpool_out_init(&evicted);
-	if (!READ_ONCE(dmahp_mpool_max))
+	if (!READ_ONCE(dmahp_mpool_max) || !dmahp_ready_limit())
 		return NULL;
 	mm = get_task_mm(task);
 	if (!mm)
@@ -547,8 +558,8 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 	dmahp_mpool_give_back(&out);
 	/* Compared, never used: @p may be gone once the refill moved on. */
 	if (inflight)
-		wait_event(dmahp_mpool_inflight_wq,
-			   READ_ONCE(dmahp_mpool_inflight) != p);
+		wait_event_killable(dmahp_mpool_inflight_wq,
+				    READ_ONCE(dmahp_mpool_inflight) != p);
 	return pages || inflight;
 }
 
@@ -567,14 +578,6 @@ void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
 		dmahp_mpool_drop(memcg);
 }
 
-/*
- * The first pool below its target that may grow, and the order index it
- * wants, under the lock. A block is added only while the cgroup keeps at
- * least as much room below its limits as all pools will hold: a pool never
- * takes more than half of what its cgroup has left, nor do the pools of
- * cgroups under one limit together. A removed cgroup's pool is not
- * refilled: its charges would go to its parent.
- */
 /* Under the lock: what @p holds of index @i is below its target. */
 static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
 {
@@ -584,6 +587,15 @@ static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
 	return p->count[i] < dmahp_mpool_target(p, i);
 }
 
+/*
+ * The first pool below its target that may grow, and the index it wants
+ * (an order's, or MPOOL_READY), under the lock. A block is added only
+ * while the cgroup keeps at least as much room below its limits as all
+ * pools will hold: a pool never takes more than half of what its cgroup
+ * has left, nor do the pools of cgroups under one limit together. A
+ * removed cgroup's pool is not refilled: its charges would go to its
+ * parent.
+ */
 static struct dmahp_mpool *dmahp_mpool_next(int *ret_i)
 {
 	struct dmahp_mpool *p;
@@ -761,14 +773,15 @@ static void dmahp_mpool_reap(struct kthread_work *work)
 				dmahp_mpool_detach(p, i, &out);
 		while (p->n_ready > dmahp_mpool_ready_target(p))
 			dmahp_mpool_detach(p, MPOOL_READY, &out);
-		for (i = 0; i <= MPOOL_READY; i++)
+		for (i = 0; i <= MPOOL_READY; i++) {
 			while (dmahp_mpool_held(p, i) &&
 			       dmahp_mpool_pool_bytes(p) >
 			       dmahp_memcg_room(p->memcg))
 				dmahp_mpool_detach(p, i, &out);
+		}
 	}
 	/* A pool that waited out a back-off is refilled without a take. */
-	again = !list_empty(&dmahp_mpools) && dmahp_mpool_ready;
+	again = !list_empty(&dmahp_mpools) && dmahp_mpool_running;
 	if (again) {
 		kthread_queue_work(dmahp_mpool_worker, &dmahp_mpool_work);
 		kthread_queue_delayed_work(dmahp_mpool_worker,
@@ -801,16 +814,17 @@ void dmahp_mpool_set_max(u64 bytes)
 	list_for_each_entry_reverse(p, &dmahp_mpools, node) {
 		if (!bytes)
 			dmahp_mpool_kill(p, &out);
-		for (i = MPOOL_ORDERS - 1; i >= 0; i--)
+		for (i = MPOOL_ORDERS - 1; i >= 0; i--) {
 			while (p->count[i] > dmahp_mpool_target(p, i) ||
 			       (p->count[i] && dmahp_mpool_bytes > bytes))
 				dmahp_mpool_detach(p, i, &out);
+		}
 		while (p->n_ready > dmahp_mpool_ready_target(p) ||
 		       (p->n_ready && dmahp_mpool_bytes > bytes))
 			dmahp_mpool_detach(p, MPOOL_READY, &out);
 	}
 	/* Dead pools are freed at once; else the windows go on as they were. */
-	if (dmahp_mpool_ready && !list_empty(&dmahp_mpools)) {
+	if (dmahp_mpool_running && !list_empty(&dmahp_mpools)) {
 		if (bytes)
 			kthread_queue_delayed_work(dmahp_mpool_worker,
 						   &dmahp_mpool_reap_work,
@@ -932,6 +946,13 @@ static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
 			pages += dmahp_mpool_pool_bytes(p) >> PAGE_SHIFT;
 		}
 	spin_unlock(&dmahp_mpool_lock);
+	/*
+	 * A removed child's pool struct moves to its parent's sublist: the
+	 * parent is asked as long as the sublist holds one.
+	 */
+	if (!found && sc->memcg &&
+	    list_lru_count_one(&dmahp_mpool_lru, sc->nid, sc->memcg))
+		found = true;
 	return found ? pages : SHRINK_EMPTY;
 }
 
@@ -949,7 +970,7 @@ static unsigned long dmahp_mpool_scan(struct shrinker *shrinker,
 
 	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
-	for (i = MPOOL_READY; i >= 0; i--)
+	for (i = MPOOL_READY; i >= 0; i--) {
 		list_for_each_entry_reverse(p, &dmahp_mpools, node) {
 			if (!dmahp_mpool_reclaims(p, sc))
 				continue;
@@ -958,6 +979,7 @@ static unsigned long dmahp_mpool_scan(struct shrinker *shrinker,
 			       dmahp_mpool_held(p, i))
 				freed += dmahp_mpool_detach(p, i, &out);
 		}
+	}
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_give_back(&out);
 	return freed ? freed : SHRINK_STOP;
@@ -984,7 +1006,7 @@ int dmahp_mpool_init(void)
 	dmahp_mpool_shrinker = dmahp_shrinker_create("dmaheap-helper-mpool",
 						     dmahp_mpool_count,
 						     dmahp_mpool_scan,
-						     SHRINKER_MEMCG_AWARE);
+						     SHRINKER_MEMCG_AWARE, 0);
 	if (!dmahp_mpool_shrinker)
 		goto out_destroy_cache;
 	ret = list_lru_init_memcg(&dmahp_mpool_lru, dmahp_mpool_shrinker);
@@ -998,7 +1020,7 @@ int dmahp_mpool_init(void)
 		goto out_destroy_lru;
 	}
 	spin_lock(&dmahp_mpool_lock);
-	dmahp_mpool_ready = true;
+	dmahp_mpool_running = true;
 	spin_unlock(&dmahp_mpool_lock);
 	return 0;
 
@@ -1022,7 +1044,7 @@ void dmahp_mpool_exit(void)
 
 	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
-	dmahp_mpool_ready = false;
+	dmahp_mpool_running = false;
 	dmahp_mpool_max = 0;
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_shrinker_destroy(dmahp_mpool_shrinker);

@@ -314,7 +314,8 @@ int dmahp_pool_init(void)
 	dmahp_pool_shrinker = dmahp_fault("init_pool") ? NULL :
 			   dmahp_shrinker_create("dmaheap-helper-pool",
 						 dmahp_pool_count,
-						 dmahp_pool_scan, 0);
+						 dmahp_pool_scan, 0,
+						 DEFAULT_SEEKS);
 	if (!dmahp_pool_shrinker) {
 		kthread_destroy_worker(dmahp_pool_worker);
 		return -ENOMEM;

@@ -328,7 +328,8 @@ int dmahp_ready_init(void)
 	dmahp_ready_shrinker = dmahp_fault("init_ready_shrinker") ? NULL :
 			    dmahp_shrinker_create("dmaheap-helper-ready",
 						  dmahp_ready_shrink_count,
-						  dmahp_ready_shrink_scan, 0);
+						  dmahp_ready_shrink_scan, 0,
+						  DEFAULT_SEEKS);
 	if (!dmahp_ready_shrinker) {
 		kthread_destroy_worker(dmahp_ready_worker);
 		return -ENOMEM;
