@@ -376,13 +376,14 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 }
 
 /*
- * The pool of @memcg, made if it has none, moved first (the last used);
- * with dmahp_mpool_lock held, or NULL with it not held when the pools are
- * off or the pool's struct could not be had. What the 17th pool evicted
- * goes to @evicted.
+ * The pool of @memcg, made if it has none, moved first (the last used), or
+ * NULL when the pools are off or the pool's struct could not be had;
+ * returns with dmahp_mpool_lock held either way. What the 17th pool
+ * evicted goes to @evicted.
  */
 static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 					   struct dmahp_mpool_out *evicted)
+	__acquires(&dmahp_mpool_lock)
 {
 	struct dmahp_mpool *p, *new;
 	struct mem_cgroup *old;
@@ -393,30 +394,25 @@ static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 		spin_unlock(&dmahp_mpool_lock);
 		/*
 		 * Charged to @memcg, which puts it in @memcg's sublist of
-		 * dmahp_mpool_lru.
+		 * dmahp_mpool_lru. Never the cgroup's OOM killer: no pool
+		 * rather.
 		 */
 		old = set_active_memcg(memcg);
-		/* Never the cgroup's OOM killer: no pool rather. */
 		new = dmahp_fault("mpool") ? NULL :
 		      kmem_cache_alloc_lru(dmahp_mpool_cache, &dmahp_mpool_lru,
 					   GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 					   __GFP_NORETRY | __GFP_NOWARN);
 		set_active_memcg(old);
-		if (!new)
-			return NULL;
 		spin_lock(&dmahp_mpool_lock);
-		if (!dmahp_mpool_max || !dmahp_mpool_running) {
-			spin_unlock(&dmahp_mpool_lock);
+		if (new && (!dmahp_mpool_max || !dmahp_mpool_running)) {
 			kmem_cache_free(dmahp_mpool_cache, new);
-			return NULL;
+			new = NULL;
 		}
-		p = dmahp_mpool_insert(memcg, new, evicted);
+		if (new)
+			p = dmahp_mpool_insert(memcg, new, evicted);
 	}
-	if (!p) {
-		spin_unlock(&dmahp_mpool_lock);
-		return NULL;
-	}
-	list_move(&p->node, &dmahp_mpools);
+	if (p)
+		list_move(&p->node, &dmahp_mpools);
 	return p;
 }
 
@@ -454,8 +450,10 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 		return NULL;
 
 	p = dmahp_mpool_get(memcg, &evicted);
-	if (!p)
+	if (!p) {
+		spin_unlock(&dmahp_mpool_lock);
 		return NULL;
+	}
 	p->demand[i]++;
 	if (p->count[i]) {
 		page = list_first_entry(&p->pages[i], struct page, lru);
@@ -506,9 +504,11 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
 	mmput(mm);
 
 	p = dmahp_mpool_get(memcg, &evicted);
-	mem_cgroup_put(memcg);
-	if (!p)
+	if (!p) {
+		spin_unlock(&dmahp_mpool_lock);
+		mem_cgroup_put(memcg);
 		return NULL;
+	}
 	p->ready_demand++;
 	if (p->n_ready) {
 		buffer = list_first_entry(&p->ready, struct dmahp_buffer, node);
@@ -519,6 +519,7 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
 	if (p->n_ready <= dmahp_mpool_ready_target(p) / 2)
 		dmahp_mpool_kick_locked();
 	spin_unlock(&dmahp_mpool_lock);
+	mem_cgroup_put(memcg);
 	dmahp_mpool_give_back(&evicted);
 	if (!buffer)
 		return NULL;

@@ -103,9 +103,11 @@ settle() {
 		sleep 0.1
 	done
 }
-# near DELTA WANT SLACK-KIB: DELTA is WANT within -256 KiB .. +SLACK KiB.
+# near DELTA WANT SLACK-KIB: DELTA is WANT within -640 KiB .. +SLACK KiB.
+# Charges reach memory.current through a per-CPU stock of up to 64 pages
+# (256 KiB) a CPU, precharged or drained at any time: 2 CPUs and a margin.
 near() {
-	[ "$1" -ge $(($2 - 256 * kib)) ] && [ "$1" -le $(($2 + $3 * kib)) ]
+	[ "$1" -ge $(($2 - 640 * kib)) ] && [ "$1" -le $(($2 + $3 * kib)) ]
 }
 
 # What earlier tests' clients left kept is given back first: from here on
@@ -124,7 +126,7 @@ total=$(counter memcg_pool_bytes)
 b1=$(current t-b) d1=$(current t-d)
 echo "8 MiB held in t-a: kept for it $(kib "$kept") KiB (dmaheapctl status --json, /t-a; all pools $(kib "$total") KiB), memory.current $(kib "$a0") -> $(kib "$cur") KiB (+$(kib $((cur - a0))) KiB); t-b +$(kib $((b1 - b0))) KiB; the daemon's +$(kib $((d1 - d0))) KiB"
 [ "$kept" -ge "$mib" ] || fail "only $kept bytes kept for t-a"
-near $((cur - a0)) $((8 * mib + kept)) 512 ||
+near $((cur - a0)) $((8 * mib + kept)) 640 ||
 	fail "t-a grew by $((cur - a0)) bytes for 8 MiB and $kept kept"
 near $((b1 - b0)) 0 256 || fail "t-b moved by $((b1 - b0)) bytes"
 near $((d1 - d0)) 0 1024 || fail "the daemon's cgroup moved by $((d1 - d0)) bytes"
@@ -133,7 +135,7 @@ t0=$(date +%s)
 wait_for none_kept || fail "t-a's pool not given back: $(counter memcg_pool_bytes) bytes"
 cur=$(current t-a)
 echo "t-a idle: pool given back within $(($(date +%s) - t0)) s, memory.current $(kib "$cur") KiB"
-near $((cur - a0)) $((8 * mib)) 512 || fail "t-a at +$((cur - a0)) bytes with 8 MiB held"
+near $((cur - a0)) $((8 * mib)) 640 || fail "t-a at +$((cur - a0)) bytes with 8 MiB held"
 finish "$ca" /tmp/mpool-a
 ca=
 
@@ -192,8 +194,8 @@ while :; do
 	sleep 0.1
 done
 echo "8 MiB in t-a, 4 MiB in t-b: kept $(kib "$ka") / $(kib "$kb") KiB, memory.current +$(kib $((a1 - a0))) / +$(kib $((b1 - b0))) KiB"
-near $((a1 - a0)) $((8 * mib + ka)) 512 || fail "t-a +$((a1 - a0)) bytes, want 8 MiB + $ka"
-near $((b1 - b0)) $((4 * mib + kb)) 512 || fail "t-b +$((b1 - b0)) bytes, want 4 MiB + $kb"
+near $((a1 - a0)) $((8 * mib + ka)) 640 || fail "t-a +$((a1 - a0)) bytes, want 8 MiB + $ka"
+near $((b1 - b0)) $((4 * mib + kb)) 640 || fail "t-b +$((b1 - b0)) bytes, want 4 MiB + $kb"
 finish "$ca" /tmp/mpool-a
 finish "$cb" /tmp/mpool-b
 ca= cb=
@@ -309,7 +311,7 @@ wait_for daemon_gone || fail "dmaheapd survived SIGKILL"
 wait_for none_kept || fail "daemon killed, $(counter memcg_pool_bytes) bytes still kept"
 a2=$(current t-a)
 echo "daemon SIGKILLed: pools given back, t-a $(kib "$a1") -> $(kib "$a2") KiB with 8 MiB held"
-near $((a2 - a0)) $((8 * mib)) 512 || fail "t-a +$((a2 - a0)) bytes with 8 MiB held"
+near $((a2 - a0)) $((8 * mib)) 640 || fail "t-a +$((a2 - a0)) bytes with 8 MiB held"
 finish "$ca" /tmp/mpool-a
 ca=
 wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
