@@ -579,13 +579,23 @@ void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
 		dmahp_mpool_drop(memcg);
 }
 
-/* Under the lock: what @p holds of index @i is below its target. */
+/*
+ * Under the lock: what @p holds of index @i is below its target, and a
+ * block more keeps its blocks within a quarter of the limit. The targets
+ * of the two orders move apart (a cgroup going from 64 KiB buffers to
+ * 1 MiB ones): the reaper trims the order that is over its own, and until
+ * it has, the other waits.
+ */
 static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
 {
+	unsigned long blocks;
+
 	if (i == MPOOL_READY)
 		return dmahp_mpool_cred &&
 		       p->n_ready < dmahp_mpool_ready_target(p);
-	return p->count[i] < dmahp_mpool_target(p, i);
+	blocks = dmahp_mpool_pool_bytes(p) - (p->n_ready << PAGE_SHIFT);
+	return p->count[i] < dmahp_mpool_target(p, i) &&
+	       blocks + (PAGE_SIZE << mpool_orders[i]) <= dmahp_mpool_max / 4;
 }
 
 /*

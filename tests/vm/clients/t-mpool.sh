@@ -164,6 +164,26 @@ finish "$ca" /tmp/mpool-a
 ca=
 wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_pool_bytes) bytes"
 
+# 1c. At most a quarter of PoolSize= (16 MiB by default) of blocks a
+# cgroup, also while its demand moves from 64 KiB blocks to 1 MiB ones:
+# 256 x 64 KiB held (16 MiB of 64 KiB blocks wanted), then 16 x 1 MiB.
+start_fill t-a /tmp/mpool-a 64K 256 1M 16
+ca=$pid
+step "$ca" /tmp/mpool-a step1
+wait_for some_kept || fail "nothing kept for 64 KiB buffers"
+peak=0
+step "$ca" /tmp/mpool-a step2
+for i in $(seq 30); do
+	k=$(counter memcg_pool_bytes)
+	[ "$k" -gt "$peak" ] && peak=$k
+	sleep 0.1
+done
+echo "64 KiB then 1 MiB buffers in t-a: at most $(kib "$peak") KiB kept in the 3 s after"
+[ "$peak" -le $((16 * mib + 32 * 4096)) ] || fail "$peak bytes kept for one cgroup, over 16 MiB"
+finish "$ca" /tmp/mpool-a
+ca=
+wait_for none_kept || fail "t-a's pool not given back: $(counter memcg_pool_bytes) bytes"
+
 # 2. Two cgroups: each its own. t-zero in each (dirty, free, allocate
 # again, every byte 0), then each holds a buffer while the other's pool is
 # there.
