@@ -20,7 +20,8 @@
 #     nothing; a refill failing leaves the pool empty a second, then it
 #     fills.
 #  6. A removed cgroup's pool goes; drop_caches empties every pool; the
-#     daemon SIGKILLed leaves none; counters back to 0.
+#     daemon SIGKILLed leaves none, counters back to 0, and the module
+#     unloads.
 . "$(dirname "$0")/lib.sh"
 d=$(dirname "$0")
 cg=/sys/fs/cgroup
@@ -335,6 +336,11 @@ near $((a2 - a0)) $((8 * mib)) 640 || fail "t-a +$((a2 - a0)) bytes with 8 MiB h
 finish "$ca" /tmp/mpool-a
 ca=
 wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
+# Nothing of the pools (ready buffers hold references on the module) keeps
+# it loaded once the daemon is gone.
+rmmod dmaheap_helper || fail "rmmod after the daemon was killed with pools kept"
+insmod /lib/modules/dmaheap_helper.ko || fail "insmod"
+echo "rmmod with the daemon killed: works"
 daemon_start
 "$d/t-alloc" >/dev/null || fail "the daemon does not serve afterwards"
 echo "memcg_pools $(counter memcg_pools), memcg_pool_bytes $(counter memcg_pool_bytes), live_buffers $(counter live_buffers); a new daemon serves"
