@@ -168,12 +168,21 @@ wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_
 # 1c. At most a quarter of PoolSize= (16 MiB by default) of blocks a
 # cgroup, also while its demand moves from 64 KiB blocks to 1 MiB ones:
 # 256 x 64 KiB held (16 MiB of 64 KiB blocks wanted), then 16 x 1 MiB.
-start_fill t-a /tmp/mpool-a 64K 256 1M 16
+# The 1 MiB blocks take the quarter at once, not at the reaper's next
+# window, up to a second later: 16 x 1 MiB more, 0.2 s after, are taken
+# from the pool (0 of 16 without the refill's trim: Debian 12 and 13).
+start_fill t-a /tmp/mpool-a 64K 256 1M 16 1M 16
 ca=$pid
 step "$ca" /tmp/mpool-a step1
 wait_for some_kept || fail "nothing kept for 64 KiB buffers"
 peak=0
 step "$ca" /tmp/mpool-a step2
+hits2=$(counter memcg_pool_hits)
+sleep 0.2
+step "$ca" /tmp/mpool-a step3
+hits3=$(($(counter memcg_pool_hits) - hits2))
+echo "64 KiB then 1 MiB buffers in t-a: $hits3 of 16 x 1 MiB taken from the pool 0.2 s after the first 16"
+[ "$hits3" -ge 8 ] || fail "only $hits3 of 16 x 1 MiB taken from the pool: the 64 KiB blocks kept the quarter"
 for i in $(seq 30); do
 	k=$(counter memcg_pool_bytes)
 	[ "$k" -gt "$peak" ] && peak=$k
