@@ -287,25 +287,36 @@ static unsigned long dmahp_mpool_empty(struct dmahp_mpool *p,
 }
 
 /*
- * What @p holds above its targets to @out, under the lock. The refill
- * trims before it adds a block: when a cgroup's demand moves from one
- * order to the other (64 KiB buffers, then 1 MiB ones), the new order's
- * target takes the quarter of the limit the old one held, and the old
- * order's blocks go at once, not at the reaper's next window (a
- * sustained run of 1 MiB allocations right after 64 KiB ones found its
- * blocks kept out for up to a second: 1.18x the kernel's time, 0.26x
- * before the quarter was enforced). The reaper trims every window.
+ * What @p holds above its targets to @out, under the lock. Return: its
+ * pages. When a cgroup's demand moves from one order to the other (64 KiB
+ * buffers, then 1 MiB ones), the new order's target takes the quarter of
+ * the limit the old one held: the refill trims a pool before it adds to
+ * it, so that the new order need not wait for the reaper, which trims
+ * every window.
  */
-static void dmahp_mpool_trim(struct dmahp_mpool *p,
-			     struct dmahp_mpool_out *out)
+static unsigned long dmahp_mpool_trim(struct dmahp_mpool *p,
+				      struct dmahp_mpool_out *out)
 {
+	unsigned long pages = 0;
 	int i;
 
 	for (i = 0; i < MPOOL_ORDERS; i++)
 		while (p->count[i] > dmahp_mpool_target(p, i))
-			dmahp_mpool_detach(p, i, out);
+			pages += dmahp_mpool_detach(p, i, out);
 	while (p->n_ready > dmahp_mpool_ready_target(p))
-		dmahp_mpool_detach(p, MPOOL_READY, out);
+		pages += dmahp_mpool_detach(p, MPOOL_READY, out);
+	return pages;
+}
+
+/* Whether @p has an order below its target. Under the lock. */
+static bool dmahp_mpool_wants(const struct dmahp_mpool *p)
+{
+	int i;
+
+	for (i = 0; i < MPOOL_ORDERS; i++)
+		if (p->count[i] < dmahp_mpool_target(p, i))
+			return true;
+	return false;
 }
 
 /* Empty @p and leave it to the reaper. Under the lock. */
@@ -603,8 +614,7 @@ void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
 
 /*
  * Under the lock: what @p holds of index @i is below its target, and a
- * block more keeps its blocks within a quarter of the limit (what is over
- * the other order's target went first: dmahp_mpool_trim()).
+ * block more keeps its blocks within a quarter of the limit.
  */
 static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
 {
@@ -625,8 +635,9 @@ static bool dmahp_mpool_short(const struct dmahp_mpool *p, int i)
  * pools will hold: a pool never takes more than half of what its cgroup
  * has left, nor do the pools of cgroups under one limit together. A
  * removed cgroup's pool is not refilled: its charges would go to its
- * parent. What each pool it looks at holds above its targets goes to @out
- * first.
+ * parent. A pool with an order below its target is trimmed first, to
+ * @out, which the refill frees before it allocates: the room counts those
+ * pages as freed already.
  */
 static struct dmahp_mpool *dmahp_mpool_next(int *ret_i,
 					    struct dmahp_mpool_out *out)
@@ -635,16 +646,20 @@ static struct dmahp_mpool *dmahp_mpool_next(int *ret_i,
 	int i;
 
 	list_for_each_entry(p, &dmahp_mpools, node) {
+		unsigned long trimmed = 0;
+
 		if (p->dead || time_before(jiffies, p->backoff) ||
 		    dmahp_memcg_gone(p->memcg))
 			continue;
-		dmahp_mpool_trim(p, out);
+		if (dmahp_mpool_wants(p))
+			trimmed = dmahp_mpool_trim(p, out) << PAGE_SHIFT;
 		for (i = 0; i <= MPOOL_READY; i++) {
 			unsigned long block = i == MPOOL_READY ? PAGE_SIZE :
 					      PAGE_SIZE << mpool_orders[i];
 			unsigned long after = dmahp_mpool_bytes + block;
 			unsigned long room = dmahp_memcg_room(p->memcg);
 
+			room += min(trimmed, ULONG_MAX - room);
 			if (!dmahp_mpool_short(p, i) ||
 			    dmahp_mpool_bytes + block > dmahp_mpool_max)
 				continue;
@@ -720,10 +735,10 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 		dmahp_mpool_inflight = p;
 		cred = dmahp_mpool_cred;
 		spin_unlock(&dmahp_mpool_lock);
-		if (!p) {
-			dmahp_mpool_give_back(&out);
+		/* Before the allocation, which the room counted them freed for. */
+		dmahp_mpool_give_back(&out);
+		if (!p)
 			return;
-		}
 
 		if (i == MPOOL_READY) {
 			buffer = dmahp_mpool_export(p, cred);
@@ -736,6 +751,9 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 		}
 
 		spin_lock(&dmahp_mpool_lock);
+		/* A take may have moved the targets while it was made. */
+		if (got)
+			dmahp_mpool_trim(p, &out);
 		if (got && dmahp_mpool_short(p, i) &&
 		    dmahp_mpool_bytes + bytes <= dmahp_mpool_max &&
 		    !time_before(jiffies, p->backoff) &&
