@@ -28,6 +28,13 @@ static void test_parse_nr(void **state)
 	assert_true(nr >= max);
 	assert_int_equal(filemax_parse_nr("32\t0\n", &nr, &max), -EINVAL);
 	assert_int_equal(filemax_parse_nr("", &nr, &max), -EINVAL);
+	assert_int_equal(filemax_parse_nr("32\t-1\t16\n", &nr, &max), -EINVAL);
+	assert_int_equal(filemax_parse_nr("x\t0\t16\n", &nr, &max), -EINVAL);
+	assert_int_equal(filemax_parse_nr("99999999999999999999\t0\t16\n",
+					  &nr, &max), -EINVAL);
+	assert_int_equal(filemax_parse_nr(" 7 0 8", &nr, &max), 0);
+	assert_int_equal(nr, 7);
+	assert_int_equal(max, 8);
 }
 
 static void test_parse_capeff(void **state)
