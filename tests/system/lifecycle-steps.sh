@@ -25,13 +25,17 @@ wait_for() {
 }
 apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -q -y "$@"; }
 # apt_log LOG ARGS: apt-get ARGS, its output in LOG and its lines of
-# interest on the output as they come (a step killed by its timeout still
-# shows how far it got); apt-get's status.
+# interest on the output as they come, each after the seconds since the
+# start (a step killed by its timeout still shows how far it got, and the
+# log where the time went); apt-get's status.
 apt_log() {
-	local log=$1
+	local log=$1 start=$SECONDS line
 	shift
 	apt_q "$@" 2>&1 | tee "$log" |
-		grep --line-buffered -iE 'dkms|dmaheap|^Setting up linux|initramfs|^E: |error'
+		grep --line-buffered -iE 'dkms|dmaheap|^Setting up|initramfs|make -j|^E: |error' |
+		while IFS= read -r line; do
+			printf '[%4d s] %s\n' $((SECONDS - start)) "$line"
+		done
 	return "${PIPESTATUS[0]}"
 }
 node_gone() { [[ ! -e $node ]]; }
