@@ -16,6 +16,12 @@ heap_node() {
 	echo "/dev/dma_heap/$(heap_name)"
 }
 
+# What memory.current may lag or lead a cgroup's charges by, in bytes: the
+# kernel's per-CPU charge stock holds up to 64 pages (256 KiB) on each CPU,
+# charged ahead or drained at any time, plus 128 KiB for page tables and
+# the like (640 KiB on the VMs' 2 CPUs). The memory cgroup tests allow it.
+charge_stock=$((($(grep -c '^processor' /proc/cpuinfo) * 256 + 128) * 1024))
+
 counter() {
 	cat "/sys/class/misc/dmaheap-helper/$1"
 }
