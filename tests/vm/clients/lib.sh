@@ -22,6 +22,13 @@ heap_node() {
 # the like (640 KiB on the VMs' 2 CPUs). The memory cgroup tests allow it.
 charge_stock=$((($(grep -c '^processor' /proc/cpuinfo) * 256 + 128) * 1024))
 
+# near DELTA WANT [SLACK-KIB]: DELTA (bytes of memory.current) is WANT
+# within -$charge_stock .. +SLACK KiB (default: +$charge_stock).
+near() {
+	[ "$1" -ge $(($2 - charge_stock)) ] &&
+		[ "$1" -le $(($2 + ${3:-$((charge_stock / 1024))} * 1024)) ]
+}
+
 counter() {
 	cat "/sys/class/misc/dmaheap-helper/$1"
 }

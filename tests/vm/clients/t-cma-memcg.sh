@@ -136,8 +136,7 @@ full_area_charged() {
 	listed=$(charged_lines)
 	echo "$1: no limit, 2 x 4 MiB past the full area: $n allocated, memory.current +$(kib $((c3 - c1))) KiB, $listed listed as charged"
 	[ "$n" -eq 2 ] || fail "2 x 4 MiB without a limit: $n, then $err"
-	[ $((c3 - c1)) -ge $((8 * mib - charge_stock)) ] &&
-		[ $((c3 - c1)) -le $((8 * mib + 512 * kib)) ] ||
+	near $((c3 - c1)) $((8 * mib)) 512 ||
 		fail "memory.current grew by $(kib $((c3 - c1))) KiB for 2 x 4 MiB from the page allocator"
 	[ "$listed" -eq 2 ] || fail "$listed CMA-kind buffers listed as charged, want the 2 from the page allocator"
 	end_client

@@ -95,7 +95,7 @@ end_client
 echo "32 MiB held: t-client memory.current $(kib "$c0") -> $(kib "$c1") KiB (+$(kib $((c1 - c0))) KiB, $(kib "$k") KiB of it kept ahead), freed: $(kib "$c2") KiB"
 echo "daemon's cgroup: $(kib "$d0") -> $(kib "$d1") KiB"
 delta=$((c1 - c0 - k))
-[ "$delta" -ge $((32 * mib - charge_stock)) ] && [ "$delta" -le $((32 * mib + 512 * kib)) ] ||
+near "$delta" $((32 * mib)) 512 ||
 	fail "memory.current grew by $((c1 - c0)) bytes for a 32 MiB buffer and $k kept"
 [ $((c2 - c0)) -le $((512 * kib)) ] ||
 	fail "memory.current $c2 after the free, $c0 before the allocation"

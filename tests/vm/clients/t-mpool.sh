@@ -104,14 +104,6 @@ settle() {
 		sleep 0.1
 	done
 }
-# near DELTA WANT [SLACK-KIB]: DELTA is WANT within -$charge_stock ..
-# +SLACK KiB (default: +$charge_stock). Charges reach memory.current
-# through the kernel's per-CPU charge stock (lib.sh).
-near() {
-	[ "$1" -ge $(($2 - charge_stock)) ] &&
-		[ "$1" -le $(($2 + ${3:-$((charge_stock / kib))} * kib)) ]
-}
-
 # What earlier tests' clients left kept is given back first: from here on
 # the counters are this test's.
 wait_for none_kept || fail "$(counter memcg_pool_bytes) bytes kept before the test"
@@ -155,7 +147,7 @@ kept_some() { k=$(pool_of t-a); [ "${k:-0}" -ge $((16 * 4096)) ]; }
 wait_for kept_some || fail "no ready buffers kept for t-a: $(pool_of t-a)"
 settle t-a
 echo "512 x 4 KiB held in t-a: kept for it $(kib "$kept") KiB, memory.current +$(kib $((cur - a0))) KiB"
-[ $((cur - a0)) -ge $((2 * mib - charge_stock)) ] && [ $((cur - a0)) -le $((2 * mib + kept + charge_stock)) ] ||
+near $((cur - a0)) $((2 * mib)) $(((kept + charge_stock) / kib)) ||
 	fail "t-a grew by $((cur - a0)) bytes for 512 x 4 KiB and $kept kept"
 step "$ca" /tmp/mpool-a step2
 [ "$(cat /tmp/mpool-a/step2)" = "512 0" ] || fail "512 more x 4 KiB in t-a: $(cat /tmp/mpool-a/step2)"
