@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fs.file-max from /proc/sys/fs/file-nr, CAP_SYS_ADMIN from /proc/TID/status. */
+/*
+ * fs.file-max from /proc/sys/fs/file-nr, read afresh unless a recent
+ * reading was far from it; CAP_SYS_ADMIN from /proc/TID/status.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filemax.h"
@@ -64,31 +68,69 @@ int filemax_parse_capeff(const char *status, uint64_t *ret_caps)
 	return 0;
 }
 
-/* file-nr, opened once and re-read with pread(): the kernel fills it anew. */
+bool filemax_fresh(const struct filemax_reading *r, uint64_t now_ns)
+{
+	return r->valid && r->uses < FILEMAX_READ_EVERY &&
+	       now_ns - r->at_ns < FILEMAX_READ_AGE_NS &&
+	       r->nr < r->max && r->max - r->nr > FILEMAX_MARGIN;
+}
+
+/*
+ * file-nr, opened once and re-read with pread(): the kernel fills it anew.
+ * The last reading is shared by the workers, under the lock, which a read
+ * holds: one reading serves them all.
+ */
 static int nr_fd = -1;
 static pthread_once_t nr_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t reading_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct filemax_reading reading;
 
 static void nr_open(void)
 {
 	nr_fd = open("/proc/sys/fs/file-nr", O_RDONLY | O_CLOEXEC);
 }
 
-int filemax_reached(void)
+static uint64_t now_ns(void)
 {
-	uint64_t nr, max;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A new reading of file-nr into @r: valid, or not when it cannot be read. */
+static void read_file_nr(struct filemax_reading *r, uint64_t now)
+{
 	char buf[96];
 	ssize_t n;
 
+	r->valid = false;
 	pthread_once(&nr_once, nr_open);
 	if (nr_fd < 0)
-		return 0;
+		return;
 	n = pread(nr_fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
-		return 0;
+		return;
 	buf[n] = '\0';
-	if (filemax_parse_nr(buf, &nr, &max) < 0)
-		return 0;
-	return nr >= max;
+	if (filemax_parse_nr(buf, &r->nr, &r->max) < 0)
+		return;
+	r->at_ns = now;
+	r->uses = 0;
+	r->valid = true;
+}
+
+int filemax_reached(void)
+{
+	uint64_t now = now_ns();
+	int reached;
+
+	pthread_mutex_lock(&reading_lock);
+	if (!filemax_fresh(&reading, now))
+		read_file_nr(&reading, now);
+	reading.uses++;
+	reached = reading.valid && reading.nr >= reading.max;
+	pthread_mutex_unlock(&reading_lock);
+	return reached;
 }
 
 int filemax_exempt(pid_t tid)

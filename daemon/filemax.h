@@ -8,6 +8,7 @@
 #ifndef DMAHEAPD_FILEMAX_H
 #define DMAHEAPD_FILEMAX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,9 +24,35 @@ int filemax_parse_nr(const char *text, uint64_t *ret_nr, uint64_t *ret_max);
 int filemax_parse_capeff(const char *status, uint64_t *ret_caps);
 
 /*
+ * A reading of file-nr is used again, without a pread(), while it is less
+ * than FILEMAX_READ_AGE_NS old, has served fewer than FILEMAX_READ_EVERY
+ * allocations and the count was more than FILEMAX_MARGIN files short of
+ * file-max: a file-max lowered meanwhile, or others filling the table,
+ * let at most FILEMAX_READ_EVERY allocations through over it: about what
+ * the kernel's own per-CPU count of files can be off by, at least 32 a
+ * CPU (docs/ioctl-contract.md).
+ * Near file-max, every allocation reads it.
+ */
+#define FILEMAX_READ_EVERY	32
+#define FILEMAX_READ_AGE_NS	10000000u	/* 10 ms */
+#define FILEMAX_MARGIN		4096
+
+struct filemax_reading {
+	uint64_t nr;		/* file-nr's first field: files allocated */
+	uint64_t max;		/* its third: fs.file-max */
+	uint64_t at_ns;		/* CLOCK_MONOTONIC when read */
+	unsigned int uses;	/* allocations checked against it */
+	bool valid;		/* read and parsed */
+};
+
+/* May @r serve another allocation at @now_ns (see above)? */
+bool filemax_fresh(const struct filemax_reading *r, uint64_t now_ns);
+
+/*
  * Does the system hold as many files as fs.file-max, or more (the
  * kernel's test, on the same approximate count)? 1 or 0; 0 as well when
- * file-nr cannot be read. One pread() of file-nr, kept open.
+ * file-nr cannot be read. A pread() of file-nr, kept open, unless the
+ * last reading is fresh (filemax_fresh()). Thread-safe.
  */
 int filemax_reached(void);
 

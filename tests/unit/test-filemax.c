@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of daemon/filemax.c: the parsers, and the /proc side on this
- * process (root or not) and on a thread that is gone.
+ * Unit tests of daemon/filemax.c: the parsers, when a reading is used
+ * again, and the /proc side on this process (root or not) and on a thread
+ * that is gone.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -53,6 +54,37 @@ static void test_parse_capeff(void **state)
 	assert_int_equal(filemax_parse_capeff("CapEff:\tzz\n", &caps), -EINVAL);
 }
 
+/* When a reading of file-nr serves again, and when it is read afresh. */
+static void test_fresh(void **state)
+{
+	const uint64_t t = 5000000000u;
+	struct filemax_reading r = {
+		.nr = 1824, .max = 9223372036854775807ull, .at_ns = t,
+		.valid = true,
+	};
+
+	assert_true(filemax_fresh(&r, t));
+	assert_true(filemax_fresh(&r, t + FILEMAX_READ_AGE_NS - 1));
+	assert_false(filemax_fresh(&r, t + FILEMAX_READ_AGE_NS));
+	r.uses = FILEMAX_READ_EVERY - 1;
+	assert_true(filemax_fresh(&r, t));
+	r.uses = FILEMAX_READ_EVERY;
+	assert_false(filemax_fresh(&r, t));
+	r.uses = 0;
+	/* near file-max, at it, past it: every allocation reads */
+	r.max = r.nr + FILEMAX_MARGIN + 1;
+	assert_true(filemax_fresh(&r, t));
+	r.max = r.nr + FILEMAX_MARGIN;
+	assert_false(filemax_fresh(&r, t));
+	r.max = r.nr;
+	assert_false(filemax_fresh(&r, t));
+	r.max = r.nr - 1;
+	assert_false(filemax_fresh(&r, t));
+	r.max = 9223372036854775807ull;
+	r.valid = false;
+	assert_false(filemax_fresh(&r, t));
+}
+
 static void test_proc(void **state)
 {
 	pid_t pid;
@@ -70,6 +102,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_nr),
 		cmocka_unit_test(test_parse_capeff),
+		cmocka_unit_test(test_fresh),
 		cmocka_unit_test(test_proc),
 	};
 
