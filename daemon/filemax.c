@@ -68,33 +68,35 @@ int filemax_parse_capeff(const char *status, uint64_t *ret_caps)
 	return 0;
 }
 
-bool filemax_fresh(const struct filemax_reading *r, uint64_t now_ns)
+bool filemax_fresh(const struct filemax_reading *r, uint64_t now)
 {
 	return r->valid && r->uses < FILEMAX_READ_EVERY &&
-	       now_ns - r->at_ns < FILEMAX_READ_AGE_NS &&
+	       now >= r->at_ns && now - r->at_ns < FILEMAX_READ_AGE_NS &&
 	       r->nr < r->max && r->max - r->nr > FILEMAX_MARGIN;
 }
 
 /*
  * file-nr, opened once and re-read with pread(): the kernel fills it anew.
  * The last reading is shared by the workers, under the lock, which a read
- * holds: one reading serves them all.
+ * holds: workers that find it stale together wait for one read and use it,
+ * rather than each reading.
  */
 static int nr_fd = -1;
 static pthread_once_t nr_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reading_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct filemax_reading reading;
+static unsigned long reads;
 
 static void nr_open(void)
 {
 	nr_fd = open("/proc/sys/fs/file-nr", O_RDONLY | O_CLOEXEC);
 }
 
-static uint64_t now_ns(void)
+static uint64_t monotonic_ns(void)
 {
-	struct timespec ts;
+	struct timespec ts = { 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -121,16 +123,29 @@ static void read_file_nr(struct filemax_reading *r, uint64_t now)
 
 int filemax_reached(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now;
 	int reached;
 
 	pthread_mutex_lock(&reading_lock);
-	if (!filemax_fresh(&reading, now))
+	now = monotonic_ns();
+	if (!filemax_fresh(&reading, now)) {
 		read_file_nr(&reading, now);
+		reads++;
+	}
 	reading.uses++;
 	reached = reading.valid && reading.nr >= reading.max;
 	pthread_mutex_unlock(&reading_lock);
 	return reached;
+}
+
+unsigned long filemax_reads(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&reading_lock);
+	n = reads;
+	pthread_mutex_unlock(&reading_lock);
+	return n;
 }
 
 int filemax_exempt(pid_t tid)

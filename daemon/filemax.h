@@ -31,7 +31,8 @@ int filemax_parse_capeff(const char *status, uint64_t *ret_caps);
  * let at most FILEMAX_READ_EVERY allocations through over it: about what
  * the kernel's own per-CPU count of files can be off by, at least 32 a
  * CPU (docs/ioctl-contract.md).
- * Near file-max, every allocation reads it.
+ * Near file-max, every allocation reads it; a reading that failed serves
+ * none.
  */
 #define FILEMAX_READ_EVERY	32
 #define FILEMAX_READ_AGE_NS	10000000u	/* 10 ms */
@@ -45,8 +46,8 @@ struct filemax_reading {
 	bool valid;		/* read and parsed */
 };
 
-/* May @r serve another allocation at @now_ns (see above)? */
-bool filemax_fresh(const struct filemax_reading *r, uint64_t now_ns);
+/* May @r serve another allocation at @now, CLOCK_MONOTONIC ns (see above)? */
+bool filemax_fresh(const struct filemax_reading *r, uint64_t now);
 
 /*
  * Does the system hold as many files as fs.file-max, or more (the
@@ -55,6 +56,9 @@ bool filemax_fresh(const struct filemax_reading *r, uint64_t now_ns);
  * last reading is fresh (filemax_fresh()). Thread-safe.
  */
 int filemax_reached(void);
+
+/* How many times filemax_reached() has read file-nr, for the unit tests. */
+unsigned long filemax_reads(void);
 
 /*
  * May thread @tid make a file past fs.file-max, as the kernel's

@@ -247,8 +247,8 @@ static int check_caller(const struct node *h, const struct caller *caller,
 	 * fs.file-max, as the kernel's heaps meet it: their dma-buf file is
 	 * refused with ENFILE past it unless the caller has CAP_SYS_ADMIN.
 	 * Ours is made by the daemon, which has it: check for the caller.
-	 * file-nr is read each time (one pread()), the caller's capabilities
-	 * only past the limit.
+	 * file-nr is read with one pread(), unless a recent reading far from
+	 * the limit serves (filemax.h); the caller's capabilities only past it.
 	 */
 	if (filemax_reached()) {
 		r = filemax_exempt(caller->tid);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -81,8 +82,49 @@ static void test_fresh(void **state)
 	r.max = r.nr - 1;
 	assert_false(filemax_fresh(&r, t));
 	r.max = 9223372036854775807ull;
+	/* a clock read before the reading was made (another thread's) */
+	assert_false(filemax_fresh(&r, t - 1));
 	r.valid = false;
 	assert_false(filemax_fresh(&r, t));
+}
+
+/*
+ * filemax_reached() on this machine's file-nr: one read serves
+ * FILEMAX_READ_EVERY allocations, made well within FILEMAX_READ_AGE_NS,
+ * and the first after that age reads again.
+ */
+static void test_reuse(void **state)
+{
+	struct timespec pause = { 0, FILEMAX_READ_AGE_NS + 1000000 };
+	unsigned long before, reads = 0;
+	int i, attempt;
+	uint64_t nr, max;
+	char buf[96];
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/file-nr", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_int_equal(filemax_parse_nr(buf, &nr, &max), 0);
+	if (max - nr <= 2 * FILEMAX_MARGIN)
+		skip();		/* near file-max: every call reads */
+
+	/* A loaded machine may stop this thread past the age: try again. */
+	for (attempt = 0; attempt < 3; attempt++) {
+		nanosleep(&pause, NULL);
+		before = filemax_reads();
+		for (i = 0; i < 2 * FILEMAX_READ_EVERY; i++)
+			assert_int_equal(filemax_reached(), 0);
+		reads = filemax_reads() - before;
+		assert_true(reads >= 2);
+		if (reads == 2)
+			break;
+	}
+	assert_int_equal(reads, 2);
+	nanosleep(&pause, NULL);
+	assert_int_equal(filemax_reached(), 0);
+	assert_int_equal(filemax_reads() - before, 3);
 }
 
 static void test_proc(void **state)
@@ -103,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_parse_nr),
 		cmocka_unit_test(test_parse_capeff),
 		cmocka_unit_test(test_fresh),
+		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_proc),
 	};
 

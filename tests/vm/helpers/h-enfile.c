@@ -10,13 +10,15 @@
  * buffers back to back, reading fs.file-max after each, until one is
  * refused; prints the errno's name and how many allocations, begun after
  * file-max was seen changed, still got their buffer ("ENFILE after 3").
- * Gives up ("never refused") after LOOP_MAX allocations.
+ * Gives up ("never refused") LOOP_PAST allocations after the change, or
+ * LOOP_SECONDS after it began.
  */
 #include <signal.h>
 
 #include "common.h"
 
-#define LOOP_MAX	100000
+#define LOOP_PAST	1000
+#define LOOP_SECONDS	60
 
 static long long read_max(int fd)
 {
@@ -31,15 +33,16 @@ static long long read_max(int fd)
 static int loop(int heap, unsigned long long len)
 {
 	struct dma_heap_allocation_data d = { .len = len };
+	time_t end = time(NULL) + LOOP_SECONDS;
 	long long max0;
-	int fd, i, past = -1;
+	int fd, past = -1;
 
 	fd = open("/proc/sys/fs/file-max", O_RDONLY | O_CLOEXEC);
 	CHECK(fd >= 0, "open /proc/sys/fs/file-max");
 	max0 = read_max(fd);
 	printf("ready\n");
 	fflush(stdout);
-	for (i = 0; i < LOOP_MAX; i++) {
+	while (past < LOOP_PAST && time(NULL) < end) {
 		d.fd = 0;
 		d.fd_flags = O_RDWR | O_CLOEXEC;
 		if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d) < 0) {
