@@ -36,9 +36,14 @@ result() { sed -n 2p $w/$1.out; }
 
 unprivileged before
 unprivileged over
+# file-max 0: up to Linux 6.15 the count the kernel tests, and file-nr
+# shows, is a per-CPU counter's global part, which lags the true count by
+# up to 32 files a CPU either way; in this small guest it reads 0 to 64,
+# and 0 at times while files come and go. Any limit above 0 may then stop
+# refusing for a moment, for the kernel's heaps as for ours; 0 cannot.
 set -- $(cat /proc/sys/fs/file-nr)
 nr=$1
-low=$((nr / 2))
+low=0
 echo "files: $nr of file-max $max; file-max now $low"
 echo $low >/proc/sys/fs/file-max
 
@@ -68,8 +73,7 @@ for round in 1 2 3; do
 		fail "loop: $(cat $w/loop.out)"
 	}
 	sleep 0.5
-	set -- $(cat /proc/sys/fs/file-nr)
-	echo $(($1 / 2)) >/proc/sys/fs/file-max
+	echo $low >/proc/sys/fs/file-max
 	wait $loop_pid
 	res=$(result loop)
 	echo "$max" >/proc/sys/fs/file-max
