@@ -103,12 +103,11 @@ static struct total **total_slot(struct ledger *l, const char *heap,
 	return p;
 }
 
-static uint64_t total_bytes(struct ledger *l, const char *heap,
-			    enum total_type type, uint32_t id, uint64_t start)
+static struct total *total_find(struct ledger *l, const char *heap,
+				enum total_type type, uint32_t id,
+				uint64_t start)
 {
-	struct total *t = *total_slot(l, heap, type, id, start);
-
-	return t ? t->bytes : 0;
+	return *total_slot(l, heap, type, id, start);
 }
 
 /* Add (@sign 1) or take away (-1) one buffer of @len; -ENOMEM only adding. */
@@ -142,14 +141,16 @@ static int total_add(struct ledger *l, const char *heap, enum total_type type,
 	return 0;
 }
 
-static void process_add(struct ledger *l, struct ledger_buffer *b, int sign)
+/* One more buffer of @len on @t, found for its key before; a new total if NULL. */
+static int total_add_found(struct ledger *l, struct total *t,
+			   const char *heap, enum total_type type, uint32_t id,
+			   uint64_t start, uint64_t len)
 {
-	/* Adding to a total that exists cannot fail; a new one can. */
-	if (b->pid && total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
-				b->start, b->len, sign) < 0) {
-		b->pid = 0;
-		b->start = 0;
-	}
+	if (!t)
+		return total_add(l, heap, type, id, start, len, 1);
+	t->bytes += len;
+	t->buffers++;
+	return 0;
 }
 
 static struct ledger_buffer **buffer_slot(struct ledger *l, uint64_t cookie)
@@ -168,6 +169,7 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 {
 	struct policy_usage u = { 0 };
 	struct ledger_buffer *b;
+	struct total *heap_total, *user_total;
 	struct timespec now;
 	enum heap_limit hit;
 	int r = -ENOMEM;
@@ -179,8 +181,11 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	 */
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	pthread_mutex_lock(&l->lock);
-	u.heap = total_bytes(l, h->name, TOTAL_HEAP, 0, 0);
-	u.user = total_bytes(l, h->name, TOTAL_USER, uid, 0);
+	/* Each total looked up once, for the check and the count. */
+	heap_total = total_find(l, h->name, TOTAL_HEAP, 0, 0);
+	user_total = total_find(l, h->name, TOTAL_USER, uid, 0);
+	u.heap = heap_total ? heap_total->bytes : 0;
+	u.user = user_total ? user_total->bytes : 0;
 	/* u.process: checked by ledger_commit(), when the helper named it */
 	hit = policy_check_alloc(h, len, &u);
 	*ret_limit = hit;
@@ -201,11 +206,13 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	b->uid = uid;
 	b->len = len;
 	b->time = now;
-	if (total_add(l, h->name, TOTAL_HEAP, 0, 0, len, 1) < 0) {
+	if (total_add_found(l, heap_total, h->name, TOTAL_HEAP, 0, 0,
+			    len) < 0) {
 		free(b);
 		goto out_unlock;
 	}
-	if (total_add(l, h->name, TOTAL_USER, uid, 0, len, 1) < 0) {
+	if (total_add_found(l, user_total, h->name, TOTAL_USER, uid, 0,
+			    len) < 0) {
 		total_add(l, h->name, TOTAL_HEAP, 0, 0, len, -1);
 		free(b);
 		goto out_unlock;
@@ -228,7 +235,9 @@ static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
 	*p = b->next;
 	total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
 	total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
-	process_add(l, b, -1);
+	if (b->pid)
+		total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
+			  b->start, b->len, -1);
 	if (l->n_spare < SPARE_MAX) {
 		b->next = l->spare;
 		l->spare = b;
@@ -243,6 +252,7 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 		  const char *comm)
 {
 	struct ledger_buffer **p, *b;
+	struct total *process;
 	int r = 0;
 
 	pthread_mutex_lock(&l->lock);
@@ -255,16 +265,20 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 		goto out_unlock;
 	}
 	if (pid) {
+		process = total_find(l, b->heap, TOTAL_PROCESS, (uint32_t)pid,
+				     start);
 		if (policy_process_over(h, b->len,
-					total_bytes(l, b->heap, TOTAL_PROCESS,
-						    (uint32_t)pid, start))) {
+					process ? process->bytes : 0)) {
 			buffer_remove(l, p);
 			r = -ENOMEM;
 			goto out_unlock;
 		}
-		b->pid = pid;
-		b->start = start;
-		process_add(l, b, 1);
+		/* Adding to a total that exists cannot fail; a new one can. */
+		if (total_add_found(l, process, b->heap, TOTAL_PROCESS,
+				    (uint32_t)pid, start, b->len) == 0) {
+			b->pid = pid;
+			b->start = start;
+		}
 	}
 	b->committed = true;
 	b->id = id;
