@@ -115,6 +115,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 	iov[1].iov_base = (void *)zeroes;
 	iov[1].iov_len = out_bufsz - echo;
 	fuse_reply_ioctl_iov(req, 0, iov, 2);
+	heap_replied(h);
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {

@@ -161,9 +161,10 @@ static int log_limit(const struct node *h, const struct caller *c,
 
 /*
  * A heap with limits reads the releases before each reservation, to count
- * exactly what is live; others every DRAIN_EVERY allocations (and before
- * every dmaheapctl report), sparing a read() per request while what the
- * helper queues stays bounded.
+ * exactly what is live; others after every DRAIN_EVERY-th reply (and before
+ * every dmaheapctl report): a read() spared per request, and the one made
+ * after the caller has its answer, while what the helper queues stays
+ * bounded.
  */
 #define DRAIN_EVERY	64
 static atomic_uint allocs_since_drain;
@@ -289,8 +290,7 @@ static int reserve(struct node *h, const struct caller *caller, uint64_t len,
 	enum heap_limit limit;
 	int r;
 
-	if (policy_has_limits(&h->cfg) ||
-	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
+	if (policy_has_limits(&h->cfg))
 		heap_drain_releases(h->helper_fd, h->ledger);
 	r = ledger_reserve(h->ledger, &h->cfg, user, len, ret_cookie, &limit);
 	if (r < 0 && limit != _LIMIT_MAX)
@@ -381,4 +381,11 @@ out:
 	/* Allocated (r 0), or a command that returns no fd (r 1): echoed. */
 	*ret_req = rq;
 	return 0;
+}
+
+void heap_replied(struct node *h)
+{
+	if (!policy_has_limits(&h->cfg) &&
+	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
+		heap_drain_releases(h->helper_fd, h->ledger);
 }

@@ -60,4 +60,12 @@ void heap_drain_releases(int helper_fd, struct ledger *l);
 int heap_alloc(struct node *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req);
 
+/*
+ * heap_replied() - the reply to a heap_alloc() that returned 0 is sent
+ *
+ * What can wait until the caller has its answer: the release events of a
+ * heap without limits, every 64 replies (heap.c).
+ */
+void heap_replied(struct node *h);
+
 #endif

@@ -255,6 +255,49 @@ static void test_ledger_follows_buffers(void **state)
 	assert_int_equal(buffers, 0);
 }
 
+/*
+ * Without limits, the releases are read after the replies, every 64th, not
+ * before a reservation the caller waits for.
+ */
+static void test_releases_read_after_replies(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers, first;
+	int i;
+
+	will_return_count(helper_alloc, 0, 65);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	first = fake_helper_last.cookie;
+	fake_helper_events[0] = (struct dmaheap_helper_event){
+		.cookie = first, .len = 4096,
+		.type = DMAHEAP_HELPER_EVENT_RELEASED,
+	};
+	fake_helper_n_events = 1;
+	for (i = 0; i < 64; i++)
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io,
+					    &rq), 0);
+	assert_int_equal(fake_helper_n_events, 1);
+
+	for (i = 0; i < 64 && fake_helper_n_events; i++)
+		heap_replied(&test_heap);
+	assert_int_equal(fake_helper_n_events, 0);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 64);
+
+	/* The next read, 64 replies after that one. */
+	fake_helper_events[0].cookie = fake_helper_last.cookie;
+	fake_helper_n_events = 1;
+	for (i = 0; i < 63; i++)
+		heap_replied(&test_heap);
+	assert_int_equal(fake_helper_n_events, 1);
+	heap_replied(&test_heap);
+	assert_int_equal(fake_helper_n_events, 0);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 63);
+}
+
 /* A limit counts what is live: a release read just before makes room. */
 static void test_release_read_before_reserving(void **state)
 {
@@ -500,6 +543,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_process_limit_follows_the_process,
 				       setup),
+		cmocka_unit_test_setup(test_releases_read_after_replies, setup),
 		cmocka_unit_test_setup(test_release_read_before_reserving,
 				       setup),
 		cmocka_unit_test_setup(test_comm_sanitised, setup),
