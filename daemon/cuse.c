@@ -105,6 +105,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		usleep(500 * 1000);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
+		heap_replied(h);
 		return;
 	}
 

@@ -41,8 +41,9 @@ struct heap_ioctl {
 /*
  * heap_drain_releases() - take the helper's release events into the ledger
  *
- * Called where the ledger is consulted (before each reservation, before a
- * dmaheapctl report) rather than on every release: the daemon wakes for no
+ * Called where the ledger is consulted (before each reservation on a heap
+ * with limits, before a dmaheapctl report) and after every 64th reply
+ * otherwise, rather than on every release: the daemon wakes for no
  * release, and the ledger is exact where it matters.
  */
 void heap_drain_releases(int helper_fd, struct ledger *l);
@@ -61,10 +62,12 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req);
 
 /*
- * heap_replied() - the reply to a heap_alloc() that returned 0 is sent
+ * heap_replied() - the reply to a heap_alloc() is sent, success or error
  *
  * What can wait until the caller has its answer: the release events of a
- * heap without limits, every 64 replies (heap.c).
+ * heap without limits, every 64 replies (heap.c). Errors count too: a
+ * buffer the helper dropped after allocating it (its caller exiting) has
+ * its release event queued all the same.
  */
 void heap_replied(struct node *h);
 

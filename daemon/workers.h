@@ -2,7 +2,8 @@
 /*
  * The worker threads serving requests once the nodes are ready. The main
  * thread keeps the signals and the control socket; release events are read
- * where the ledger is consulted (heap_drain_releases()). A reload stops the
+ * where the ledger is consulted and after every 64th reply
+ * (heap_drain_releases(), heap_replied()). A reload stops the
  * workers, changes the nodes, and starts them again.
  */
 #ifndef DMAHEAPD_WORKERS_H

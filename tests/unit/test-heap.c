@@ -243,7 +243,7 @@ static void test_ledger_follows_buffers(void **state)
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 1);
 
-	/* The helper's release event, read before the next reservation. */
+	/* The helper's release event, read at the next drain. */
 	fake_helper_events[0] = (struct dmaheap_helper_event){
 		.cookie = cookie, .id = 42, .len = 8192,
 		.type = DMAHEAP_HELPER_EVENT_RELEASED,
