@@ -27,9 +27,29 @@ struct dmahp_attachment {
 
 static atomic64_t dmahp_next_id = ATOMIC64_INIT(0);
 
-/* Every exported buffer until its release, for the debugfs listing. */
+#ifdef DMAHP_TEST_HOOKS
+/* Every published buffer until its release, for the hooks' debugfs list. */
 static LIST_HEAD(dmahp_live);
 static DEFINE_MUTEX(dmahp_live_lock);
+
+static void dmahp_live_add(struct dmahp_buffer *buffer)
+{
+	mutex_lock(&dmahp_live_lock);
+	list_add_tail(&buffer->node, &dmahp_live);
+	mutex_unlock(&dmahp_live_lock);
+}
+
+static void dmahp_live_del(struct dmahp_buffer *buffer)
+{
+	mutex_lock(&dmahp_live_lock);
+	list_del(&buffer->node);
+	mutex_unlock(&dmahp_live_lock);
+}
+#else
+/* Only the test hooks list the buffers: without them, no list is kept. */
+static void dmahp_live_add(struct dmahp_buffer *buffer) { }
+static void dmahp_live_del(struct dmahp_buffer *buffer) { }
+#endif
 
 /**
  * dmahp_sg_set_contiguous() - describe @len contiguous bytes from @page
@@ -293,9 +313,7 @@ static void dmahp_release(struct dma_buf *dmabuf)
 
 	/* A ready buffer never taken (ready.c) was never live. */
 	if (buffer->live) {
-		mutex_lock(&dmahp_live_lock);
-		list_del(&buffer->node);
-		mutex_unlock(&dmahp_live_lock);
+		dmahp_live_del(buffer);
 		atomic64_dec(&dmahp_counters.live_buffers);
 		atomic64_sub(len, &dmahp_counters.live_bytes);
 	}
@@ -504,9 +522,10 @@ out_free_buffer:
  * @name:	the heap's name, kept by dmahp_name_get(), for the exporter
  *		name; NULL keeps the kind's
  *
- * It gets its id, enters the debugfs list and the live counters. A ready
- * buffer was exported before anyone knew the heap it would go to: its
- * exporter name is set here, before its fd exists.
+ * It gets its id and enters the live counters (and, with the test hooks,
+ * the debugfs list). A ready buffer was exported before anyone knew the
+ * heap it would go to: its exporter name is set here, before its fd
+ * exists.
  *
  * Return: the buffer's id.
  */
@@ -524,9 +543,7 @@ u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 	buffer->id = atomic64_inc_return(&dmahp_next_id);
 	buffer->event = event;
 	buffer->live = true;
-	mutex_lock(&dmahp_live_lock);
-	list_add_tail(&buffer->node, &dmahp_live);
-	mutex_unlock(&dmahp_live_lock);
+	dmahp_live_add(buffer);
 
 	atomic64_inc(&dmahp_counters.allocations);
 	atomic64_inc(&dmahp_counters.live_buffers);
