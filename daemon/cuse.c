@@ -95,7 +95,6 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 	};
 	struct dh_alloc_request rq;
 	struct iovec iov[2];
-	size_t echo;
 	int r;
 
 	r = heap_alloc(h, &caller, &io, &rq);
@@ -105,17 +104,17 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		usleep(500 * 1000);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
-		heap_replied(h);
-		return;
+	} else if (in_bufsz >= out_bufsz) {
+		/* The kernel copies the struct back out: echo it, in one piece. */
+		fuse_reply_ioctl(req, 0, in_buf, out_bufsz);
+	} else {
+		/* Echo the caller's bytes, zero-filled, as the kernel copies out. */
+		iov[0].iov_base = (void *)in_buf;
+		iov[0].iov_len = in_bufsz;
+		iov[1].iov_base = (void *)zeroes;
+		iov[1].iov_len = out_bufsz - in_bufsz;
+		fuse_reply_ioctl_iov(req, 0, iov, 2);
 	}
-
-	/* Echo the caller's bytes, zero-filled, as the kernel copies out. */
-	echo = in_bufsz < out_bufsz ? in_bufsz : out_bufsz;
-	iov[0].iov_base = (void *)in_buf;
-	iov[0].iov_len = echo;
-	iov[1].iov_base = (void *)zeroes;
-	iov[1].iov_len = out_bufsz - echo;
-	fuse_reply_ioctl_iov(req, 0, iov, 2);
 	heap_replied(h);
 }
 

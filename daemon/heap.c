@@ -167,7 +167,7 @@ static int log_limit(const struct node *h, const struct caller *c,
  * bounded.
  */
 #define DRAIN_EVERY	64
-static atomic_uint allocs_since_drain;
+static atomic_uint replies_since_drain;
 
 void heap_drain_releases(int helper_fd, struct ledger *l)
 {
@@ -386,6 +386,6 @@ out:
 void heap_replied(struct node *h)
 {
 	if (!policy_has_limits(&h->cfg) &&
-	    !(atomic_fetch_add(&allocs_since_drain, 1) % DRAIN_EVERY))
+	    !(atomic_fetch_add(&replies_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);
 }
