@@ -105,10 +105,10 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 	} else if (in_bufsz >= out_bufsz) {
-		/* The kernel copies the struct back out: echo it, in one piece. */
+		/* Echoed, as the kernel copies the struct back out. */
 		fuse_reply_ioctl(req, 0, in_buf, out_bufsz);
 	} else {
-		/* Echo the caller's bytes, zero-filled, as the kernel copies out. */
+		/* The caller's bytes echoed, then zeroes, as the kernel does. */
 		iov[0].iov_base = (void *)in_buf;
 		iov[0].iov_len = in_bufsz;
 		iov[1].iov_base = (void *)zeroes;
