@@ -108,7 +108,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		/* Echoed, as the kernel copies the struct back out. */
 		fuse_reply_ioctl(req, 0, in_buf, out_bufsz);
 	} else {
-		/* The caller's bytes echoed, then zeroes, as the kernel does. */
+		/* The caller's bytes, then zeroes, as the kernel does. */
 		iov[0].iov_base = (void *)in_buf;
 		iov[0].iov_len = in_bufsz;
 		iov[1].iov_base = (void *)zeroes;
