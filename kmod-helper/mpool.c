@@ -968,12 +968,22 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
 /*
  * The pools a reclaim of @sc->memcg may take from: that cgroup's own (the
  * kernel asks for each cgroup of the tree it reclaims from, the root's
- * included), or every one where there is no memory controller.
+ * included), or every one where there is no memory controller. A removed
+ * cgroup is asked no more once offline, and its charges and its pool's
+ * struct have gone to its parent: its pool is taken from by any reclaim
+ * above it until the reaper frees it.
  */
 static bool dmahp_mpool_reclaims(const struct dmahp_mpool *p,
 				 const struct shrink_control *sc)
 {
-	return !sc->memcg || mem_cgroup_disabled() || p->memcg == sc->memcg;
+	if (!sc->memcg || mem_cgroup_disabled() || p->memcg == sc->memcg)
+		return true;
+#ifdef CONFIG_MEMCG
+	return p->memcg && dmahp_memcg_gone(p->memcg) &&
+	       mem_cgroup_is_descendant(p->memcg, sc->memcg);
+#else
+	return false;
+#endif
 }
 
 /*

@@ -19,7 +19,8 @@
 #  5. With the test hooks: the pool's struct failing to allocate fails
 #     nothing; a refill failing leaves the pool empty a second, then it
 #     fills.
-#  6. A removed cgroup's pool goes; drop_caches empties every pool; the
+#  6. A removed cgroup's pool goes, and its parent's reclaim reaches it
+#     meanwhile; drop_caches empties every pool; the
 #     daemon SIGKILLed leaves none, counters back to 0, and the module
 #     unloads.
 . "$(dirname "$0")/lib.sh"
@@ -37,7 +38,7 @@ cleanup() {
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	pid=$(pidof dmaheapd) && echo "$pid" >$cg/cgroup.procs 2>/dev/null
-	rmdir $cg/t-a $cg/t-b $cg/t-c $cg/t-d 2>/dev/null
+	rmdir $cg/t-a $cg/t-b $cg/t-c $cg/t-d $cg/t-p/t-c $cg/t-p 2>/dev/null
 	memcg_teardown
 }
 trap cleanup EXIT
@@ -310,6 +311,40 @@ finish "$pid" /tmp/mpool-c
 rmdir $cg/t-c || fail "rmdir t-c"
 wait_for none_kept || fail "t-c removed, $(counter memcg_pool_bytes) bytes still kept"
 echo "t-c removed with its pool: given back"
+
+# A removed child's pool, charged to its parent once the child is offline,
+# is reached by the parent's reclaim before the reaper frees it: the
+# parent's memory.max lowered right after the rmdir to 1 MiB above all but
+# what is kept. Without it the parent's reclaim counts nothing and goes to
+# the OOM killer. When the reaper (each second) was first, again.
+mkdir $cg/t-p && echo +memory >$cg/t-p/cgroup.subtree_control ||
+	fail "t-p with the memory controller for its children"
+tries=5
+while :; do
+	mkdir $cg/t-p/t-c || fail "mkdir t-p/t-c"
+	start_fill t-p/t-c /tmp/mpool-c 8M 1
+	step "$pid" /tmp/mpool-c step1
+	wait_for some_kept || fail "nothing kept for t-p/t-c"
+	finish "$pid" /tmp/mpool-c
+	echo 1 >/proc/sys/vm/drop_caches
+	ooms0=$(ooms) oom0=$(event t-p oom)
+	rmdir $cg/t-p/t-c || fail "rmdir t-p/t-c"
+	sleep 0.2
+	cur=$(current t-p)
+	kept=$(counter memcg_pool_bytes)
+	[ "$kept" -gt $mib ] && break
+	tries=$((tries - 1))
+	[ "$tries" -gt 0 ] || fail "the reaper freed t-p/t-c's pool first, five times"
+	wait_for none_kept || fail "t-p/t-c's pool not given back"
+done
+echo $((cur - kept + mib)) >$cg/t-p/memory.max || fail "lower t-p's memory.max"
+c1=$(current t-p)
+echo "t-p/t-c removed, $(kib "$kept") KiB kept for it: t-p's memory.max lowered to 1 MiB above the rest, memory.current $(kib "$cur") -> $(kib "$c1") KiB, oom $oom0 -> $(event t-p oom)"
+[ "$(event t-p oom)" -eq "$oom0" ] || fail "oom in t-p's memory.events: its reclaim did not reach the removed child's pool"
+[ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
+[ "$c1" -le $((cur - kept + mib)) ] || fail "t-p's memory.current $c1 above its memory.max"
+rmdir $cg/t-p || fail "rmdir t-p"
+wait_for none_kept || fail "t-p removed, $(counter memcg_pool_bytes) bytes still kept"
 
 start_fill t-a /tmp/mpool-a 8M 1
 ca=$pid
