@@ -998,6 +998,7 @@ static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
 	unsigned long pages = 0;
 	struct dmahp_mpool *p;
 	bool found = false;
+	bool running;
 
 	spin_lock(&dmahp_mpool_lock);
 	list_for_each_entry(p, &dmahp_mpools, node)
@@ -1005,12 +1006,18 @@ static unsigned long dmahp_mpool_count(struct shrinker *shrinker,
 			found = true;
 			pages += dmahp_mpool_pool_bytes(p) >> PAGE_SHIFT;
 		}
+	/*
+	 * The shrinker is registered before the list_lru is made, and taken
+	 * down after it is destroyed on init's error path: only read it
+	 * between the two, while running.
+	 */
+	running = dmahp_mpool_running;
 	spin_unlock(&dmahp_mpool_lock);
 	/*
 	 * A removed child's pool struct moves to its parent's sublist: the
 	 * parent is asked as long as the sublist holds one.
 	 */
-	if (!found && sc->memcg &&
+	if (!found && running && sc->memcg &&
 	    list_lru_count_one(&dmahp_mpool_lru, sc->nid, sc->memcg))
 		found = true;
 	return found ? pages : SHRINK_EMPTY;
