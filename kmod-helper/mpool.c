@@ -576,8 +576,9 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
 bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 {
 	unsigned long pages = 0;
+	const struct dmahp_mpool *q;
 	struct dmahp_mpool *p;
-	bool inflight = false;
+	bool inflight;
 	struct dmahp_mpool_out out;
 
 	dmahp_mpool_out_init(&out);
@@ -586,14 +587,20 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 	if (p) {
 		pages = dmahp_mpool_empty(p, &out);
 		p->backoff = jiffies + MPOOL_BACKOFF;
-		inflight = dmahp_mpool_inflight == p;
 	}
+	/*
+	 * By cgroup, not by pool: the block may be for a pool of @memcg that
+	 * was evicted meanwhile, and is charged to @memcg all the same. The
+	 * refill frees no pool while it is in flight.
+	 */
+	q = dmahp_mpool_inflight;
+	inflight = q && q->memcg == memcg;
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_give_back(&out);
-	/* Compared, never used: @p may be gone once the refill moved on. */
+	/* Compared, never used: @q may be gone once the refill moved on. */
 	if (inflight)
 		wait_event_killable(dmahp_mpool_inflight_wq,
-				    READ_ONCE(dmahp_mpool_inflight) != p);
+				    READ_ONCE(dmahp_mpool_inflight) != q);
 	return pages || inflight;
 }
 
