@@ -472,17 +472,11 @@ struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dmahp_buffer *buffer;
 	struct dma_buf *dmabuf;
-	gfp_t gfp = GFP_KERNEL;
 	int ret;
 
-	/*
-	 * Made ahead, nobody asked for it yet: never the OOM killer for it.
-	 * Its page comes without reclaim; once it came, memory is not so
-	 * short that the export's own small allocations would need one.
-	 */
-	if (flags & DMAHP_BUF_BACKGROUND)
-		gfp |= __GFP_NORETRY | __GFP_NOWARN;
-	buffer = dmahp_fault("buffer") ? NULL : kzalloc(sizeof(*buffer), gfp);
+	buffer = dmahp_fault("buffer") ? NULL :
+		 kzalloc(sizeof(*buffer),
+			 dmahp_meta_gfp(flags & DMAHP_BUF_BACKGROUND));
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 

@@ -88,6 +88,22 @@ static inline gfp_t dmahp_gfp(const struct dmahp_buffer *buffer, gfp_t gfp)
 	return buffer->charged ? gfp | __GFP_ACCOUNT : gfp;
 }
 
+/**
+ * dmahp_meta_gfp() - flags for a buffer's own small allocations
+ * @background:	the buffer is made ahead (DMAHP_BUF_BACKGROUND)
+ *
+ * Its struct and table: never charged. One made ahead, that nobody asked
+ * for yet, never wakes the OOM killer; its page came without reclaim, so
+ * memory is not so short that these would need one.
+ *
+ * Return: GFP_KERNEL, or with __GFP_NORETRY | __GFP_NOWARN.
+ */
+static inline gfp_t dmahp_meta_gfp(bool background)
+{
+	return background ? GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN :
+			    GFP_KERNEL;
+}
+
 /*
  * The counters (stats.c): every file updates them, sysfs alone shows them,
  * through the misc device's dmahp_stats_groups.

@@ -104,11 +104,9 @@ static int dmahp_system_allocate(struct dmahp_buffer *buffer,
 		cond_resched();
 	}
 
-	/* Made ahead: no reclaim nor OOM kill for its table either. */
 	ret = dmahp_fault("sg_table") ? -ENOMEM :
-	      sg_alloc_table(&buffer->sg_table, n, buffer->background ?
-			     GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN :
-			     GFP_KERNEL);
+	      sg_alloc_table(&buffer->sg_table, n,
+			     dmahp_meta_gfp(buffer->background));
 	if (ret)
 		goto out_free_pages;
 
