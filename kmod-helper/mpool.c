@@ -986,7 +986,7 @@ static bool dmahp_mpool_reclaims(const struct dmahp_mpool *p,
 	if (!sc->memcg || mem_cgroup_disabled() || p->memcg == sc->memcg)
 		return true;
 #ifdef CONFIG_MEMCG
-	return p->memcg && dmahp_memcg_gone(p->memcg) &&
+	return dmahp_memcg_gone(p->memcg) &&
 	       mem_cgroup_is_descendant(p->memcg, sc->memcg);
 #else
 	return false;
