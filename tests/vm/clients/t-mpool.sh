@@ -337,12 +337,13 @@ while :; do
 	[ "$tries" -gt 0 ] || fail "the reaper freed t-p/t-c's pool first, five times"
 	wait_for none_kept || fail "t-p/t-c's pool not given back"
 done
-echo $((cur - kept + mib)) >$cg/t-p/memory.max || fail "lower t-p's memory.max"
+max=$((cur - kept + mib))
+echo $max >$cg/t-p/memory.max || fail "lower t-p's memory.max"
 c1=$(current t-p)
 echo "t-p/t-c removed, $(kib "$kept") KiB kept for it: t-p's memory.max lowered to 1 MiB above the rest, memory.current $(kib "$cur") -> $(kib "$c1") KiB, oom $oom0 -> $(event t-p oom)"
 [ "$(event t-p oom)" -eq "$oom0" ] || fail "oom in t-p's memory.events: its reclaim did not reach the removed child's pool"
 [ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
-[ "$c1" -le $((cur - kept + mib)) ] || fail "t-p's memory.current $c1 above its memory.max"
+[ "$c1" -le "$max" ] || fail "t-p's memory.current $c1 above its memory.max $max"
 rmdir $cg/t-p || fail "rmdir t-p"
 wait_for none_kept || fail "t-p removed, $(counter memcg_pool_bytes) bytes still kept"
 
