@@ -16,3 +16,22 @@ died_before_modules() {
 	grep -q 'Modules linked in:' <<<"$log" || return 1
 	! grep -q 'Modules linked in:.*[^[:space:]]' <<<"$log"
 }
+
+# boot_again_early CONSOLE QEMU-LOG QEMU-COMMAND...: runs the command (a
+# qemu whose console goes to CONSOLE), stdin from /dev/null, its output to
+# QEMU-LOG; when the kernel died before it loaded a module, runs it again,
+# at most twice, says so with the caller's msg and keeps that console
+# beside CONSOLE as NAME-early-N.log. Returns the last run's status.
+boot_again_early() {
+	local console=$1 qlog=$2 attempt rc
+	shift 2
+	for attempt in 1 2 3; do
+		rc=0
+		"$@" </dev/null >"$qlog" 2>&1 || rc=$?
+		if [[ $rc != 0 || $attempt == 3 ]] || ! died_before_modules "$console"; then
+			return "$rc"
+		fi
+		cp "$console" "${console%.log}-early-$attempt.log"
+		msg "warning: the kernel panicked before it loaded a module ($(tr -d '\r' <"$console" | grep -a -o -m 1 -E '(Oops|BUG):.*' || true); console kept in ${console%.log}-early-$attempt.log); booting again"
+	done
+}
