@@ -12,6 +12,7 @@
  */
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -99,25 +100,38 @@ static void check_pool_charged(struct dmaheap_helper_alloc good)
 	       "charged 1 MiB with the pool full");
 }
 
+/* own_pool_key() when cgroup2 is not mounted at /sys/fs/cgroup. */
+#define KEY_UNKNOWN	(~0ULL)
+
 /*
- * The inode number of this process's cgroup directory, or 0 when cgroup2
- * is not mounted at /sys/fs/cgroup (the pool's key is then not checked).
+ * The key of this process's pool: the inode number of its cgroup directory,
+ * 0 on a kernel without the memory controller (one pool, charged to
+ * nobody), or KEY_UNKNOWN when cgroup2 is not mounted at /sys/fs/cgroup
+ * (the key is then not checked).
  */
-static unsigned long long own_cgroup_ino(void)
+static unsigned long long own_pool_key(void)
 {
 	char line[512], path[600];
 	struct stat st;
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	unsigned long long ino = 0;
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
+	unsigned long long ino = KEY_UNKNOWN;
+	bool memory = false;
 
+	if (!f)
+		return KEY_UNKNOWN;
+	while (fscanf(f, "%511s", line) == 1)
+		memory |= strcmp(line, "memory") == 0;
+	fclose(f);
+	if (!memory)
+		return 0;
+	f = fopen("/proc/self/cgroup", "re");
 	CHECK(f, "/proc/self/cgroup");
 	while (fgets(line, sizeof(line), f))
 		if (strncmp(line, "0::", 3) == 0) {
 			line[strcspn(line, "\n")] = 0;
 			snprintf(path, sizeof(path), "/sys/fs/cgroup%s",
 				 line + 3);
-			if (stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 &&
-			    stat(path, &st) == 0)
+			if (stat(path, &st) == 0)
 				ino = st.st_ino;
 		}
 	fclose(f);
@@ -138,7 +152,7 @@ static void check_memcg_pools(struct dmaheap_helper_alloc good)
 		.entries = (uintptr_t)e, .count = 1,
 	};
 	struct dmaheap_helper_alloc a = good;
-	unsigned long long ino = own_cgroup_ino();
+	unsigned long long key = own_pool_key();
 	long long hits0 = helper_counter("memcg_pool_hits");
 	long long misses0 = helper_counter("memcg_pool_misses");
 
@@ -178,8 +192,9 @@ static void check_memcg_pools(struct dmaheap_helper_alloc good)
 	      "MEMCG_POOLS: %u pools, bytes %llu, target %llu", l.count,
 	      (unsigned long long)e[0].bytes,
 	      (unsigned long long)e[0].target);
-	CHECK(!ino || e[0].cgroup_ino == ino, "pool of cgroup inode %llu, not %llu",
-	      (unsigned long long)e[0].cgroup_ino, ino);
+	CHECK(key == KEY_UNKNOWN || e[0].cgroup_ino == key,
+	      "pool of cgroup inode %llu, not %llu",
+	      (unsigned long long)e[0].cgroup_ino, key);
 	l.count = 0;
 	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_MEMCG_POOLS, &l) == 0 &&
 	      l.count == 1, "MEMCG_POOLS with no room: count %u", l.count);
