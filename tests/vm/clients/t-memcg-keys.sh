@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 cg=/sys/fs/cgroup
 tr=/sys/kernel/tracing
-probed='' record_cmd='' stacktrace=''
+probe='' probed='' record_cmd='' stacktrace=''
 
 cleanup() {
 	echo $$ >$cg/cgroup.procs 2>/dev/null
