@@ -286,21 +286,23 @@ static void dmahp_deliver_work(struct callback_head *head)
 	}
 
 	/*
-	 * Once installed, another thread may close the fd and drop the last
-	 * reference (and with it this module's): finish with d first. What
-	 * is left of this function never sleeps, and dmahp_exit() waits for
-	 * it (an RCU Tasks grace period) before the module's code goes. For
-	 * tests, the tail can be stretched (busy, as it never sleeps) for an
-	 * unload to race (t-unload-tail.sh); the fault site, which takes a
+	 * Once installed, another thread may close the fd at once: the rest
+	 * of this function runs on a reference of its own, and the buffer
+	 * holds the module. Its fput() drops the last one only if the fd
+	 * has gone meanwhile, and then defers the release to task work of
+	 * current, run after this callback has returned: no module code runs
+	 * after the module may go. For tests, the tail can be stretched for
+	 * an unload to race (t-unload-tail.sh); the fault site, which takes a
 	 * lock, is asked before.
 	 */
 	stretch = dmahp_fault("installed");
-	file = d->dmabuf->file;
+	file = get_file(d->dmabuf->file);
 	kfree(d);
 	atomic64_inc(&dmahp_counters.fds_installed);
 	fd_install(fd, file);
 	if (stretch)
 		mdelay(DMAHP_TAIL_DELAY_MS);
+	fput(file);
 	return;
 
 out_fail:

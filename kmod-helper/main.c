@@ -376,15 +376,6 @@ static struct miscdevice dmahp_misc = {
 	.mode = 0600,
 };
 
-/*
- * dmahp_exit() waits for an RCU Tasks grace period (see there). Without
- * CONFIG_TASKS_RCU, synchronize_rcu_tasks() is synchronize_rcu(), which on
- * a preemptible kernel does not wait for a task preempted in our code.
- */
-#if defined(CONFIG_PREEMPT_RCU) && !defined(CONFIG_TASKS_RCU)
-#error "dmaheap_helper needs CONFIG_TASKS_RCU on a preemptible kernel to unload safely"
-#endif
-
 static int __init dmahp_init(void)
 {
 	struct device *dev;
@@ -446,25 +437,12 @@ out_unregister_dma_dev:
 
 static void __exit dmahp_exit(void)
 {
-	misc_deregister(&dmahp_misc);
-
 	/*
-	 * Module code can still be running on a thread after the module's
-	 * last reference went: the tail of dmahp_deliver_work(), between its
-	 * fd_install() and its return. From fd_install() on, the buffer (and
-	 * with it this module's reference) belongs to the caller's fd table,
-	 * where another thread can close it at once. That tail never sleeps
-	 * or yields, so an RCU Tasks grace period, which ends only once every
-	 * task has switched voluntarily or run in user mode since it began,
-	 * cannot end while a thread is still on it: the kernel's own way to
-	 * know no task is still in code about to be freed (ftrace's and
-	 * kprobes' trampolines). Every other path drops its last reference
-	 * in core code: dma_buf_put() defers the release to task work that
-	 * runs after the callback returned, and dma-buf's release calls our
-	 * ops before module_put().
+	 * No thread runs module code without a reference of its own: every
+	 * buffer holds the module, and the last fput() of one in our task
+	 * work is deferred until the work has returned (dmahp_deliver_work()).
 	 */
-	synchronize_rcu_tasks();
-
+	misc_deregister(&dmahp_misc);
 	dmahp_regions_exit();
 	dmahp_ready_exit();
 	dmahp_mpool_exit();

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For t-unload.sh: allocate once while another thread closes the new
+ * For t-unload-tail.sh: allocate once while another thread closes the new
  * dma-buf fd the moment it shows up in the fd table, which is while the
  * helper's delivery is still returning through module code (its
  * "installed" fault site stretches that tail). Creates FILE once the fd
- * is closed: from then on the buffer holds no reference on the module.
+ * is closed: from then on only the tail's own reference holds the buffer,
+ * and with it the module.
  *
  * Usage: h-tail FILE
  * Exits 0 once the allocating thread is back from its ioctl with 0.
