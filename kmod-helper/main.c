@@ -438,9 +438,10 @@ out_unregister_dma_dev:
 static void __exit dmahp_exit(void)
 {
 	/*
-	 * No thread runs module code without a reference of its own: every
-	 * buffer holds the module, and the last fput() of one in our task
-	 * work is deferred until the work has returned (dmahp_deliver_work()).
+	 * Nothing to wait for: every buffer holds the module, the last fput()
+	 * of one in the delivery's task work runs after that work has
+	 * returned (dmahp_deliver_work()), and the pools' threads, which may
+	 * drop one too, are stopped below before anything is freed.
 	 */
 	misc_deregister(&dmahp_misc);
 	dmahp_regions_exit();
