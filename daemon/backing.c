@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backing.h"
+#include "cgroup.h"
 #include "cma.h"
 #include "helper.h"
 #include "log.h"
@@ -97,6 +98,8 @@ int backing_pool(const struct config *c, int helper_fd)
 	/* Charged buffers take only from their own cgroup's pool. */
 	if (c->charge_clients)
 		flags |= DMAHEAP_HELPER_POOL_PER_MEMCG;
+	if (c->charge_clients && !cgroup_kmem_charged("/proc/cmdline"))
+		log_warning("ChargeClients=yes, but the kernel was booted with cgroup.memory=nokmem: it charges no kernel memory to memory cgroups, and buffers are charged to nobody");
 	r = helper_pool(helper_fd, c->pool_size, flags);
 	if (r == -ENOTTY) {
 		log_warning("the %s module has no pool of zeroed pages; PoolSize= ignored",

@@ -31,6 +31,33 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+int cgroup_kmem_charged(const char *cmdline)
+{
+	static const char key[] = "cgroup.memory=";
+	char buf[4096], *word, *save, *opt, *save_opt;
+	size_t n;
+	FILE *f;
+	int r = 1;
+
+	f = fopen(cmdline, "re");
+	if (!f)
+		return 1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* As the kernel: every occurrence, a comma-separated list each. */
+	for (word = strtok_r(buf, " \t\n", &save); word;
+	     word = strtok_r(NULL, " \t\n", &save)) {
+		if (strncmp(word, key, sizeof(key) - 1))
+			continue;
+		for (opt = strtok_r(word + sizeof(key) - 1, ",", &save_opt);
+		     opt; opt = strtok_r(NULL, ",", &save_opt))
+			if (!strcmp(opt, "nokmem"))
+				r = 0;
+	}
+	return r;
+}
+
 int cgroup2_mount(const char *mountinfo, char *buf, size_t size)
 {
 	char *line = NULL, *sep, point[4096], type[64];

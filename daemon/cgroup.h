@@ -32,6 +32,14 @@ int cgroup2_mount(const char *mountinfo, char *buf, size_t size);
 void cgroup_root(char *buf, size_t size);
 
 /*
+ * cgroup_kmem_charged() - whether the kernel charges kernel memory, dma-buf
+ * pages among it, to memory cgroups: not when booted with
+ * cgroup.memory=nokmem, as @cmdline (the format of /proc/cmdline) says.
+ * Return: 1, or 0 with nokmem; 1 when @cmdline cannot be read.
+ */
+int cgroup_kmem_charged(const char *cmdline);
+
+/*
  * cgroup_paths() - the cgroups below @root whose directories have the
  * inode numbers @inos
  * @root:	the cgroup2 mount (or a test's tree)

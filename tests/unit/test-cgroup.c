@@ -160,6 +160,25 @@ static void test_mount(void **state)
 	assert_int_equal(buf[0], '/');
 }
 
+static void test_kmem(void **state)
+{
+	tree_put("cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	tree_put("cmdline", "root=/dev/sda1 cgroup.memory=nokmem quiet\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	/* One of a list, the last word, a later occurrence. */
+	tree_put("cmdline", "quiet cgroup.memory=nosocket,nokmem\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	tree_put("cmdline", "cgroup.memory=nosocket ro cgroup.memory=nokmem");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	/* Not that parameter, not that value. */
+	tree_put("cmdline", "cgroup.memory=nosocket xcgroup.memory=nokmem "
+		 "cgroup.memory=nokmemx foo=cgroup.memory=nokmem\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	/* Unreadable: the kernel's default, charged. */
+	assert_int_equal(cgroup_kmem_charged(tree_path("missing")), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_depth, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_mount, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_kmem, tree_setup,
 						tree_teardown),
 	};
 
