@@ -33,6 +33,17 @@
 #endif
 
 /*
+ * Whether kernel memory is charged to memory cgroups: on once a cgroup
+ * other than the root has come online, never with cgroup.memory=nokmem.
+ * memcg_kmem_enabled() before 6.3.
+ */
+#ifdef DMAHP_HAVE_MEMCG_KMEM_ONLINE
+#define dmahp_memcg_kmem_online	memcg_kmem_online
+#else
+#define dmahp_memcg_kmem_online	memcg_kmem_enabled
+#endif
+
+/*
  * list_lru_add() and list_lru_del() name the sublist since 6.8; the
  * _obj() variants find it from a slab object, as they did before.
  */

@@ -975,7 +975,9 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
 /*
  * The pools a reclaim of @sc->memcg may take from: that cgroup's own (the
  * kernel asks for each cgroup of the tree it reclaims from, the root's
- * included), or every one where there is no memory controller. A removed
+ * included), or every one where there is no memory controller or it
+ * charges no kernel memory (cgroup.memory=nokmem: the list_lru then keeps
+ * no sublists, so the kernel asks only at the root's turn). A removed
  * cgroup is asked no more once offline, and its charges and its pool's
  * struct have gone to its parent: its pool is taken from by any reclaim
  * above it until the reaper frees it.
@@ -983,7 +985,8 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
 static bool dmahp_mpool_reclaims(const struct dmahp_mpool *p,
 				 const struct shrink_control *sc)
 {
-	if (!sc->memcg || mem_cgroup_disabled() || p->memcg == sc->memcg)
+	if (!sc->memcg || mem_cgroup_disabled() || !dmahp_memcg_kmem_online() ||
+	    p->memcg == sc->memcg)
 		return true;
 #ifdef CONFIG_MEMCG
 	return dmahp_memcg_gone(p->memcg) &&
