@@ -4,8 +4,10 @@
  * inode, which is st_ino of its directory in the cgroup2 file system; the
  * kernel has no lookup the other way, so a walk finds the directory.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +33,40 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/*
+ * The next word of a kernel command line at *@s, split as the kernel does
+ * (lib/cmdline.c, next_arg()): white space outside double quotes ends it,
+ * and its quotes are dropped. NULL at the end.
+ */
+static char *cmdline_next(char **s)
+{
+	char *p = *s, *word, *out;
+	bool quoted = false;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p)
+		return NULL;
+	word = out = p;
+	for (; *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+		} else if (!quoted && isspace((unsigned char)*p)) {
+			p++;
+			break;
+		} else {
+			*out++ = *p;
+		}
+	}
+	*out = '\0';
+	*s = p;
+	return word;
+}
+
 int cgroup_kmem_charged(const char *cmdline)
 {
 	static const char key[] = "cgroup.memory=";
-	char buf[4096], *word, *save, *opt, *save_opt;
+	char buf[4096], *s = buf, *word, *opt, *save;
 	size_t n;
 	FILE *f;
 	int r = 1;
@@ -45,13 +77,15 @@ int cgroup_kmem_charged(const char *cmdline)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* As the kernel: every occurrence, a comma-separated list each. */
-	for (word = strtok_r(buf, " \t\n", &save); word;
-	     word = strtok_r(NULL, " \t\n", &save)) {
+	/*
+	 * As the kernel: every occurrence, a comma-separated list each; what
+	 * follows "--" is init's.
+	 */
+	while ((word = cmdline_next(&s)) && strcmp(word, "--")) {
 		if (strncmp(word, key, sizeof(key) - 1))
 			continue;
-		for (opt = strtok_r(word + sizeof(key) - 1, ",", &save_opt);
-		     opt; opt = strtok_r(NULL, ",", &save_opt))
+		for (opt = strtok_r(word + sizeof(key) - 1, ",", &save); opt;
+		     opt = strtok_r(NULL, ",", &save))
 			if (!strcmp(opt, "nokmem"))
 				r = 0;
 	}

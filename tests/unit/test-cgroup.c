@@ -175,6 +175,16 @@ static void test_kmem(void **state)
 	tree_put("cmdline", "cgroup.memory=nosocket xcgroup.memory=nokmem "
 		 "cgroup.memory=nokmemx foo=cgroup.memory=nokmem\n");
 	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	/* Quoted, as the kernel takes it; other white space. */
+	tree_put("cmdline", "ro \"cgroup.memory=nokmem\" quiet\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	tree_put("cmdline", "ro\tcgroup.memory=\"nosocket,nokmem\"\r\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	/* Inside another parameter's quoted value; after "--", init's. */
+	tree_put("cmdline", "foo=\"a cgroup.memory=nokmem b\" ro\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	tree_put("cmdline", "ro -- cgroup.memory=nokmem\n");
+	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
 	/* Unreadable: the kernel's default, charged. */
 	assert_int_equal(cgroup_kmem_charged(tree_path("missing")), 1);
 }
