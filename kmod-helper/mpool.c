@@ -976,8 +976,10 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
  * The pools a reclaim of @sc->memcg may take from: that cgroup's own (the
  * kernel asks for each cgroup of the tree it reclaims from, the root's
  * included), or every one where there is no memory controller or it
- * charges no kernel memory (cgroup.memory=nokmem: the list_lru then keeps
- * no sublists, so the kernel asks only at the root's turn). A removed
+ * charges no kernel memory (cgroup.memory=nokmem: the kernel then asks a
+ * shrinker like this one, not SHRINKER_NONSLAB, only at the root's turn,
+ * and the pools' structs, charged to nobody, are all on the root's list).
+ * A removed
  * cgroup is asked no more once offline, and its charges and its pool's
  * struct have gone to its parent: its pool is taken from by any reclaim
  * above it until the reaper frees it.
