@@ -979,10 +979,9 @@ long dmahp_ioctl_memcg_pools(void __user *uarg)
  * charges no kernel memory (cgroup.memory=nokmem: the kernel then asks a
  * shrinker like this one, not SHRINKER_NONSLAB, only at the root's turn,
  * and the pools' structs, charged to nobody, are all on the root's list).
- * A removed
- * cgroup is asked no more once offline, and its charges and its pool's
- * struct have gone to its parent: its pool is taken from by any reclaim
- * above it until the reaper frees it.
+ * A removed cgroup is asked no more once offline, and its charges and its
+ * pool's struct have gone to its parent: its pool is taken from by any
+ * reclaim above it until the reaper frees it.
  */
 static bool dmahp_mpool_reclaims(const struct dmahp_mpool *p,
 				 const struct shrink_control *sc)
