@@ -160,31 +160,29 @@ static void test_mount(void **state)
 	assert_int_equal(buf[0], '/');
 }
 
+/* cgroup_kmem_charged() of a command line reading @text. */
+static int kmem_of(const char *text)
+{
+	tree_put("cmdline", text);
+	return cgroup_kmem_charged(tree_path("cmdline"));
+}
+
 static void test_kmem(void **state)
 {
-	tree_put("cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
-	tree_put("cmdline", "root=/dev/sda1 cgroup.memory=nokmem quiet\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	assert_int_equal(kmem_of("BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n"), 1);
+	assert_int_equal(kmem_of("root=/dev/sda1 cgroup.memory=nokmem quiet\n"), 0);
 	/* One of a list, the last word, a later occurrence. */
-	tree_put("cmdline", "quiet cgroup.memory=nosocket,nokmem\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
-	tree_put("cmdline", "cgroup.memory=nosocket ro cgroup.memory=nokmem");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	assert_int_equal(kmem_of("quiet cgroup.memory=nosocket,nokmem\n"), 0);
+	assert_int_equal(kmem_of("cgroup.memory=nosocket ro cgroup.memory=nokmem"), 0);
 	/* Not that parameter, not that value. */
-	tree_put("cmdline", "cgroup.memory=nosocket xcgroup.memory=nokmem "
-		 "cgroup.memory=nokmemx foo=cgroup.memory=nokmem\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	assert_int_equal(kmem_of("cgroup.memory=nosocket xcgroup.memory=nokmem "
+				 "cgroup.memory=nokmemx foo=cgroup.memory=nokmem\n"), 1);
 	/* Quoted, as the kernel takes it; other white space. */
-	tree_put("cmdline", "ro \"cgroup.memory=nokmem\" quiet\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
-	tree_put("cmdline", "ro\tcgroup.memory=\"nosocket,nokmem\"\r\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 0);
+	assert_int_equal(kmem_of("ro \"cgroup.memory=nokmem\" quiet\n"), 0);
+	assert_int_equal(kmem_of("ro\tcgroup.memory=\"nosocket,nokmem\"\r\n"), 0);
 	/* Inside another parameter's quoted value; after "--", init's. */
-	tree_put("cmdline", "foo=\"a cgroup.memory=nokmem b\" ro\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
-	tree_put("cmdline", "ro -- cgroup.memory=nokmem\n");
-	assert_int_equal(cgroup_kmem_charged(tree_path("cmdline")), 1);
+	assert_int_equal(kmem_of("foo=\"a cgroup.memory=nokmem b\" ro\n"), 1);
+	assert_int_equal(kmem_of("ro -- cgroup.memory=nokmem\n"), 1);
 	/* Unreadable: the kernel's default, charged. */
 	assert_int_equal(cgroup_kmem_charged(tree_path("missing")), 1);
 }
