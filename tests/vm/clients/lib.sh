@@ -110,6 +110,41 @@ memcg_setup() {
 		fail "+memory in cgroup.subtree_control"
 }
 
+# fill_start CG DIR [-d] SIZE COUNT...: h-memcg-fill in cgroup CG (below
+# /sys/fs/cgroup) from its first page, announcing in DIR, stopped before
+# it allocates; its pid in $pid.
+fill_start() {
+	_cg=$1 _st=$2
+	shift 2
+	rm -rf "$_st"
+	mkdir "$_st"
+	_opt=
+	[ "$1" = -d ] && _opt=-d && shift
+	sh -c "echo \$\$ >/sys/fs/cgroup/$_cg/cgroup.procs && exec $(dirname "$0")/h-memcg-fill $_opt $_st \"\$@\"" \
+		sh "$@" </dev/null >/dev/null &
+	pid=$!
+	wait_for test -e "$_st/started" || fail "h-memcg-fill in $_cg did not start"
+}
+# fill_step PID DIR FILE: the client goes on to its step that writes
+# DIR/FILE, within 150 s.
+fill_step() {
+	kill -USR1 "$1" || fail "h-memcg-fill $1 is gone before $3"
+	_n=1500
+	while [ ! -e "$2/$3" ]; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || fail "h-memcg-fill did not reach $3"
+		sleep 0.1
+	done
+}
+# fill_finish PID DIR: the client frees its buffers and exits 0.
+fill_finish() {
+	fill_step "$1" "$2" freed
+	kill -USR1 "$1"
+	wait "$1" || fail "h-memcg-fill exited with $?"
+}
+# some_kept: the helper keeps pages ahead for some memory cgroup.
+some_kept() { [ "$(counter memcg_pool_bytes)" -gt 0 ]; }
+
 memcg_teardown() {
 	[ -z "${memcg_mounted:-}" ] || umount /sys/fs/cgroup
 }

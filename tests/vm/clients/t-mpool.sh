@@ -55,42 +55,10 @@ pool_of() {
 	dmaheapctl status --json | tr '{' '\n' |
 		sed -n "s|.*\"cgroup\":\"/$1\".*\"bytes\":\([0-9]*\).*|\1|p"
 }
-some_kept() { [ "$(counter memcg_pool_bytes)" -gt 0 ]; }
 none_kept() {
 	[ "$(counter memcg_pools)" -eq 0 ] && [ "$(counter memcg_pool_bytes)" -eq 0 ]
 }
 
-# start_fill CG DIR [-d] SIZE COUNT...: h-memcg-fill in cgroup CG from its
-# first page, announcing in DIR, stopped before it allocates; its pid in
-# $pid.
-start_fill() {
-	_cg=$1 _st=$2
-	shift 2
-	rm -rf "$_st"
-	mkdir "$_st"
-	_opt=
-	[ "$1" = -d ] && _opt=-d && shift
-	sh -c "echo \$\$ >$cg/$_cg/cgroup.procs && exec $d/h-memcg-fill $_opt $_st \"\$@\"" \
-		sh "$@" </dev/null >/dev/null &
-	pid=$!
-	wait_for test -e "$_st/started" || fail "h-memcg-fill in $_cg did not start"
-}
-# step PID DIR FILE: the client goes on to its step that writes DIR/FILE.
-step() {
-	kill -USR1 "$1" || fail "h-memcg-fill $1 is gone before $3"
-	n=1500
-	while [ ! -e "$2/$3" ]; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || fail "h-memcg-fill did not reach $3"
-		sleep 0.1
-	done
-}
-# finish PID DIR: the client frees its buffers and exits 0.
-finish() {
-	step "$1" "$2" freed
-	kill -USR1 "$1"
-	wait "$1" || fail "h-memcg-fill exited with $?"
-}
 # settle CG: $kept (what dmaheapctl status lists as kept for CG) and $cur
 # (CG's memory.current) read while no refill ran in between.
 settle() {
@@ -110,10 +78,10 @@ settle() {
 wait_for none_kept || fail "$(counter memcg_pool_bytes) bytes kept before the test"
 
 # 1. Charged where it should be.
-start_fill t-a /tmp/mpool-a 8M 1
+fill_start t-a /tmp/mpool-a 8M 1
 ca=$pid
 a0=$(current t-a) b0=$(current t-b) d0=$(current t-d)
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 [ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB in t-a: $(cat /tmp/mpool-a/step1)"
 wait_for some_kept || fail "nothing kept for t-a after 8 MiB"
 settle t-a
@@ -131,18 +99,18 @@ wait_for none_kept || fail "t-a's pool not given back: $(counter memcg_pool_byte
 cur=$(current t-a)
 echo "t-a idle: pool given back within $(($(date +%s) - t0)) s, memory.current $(kib "$cur") KiB"
 near $((cur - a0)) $((8 * mib)) || fail "t-a at +$((cur - a0)) bytes with 8 MiB held"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 
 # 1b. 4 KiB: ready buffers, exported ahead with their page charged to the
 # cgroup, as many as it asked for in the last second up to ready_max (32).
 # Small charges reach memory.current in batches of 64 pages a CPU (the
 # kernel's per-CPU charge stock): 512 buffers, and that much slack.
-start_fill t-a /tmp/mpool-a 4K 512 4K 512
+fill_start t-a /tmp/mpool-a 4K 512 4K 512
 ca=$pid
 a0=$(current t-a)
 hits0=$(counter ready_hits)
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 [ "$(cat /tmp/mpool-a/step1)" = "512 0" ] || fail "512 x 4 KiB in t-a: $(cat /tmp/mpool-a/step1)"
 kept_some() { k=$(pool_of t-a); [ "${k:-0}" -ge $((16 * 4096)) ]; }
 wait_for kept_some || fail "no ready buffers kept for t-a: $(pool_of t-a)"
@@ -150,12 +118,12 @@ settle t-a
 echo "512 x 4 KiB held in t-a: kept for it $(kib "$kept") KiB, memory.current +$(kib $((cur - a0))) KiB"
 near $((cur - a0)) $((2 * mib)) $(((kept + charge_stock) / kib)) ||
 	fail "t-a grew by $((cur - a0)) bytes for 512 x 4 KiB and $kept kept"
-step "$ca" /tmp/mpool-a step2
+fill_step "$ca" /tmp/mpool-a step2
 [ "$(cat /tmp/mpool-a/step2)" = "512 0" ] || fail "512 more x 4 KiB in t-a: $(cat /tmp/mpool-a/step2)"
 hits=$(($(counter ready_hits) - hits0))
 echo "1024 x 4 KiB in all: $hits of them taken ready"
 [ "$hits" -ge 256 ] || fail "only $hits of 1024 x 4 KiB taken ready"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_pool_bytes) bytes"
 
@@ -165,15 +133,15 @@ wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_
 # The 1 MiB blocks take the quarter at once, not at the reaper's next
 # window, up to a second later: 16 x 1 MiB more, 0.2 s after, are taken
 # from the pool (0 of 16 without the refill's trim: Debian 12 and 13).
-start_fill t-a /tmp/mpool-a 64K 256 1M 16 1M 16
+fill_start t-a /tmp/mpool-a 64K 256 1M 16 1M 16
 ca=$pid
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 wait_for some_kept || fail "nothing kept for 64 KiB buffers"
 peak=0
-step "$ca" /tmp/mpool-a step2
+fill_step "$ca" /tmp/mpool-a step2
 hits2=$(counter memcg_pool_hits)
 sleep 0.2
-step "$ca" /tmp/mpool-a step3
+fill_step "$ca" /tmp/mpool-a step3
 hits3=$(($(counter memcg_pool_hits) - hits2))
 echo "64 KiB then 1 MiB buffers in t-a: $hits3 of 16 x 1 MiB taken from the pool 0.2 s after the first 16"
 [ "$hits3" -ge 8 ] || fail "only $hits3 of 16 x 1 MiB taken from the pool: the 64 KiB blocks kept the quarter"
@@ -184,7 +152,7 @@ for i in $(seq 30); do
 done
 echo "64 KiB then 1 MiB buffers in t-a: at most $(kib "$peak") KiB kept in the 3 s after"
 [ "$peak" -le $((16 * mib + 32 * 4096)) ] || fail "$peak bytes kept for one cgroup, over 16 MiB"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 wait_for none_kept || fail "t-a's pool not given back: $(counter memcg_pool_bytes) bytes"
 
@@ -199,13 +167,13 @@ wait "$za" || fail "t-zero in t-a: $(cat /tmp/mpool-za)"
 wait "$zb" || fail "t-zero in t-b: $(cat /tmp/mpool-zb)"
 echo "t-zero in t-a and t-b at once: every byte 0 ($(counter memcg_pool_hits) blocks taken from the pools so far)"
 wait_for none_kept || fail "pools not given back after t-zero"
-start_fill t-a /tmp/mpool-a 8M 1
+fill_start t-a /tmp/mpool-a 8M 1
 ca=$pid
-start_fill t-b /tmp/mpool-b 4M 1
+fill_start t-b /tmp/mpool-b 4M 1
 cb=$pid
 a0=$(current t-a) b0=$(current t-b)
-step "$ca" /tmp/mpool-a step1
-step "$cb" /tmp/mpool-b step1
+fill_step "$ca" /tmp/mpool-a step1
+fill_step "$cb" /tmp/mpool-b step1
 wait_for some_kept || fail "nothing kept"
 n=50
 while :; do
@@ -220,8 +188,8 @@ done
 echo "8 MiB in t-a, 4 MiB in t-b: kept $(kib "$ka") / $(kib "$kb") KiB, memory.current +$(kib $((a1 - a0))) / +$(kib $((b1 - b0))) KiB"
 near $((a1 - a0)) $((8 * mib + ka)) || fail "t-a +$((a1 - a0)) bytes, want 8 MiB + $ka"
 near $((b1 - b0)) $((4 * mib + kb)) || fail "t-b +$((b1 - b0)) bytes, want 4 MiB + $kb"
-finish "$ca" /tmp/mpool-a
-finish "$cb" /tmp/mpool-b
+fill_finish "$ca" /tmp/mpool-a
+fill_finish "$cb" /tmp/mpool-b
 ca= cb=
 wait_for none_kept || fail "pools not given back"
 
@@ -230,12 +198,12 @@ wait_for none_kept || fail "pools not given back"
 # 1 MiB blocks kept) until ENOMEM get about all of the rest: the pool is
 # given back rather than fail them.
 ooms0=$(ooms)
-start_fill t-a /tmp/mpool-a -d 8M 1 960K 40
+fill_start t-a /tmp/mpool-a -d 8M 1 960K 40
 ca=$pid
 a0=$(current t-a)
 echo $((a0 + 20 * mib)) >$cg/t-a/memory.max || fail "set memory.max"
 max0=$(event t-a max)
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 [ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB under memory.max: $(cat /tmp/mpool-a/step1)"
 wait_for some_kept || fail "nothing kept for t-a under its memory.max"
 sleep 1
@@ -243,13 +211,13 @@ settle t-a
 echo "memory.max +20 MiB, 8 MiB held: kept $(kib "$kept") KiB, $(kib $((a0 + 20 * mib - cur))) KiB left below memory.max"
 [ "$kept" -le $((a0 + 20 * mib - cur)) ] ||
 	fail "$kept bytes kept with $((a0 + 20 * mib - cur)) left below memory.max"
-step "$ca" /tmp/mpool-a step2
+fill_step "$ca" /tmp/mpool-a step2
 set -- $(cat /tmp/mpool-a/step2)
 echo "then 960 KiB buffers: $1 before $2 (memory.events max $max0 -> $(event t-a max), oom_kill $(event t-a oom_kill))"
 [ "$2" = ENOMEM ] || fail "960 KiB x 40 past memory.max: $*"
 # 12 MiB were left: 12 buffers fit, 11 with the daemon's own slack.
 [ "$1" -ge 11 ] || fail "only $1 x 960 KiB under memory.max with 12 MiB left: refused because of the pool"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 echo max >$cg/t-a/memory.max
 [ "$(event t-a oom_kill)" -eq 0 ] || fail "oom_kill in t-a's memory.events"
@@ -260,9 +228,9 @@ wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_b
 # asks the helper's shrinker (memory-cgroup aware) for its pool. Without
 # it, nothing reclaimable is left and the kernel OOM-kills the client.
 ooms0=$(ooms)
-start_fill t-a /tmp/mpool-a 8M 1
+fill_start t-a /tmp/mpool-a 8M 1
 ca=$pid
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 wait_for some_kept || fail "nothing kept for t-a"
 settle t-a
 echo $((cur - kept + mib)) >$cg/t-a/memory.max || fail "lower memory.max"
@@ -273,7 +241,7 @@ kill -0 "$ca" || fail "h-memcg-fill was killed"
 [ "$(event t-a oom_kill)" -eq 0 ] || fail "oom_kill in t-a's memory.events"
 [ "$(ooms)" -eq "$ooms0" ] || fail "the OOM killer ran: $(dmesg | grep -i 'out of memory' | tail -n 1)"
 [ "$c1" -le $((cur - kept + mib)) ] || fail "memory.current $c1 above memory.max"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 echo max >$cg/t-a/memory.max
 
@@ -283,31 +251,31 @@ fault_cleared() { [ -z "$(cat $fault)" ]; }
 if [ -e $fault ]; then
 	wait_for none_kept || fail "pools not given back before the faults"
 	echo mpool >$fault
-	start_fill t-a /tmp/mpool-a 8M 1
+	fill_start t-a /tmp/mpool-a 8M 1
 	ca=$pid
-	step "$ca" /tmp/mpool-a step1
+	fill_step "$ca" /tmp/mpool-a step1
 	[ "$(cat /tmp/mpool-a/step1)" = "1 0" ] || fail "8 MiB with the mpool fault: $(cat /tmp/mpool-a/step1)"
 	fault_cleared || fail "mpool was not reached"
-	finish "$ca" /tmp/mpool-a
+	fill_finish "$ca" /tmp/mpool-a
 	wait_for none_kept || fail "pools not given back after the mpool fault"
 	echo mpool_refill >$fault
-	start_fill t-a /tmp/mpool-a 8M 1
+	fill_start t-a /tmp/mpool-a 8M 1
 	ca=$pid
-	step "$ca" /tmp/mpool-a step1
+	fill_step "$ca" /tmp/mpool-a step1
 	wait_for fault_cleared || fail "mpool_refill was not reached"
 	k=$(counter memcg_pool_bytes)
 	wait_for some_kept || fail "the pool never filled after a failed refill"
-	finish "$ca" /tmp/mpool-a
+	fill_finish "$ca" /tmp/mpool-a
 	ca=
 	echo "mpool fault: 8 MiB allocated all the same; mpool_refill fault: kept $(kib "$k") KiB right after it, $(kib "$(counter memcg_pool_bytes)") KiB later"
 fi
 
 # 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
 mkdir $cg/t-c || fail "mkdir t-c"
-start_fill t-c /tmp/mpool-c 8M 1
-step "$pid" /tmp/mpool-c step1
+fill_start t-c /tmp/mpool-c 8M 1
+fill_step "$pid" /tmp/mpool-c step1
 wait_for some_kept || fail "nothing kept for t-c"
-finish "$pid" /tmp/mpool-c
+fill_finish "$pid" /tmp/mpool-c
 rmdir $cg/t-c || fail "rmdir t-c"
 wait_for none_kept || fail "t-c removed, $(counter memcg_pool_bytes) bytes still kept"
 echo "t-c removed with its pool: given back"
@@ -322,10 +290,10 @@ mkdir $cg/t-p && echo +memory >$cg/t-p/cgroup.subtree_control ||
 tries=5
 while :; do
 	mkdir $cg/t-p/t-c || fail "mkdir t-p/t-c"
-	start_fill t-p/t-c /tmp/mpool-c 8M 1
-	step "$pid" /tmp/mpool-c step1
+	fill_start t-p/t-c /tmp/mpool-c 8M 1
+	fill_step "$pid" /tmp/mpool-c step1
 	wait_for some_kept || fail "nothing kept for t-p/t-c"
-	finish "$pid" /tmp/mpool-c
+	fill_finish "$pid" /tmp/mpool-c
 	echo 1 >/proc/sys/vm/drop_caches
 	ooms0=$(ooms) oom0=$(event t-p oom)
 	rmdir $cg/t-p/t-c || fail "rmdir t-p/t-c"
@@ -347,22 +315,22 @@ echo "t-p/t-c removed, $(kib "$kept") KiB kept for it: t-p's memory.max lowered 
 rmdir $cg/t-p || fail "rmdir t-p"
 wait_for none_kept || fail "t-p removed, $(counter memcg_pool_bytes) bytes still kept"
 
-start_fill t-a /tmp/mpool-a 8M 1
+fill_start t-a /tmp/mpool-a 8M 1
 ca=$pid
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 wait_for some_kept || fail "nothing kept for t-a"
 k=$(counter memcg_pool_bytes)
 echo 2 >/proc/sys/vm/drop_caches
 k1=$(counter memcg_pool_bytes)
 echo "drop_caches: kept $(kib "$k") -> $(kib "$k1") KiB"
 [ "$k1" -eq 0 ] || fail "$k1 bytes kept after drop_caches"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 
-start_fill t-a /tmp/mpool-a 8M 1
+fill_start t-a /tmp/mpool-a 8M 1
 ca=$pid
 a0=$(current t-a)
-step "$ca" /tmp/mpool-a step1
+fill_step "$ca" /tmp/mpool-a step1
 wait_for some_kept || fail "nothing kept for t-a"
 a1=$(current t-a)
 kill -KILL "$daemon"
@@ -371,7 +339,7 @@ wait_for none_kept || fail "daemon killed, $(counter memcg_pool_bytes) bytes sti
 a2=$(current t-a)
 echo "daemon SIGKILLed: pools given back, t-a $(kib "$a1") -> $(kib "$a2") KiB with 8 MiB held"
 near $((a2 - a0)) $((8 * mib)) || fail "t-a +$((a2 - a0)) bytes with 8 MiB held"
-finish "$ca" /tmp/mpool-a
+fill_finish "$ca" /tmp/mpool-a
 ca=
 wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
 # Nothing of the pools (ready buffers hold references on the module) keeps

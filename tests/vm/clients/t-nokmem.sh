@@ -7,7 +7,6 @@
 #     drop_caches empties it (the kernel then asks the helper's shrinker
 #     only at the root's turn, docs/pool.md).
 . "$(dirname "$0")/lib.sh"
-d=$(dirname "$0")
 cg=/sys/fs/cgroup
 st=/tmp/nokmem
 
@@ -30,23 +29,14 @@ echo "dmaheapd: $(grep -o 'ChargeClients=yes, but.*' "$DMAHEAPD_LOG" | head -n 1
 # 2. A client in t-n makes its cgroup a pool, which the refill fills.
 memcg_setup
 mkdir $cg/t-n || fail "mkdir $cg/t-n"
-rm -rf $st
-mkdir $st
-sh -c "echo \$\$ >$cg/t-n/cgroup.procs && exec $d/h-memcg-fill $st 8M 1" </dev/null >/dev/null &
-pid=$!
-wait_for test -e $st/started || fail "h-memcg-fill did not start"
-kill -USR1 "$pid"
-wait_for test -e $st/step1 || fail "h-memcg-fill did not allocate"
+fill_start t-n $st 8M 1
+fill_step "$pid" $st step1
 [ "$(cat $st/step1)" = "1 0" ] || fail "8 MiB in t-n: $(cat $st/step1)"
-some_kept() { [ "$(counter memcg_pool_bytes)" -gt 0 ]; }
 wait_for some_kept || fail "nothing kept for t-n after 8 MiB"
 k=$(counter memcg_pool_bytes)
 echo 2 >/proc/sys/vm/drop_caches
 k1=$(counter memcg_pool_bytes)
 echo "drop_caches with t-n's client alive: kept $((k / 1024)) -> $((k1 / 1024)) KiB"
 [ "$k1" -eq 0 ] || fail "$k1 bytes kept for t-n after drop_caches: its pool is out of reclaim's reach"
-kill -USR1 "$pid"
-wait_for test -e $st/freed || fail "h-memcg-fill did not free"
-kill -USR1 "$pid"
-wait "$pid" || fail "h-memcg-fill exited with $?"
+fill_finish "$pid" $st
 pid=
