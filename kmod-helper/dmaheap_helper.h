@@ -231,6 +231,7 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task);
 bool dmahp_mpool_drop(struct mem_cgroup *memcg);
 void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len);
 void dmahp_mpool_set_max(u64 bytes);
+void dmahp_mpool_ready_retarget(void);
 void dmahp_mpool_open(const struct cred *cred);
 void dmahp_mpool_close(void);
 long dmahp_ioctl_memcg_pools(void __user *uarg);

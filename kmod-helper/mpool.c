@@ -895,6 +895,29 @@ void dmahp_mpool_set_max(u64 bytes)
 }
 
 /**
+ * dmahp_mpool_ready_retarget() - ready_max changed
+ *
+ * The ready buffers above the new bound go back at once, as the uncharged
+ * ones do (ready.c), not at the reaper's next window; a higher bound is
+ * filled on the pools' next takes.
+ *
+ * Context: process context.
+ */
+void dmahp_mpool_ready_retarget(void)
+{
+	struct dmahp_mpool_out out;
+	struct dmahp_mpool *p;
+
+	dmahp_mpool_out_init(&out);
+	spin_lock(&dmahp_mpool_lock);
+	list_for_each_entry(p, &dmahp_mpools, node)
+		while (p->n_ready > dmahp_mpool_ready_target(p))
+			dmahp_mpool_detach(p, MPOOL_READY, &out);
+	spin_unlock(&dmahp_mpool_lock);
+	dmahp_mpool_give_back(&out);
+}
+
+/**
  * dmahp_mpool_open() - the daemon opened the helper
  * @cred:	its credentials, which the ready buffers' files get
  */

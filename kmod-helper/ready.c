@@ -228,6 +228,7 @@ static int dmahp_ready_max_set(const char *val, const struct kernel_param *kp)
 		return -EINVAL;
 	WRITE_ONCE(dmahp_ready_max, max);
 	dmahp_ready_retarget();
+	dmahp_mpool_ready_retarget();
 	return 0;
 }
 

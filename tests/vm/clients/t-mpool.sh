@@ -123,6 +123,15 @@ fill_step "$ca" /tmp/mpool-a step2
 hits=$(($(counter ready_hits) - hits0))
 echo "1024 x 4 KiB in all: $hits of them taken ready"
 [ "$hits" -ge 256 ] || fail "only $hits of 1024 x 4 KiB taken ready"
+# ready_max lowered: what is kept above it goes at once, as from the
+# uncharged pool (t-ready.sh), not at the reaper's next window.
+wait_for kept_some || fail "no ready buffers kept for t-a after 1024 x 4 KiB"
+echo 4 >/sys/module/dmaheap_helper/parameters/ready_max
+k=$(pool_of t-a)
+echo 32 >/sys/module/dmaheap_helper/parameters/ready_max
+echo "ready_max 32 -> 4: $(kib "${k:-0}") KiB kept for t-a right after"
+[ "${k:-0}" -le $((4 * 4096)) ] ||
+	fail "ready_max 4: $k bytes still kept for t-a right after"
 fill_finish "$ca" /tmp/mpool-a
 ca=
 wait_for none_kept || fail "t-a's ready buffers not given back: $(counter memcg_pool_bytes) bytes"
