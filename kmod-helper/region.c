@@ -18,6 +18,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/security.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/e820/api.h>
@@ -26,6 +27,8 @@
 #include "dmaheap_helper.h"
 
 #define DMAHP_REGIONS_MAX		8
+/* Cleared at a time, between checks for a kill. */
+#define DMAHP_REGION_CLEAR		SZ_2M
 /*
  * The largest region: bitmap_set() and bitmap_find_next_zero_area() count
  * pages in an unsigned int, so at most UINT_MAX pages (16 TiB - 4 KiB with
@@ -298,8 +301,10 @@ static int dmahp_region_allocate(struct dmahp_buffer *buffer,
 {
 	struct dmahp_region *region = buffer->pool;
 	unsigned long npages = buffer->len >> PAGE_SHIFT;
+	size_t off;
 	unsigned long start;
 	struct page *page;
+	void *addr;
 	int ret;
 
 	if (buffer->len > region->size)
@@ -316,15 +321,31 @@ static int dmahp_region_allocate(struct dmahp_buffer *buffer,
 	mutex_unlock(&region->lock);
 
 	page = pfn_to_page(PHYS_PFN(region->base) + start);
-	/* The pages are in the linear map since memremap_pages(). */
-	memset(page_address(page), 0, buffer->len);
+	/*
+	 * The pages are in the linear map since memremap_pages(). A buffer
+	 * may be most of the region: cleared a chunk at a time, stopping for
+	 * a kill, as the CMA kind does page by page.
+	 */
+	addr = page_address(page);
+	for (off = 0; off < buffer->len; off += DMAHP_REGION_CLEAR) {
+		if (dmahp_killed(caller)) {
+			ret = -EINTR;
+			goto out_clear;
+		}
+		memset(addr + off, 0,
+		       min_t(size_t, buffer->len - off, DMAHP_REGION_CLEAR));
+		cond_resched();
+	}
 
 	ret = dmahp_sg_set_contiguous(&buffer->sg_table, page, buffer->len);
-	if (ret) {
-		mutex_lock(&region->lock);
-		bitmap_clear(region->bitmap, start, npages);
-		mutex_unlock(&region->lock);
-	}
+	if (ret)
+		goto out_clear;
+	return 0;
+
+out_clear:
+	mutex_lock(&region->lock);
+	bitmap_clear(region->bitmap, start, npages);
+	mutex_unlock(&region->lock);
 	return ret;
 }
 

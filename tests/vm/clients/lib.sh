@@ -49,6 +49,17 @@ wait_for() {
 	done
 }
 
+# wait_long SECONDS CONDITION-COMMAND...: as wait_for, for longer.
+wait_long() {
+	_n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # heap_served: the first heap's node is dmaheapd's CUSE node. On a kernel
 # with a heap of that name, the kernel's own node is there whenever
 # dmaheapd is not (docs/kernel-heaps.md): there is not enough.

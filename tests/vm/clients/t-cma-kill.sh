@@ -37,16 +37,6 @@ now() { cut -d" " -f1 /proc/uptime; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 live0=$(counter live_buffers)
 gone() { ! grep -qs '^State:.*[^Z] (' /proc/"$client"/status; }
-# wait_long SECONDS CONDITION...: as wait_for, for longer.
-wait_long() {
-	_n=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		_n=$((_n - 1))
-		[ "$_n" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 migrated() { [ "$(vmstat pgmigrate_success)" -ge $((mig0 + 256)) ]; }
 moving_or_done() { migrated || [ -e $st/c/step1 ]; }
 
