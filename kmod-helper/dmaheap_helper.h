@@ -222,6 +222,7 @@ struct page *dmahp_pool_take(unsigned int order);
 long dmahp_ioctl_pool(void __user *uarg);
 struct kthread_worker;
 struct kthread_worker *dmahp_refill_worker(const char *name, const char *site);
+void dmahp_pool_close(void);
 int dmahp_pool_init(void);
 void dmahp_pool_exit(void);
 

@@ -76,6 +76,7 @@ static int dmahp_release(struct inode *inode, struct file *file)
 {
 	dmahp_mpool_close();
 	dmahp_ready_close();
+	dmahp_pool_close();
 	dmahp_ctx_close(file->private_data);
 	atomic_set(&dmahp_opened, 0);
 	return 0;

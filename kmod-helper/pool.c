@@ -241,6 +241,20 @@ static int dmahp_pool_set_max(u64 bytes, bool per_memcg)
 }
 
 /**
+ * dmahp_pool_close() - the daemon closed the helper: no pool without it
+ *
+ * Every pool goes to 0 and gives its pages back at once, as when the
+ * daemon sets 0, so that a stopped daemon leaves nothing kept ahead; a
+ * new daemon sets the size again as it starts.
+ *
+ * Context: process context; sleeps.
+ */
+void dmahp_pool_close(void)
+{
+	dmahp_pool_set_max(0, false);
+}
+
+/**
  * dmahp_ioctl_pool() - DMAHEAP_HELPER_IOC_POOL: the pools' new size
  * @uarg:	the daemon's struct dmaheap_helper_pool
  *

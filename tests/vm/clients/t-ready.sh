@@ -16,12 +16,14 @@ fault_cleared() { [ -z "$(cat $params/fault_inject)" ]; }
 
 pool_on() { [ "$(counter pool_bytes)" -gt 0 ]; }
 
-# No daemon, no ready buffer, though the pool the last one sized is on.
+# No daemon, nothing kept: the pool the last one sized goes with it, and
+# no ready buffer is made.
 daemon_stop
 daemon_with "PoolSize=16M"
+wait_for pool_on || fail "the pool is off with PoolSize=16M"
 daemon_stop
-wait_for pool_on || fail "the pool is off after PoolSize=16M"
 sleep 0.5
+counter_is pool_bytes 0 || fail "$(counter pool_bytes) bytes in the pool with no daemon"
 counter_is ready_buffers 0 || fail "$(counter ready_buffers) ready buffers with no daemon"
 live=$(counter live_buffers)
 listed=$(grep -c . $debugfs)
