@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "backing.h"
@@ -86,15 +87,44 @@ int backing_open_helper(const struct config *c,
 	return fd;
 }
 
+/* Where PoolSize= comes from, for messages: "FILE:LINE" or "default". */
+static void pool_where(const struct config *c, char *where, size_t size)
+{
+	snprintf(where, size, "default");
+	if (c->pool_size_origin.line)
+		config_origin_str(c, c->pool_size_origin, where, size);
+}
+
+static int pool_too_big(const struct config *c)
+{
+	char where[DH_PATH_MAX + 32];
+
+	pool_where(c, where, sizeof(where));
+	return log_errno(LOG_ERR, -EINVAL,
+			 "%s: PoolSize=%" PRIu64 " is more than half of this machine's memory",
+			 where, c->pool_size);
+}
+
+int backing_pool_check(const struct config *c)
+{
+	struct sysinfo si;
+
+	/* Unknown here: the helper checks it anyway. */
+	if (sysinfo(&si) < 0)
+		return 0;
+	/* The helper's bound: half of totalram_pages(), sysinfo()'s totalram. */
+	if (c->pool_size > (uint64_t)si.totalram * si.mem_unit / 2)
+		return pool_too_big(c);
+	return 0;
+}
+
 int backing_pool(const struct config *c, int helper_fd)
 {
-	char where[DH_PATH_MAX + 32] = "default";
+	char where[DH_PATH_MAX + 32];
 	uint32_t flags = 0;
 	int r;
 
-	if (c->pool_size_origin.line)
-		config_origin_str(c, c->pool_size_origin, where,
-				  sizeof(where));
+	pool_where(c, where, sizeof(where));
 	/* Charged buffers take only from their own cgroup's pool. */
 	if (c->charge_clients)
 		flags |= DMAHEAP_HELPER_POOL_PER_MEMCG;
@@ -107,9 +137,7 @@ int backing_pool(const struct config *c, int helper_fd)
 		return 0;
 	}
 	if (r == -EINVAL)
-		return log_errno(LOG_ERR, r,
-				 "%s: PoolSize=%" PRIu64 " is more than half of this machine's memory",
-				 where, c->pool_size);
+		return pool_too_big(c);
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot size the pool: %m");
 	if (!c->pool_size)

@@ -38,6 +38,13 @@ int backing_open_helper(const struct config *c,
 int backing_pool(const struct config *c, int helper_fd);
 
 /*
+ * backing_pool_check() - PoolSize= against the helper's bound, half of
+ * RAM, without asking the helper: a reload checks it before it claims a
+ * region, which cannot be given back. -EINVAL, logged, above it.
+ */
+int backing_pool_check(const struct config *c);
+
+/*
  * backing_resolve() - the backing of every heap of @c into @ret (one per
  * heap, in order), regions claimed: claiming a region the helper holds
  * already is a no-op, so a reload resolves every heap again.

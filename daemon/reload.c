@@ -23,6 +23,19 @@
 /*
  * The new configuration read, checked, its heaps' memory set up and the
  * pool sized, into *@ret_nc with its backings in @b and the plan in @p.
+ *
+ * Whole or not at all: every check comes before the first change to the
+ * helper. Its changes are the regions claimed and the pool sized, in that
+ * order, and only a region cannot be undone: the helper has no call to
+ * release one, it stays claimed until the module is unloaded (region.c).
+ * So the pool is checked first (backing_pool_check(), the helper's own
+ * bound) and sized last, when it can only fail in ways that check cannot
+ * foresee (RAM unplugged in between). What is left: a heap's region
+ * refused after an earlier new heap's was claimed in the same reload; what
+ * the helper refuses only it can tell, by claiming. That claim stays:
+ * claiming the same range again finds it, an overlapping one is refused
+ * (docs/heap-kinds.md). Nothing after prepare() rejects the reload: a new
+ * node that fails is dropped from a configuration that is in force.
  */
 static int prepare(struct manager *m, struct config **ret_nc,
 		   struct backing *b, struct reload_plan *p,
@@ -52,6 +65,9 @@ static int prepare(struct manager *m, struct config **ret_nc,
 	r = confcheck_load(nc, m->opts, own, m->n, d);
 	if (r == 0)
 		r = reload_check(m->c, nodes, m->n, nc, d);
+	if (r == 0 && (r = backing_pool_check(nc)) < 0)
+		snprintf(d->error, sizeof(d->error),
+			 "the pool cannot be sized (see above)");
 	if (r == 0 && (r = backing_resolve(nc, &m->info, m->helper_fd, b)) < 0)
 		snprintf(d->error, sizeof(d->error),
 			 "a heap's memory cannot be set up (see above)");

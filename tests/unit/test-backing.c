@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of daemon/backing.c against a fake helper: which pools
- * PoolSize= sizes, and what a helper's refusal does.
+ * PoolSize= sizes, what a helper's refusal does, and the check of
+ * PoolSize= made without the helper.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <cmocka.h>
 
 #include "backing.h"
@@ -69,12 +71,28 @@ static void test_pool_refused(void **state)
 	assert_int_equal(backing_pool(&conf, 3), -EIO);
 }
 
+/* The helper's bound, half of RAM, checked without asking the helper. */
+static void test_pool_check(void **state)
+{
+	struct sysinfo si;
+	uint64_t half;
+
+	assert_int_equal(sysinfo(&si), 0);
+	half = (uint64_t)si.totalram * si.mem_unit / 2;
+	conf.pool_size = half;
+	assert_int_equal(backing_pool_check(&conf), 0);
+	conf.pool_size = half + 1;
+	assert_int_equal(backing_pool_check(&conf), -EINVAL);
+	assert_int_equal(fake_helper_pool_calls, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_pool_per_memcg, setup),
 		cmocka_unit_test_setup(test_pool_uncharged, setup),
 		cmocka_unit_test_setup(test_pool_refused, setup),
+		cmocka_unit_test_setup(test_pool_check, setup),
 	};
 
 	return cmocka_run_group_tests_name("backing", tests, NULL, NULL);
