@@ -79,27 +79,34 @@ static int handle_signal(struct manager *m)
 	return 1;
 }
 
-/* The handshake requests that @pfd saw on @nodes: 0, or the session's end. */
+/*
+ * The handshake requests that @pfd saw on @nodes: 0, or the first
+ * session's end. The nodes after it are served all the same: every new
+ * node's CUSE_INIT waits from its open, so they are all in this one poll,
+ * and a reload keeps those that come up.
+ */
 static int serve_handshakes(struct node **nodes, size_t n,
 			    const struct pollfd *pfd)
 {
 	size_t i;
-	int r;
+	int r, first = 0;
 
 	for (i = 0; i < n; i++) {
 		if (!pfd[i].revents)
 			continue;
 		r = cuse_node_process(nodes[i], &nodes[i]->buf_mem);
 		if (r == -ENODEV && !nodes[i]->ready)
-			return log_errno(LOG_ERR, r,
-					 "the kernel refused CUSE device dma_heap/%s: is a CUSE device of that name already registered?",
-					 nodes[i]->node_name);
-		if (r < 0)
-			return log_errno(LOG_ERR, r,
-					 "node \"%s\": CUSE session ended: %m",
-					 nodes[i]->node_name);
+			log_errno(LOG_ERR, r,
+				  "the kernel refused CUSE device dma_heap/%s: is a CUSE device of that name already registered?",
+				  nodes[i]->node_name);
+		else if (r < 0)
+			log_errno(LOG_ERR, r,
+				  "node \"%s\": CUSE session ended: %m",
+				  nodes[i]->node_name);
+		if (r < 0 && !first)
+			first = r;
 	}
-	return 0;
+	return first;
 }
 
 int manager_wait_ready(struct manager *m, struct node **nodes, size_t n,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of daemon/manager.c against a fake CUSE: the handshakes of
- * new nodes.
+ * new nodes, when one node's session ends before its handshake.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -43,6 +43,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * The first node's session ends (the read buffer cannot be allocated,
+ * say): the wait fails for it, and the nodes after it, whose handshakes
+ * waited in the same poll, are served all the same and come up.
+ */
+static void test_session_end_serves_the_others(void **state)
+{
+	static const char *const names[] = { "video", "camera", "display" };
+	struct node *nodes[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		nodes[i] = node_new(-1, NULL);
+		assert_non_null(nodes[i]);
+		nodes[i]->node_name = names[i];
+	}
+	fake_cuse_end_name = "video";
+	fake_cuse_end_error = -ENOMEM;
+
+	assert_int_equal(manager_wait_ready(&m, nodes, 3, 1000), -ENOMEM);
+	assert_int_equal(fake_cuse_processed, 3);
+	assert_false(nodes[0]->ready);
+	assert_true(nodes[1]->ready);
+	assert_true(nodes[2]->ready);
+	for (i = 0; i < 3; i++)
+		node_free(nodes[i]);
+}
+
 /* Every handshake served: ready. */
 static void test_all_ready(void **state)
 {
@@ -59,6 +87,8 @@ static void test_all_ready(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_session_end_serves_the_others,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_ready, setup, teardown),
 	};
 
