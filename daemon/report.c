@@ -38,18 +38,75 @@ static const char *limit_text(uint64_t v, char *buf, size_t size)
 	return buf;
 }
 
+/* Bytes of the UTF-8 sequence at @s; 0 if it is not one (RFC 3629). */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	/* A NUL ends the string, and is no continuation byte either. */
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong, a surrogate, past U+10FFFF. */
+	if ((n == 3 && c < 0x800) || (c >= 0xd800 && c <= 0xdfff) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * Names in a report may be what a client or a user chose (a process's
+ * comm, a delegated cgroup's path): any bytes but NUL. JSON gets them
+ * escaped, and a byte that is not part of UTF-8 as U+FFFD, so that the
+ * output stays JSON for any parser.
+ */
 void report_json_string(FILE *out, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
 	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", *s);
+	while (*p) {
+		n = 1;
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else if (!(n = utf8_len(p)))
+			fputs("\\ufffd", out), n = 1;
 		else
-			fputc(*s, out);
+			fwrite(p, 1, n, out);
+		p += n;
 	}
 	fputc('"', out);
+}
+
+/*
+ * Such a name as text, padded to @width: every byte but printable ASCII
+ * shown as '?', as ps(1) does, so that nothing in it reaches the reader's
+ * terminal as a control sequence, and each byte takes one column.
+ */
+static void text_name(FILE *out, const char *s, int width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	for (n = 0; p[n]; n++)
+		fputc(p[n] >= 0x20 && p[n] < 0x7f ? p[n] : '?', out);
+	fprintf(out, "%*s", width > n ? width - n : 0, "");
 }
 
 static void json_limit(FILE *out, uint64_t v)
@@ -268,8 +325,10 @@ static void group_text(FILE *out, const struct group *g, enum report_by by,
 	report_size(g->bytes, sz, sizeof(sz));
 	switch (by) {
 	case BY_PROCESS:
-		fprintf(out, "%8d %-16s %8u %-24s %7" PRIu64 " %8s\n", (int)b->pid,
-			b->comm, (unsigned int)b->uid, b->heap, g->buffers, sz);
+		fprintf(out, "%8d ", (int)b->pid);
+		text_name(out, b->comm, 16);
+		fprintf(out, " %8u %-24s %7" PRIu64 " %8s\n",
+			(unsigned int)b->uid, b->heap, g->buffers, sz);
 		break;
 	case BY_UID:
 		fprintf(out, "%8u %-24s %7" PRIu64 " %8s\n",
@@ -279,9 +338,11 @@ static void group_text(FILE *out, const struct group *g, enum report_by by,
 		fprintf(out, "%-24s %7" PRIu64 " %8s\n", b->heap, g->buffers, sz);
 		break;
 	case BY_BUFFER:
-		fprintf(out, "%8" PRIu64 " %-24s %8s %8d %-16s %8u %6lds\n",
-			b->id, b->heap, sz, (int)b->pid, b->comm,
-			(unsigned int)b->uid, (long)(now - b->time.tv_sec));
+		fprintf(out, "%8" PRIu64 " %-24s %8s %8d ", b->id, b->heap, sz,
+			(int)b->pid);
+		text_name(out, b->comm, 16);
+		fprintf(out, " %8u %6lds\n", (unsigned int)b->uid,
+			(long)(now - b->time.tv_sec));
 		break;
 	}
 }
@@ -384,12 +445,13 @@ static void memcg_pools_text(FILE *out, const struct report_memcg_pool *p,
 			width = (int)strlen(memcg_text(&p[i]));
 	fprintf(out, "\n%-*s %8s %8s %8s %8s\n", width, "CGROUP", "KEPT",
 		"TARGET", "HITS", "MISSES");
-	for (i = 0; i < n; i++)
-		fprintf(out, "%-*s %8s %8s %8" PRIu64 " %8" PRIu64 "\n", width,
-			memcg_text(&p[i]),
+	for (i = 0; i < n; i++) {
+		text_name(out, memcg_text(&p[i]), width);
+		fprintf(out, " %8s %8s %8" PRIu64 " %8" PRIu64 "\n",
 			report_size(p[i].bytes, kept, sizeof(kept)),
 			report_size(p[i].target, target, sizeof(target)),
 			p[i].hits, p[i].misses);
+	}
 }
 
 /* The array "memcg_pools", after @sep: "," after other members. */

@@ -246,6 +246,50 @@ static void test_report_memcg_pools(void **state)
 	free(t);
 }
 
+/*
+ * What clients and users name themselves (a process's comm, a delegated
+ * cgroup's path) reaches whoever reads a report: in text, no byte but
+ * printable ASCII, each other one shown as '?' (as ps(1) does), the
+ * columns still aligned; in JSON, control characters escaped and bytes
+ * that are not UTF-8 replaced (U+FFFD), valid UTF-8 kept.
+ */
+static void test_report_untrusted_names(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t k;
+	char *t;
+	const struct report_counter c[] = {
+		{ .name = "memcg_pool_count", .value = 1 },
+	};
+	const struct report_memcg_pool p[] = {
+		{ .cgroup = "/u/\033]0;x\007\xc3\xa9\xff\x7f", .cgroup_ino = 5,
+		  .bytes = 4096, .target = 4096 },
+	};
+
+	heap_config_init(&h, "cam");
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k, &hit), 0);
+	ledger_commit(l, &h, k, 1, 10, START, "\033[2J\xe2\x82\xac\x9b");
+	t = buffers_text(l, false, BY_PROCESS);
+	assert_non_null(strstr(t, "      10 ?[2J????             1000 cam                            1       4K\n"));
+	assert_null(strchr(t, '\033'));
+	free(t);
+	t = buffers_text(l, true, BY_PROCESS);
+	assert_non_null(strstr(t, "\"comm\":\"\\u001b[2J\xe2\x82\xac\\ufffd\""));
+	free(t);
+	ledger_free(l);
+
+	t = status_text(false, c, 1, p, 1);
+	assert_string_equal(t, "memcg_pool_count 1\n\n"
+			    "CGROUP            KEPT   TARGET     HITS   MISSES\n"
+			    "/u/?]0;x?????       4K       4K        0        0\n");
+	free(t);
+	t = status_text(true, c, 1, p, 1);
+	assert_non_null(strstr(t, "\"cgroup\":\"/u/\\u001b]0;x\\u0007\xc3\xa9\\ufffd\x7f\""));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_report_heaps),
 		cmocka_unit_test(test_report_status),
 		cmocka_unit_test(test_report_memcg_pools),
+		cmocka_unit_test(test_report_untrusted_names),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
