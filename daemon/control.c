@@ -30,6 +30,8 @@ struct control {
 	char *path;
 	char *dir;		/* set when control_open() created it */
 	gid_t group;		/* may connect; (gid_t)-1: root only */
+	bool paused;		/* no accept() until @resume */
+	struct timespec resume;
 };
 
 /* A handler's error message, with its NUL. */
@@ -246,9 +248,16 @@ int control_open(const char *path, gid_t group, struct control **ret)
 	return 0;
 }
 
+int control_timeout_ms(const struct control *c)
+{
+	int ms = c->paused ? deadline_ms_left(&c->resume) : 0;
+
+	return ms > 0 ? ms : -1;
+}
+
 int control_fd(const struct control *c)
 {
-	return c->fd;
+	return control_timeout_ms(c) > 0 ? -1 : c->fd;
 }
 
 void control_close(struct control *c)
@@ -588,6 +597,9 @@ void control_handle(struct control *c, const int *wake, size_t n_wake,
 	unsigned int i;
 	int fd, r;
 
+	if (control_fd(c) < 0)
+		return;
+	c->paused = false;
 	for (i = 0; i < DH_CONTROL_BATCH; i++) {
 		/* the main loop's work first; the rest stays pending */
 		if (n_wake && deadline_woken(wake, n_wake))
@@ -596,8 +608,13 @@ void control_handle(struct control *c, const int *wake, size_t n_wake,
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
-				log_warning("control: cannot accept a connection: %m");
+			if (errno == EAGAIN)
+				return;
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: it stays pending. */
+			log_warning("control: cannot accept a connection: %m; trying again in %d ms",
+				    DH_CONTROL_PAUSE_MS);
+			c->paused = true;
+			deadline_in(&c->resume, DH_CONTROL_PAUSE_MS);
 			return;
 		}
 		r = serve(fd, c->group, wake, n_wake, handler, userdata);

@@ -24,6 +24,8 @@
 #define DH_CONTROL_TIMEOUT_MS	1000
 /* Connections served by one control_handle() call; the rest wait for the next. */
 #define DH_CONTROL_BATCH	32
+/* No accept() for this long after one failed for want of fds or memory. */
+#define DH_CONTROL_PAUSE_MS	1000
 
 struct control;
 
@@ -46,8 +48,19 @@ typedef int (*control_handler_t)(void *userdata, int argc, char **argv,
  */
 int control_open(const char *path, gid_t group, struct control **ret);
 
-/* The listening socket, to poll for POLLIN. */
+/*
+ * The listening socket, to poll for POLLIN; -1 while accepting is paused
+ * (control_timeout_ms()).
+ */
 int control_fd(const struct control *c);
+
+/*
+ * -1, or while accepting is paused, the milliseconds until it goes on: a
+ * poll() timeout. It pauses for DH_CONTROL_PAUSE_MS when accept() fails
+ * for want of fds or memory, which leaves the connection pending and the
+ * socket readable: polled at once again, it would spin.
+ */
+int control_timeout_ms(const struct control *c);
 
 /*
  * Accepts and serves the pending connections, one after the other, at most

@@ -262,7 +262,7 @@ static int handle_events(struct manager *m)
 	size_t node;
 	int r;
 
-	if (poll(pfd, 3, -1) < 0)
+	if (poll(pfd, 3, m->ctl ? control_timeout_ms(m->ctl) : -1) < 0)
 		return errno == EINTR ? 0 : log_errno(LOG_ERR, -errno, "poll: %m");
 	if (pfd[0].revents && handle_signal(m))
 		return 1;
