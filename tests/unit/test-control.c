@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -714,12 +715,24 @@ static void test_foreign_peers(void **state)
 	control_close(c);
 }
 
-/* dmaheapctl ARGS... against the server: its exit status, stdout, stderr. */
+/*
+ * dmaheapctl ARGS... against the server: its exit status (128 + the signal
+ * that ended it, as a shell has it), stdout, stderr.
+ */
 struct ctl_result {
 	int status;
 	char out[4096];
 	char err[4096];
 };
+
+/* A dmaheapctl started by ctl_start(), its stdout and stderr read from. */
+struct ctl_run {
+	pid_t pid;
+	int out, err;
+};
+
+/* What no dmaheapctl takes: SIGALRM ends one that hangs. */
+#define CTL_ALARM_S	60
 
 static void read_into(int fd, char *buf, size_t size)
 {
@@ -732,43 +745,76 @@ static void read_into(int fd, char *buf, size_t size)
 	close(fd);
 }
 
-static void run_ctl(struct control *c, struct ctl_result *res, ...)
+/* Runs dmaheapctl @argv[1]...; with @no_reader, its stdout a pipe nobody reads. */
+static void ctl_start(struct ctl_run *run, char **argv, bool no_reader)
 {
-	struct pollfd p = { .events = POLLIN };
 	const char *ctl = getenv("DMAHEAPCTL");
-	char *argv[16];
-	int out[2], err[2], status, argc = 0;
-	va_list ap;
-	pid_t pid;
+	int out[2], err[2];
 
-	argv[argc++] = (char *)ctl;
-	va_start(ap, res);
-	while ((argv[argc] = va_arg(ap, char *)))
-		argc++;
-	va_end(ap);
-
-	assert_int_equal(pipe(out), 0);
-	assert_int_equal(pipe(err), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	argv[0] = (char *)ctl;
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	run->pid = fork();
+	assert_true(run->pid >= 0);
+	if (run->pid == 0) {
 		dup2(out[1], STDOUT_FILENO);
 		dup2(err[1], STDERR_FILENO);
+		alarm(CTL_ALARM_S);	/* kept across execv() */
 		execv(ctl, argv);
 		_exit(127);
 	}
 	close(out[1]);
 	close(err[1]);
-	if (c) {
-		p.fd = control_fd(c);
-		if (poll(&p, 1, 5000) == 1)
-			control_handle(c, NULL, 0, echo_handler, NULL);
+	run->out = out[0];
+	run->err = err[0];
+	if (no_reader) {
+		close(run->out);
+		run->out = -1;
 	}
-	read_into(out[0], res->out, sizeof(res->out));
-	read_into(err[0], res->err, sizeof(res->err));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	res->status = WEXITSTATUS(status);
+}
+
+static void ctl_finish(struct ctl_run *run, struct ctl_result *res)
+{
+	int status;
+
+	res->out[0] = '\0';
+	if (run->out >= 0)
+		read_into(run->out, res->out, sizeof(res->out));
+	read_into(run->err, res->err, sizeof(res->err));
+	assert_int_equal(waitpid(run->pid, &status, 0), run->pid);
+	if (WIFSIGNALED(status))
+		res->status = 128 + WTERMSIG(status);
+	else
+		res->status = WEXITSTATUS(status);
+}
+
+/* Serves until the handler has run once more, or nothing came for 5 s. */
+static void serve_one(struct control *c)
+{
+	struct pollfd p = { .fd = control_fd(c), .events = POLLIN };
+	int calls = handler_calls;
+
+	while (handler_calls == calls && poll(&p, 1, 5000) == 1)
+		control_handle(c, NULL, 0, echo_handler, NULL);
+}
+
+/* dmaheapctl ARGS... (NULL-terminated), served by @c unless NULL. */
+static void run_ctl(struct control *c, struct ctl_result *res, ...)
+{
+	struct ctl_run run;
+	char *argv[16];
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, res);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+
+	ctl_start(&run, argv, false);
+	if (c)
+		serve_one(c);
+	ctl_finish(&run, res);
 }
 
 static void test_dmaheapctl(void **state)
