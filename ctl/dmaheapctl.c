@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,10 @@
 #define EXIT_USAGE	2
 #define EXIT_CONNECT	3	/* no daemon, no access, no (valid) reply */
 
-/* reload may take a moment: the daemon checks the whole configuration */
+/*
+ * From connect() to the end of the reply. reload may take a moment: the
+ * daemon checks the whole configuration.
+ */
 #define REPLY_TIMEOUT_MS	30000
 
 /* The first line of a reply: "OK" or "ERR <ERRNONAME> <message>". */
@@ -167,10 +171,46 @@ static int build_line(const struct args *a, char *line, size_t size)
 	return (int)len;
 }
 
-static int connect_to(const char *path)
+/*
+ * connect() that gives up at @deadline with -EAGAIN. A daemon stopped or
+ * stuck with its listening backlog full holds a blocking connect() until it
+ * accepts again, for ever; a non-blocking one fails at once with EAGAIN
+ * (unix sockets do not return EINPROGRESS), and poll() cannot wait for room.
+ * SO_SNDTIMEO bounds the wait (socket(7)), which ends in EAGAIN; the kernel
+ * wakes us as soon as the daemon accepts one. At most 1 s a step: the
+ * kernel's timer for a longer wait may fire up to an eighth of it late (30 s
+ * took 31.5 s). Later I/O does not block either way: MSG_DONTWAIT, polled
+ * until the same deadline.
+ */
+static int connect_by(int fd, const struct sockaddr_un *sa,
+		      const struct timespec *deadline)
+{
+	struct timeval tv;
+	int ms;
+
+	for (;;) {
+		ms = deadline_ms_left(deadline);
+		if (!ms)	/* a timeout of 0 would be none */
+			return -EAGAIN;
+		if (ms > 1000)
+			ms = 1000;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			       sizeof(tv)) < 0)
+			return -errno;
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return 0;
+		/* EINTR: stopped and continued (signal(7)) */
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int connect_to(const char *path, const struct timespec *deadline)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, e;
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		error("%s: socket path too long: at most %zu bytes", path,
@@ -180,29 +220,33 @@ static int connect_to(const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		e = errno;
-		error("socket: %s", strerror(e));
-		return -e;
+		r = -errno;
+		error("socket: %s", strerror(-r));
+		return r;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+	r = connect_by(fd, &sa, deadline);
+	if (r == 0)
 		return fd;
-	e = errno;
 	close(fd);
-	switch (e) {
-	case ENOENT:
-	case ECONNREFUSED:
+	switch (r) {
+	case -ENOENT:
+	case -ECONNREFUSED:
 		error("cannot connect to %s: %s; is dmaheapd running?", path,
-		      strerror(e));
+		      strerror(-r));
 		break;
-	case EACCES:
-	case EPERM:
+	case -EACCES:
+	case -EPERM:
 		error("cannot connect to %s: %s; dmaheapctl needs root or the daemon's ControlGroup=",
-		      path, strerror(e));
+		      path, strerror(-r));
+		break;
+	case -EAGAIN:
+		error("cannot connect to %s: no answer within %d s; is dmaheapd stuck?",
+		      path, REPLY_TIMEOUT_MS / 1000);
 		break;
 	default:
-		error("cannot connect to %s: %s", path, strerror(e));
+		error("cannot connect to %s: %s", path, strerror(-r));
 	}
-	return -e;
+	return r;
 }
 
 static int send_line(int fd, const char *line, size_t len,
@@ -347,10 +391,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	fd = connect_to(a.socket);
+	deadline_in(&deadline, REPLY_TIMEOUT_MS);
+	fd = connect_to(a.socket, &deadline);
 	if (fd < 0)
 		return fd == -ENAMETOOLONG ? EXIT_USAGE : EXIT_CONNECT;
-	deadline_in(&deadline, REPLY_TIMEOUT_MS);
 	r = send_line(fd, line, (size_t)len, &deadline);
 	/* the daemon may have refused us before reading: its reply says why */
 	if (r < 0 && r != -EPIPE && r != -ECONNRESET) {

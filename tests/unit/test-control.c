@@ -60,6 +60,8 @@ static int teardown(void **state)
 
 	snprintf(run, sizeof(run), "%s/run", tmpdir);
 	rmdir(run);
+	snprintf(run, sizeof(run), "%s/stuck", tmpdir);
+	unlink(run);
 	assert_int_equal(rmdir(tmpdir), 0);
 	return 0;
 }
@@ -401,6 +403,30 @@ static void test_silent_client(void **state)
 	control_close(c);
 }
 
+/*
+ * Non-blocking connects to @path until its listening backlog is full (the
+ * next one fails with EAGAIN), at most @max: their fds into @fd, their
+ * number returned.
+ */
+static int fill_backlog(const char *path, int *fd, int max)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (n = 0; n < max; n++) {
+		fd[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+			       SOCK_NONBLOCK, 0);
+		assert_true(fd[n] >= 0);
+		if (connect(fd[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			assert_int_equal(errno, EAGAIN);	/* backlog full */
+			close(fd[n]);
+			break;
+		}
+	}
+	return n;
+}
+
 static void *send_sigterm(void *arg)
 {
 	usleep(300 * 1000);
@@ -417,7 +443,6 @@ static void *send_sigterm(void *arg)
  */
 static void test_signal_ends_silent_clients(void **state)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct control *c = open_control(getegid());
 	int silent[DH_CONTROL_BATCH], n, sfd, i;
 	struct signalfd_siginfo si;
@@ -430,17 +455,7 @@ static void test_signal_ends_silent_clients(void **state)
 	assert_int_equal(pthread_sigmask(SIG_BLOCK, &mask, &old), 0);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	assert_true(sfd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	for (n = 0; n < DH_CONTROL_BATCH; n++) {
-		silent[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-				   SOCK_NONBLOCK, 0);
-		assert_true(silent[n] >= 0);
-		if (connect(silent[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			assert_int_equal(errno, EAGAIN);	/* backlog full */
-			close(silent[n]);
-			break;
-		}
-	}
+	n = fill_backlog(sock_path, silent, DH_CONTROL_BATCH);
 	assert_true(n > 2);
 
 	t0 = now_s();
@@ -870,6 +885,95 @@ static void test_dmaheapctl(void **state)
 	control_close(c);
 }
 
+/*
+ * A daemon that accepts no more (stopped, wedged) with its listening
+ * backlog full: dmaheapctl gives up when its 30 s are over, exit 3 and the
+ * likely cause, rather than wait in connect() for ever.
+ */
+static void test_dmaheapctl_never_accepted(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd[4], n, i, l;
+	struct ctl_result r;
+	char opt[200], want[300];
+	double t;
+
+	if (!getenv("DMAHEAPCTL")) {
+		skip();
+		return;
+	}
+	/* teardown() removes it */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/stuck", tmpdir);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	/* Linux queues one more than the backlog */
+	assert_int_equal(listen(l, 0), 0);
+	n = fill_backlog(sa.sun_path, fd, 4);
+	assert_true(n >= 1 && n < 4);
+
+	snprintf(opt, sizeof(opt), "--socket=%s", sa.sun_path);
+	t = now_s();
+	run_ctl(NULL, &r, opt, "reload", NULL);
+	t = now_s() - t;
+	print_message("backlog full, never accepted: exit status %d after %.1f s\n",
+		      r.status, t);
+	assert_int_equal(r.status, 3);
+	assert_string_equal(r.out, "");
+	snprintf(want, sizeof(want),
+		 "dmaheapctl: cannot connect to %s: no answer within 30 s; is dmaheapd stuck?\n",
+		 sa.sun_path);
+	assert_string_equal(r.err, want);
+	assert_true(t >= 29.9 && t < 31);
+
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	close(l);
+}
+
+/*
+ * The backlog full for a moment (the daemon busy): dmaheapctl waits for
+ * room rather than give up at once, and is served as soon as the daemon
+ * accepts again.
+ */
+static void test_dmaheapctl_backlog_drains(void **state)
+{
+	struct control *c;
+	int fd[DH_CONTROL_BATCH], n, i;
+	char opt[200], *argv[] = { NULL, opt, "status", NULL };
+	struct ctl_result r;
+	struct ctl_run run;
+	double t;
+
+	if (!getenv("DMAHEAPCTL")) {
+		skip();
+		return;
+	}
+	c = open_control(getegid());
+	n = fill_backlog(sock_path, fd, DH_CONTROL_BATCH);
+	assert_true(n > 2);
+	/* clients gone: still queued, served at no cost */
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	assert_int_equal(fill_backlog(sock_path, fd, 1), 0);
+
+	snprintf(opt, sizeof(opt), "--socket=%s", sock_path);
+	ctl_start(&run, argv, false);
+	usleep(300 * 1000);	/* in connect() by now */
+	t = now_s();
+	serve_one(c);
+	ctl_finish(&run, &r);
+	t = now_s() - t;
+	print_message("backlog full of %d, served 0.3 s later: exit status %d %.3f s after\n",
+		      n, r.status, t);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "1 [status]\n");
+	assert_string_equal(r.err, "");
+	assert_int_equal(handler_calls, 1);
+	assert_true(t < 2);
+	control_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +993,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_wake_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dmaheapctl_never_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dmaheapctl_backlog_drains, setup, teardown),
 	};
 
 	log_init(false);
