@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,7 @@ static int read_reply(int fd, const char *path, const struct timespec *deadline)
 	size_t len = 0, rest;
 	char *nl = NULL;
 	ssize_t n;
+	int r;
 
 	while (!nl) {
 		n = recv_some(fd, status + len, STATUS_LINE_MAX - len, deadline);
@@ -359,19 +361,19 @@ static int read_reply(int fd, const char *path, const struct timespec *deadline)
 		error("unexpected reply from %s: \"%.80s\"", path, status);
 		return EXIT_CONNECT;
 	}
-	if (write_out(nl + 1, rest) < 0)
-		goto write_error;
-	for (;;) {
+	r = write_out(nl + 1, rest);
+	while (r == 0) {
 		n = recv_some(fd, buf, sizeof(buf), deadline);
 		if (n == 0)
 			return EXIT_SUCCESS;
 		if (n < 0)
 			return reply_error((int)n, path);
-		if (write_out(buf, (size_t)n) < 0)
-			goto write_error;
+		r = write_out(buf, (size_t)n);
 	}
-write_error:
-	error("cannot write to standard output: %s", strerror(errno));
+	/* nobody reads any more (dmaheapctl buffers | head -1): no error */
+	if (r == -EPIPE)
+		return EXIT_SUCCESS;
+	error("cannot write to standard output: %s", strerror(-r));
 	return EXIT_SERVER;
 }
 
@@ -382,6 +384,8 @@ int main(int argc, char **argv)
 	struct timespec deadline;
 	int fd, len, r;
 
+	/* stdout closed early is EPIPE, for read_reply() to end quietly */
+	signal(SIGPIPE, SIG_IGN);
 	r = parse_args(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_USAGE;

@@ -974,6 +974,43 @@ static void test_dmaheapctl_backlog_drains(void **state)
 	control_close(c);
 }
 
+/*
+ * Nobody reading stdout any more (dmaheapctl buffers | head -1): the rest
+ * of the payload dropped quietly and exit 0, as the daemon did answer; not
+ * death by SIGPIPE (141 in the shell). A refusal still exits 1: it goes to
+ * stderr, and comes before anything is written to stdout.
+ */
+static void test_dmaheapctl_no_reader(void **state)
+{
+	char opt[200], *buffers[] = { NULL, opt, "buffers", NULL };
+	char *fail[] = { NULL, opt, "fail", "frob", NULL };
+	struct control *c;
+	struct ctl_result r;
+	struct ctl_run run;
+
+	if (!getenv("DMAHEAPCTL")) {
+		skip();
+		return;
+	}
+	c = open_control(getegid());
+	snprintf(opt, sizeof(opt), "--socket=%s", sock_path);
+
+	ctl_start(&run, buffers, true);
+	serve_one(c);
+	ctl_finish(&run, &r);
+	print_message("stdout read by nobody: exit status %d\n", r.status);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+
+	ctl_start(&run, fail, true);
+	serve_one(c);
+	ctl_finish(&run, &r);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "dmaheapctl: unknown command \"frob\" second line\n");
+	assert_int_equal(handler_calls, 2);
+	control_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,6 +1032,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl_never_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl_backlog_drains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dmaheapctl_no_reader, setup, teardown),
 	};
 
 	log_init(false);
