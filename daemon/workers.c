@@ -52,10 +52,13 @@ static void *worker(void *arg)
 	for (i = 0; i < w->n && !r; i++) {
 		ev.data.u64 = i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, cuse_node_fd(w->nodes[i]),
-			      &ev) < 0)
+			      &ev) < 0) {
 			r = -errno;
+			break;	/* the error is node i's */
+		}
 	}
-	i = 0;
+	if (!r)
+		i = 0;
 	while (!r) {
 		if (epoll_wait(ep, &ev, 1, -1) < 0) {
 			if (errno == EINTR)
