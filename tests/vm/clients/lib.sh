@@ -49,6 +49,23 @@ wait_for() {
 	done
 }
 
+# now: seconds since boot, to the hundredth; secs T0 T1: T1 - T0 (%.2f).
+now() { cut -d" " -f1 /proc/uptime; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# kill_client SECONDS: SIGKILL to $client, gone (a zombie counts) within
+# SECONDS, then reaped; the seconds it took in $killed_in, $client emptied.
+client_gone() { ! grep -qs '^State:.*[^Z] (' /proc/"$client"/status; }
+kill_client() {
+	_t=$(now)
+	kill -9 "$client"
+	wait_long "$1" client_gone ||
+		fail "the killed client is still there after $1 s"
+	killed_in=$(secs "$_t" "$(now)")
+	wait "$client" 2>/dev/null
+	client=
+}
+
 # wait_long SECONDS CONDITION-COMMAND...: as wait_for, for longer.
 wait_long() {
 	_n=$(($1 * 10))

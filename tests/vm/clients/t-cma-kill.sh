@@ -33,10 +33,7 @@ cma=$(awk '$1 == "CmaTotal:" { print int($2 / 1024) }' /proc/meminfo)
 # from ordinary pages.
 size=$((cma - 16))M
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-now() { cut -d" " -f1 /proc/uptime; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 live0=$(counter live_buffers)
-gone() { ! grep -qs '^State:.*[^Z] (' /proc/"$client"/status; }
 migrated() { [ "$(vmstat pgmigrate_success)" -ge $((mig0 + 256)) ]; }
 moving_or_done() { migrated || [ -e $st/c/step1 ]; }
 
@@ -70,15 +67,11 @@ kill_during_migration() {
 		fail "the $size allocation ended ($(cat $st/c/step1)) before the test saw pages move: too few to move for a kill to land"
 	mig1=$(vmstat pgmigrate_success)
 	t1=$(now)
-	kill -9 "$client"
-	wait_long 300 gone || fail "the killed client is still there after 300 s"
-	t2=$(now)
-	wait "$client" 2>/dev/null
-	client=
+	kill_client 300
 	mig2=$(vmstat pgmigrate_success)
 	ok=$(($(vmstat cma_alloc_success) - ok0))
 	failed=$(($(vmstat cma_alloc_fail) - fail0))
-	echo "$1: $size: killed $(secs "$t0" "$t1") s in, $((mig1 - mig0)) pages moved; gone $(secs "$t1" "$t2") s after the kill, $((mig2 - mig1)) pages moved since; cma_alloc_success +$ok, cma_alloc_fail +$failed"
+	echo "$1: $size: killed $(secs "$t0" "$t1") s in, $((mig1 - mig0)) pages moved; gone $killed_in s after the kill, $((mig2 - mig1)) pages moved since; cma_alloc_success +$ok, cma_alloc_fail +$failed"
 	[ "$ok" -eq 0 ] && [ "$failed" -eq 1 ] ||
 		fail "the CMA allocation of a killed client went on to the end (cma_alloc_success +$ok, cma_alloc_fail +$failed): want it stopped"
 	wait_for counter_is live_buffers "$live0" || fail "live_buffers $(counter live_buffers), want $live0"
