@@ -30,7 +30,7 @@ struct control {
 	char *path;
 	char *dir;		/* set when control_open() created it */
 	gid_t group;		/* may connect; (gid_t)-1: root only */
-	bool paused;		/* no accept() until @resume */
+	/* No accept() until then; zero, long past, when never paused. */
 	struct timespec resume;
 };
 
@@ -250,7 +250,7 @@ int control_open(const char *path, gid_t group, struct control **ret)
 
 int control_timeout_ms(const struct control *c)
 {
-	int ms = c->paused ? deadline_ms_left(&c->resume) : 0;
+	int ms = deadline_ms_left(&c->resume);
 
 	return ms > 0 ? ms : -1;
 }
@@ -599,7 +599,6 @@ void control_handle(struct control *c, const int *wake, size_t n_wake,
 
 	if (control_fd(c) < 0)
 		return;
-	c->paused = false;
 	for (i = 0; i < DH_CONTROL_BATCH; i++) {
 		/* the main loop's work first; the rest stays pending */
 		if (n_wake && deadline_woken(wake, n_wake))
@@ -613,7 +612,6 @@ void control_handle(struct control *c, const int *wake, size_t n_wake,
 			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: it stays pending. */
 			log_warning("control: cannot accept a connection: %m; trying again in %d ms",
 				    DH_CONTROL_PAUSE_MS);
-			c->paused = true;
 			deadline_in(&c->resume, DH_CONTROL_PAUSE_MS);
 			return;
 		}
