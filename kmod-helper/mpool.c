@@ -286,6 +286,17 @@ static unsigned long dmahp_mpool_empty(struct dmahp_mpool *p,
 	return pages;
 }
 
+/* The ready buffers of @p above its target to @out, under the lock. */
+static unsigned long dmahp_mpool_trim_ready(struct dmahp_mpool *p,
+					    struct dmahp_mpool_out *out)
+{
+	unsigned long pages = 0;
+
+	while (p->n_ready > dmahp_mpool_ready_target(p))
+		pages += dmahp_mpool_detach(p, MPOOL_READY, out);
+	return pages;
+}
+
 /*
  * What @p holds above its targets to @out, under the lock. Return: its
  * pages. When a cgroup's demand moves from one order to the other (64 KiB
@@ -303,9 +314,7 @@ static unsigned long dmahp_mpool_trim(struct dmahp_mpool *p,
 	for (i = 0; i < MPOOL_ORDERS; i++)
 		while (p->count[i] > dmahp_mpool_target(p, i))
 			pages += dmahp_mpool_detach(p, i, out);
-	while (p->n_ready > dmahp_mpool_ready_target(p))
-		pages += dmahp_mpool_detach(p, MPOOL_READY, out);
-	return pages;
+	return pages + dmahp_mpool_trim_ready(p, out);
 }
 
 /* Whether @p has an order below its target. Under the lock. */
@@ -911,8 +920,7 @@ void dmahp_mpool_ready_retarget(void)
 	dmahp_mpool_out_init(&out);
 	spin_lock(&dmahp_mpool_lock);
 	list_for_each_entry(p, &dmahp_mpools, node)
-		while (p->n_ready > dmahp_mpool_ready_target(p))
-			dmahp_mpool_detach(p, MPOOL_READY, &out);
+		dmahp_mpool_trim_ready(p, &out);
 	spin_unlock(&dmahp_mpool_lock);
 	dmahp_mpool_give_back(&out);
 }
