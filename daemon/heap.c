@@ -361,14 +361,21 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	w.tgid = req.tgid;
 	snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
 	/*
-	 * Past MaxBytesPerProcess=: the error reply makes the helper drop
-	 * the buffer it queued for delivery, and its release event follows.
+	 * Past MaxBytesPerProcess=, or no memory to count a new process: the
+	 * error reply makes the helper drop the buffer it queued for
+	 * delivery, and its release event follows.
 	 */
 	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
 			  (pid_t)req.tgid, req.start_time, req.comm);
-	if (r < 0)
+	if (r == -EDQUOT)
 		return log_limit(h, caller, &w, rq.len,
 				 LIMIT_BYTES_PER_PROCESS, user);
+	if (r < 0) {
+		if (log_failure_allowed())
+			log_record_full(LOG_WARNING, h, caller, &w, rq.len,
+					"out of memory", r, NULL);
+		return r;
+	}
 	if (log_debug_enabled()) {
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);

@@ -270,15 +270,19 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 		if (policy_process_over(h, b->len,
 					process ? process->bytes : 0)) {
 			buffer_remove(l, p);
-			r = -ENOMEM;
+			r = -EDQUOT;
 			goto out_unlock;
 		}
 		/* Adding to a total that exists cannot fail; a new one can. */
-		if (total_add_found(l, process, b->heap, TOTAL_PROCESS,
-				    (uint32_t)pid, start, b->len) == 0) {
-			b->pid = pid;
-			b->start = start;
+		r = total_add_found(l, process, b->heap, TOTAL_PROCESS,
+				    (uint32_t)pid, start, b->len);
+		if (r < 0) {
+			/* Uncounted, no later buffer would meet its limit. */
+			buffer_remove(l, p);
+			goto out_unlock;
 		}
+		b->pid = pid;
+		b->start = start;
 	}
 	b->committed = true;
 	b->id = id;

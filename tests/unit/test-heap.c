@@ -30,6 +30,7 @@ extern int fake_userns_calls;
 extern int fake_filemax_reached;
 extern int fake_filemax_exempt;
 extern int fake_filemax_exempt_calls;
+extern int fake_calloc_fails;
 
 static struct node test_heap = {
 	.cfg = { .name = "system" },
@@ -441,6 +442,52 @@ static void test_process_limit_after_the_helper(void **state)
 }
 
 /*
+ * The daemon out of memory when the helper names a process it has not
+ * counted yet: ENOMEM, the buffer dropped, and the log says so, not that
+ * the process is over MaxBytesPerProcess= (it has one buffer of its limit).
+ * The first test run: the log's burst (20 failure lines in 5 s) is whole.
+ */
+static void test_out_of_memory_is_not_a_limit(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 1 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	uint64_t bytes, buffers;
+	FILE *tmp = tmpfile();
+	char line[512];
+	int saved, oom = 0, limit = 0;
+
+	assert_non_null(tmp);
+	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 2 << 20;
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	/* Another process: the heap's and the user's totals exist. */
+	fake_helper_start += 1000;
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	fake_calloc_fails = 1;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+			 -ENOMEM);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	assert_int_equal(fake_calloc_fails, 0);
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, 1);
+
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp)) {
+		fputs(line, stderr);
+		oom += !!strstr(line, "out of memory");
+		limit += !!strstr(line, "MaxBytesPerProcess");
+	}
+	fclose(tmp);
+	assert_int_equal(oom, 1);
+	assert_int_equal(limit, 0);
+}
+
+/*
  * A buffer outliving its process stays counted to that process, not to the
  * next one the kernel gives its pid: the helper names each by tgid and
  * start time, and the limit is checked under that key.
@@ -524,6 +571,8 @@ static void test_open_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_out_of_memory_is_not_a_limit,
+				       setup),
 		cmocka_unit_test_setup(test_helper_gets_the_request, setup),
 		cmocka_unit_test_setup(test_compat_flag, setup),
 		cmocka_unit_test_setup(test_region_heap, setup),

@@ -19,6 +19,8 @@
 #include "ledger.h"
 #include "unit-helpers.h"
 
+extern int fake_calloc_fails;	/* fake-calloc.c */
+
 static void test_ledger_limits(void **state)
 {
 	struct ledger *l = ledger_new();
@@ -36,7 +38,7 @@ static void test_ledger_limits(void **state)
 	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), 0);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
-	assert_int_equal(ledger_commit(l, &h, b, 2, 77, START, "a"), -ENOMEM);
+	assert_int_equal(ledger_commit(l, &h, b, 2, 77, START, "a"), -EDQUOT);
 	/* Another process of the same user fits. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, b, 3, 78, START, "b"), 0);
@@ -82,11 +84,11 @@ static void test_ledger_process_keyed_by_start(void **state)
 	assert_int_equal(ledger_commit(l, &h, k2, 2, 77, START + 1, "second"),
 			 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 3, 77, START, "first"),
-			 -ENOMEM);
+			 -EDQUOT);
 	/* The later one has its own full limit, not a page more. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 4, 77, START + 1, "second"),
-			 -ENOMEM);
+			 -EDQUOT);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(bytes, 16384);
 	assert_int_equal(n, 2);
@@ -100,7 +102,7 @@ static void test_ledger_process_keyed_by_start(void **state)
 	ledger_release(l, k1);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 5, 77, START + 1, "second"),
-			 -ENOMEM);
+			 -EDQUOT);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k4, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k4, 6, 77, START, "first"), 0);
 	ledger_release(l, k2);
@@ -204,6 +206,41 @@ static void test_ledger_snapshot_lets_allocations_in(void **state)
 	ledger_free(l);
 }
 
+/*
+ * The daemon out of memory when a process is first seen (its total cannot
+ * be made): the buffer is refused and leaves the ledger. It was kept with
+ * no process, counted against no MaxBytesPerProcess= ever after.
+ */
+static void test_ledger_commit_out_of_memory(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t a, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 8192;
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
+	fake_calloc_fails = 1;
+	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), -ENOMEM);
+	assert_int_equal(fake_calloc_fails, 0);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 0);
+	free(snap);
+	/* Memory again: the process has its whole limit, and no more. */
+	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 2, 77, START, "a"), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -EDQUOT);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 8192);
+	ledger_free(l);
+}
+
 /* The helper's release can come before the daemon records the buffer. */
 static void test_ledger_release_before_commit(void **state)
 {
@@ -230,7 +267,7 @@ static void test_ledger_release_before_commit(void **state)
 	assert_int_equal(ledger_commit(l, &h, a, 2, 77, START, "a"), 0);
 	/* ... and checked there: past it, the buffer leaves the ledger. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
-	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -ENOMEM);
+	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -EDQUOT);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, 1 << 20);
@@ -282,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_limits),
 		cmocka_unit_test(test_ledger_process_keyed_by_start),
 		cmocka_unit_test(test_ledger_release_before_commit),
+		cmocka_unit_test(test_ledger_commit_out_of_memory),
 		cmocka_unit_test(test_ledger_many),
 		cmocka_unit_test(test_ledger_snapshot_lets_allocations_in),
 	};
