@@ -227,7 +227,8 @@ int dmahp_pool_init(void);
 void dmahp_pool_exit(void);
 
 /* The pools kept per memory cgroup for charged buffers (mpool.c). */
-struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order);
+struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order,
+			      bool again);
 struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task);
 bool dmahp_mpool_drop(struct mem_cgroup *memcg);
 void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len);

@@ -470,14 +470,17 @@ static void dmahp_mpool_kick_locked(void)
  * @memcg:	the memory cgroup the buffer is charged to (NULL: a kernel
  *		without a memory controller)
  * @order:	the block's order, 8 or 4
+ * @again:	the same block asked for again, after dmahp_mpool_drop()
  *
- * Counts the demand of @memcg, makes it a pool if it has none (while the
- * pools are on) and kicks the refill.
+ * Counts the demand of @memcg, unless @again (it was counted, and its
+ * miss, the first time), makes it a pool if it has none (while the pools
+ * are on) and kicks the refill.
  *
  * Context: process context; may sleep (the pool's allocation).
  * Return: a zeroed compound page of @order charged to @memcg, or NULL.
  */
-struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
+struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order,
+			      bool again)
 {
 	struct dmahp_mpool_out evicted;
 	struct page *page = NULL;
@@ -496,7 +499,8 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 		spin_unlock(&dmahp_mpool_lock);
 		return NULL;
 	}
-	p->demand[i]++;
+	if (!again)
+		p->demand[i]++;
 	if (p->count[i]) {
 		page = list_first_entry(&p->pages[i], struct page, lru);
 		list_del(&page->lru);
@@ -504,7 +508,7 @@ struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order)
 		dmahp_mpool_sub(PAGE_SIZE << order);
 		p->hits++;
 		atomic64_inc(&dmahp_counters.memcg_pool_hits);
-	} else {
+	} else if (!again) {
 		p->misses++;
 		atomic64_inc(&dmahp_counters.memcg_pool_misses);
 	}

@@ -30,11 +30,14 @@ static const unsigned int orders[] = { 8, 4, 0 };
  * A charged buffer takes only from its memory cgroup's pool, whose blocks
  * are charged to it already (mpool.c), never from the uncharged one. When
  * every order fails, what is kept for that cgroup is given back and the
- * orders are tried again: pages kept for a client never make it fail.
+ * orders are tried again, counted as asked for once: pages kept for a
+ * client never make it fail.
  */
 static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 					size_t size, unsigned int max_order)
 {
+	/* Test hook: a first pass whose every order fails, as at memory.max */
+	bool fail = dmahp_fault("pages_pass");
 	struct page *page;
 	int i, tries = 0;
 
@@ -43,14 +46,15 @@ again:
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
 		page = buffer->charged ?
-		       dmahp_mpool_take(buffer->memcg, orders[i]) :
+		       dmahp_mpool_take(buffer->memcg, orders[i], tries > 0) :
 		       dmahp_pool_take(orders[i]);
-		if (!page)
+		if (!page && !fail)
 			page = alloc_pages(dmahp_gfp(buffer, order_flags[i]),
 					   orders[i]);
 		if (page)
 			return page;
 	}
+	fail = false;
 	/* Twice at most: the refill waits a second after a drop. */
 	if (buffer->charged && !buffer->background && tries++ < 2 &&
 	    dmahp_mpool_drop(buffer->memcg))

@@ -18,7 +18,8 @@
 #     an OOM kill.
 #  5. With the test hooks: the pool's struct failing to allocate fails
 #     nothing; a refill failing leaves the pool empty a second, then it
-#     fills.
+#     fills; every order failing once drops the pool and tries again,
+#     counting the block asked for once.
 #  6. A removed cgroup's pool goes, and its parent's reclaim reaches it
 #     meanwhile; drop_caches empties every pool; the
 #     daemon SIGKILLed leaves none, counters back to 0, and the module
@@ -277,6 +278,29 @@ if [ -e $fault ]; then
 	fill_finish "$ca" /tmp/mpool-a
 	ca=
 	echo "mpool fault: 8 MiB allocated all the same; mpool_refill fault: kept $(kib "$k") KiB right after it, $(kib "$(counter memcg_pool_bytes)") KiB later"
+
+	# Every order failing once, as at memory.max (pages_pass): t-a's
+	# pool, 1 MiB blocks only, is given back, the orders tried again,
+	# and the 64 KiB block asked of the pool once is counted once: one
+	# miss, not one per pass.
+	wait_for none_kept || fail "pools not given back before pages_pass"
+	fill_start t-a /tmp/mpool-a 8M 1 64K 1
+	ca=$pid
+	fill_step "$ca" /tmp/mpool-a step1
+	wait_for some_kept || fail "nothing kept for t-a before pages_pass"
+	h0=$(counter memcg_pool_hits)
+	m0=$(counter memcg_pool_misses)
+	echo pages_pass >$fault
+	fill_step "$ca" /tmp/mpool-a step2
+	h1=$(counter memcg_pool_hits)
+	m1=$(counter memcg_pool_misses)
+	fault_cleared || fail "pages_pass was not reached"
+	[ "$(cat /tmp/mpool-a/step2)" = "1 0" ] || fail "64 KiB after pages_pass: $(cat /tmp/mpool-a/step2)"
+	echo "pages_pass: 64 KiB allocated after the pool's drop; memcg_pool_hits +$((h1 - h0)), memcg_pool_misses +$((m1 - m0))"
+	[ "$h1" -eq "$h0" ] || fail "a 64 KiB block came from t-a's pool: it kept some before"
+	[ $((m1 - m0)) -eq 1 ] || fail "one 64 KiB block counted as $((m1 - m0)) misses"
+	fill_finish "$ca" /tmp/mpool-a
+	ca=
 fi
 
 # 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
