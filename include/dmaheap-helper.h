@@ -111,10 +111,10 @@ struct dmaheap_helper_info {
  * @user_addr + 8 and installed in the caller's file table; when it cannot be
  * (the fd the ioctl was made on is no longer the node, the caller is dying,
  * has no free fd or an unwritable struct), the buffer is dropped and that
- * ioctl fails (-EIO, -EMFILE, -EFAULT) rather than return 0. Any other
- * syscall returning first gets nothing and the buffer is dropped. The daemon
- * must call this before it replies. One delivery per thread at a time: a
- * second one for the same thread gets -EBUSY.
+ * ioctl fails (-EIO, -EMFILE or -ENOMEM, -EFAULT) rather than return 0. Any
+ * other syscall returning first gets nothing and the buffer is dropped. The
+ * daemon must call this before it replies. One delivery per thread at a
+ * time: a second one for the same thread gets -EBUSY.
  *
  * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
  * cgroup of the caller (kinds SYSTEM and CONTIGUOUS, and a CMA block that
