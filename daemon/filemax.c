@@ -148,25 +148,60 @@ unsigned long filemax_reads(void)
 	return n;
 }
 
+/*
+ * The CapEff: line of the status file @fd, read a piece at a time: it comes
+ * after Groups:, a line of up to 65536 gids (720 KiB), skipped as it goes.
+ * -ESRCH when the thread is gone, -EIO when the line is not there.
+ */
+static int read_capeff(int fd, uint64_t *ret_caps)
+{
+	char buf[4096], *line, *nl;
+	bool skip = false;	/* in the rest of a line too long to keep */
+	size_t have = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0)
+			return errno == ESRCH ? -ESRCH : -EIO;
+		if (n == 0)
+			return -EIO;
+		have += n;
+		buf[have] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (!skip && !strncmp(line, "CapEff:", 7))
+				return filemax_parse_capeff(line, ret_caps) < 0 ?
+				       -EIO : 0;
+			skip = false;
+			line = nl + 1;
+		}
+		/* The line begun is kept, unless it fills the buffer. */
+		have = buf + have - line;
+		if (have == sizeof(buf) - 1) {
+			skip = true;
+			have = 0;
+		} else {
+			memmove(buf, line, have);
+		}
+	}
+}
+
 int filemax_exempt(pid_t tid)
 {
-	char path[48], buf[4096];
+	char path[48];
 	uint64_t caps;
-	ssize_t n;
 	int fd, r;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	r = n < 0 ? -errno : 0;
+	r = read_capeff(fd, &caps);
 	close(fd);
 	if (r < 0)
-		return r == -ESRCH ? r : -EIO;
-	buf[n] = '\0';
-	if (filemax_parse_capeff(buf, &caps) < 0)
-		return -EIO;
+		return r;
 	if (!(caps & (UINT64_C(1) << FILEMAX_CAP_SYS_ADMIN)))
 		return 0;
 	return userns_is_ours(tid);

@@ -5,11 +5,13 @@
  * that is gone.
  */
 #include <errno.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +141,35 @@ static void test_proc(void **state)
 	assert_int_equal(filemax_exempt(pid), -ESRCH);
 }
 
+/*
+ * CapEff: comes after Groups:, which lists every supplementary group (up
+ * to 65536): with 2000 of them it is past the first 4 KiB of the file, and
+ * was not found (-EIO: an admin refused past fs.file-max). Root only: a
+ * child with 2000 groups.
+ */
+static void test_proc_many_groups(void **state)
+{
+	gid_t groups[2000];
+	pid_t pid;
+	int i, status;
+
+	if (geteuid() != 0)
+		skip();
+	for (i = 0; i < 2000; i++)
+		groups[i] = 100000 + i;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(2000, groups) < 0)
+			_exit(2);
+		_exit(filemax_exempt(gettid()) == 1 ? 0 :
+		      filemax_exempt(gettid()) == -EIO ? 3 : 4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_fresh),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_proc),
+		cmocka_unit_test(test_proc_many_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
