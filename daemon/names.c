@@ -11,6 +11,7 @@
 
 #include "macro.h"
 #include "names.h"
+#include "node.h"
 
 /* The rules, as dma-buf-heaps.rst words them. */
 #define RULE_UNIQUE "The name must describe the memory region the heap will allocate from, and must uniquely identify it in a given platform."
@@ -347,6 +348,27 @@ static void suggest_unique(const struct named *all, size_t n,
 		snprintf(buf, size, "%.*s-%u", DH_HEAP_NAME_MAX - 4, base, i);
 }
 
+/*
+ * A node for each heap and alias, DH_NODES_MAX at most: blamed on the heap
+ * that passes the bound.
+ */
+static int check_nodes(const struct config *c, struct config_diag *d)
+{
+	size_t i, n = 0, total = 0;
+
+	for (i = 0; i < c->n_heaps; i++)
+		total += 1 + c->heaps[i].n_aliases;
+	for (i = 0; total > DH_NODES_MAX; i++) {
+		n += 1 + c->heaps[i].n_aliases;
+		if (n > DH_NODES_MAX)
+			return config_fail(d, c, c->heaps[i].origin,
+					   "%zu nodes with heap \"%s\", a heap and each of its aliases one: at most %d",
+					   total, c->heaps[i].name,
+					   DH_NODES_MAX);
+	}
+	return 0;
+}
+
 int names_check_config(const struct config *c, struct config_diag *d)
 {
 	struct named all[DH_HEAPS_MAX * (DH_ALIASES_MAX + 1)];
@@ -355,6 +377,7 @@ int names_check_config(const struct config *c, struct config_diag *d)
 	const struct heap_config *h;
 	const struct heap_alias *a;
 	size_t i, j, n;
+	int r;
 
 	for (i = 0; i < c->n_heaps; i++) {
 		h = &c->heaps[i];
@@ -370,6 +393,11 @@ int names_check_config(const struct config *c, struct config_diag *d)
 						   alias_key(h, a), msg);
 		}
 	}
+
+	/* Counted before anything is claimed or made, at start and reload. */
+	r = check_nodes(c, d);
+	if (r < 0)
+		return r;
 
 	n = collect(c, all);
 	for (i = 1; i < n; i++) {

@@ -265,6 +265,30 @@ static void test_config(void **state)
 			 0);
 }
 
+/*
+ * A heap and each of its aliases is a node, 64 at most: 8 heaps of 8
+ * aliases each (72) are refused here, with the heap that passes the
+ * bound, before a region is claimed or a node made (the daemon found it
+ * only when making the 65th node).
+ */
+static void test_nodes_bound(void **state)
+{
+	char text[8192], *p = text;
+	int i, j;
+
+	for (i = 0; i < 8; i++) {
+		p += sprintf(p, "[Heap]\nName=h%d\nAlias=", i);
+		for (j = 0; j < 8; j++)
+			p += sprintf(p, "h%d-%d ", i, j);
+		p += sprintf(p, "\n");
+		if (i == 6)	/* 63 nodes */
+			assert_int_equal(parse(text), 0);
+	}
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(d.error,
+			    "t.conf:23: 72 nodes with heap \"h7\", a heap and each of its aliases one: at most 64");
+}
+
 static void test_unique(void **state)
 {
 	assert_int_equal(parse("[Heap]\nName=video\nAlias=cam\n"
@@ -348,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_every_word),
 		cmocka_unit_test(test_suggestions),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_nodes_bound),
 		cmocka_unit_test(test_unique),
 		cmocka_unit_test(test_existing),
 	};
