@@ -126,6 +126,11 @@ static int parse_option(int opt, struct options *o, struct config *c)
 		c->cuse_path = optarg;
 		return 0;
 	case OPT_DEV_DIR:
+		/* Its paths are cut past that: two nodes' could be one. */
+		if (strlen(optarg) >= DH_PATH_MAX)
+			return log_errno(LOG_ERR, -EINVAL,
+					 "--dev-dir: %zu bytes, at most %d",
+					 strlen(optarg), DH_PATH_MAX - 1);
 		c->dev_dir = optarg;
 		return 0;
 	case OPT_FAULT:

@@ -22,6 +22,11 @@ mkdir -p /tmp/fakedev/dma_heap
 : >/tmp/fakedev/dma_heap/taken
 refused "already exists" -- --dev-dir /tmp/fakedev --heap taken
 refused "invalid heap name" -- --heap a/b
+# A --dev-dir whose paths would be cut (two nodes' could become one).
+long=/tmp/$(printf '%0150d' 0)/$(printf '%0150d' 1)
+mkdir -p "$long/dma_heap"
+refused "--dev-dir: 306 bytes, at most 255" -- --dev-dir "$long" --heap system
+rm -rf "/tmp/$(printf '%0150d' 0)"
 # A kernel with its own heaps (the reference kernel): with KernelHeaps=keep
 # its node is refused (the default, move, takes it over: t-takeover.sh).
 if [ "$(heap_name)" != system ] && [ -e /dev/dma_heap/system ]; then
