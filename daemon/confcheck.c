@@ -117,13 +117,50 @@ static int add_legacy_nodes(struct config *c, const char *area,
 	return 0;
 }
 
+/*
+ * The buffer of getpwnam_r() and getgrnam_r() holds the whole entry, a
+ * group's member names too: 4 KiB holds nearly every one, and ERANGE asks
+ * for more. A group from LDAP or AD (sssd) can have thousands of members,
+ * "Domain Users" a hundred thousand at some 20 bytes each, so the buffer
+ * doubles up to 16 MiB: it lives for one lookup, at start and reload, and
+ * the bound only stops an NSS module that answers ERANGE for ever.
+ */
+#define NSS_BUF_FIRST	4096
+#define NSS_BUF_MAX	(16 << 20)
+
+/*
+ * *@buf (NULL at first) freed and a new one twice *@size (NSS_BUF_FIRST at
+ * first) in its place. -ERANGE beyond NSS_BUF_MAX, or -ENOMEM, *@buf freed.
+ */
+static int nss_buf_grow(char **buf, size_t *size)
+{
+	size_t next = *size ? *size * 2 : NSS_BUF_FIRST;
+
+	free(*buf);
+	*buf = NULL;
+	if (next > NSS_BUF_MAX)
+		return -ERANGE;
+	*buf = malloc(next);
+	if (!*buf)
+		return -ENOMEM;
+	*size = next;
+	return 0;
+}
+
 static int lookup_user(const char *name, uint32_t *ret_id)
 {
 	struct passwd pw, *res;
-	char buf[4096];
+	char *buf = NULL;
+	size_t size = 0;
 	int r;
 
-	r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	do {
+		r = nss_buf_grow(&buf, &size);
+		if (r < 0)
+			return r;
+		r = getpwnam_r(name, &pw, buf, size, &res);
+	} while (r == ERANGE);
+	free(buf);
 	if (r)
 		return -r;
 	if (!res)
@@ -135,10 +172,17 @@ static int lookup_user(const char *name, uint32_t *ret_id)
 static int lookup_group(const char *name, uint32_t *ret_id)
 {
 	struct group gr, *res;
-	char buf[16384];
+	char *buf = NULL;
+	size_t size = 0;
 	int r;
 
-	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	do {
+		r = nss_buf_grow(&buf, &size);
+		if (r < 0)
+			return r;
+		r = getgrnam_r(name, &gr, buf, size, &res);
+	} while (r == ERANGE);
+	free(buf);
 	if (r)
 		return -r;
 	if (!res)
