@@ -88,17 +88,21 @@ static int parse_bool(const char *s, bool *ret)
 /* Decimal or 0x hex, no sign, no blanks; the rest of @s in *ret_end. */
 static int parse_u64(const char *s, uint64_t *ret, const char **ret_end)
 {
-	const char *digits = "0123456789";
+	const char *digits = "0123456789", *first = s;
 	int base = 10;
 	char *end;
 
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		digits = "0123456789abcdefABCDEF";
-		s += 2;
+		first = s + 2;
 	}
-	if (!*s || !strchr(digits, *s))
+	if (!*first || !strchr(digits, *first))
 		return -EINVAL;
+	/*
+	 * All of @s, 0x included: strtoull() of base 16 skips one 0x of its
+	 * own, so given the digits alone it would take 0x0x10 for 0x10.
+	 */
 	errno = 0;
 	*ret = strtoull(s, &end, base);
 	if (errno)
