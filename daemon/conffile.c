@@ -199,6 +199,22 @@ static int heap_aliases(struct parser *ps, char *value, bool legacy)
 	return 0;
 }
 
+/*
+ * Is @word a number as a whole, decimal or 0x hex? Only then is it an id:
+ * a user or group name may begin with a digit (3dprint, from LDAP), or
+ * even with 0x, and is looked up by name as any other (confcheck.c).
+ */
+static bool is_number(const char *word)
+{
+	const char *digits = "0123456789";
+
+	if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X')) {
+		digits = "0123456789abcdefABCDEF";
+		word += 2;
+	}
+	return *word && !word[strspn(word, digits)];
+}
+
 /* A user or group: a name, or a number (then resolved already). */
 static int parse_id(struct parser *ps, const char *key, const char *word,
 		    struct config_id *id)
@@ -212,7 +228,7 @@ static int parse_id(struct parser *ps, const char *key, const char *word,
 	memset(id, 0, sizeof(*id));
 	strcpy(id->name, word);
 	id->origin = here(ps);
-	if (word[0] >= '0' && word[0] <= '9') {
+	if (is_number(word)) {
 		if (parse_u64(word, &v, &end) < 0 || *end || v >= UINT32_MAX)
 			return fail(ps, "%s=: invalid id \"%s\"", key, word);
 		id->id = (uint32_t)v;

@@ -102,6 +102,19 @@ static void test_no_such_name(void **state)
 			    tree_path("dmaheapd.conf:3: no user \"nosuch-dmaheapd-user\" on this system"));
 }
 
+/*
+ * A name that begins with a digit is looked up, and one that is not there
+ * is reported as any other ("AllowGroups=: invalid id" before).
+ */
+static void test_name_beginning_with_digit(void **state)
+{
+	assert_int_equal(load("[Heap]\nName=system\nAllowGroups=3dprint-nosuch\n"),
+			 -EINVAL);
+	assert_string_equal(d.error,
+			    tree_path("dmaheapd.conf:3: no group \"3dprint-nosuch\" on this system"));
+	assert_int_equal(fake_nss_calls, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +126,8 @@ int main(void)
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_name, setup,
 						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_name_beginning_with_digit,
+						setup, tree_teardown),
 	};
 
 	return cmocka_run_group_tests_name("confcheck", tests, NULL, NULL);

@@ -108,6 +108,10 @@ static int fake_group(const char *name, uint32_t *ret)
 		*ret = 44;
 		return 0;
 	}
+	if (!strcmp(name, "3dprint")) {
+		*ret = 3000;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -127,6 +131,43 @@ static void test_names_resolved(void **state)
 	assert_int_equal(parse("[Daemon]\nControlGroup=nosuch\n"), 0);
 	assert_int_equal(config_resolve_ids(&c, fake_user, fake_group, &d),
 			 -EINVAL);
+}
+
+/*
+ * A word is an id only if it is a number, decimal or 0x hex, as a whole:
+ * a name may begin with a digit (3dprint), and is looked up as the others.
+ */
+static void test_numbers_and_names(void **state)
+{
+	const struct heap_config *h;
+
+	assert_int_equal(parse("[Heap]\nName=a\n"
+			       "AllowGroups=3dprint 0x2C 044 0x0x3e8 1e3 0x\n"
+			       "[Daemon]\nControlGroup=3dprint\n"), 0);
+	h = &c.heaps[0];
+	assert_int_equal(h->n_allow_groups, 6);
+	assert_false(h->allow_groups[0].resolved);
+	assert_string_equal(h->allow_groups[0].name, "3dprint");
+	assert_true(h->allow_groups[1].resolved);
+	assert_int_equal(h->allow_groups[1].id, 44);
+	assert_true(h->allow_groups[2].resolved);	/* no octal */
+	assert_int_equal(h->allow_groups[2].id, 44);
+	assert_false(h->allow_groups[3].resolved);
+	assert_false(h->allow_groups[4].resolved);
+	assert_false(h->allow_groups[5].resolved);
+	assert_false(c.control_group.resolved);
+
+	/* only numbers too large for an id are refused here */
+	assert_int_equal(parse("[Heap]\nName=a\nAllowGroups=0x100000000\n"),
+			 -EINVAL);
+	assert_string_equal(d.error,
+			    "test.conf:3: AllowGroups=: invalid id \"0x100000000\"");
+
+	assert_int_equal(parse("[Heap]\nName=a\nAllowGroups=3dprint\n"
+			       "[Daemon]\nControlGroup=3dprint\n"), 0);
+	assert_int_equal(config_resolve_ids(&c, fake_user, fake_group, &d), 0);
+	assert_int_equal(c.heaps[0].allow_groups[0].id, 3000);
+	assert_int_equal(c.control_group.id, 3000);
 }
 
 static struct heap_config rules(void)
@@ -205,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_lists_add_and_reset),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_names_resolved),
+		cmocka_unit_test(test_numbers_and_names),
 		cmocka_unit_test(test_may_open),
 		cmocka_unit_test(test_check_alloc),
 	};
