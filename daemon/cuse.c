@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,10 +19,15 @@
 
 #include "cuse.h"
 #include "log.h"
+#include "macro.h"
 #include "policy.h"
 
-/* Supplementary groups read at open; NGROUPS_MAX is 65536. */
-#define DH_GROUPS_MAX	256
+/*
+ * Supplementary groups a caller's open reads into the stack; one with more
+ * is read again into an array of its count, up to the kernel's NGROUPS_MAX
+ * (65536, 256 KiB).
+ */
+#define DH_GROUPS_STACK	256
 
 static const char zeroes[DH_IOC_SIZE_MAX];
 
@@ -38,23 +44,77 @@ static void cuse_init_done(void *userdata)
 		h->node = st.st_rdev;
 }
 
+/*
+ * Every supplementary group of @c, from /proc/PID/task/TID/status: into
+ * @stack when they fit, else into an array of their count that
+ * *ret_alloc holds for the caller to free. fuse_req_getgroups() returns
+ * how many the caller has but fills no more than it is given, and the
+ * kernel lists them ascending: a list cut at the stack's size loses the
+ * highest gids, an allowed group among them. Groups that cannot be read
+ * are left out, with the reason in c->groups_error: AllowGroups= only
+ * allows, so a check without them can refuse but never wrongly admit.
+ */
+static void caller_groups(fuse_req_t req, struct caller *c, gid_t *stack,
+			  size_t n_stack, gid_t **ret_alloc)
+{
+	gid_t *all;
+	int n, m;
+
+	*ret_alloc = NULL;
+	c->groups = stack;
+	n = fuse_req_getgroups(req, n_stack, stack);
+	if (n < 0) {
+		/* The caller gone (-EIO), or libfuse out of memory. */
+		c->groups_error = n;
+		return;
+	}
+	c->n_groups = c->n_groups_all = n;
+	if ((size_t)n <= n_stack)
+		return;
+
+	c->n_groups = n_stack;
+	/* No more than the kernel holds: an array of 256 KiB at most. */
+	if (n > NGROUPS_MAX) {
+		c->groups_error = -E2BIG;
+		return;
+	}
+	all = calloc(n, sizeof(*all));
+	if (!all) {
+		c->groups_error = -ENOMEM;
+		return;
+	}
+	/*
+	 * Read again. A thread changes only its own groups, and the caller's
+	 * waits in open(2) for this reply, so the count holds; more now means
+	 * another thread with the pid, and its groups are not the caller's.
+	 */
+	m = fuse_req_getgroups(req, n, all);
+	if (m < 0 || m > n) {
+		free(all);
+		c->groups_error = m < 0 ? m : -ESRCH;
+		return;
+	}
+	c->groups = all;
+	c->n_groups = c->n_groups_all = m;
+	*ret_alloc = all;
+}
+
 /* AllowUsers=/AllowGroups= are checked at open, as file permissions are. */
 static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 {
 	const struct node *h = fuse_req_userdata(req);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	gid_t groups[DH_GROUPS_MAX];
+	gid_t groups[DH_GROUPS_STACK], *all;
 	struct caller caller = {
 		.tid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid,
-		.groups = groups,
 	};
-	int n;
+	int r;
 
 	if (policy_has_access_rules(&h->cfg)) {
-		/* From /proc/PID/task/TID/status; none if it is gone. */
-		n = fuse_req_getgroups(req, DH_GROUPS_MAX, groups);
-		caller.n_groups = n < 0 ? 0 : n > DH_GROUPS_MAX ? DH_GROUPS_MAX : n;
-		if (heap_open(h, &caller) < 0) {
+		caller_groups(req, &caller, groups, ARRAY_SIZE(groups), &all);
+		r = heap_open(h, &caller);
+		free(all);
+		if (r < 0) {
 			fuse_reply_err(req, EACCES);
 			return;
 		}

@@ -184,13 +184,28 @@ void heap_drain_releases(int helper_fd, struct ledger *l)
 
 int heap_open(const struct node *h, const struct caller *caller)
 {
+	const char *denied = "open denied by AllowUsers=/AllowGroups=";
+	char what[160];
+	int e = -caller->groups_error;
+
 	if (policy_may_open(&h->cfg, caller->uid, caller->gid, caller->groups,
 			    caller->n_groups))
 		return 0;
-	if (log_failure_allowed())
-		log_record_full(LOG_NOTICE, h, caller, NULL, 0,
-				"open denied by AllowUsers=/AllowGroups=",
-				-EACCES, NULL);
+	if (!log_failure_allowed())
+		return -EACCES;
+	/* A group not read might have allowed it: say how many, and why. */
+	if (e && caller->n_groups_all > caller->n_groups)
+		snprintf(what, sizeof(what),
+			 "%s; %zu of its %zu supplementary groups not read: %s",
+			 denied, caller->n_groups_all - caller->n_groups,
+			 caller->n_groups_all, strerror(e));
+	else if (e)
+		snprintf(what, sizeof(what),
+			 "%s; its supplementary groups not read: %s",
+			 denied, strerror(e));
+	else
+		snprintf(what, sizeof(what), "%s", denied);
+	log_record_full(LOG_NOTICE, h, caller, NULL, 0, what, -EACCES, NULL);
 	return -EACCES;
 }
 

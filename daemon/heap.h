@@ -20,11 +20,18 @@ struct caller {
 	gid_t gid;
 	const gid_t *groups;	/* supplementary groups, at open only */
 	size_t n_groups;
+	/*
+	 * At open, when @groups lacks some: why (a negative errno), and how
+	 * many the caller has if known (more than @n_groups).
+	 */
+	int groups_error;
+	size_t n_groups_all;
 };
 
 /*
  * heap_open() - may @caller open this node? 0, or -EACCES (logged) when
- * the heap's AllowUsers=/AllowGroups= leave the caller out.
+ * the heap's AllowUsers=/AllowGroups= leave the caller out; the record
+ * says so when some of its groups could not be read (@groups_error).
  */
 int heap_open(const struct node *h, const struct caller *caller);
 

@@ -566,6 +566,13 @@ static void test_open_rules(void **state)
 	c.groups = groups;
 	c.n_groups = 2;
 	assert_int_equal(heap_open(&test_heap, &c), 0);
+	/* Some groups not read: those read count, the rest allow nothing. */
+	c.groups_error = -ENOMEM;
+	c.n_groups_all = 300;
+	assert_int_equal(heap_open(&test_heap, &c), 0);
+	c.groups = groups + 1;
+	c.n_groups = 1;
+	assert_int_equal(heap_open(&test_heap, &c), -EACCES);
 }
 
 int main(void)

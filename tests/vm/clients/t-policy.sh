@@ -11,12 +11,17 @@ conf=/tmp/policy.conf
 log=/tmp/dmaheapd.log
 
 # Users: alice may (AllowUsers), bob may not, carol may through a
-# supplementary group, dave may use dmaheapctl (ControlGroup).
+# supplementary group, dave may use dmaheapctl (ControlGroup). erin may
+# through camera too, her 301st supplementary group: the kernel lists
+# them ascending, and 300 lower ones come first. frank has the 300
+# without camera.
 cat >>/etc/passwd <<'PW'
 alice:x:1001:1001::/tmp:/bin/sh
 bob:x:1002:1002::/tmp:/bin/sh
 carol:x:1003:1003::/tmp:/bin/sh
 dave:x:1004:1004::/tmp:/bin/sh
+erin:x:1005:1005::/tmp:/bin/sh
+frank:x:1006:1006::/tmp:/bin/sh
 PW
 cat >>/etc/group <<'GR'
 camera:x:1600:carol
@@ -36,6 +41,8 @@ alice="$d/h-runas 1001 1001"
 bob="$d/h-runas 1002 1002"
 carol="$d/h-runas 1003 1003,1600"
 dave="$d/h-runas 1004 1004,1500"
+erin="$d/h-runas 1005 1005,1300-1599,1600"
+frank="$d/h-runas 1006 1006,1300-1599"
 
 write_conf() {	# write_conf MAXBUFFERSIZE [EXTRA-HEAP]
 	cat >$conf <<EOF2
@@ -90,6 +97,11 @@ out=$($alice "$d/h-hold" $node 4K 1) || fail "alice denied: $out"
 echo "  alice (AllowUsers): $out"
 out=$($carol "$d/h-hold" $node 4K 1) || fail "carol denied: $out"
 echo "  carol (supplementary group camera): $out"
+out=$($erin "$d/h-hold" $node 4K 1) || fail "erin denied: $out"
+echo "  erin (camera after 300 other supplementary groups): $out"
+out=$($frank "$d/h-hold" $node 4K 1) && fail "frank allowed: $out"
+[ "$out" = "open: EACCES" ] || fail "frank: $out, not EACCES"
+echo "  frank (300 supplementary groups, not camera): $out"
 out=$($bob "$d/h-hold" $node 4K 1) && fail "bob allowed: $out"
 [ "$out" = "open: EACCES" ] || fail "bob: $out, not EACCES"
 echo "  bob: $out"
