@@ -101,29 +101,38 @@ static void log_record_full(int level, const struct node *h,
 #define LOG_INTERVAL	5
 #define LOG_BURST	20
 
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t log_start;
+static unsigned int log_printed, log_missed;
+
+void heap_log_window_reset(void)
+{
+	pthread_mutex_lock(&log_lock);
+	log_start = 0;
+	log_printed = log_missed = 0;
+	pthread_mutex_unlock(&log_lock);
+}
+
 static bool log_failure_allowed(void)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static time_t start;
-	static unsigned int printed, missed;
 	struct timespec now;
 	bool allowed;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&log_lock);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - start >= LOG_INTERVAL) {
-		if (missed)
+	if (now.tv_sec - log_start >= LOG_INTERVAL) {
+		if (log_missed)
 			log_warning("%u allocation failures not logged in the last %d s",
-				    missed, LOG_INTERVAL);
-		start = now.tv_sec;
-		printed = missed = 0;
+				    log_missed, LOG_INTERVAL);
+		log_start = now.tv_sec;
+		log_printed = log_missed = 0;
 	}
-	allowed = printed < LOG_BURST;
+	allowed = log_printed < LOG_BURST;
 	if (allowed)
-		printed++;
+		log_printed++;
 	else
-		missed++;
-	pthread_mutex_unlock(&lock);
+		log_missed++;
+	pthread_mutex_unlock(&log_lock);
 	return allowed;
 }
 

@@ -58,6 +58,69 @@ static int setup(void **state)
 	fake_filemax_exempt = 0;
 	fake_filemax_exempt_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
+	fake_calloc_fails = 0;
+	heap_log_window_reset();
+	return 0;
+}
+
+/* What the code under test writes to stderr, from capture_start() on. */
+static FILE *captured;
+static int saved_stderr = -1;
+static char capture_text[16384];
+
+static void capture_start(void)
+{
+	captured = tmpfile();
+	assert_non_null(captured);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fileno(captured), STDERR_FILENO);
+}
+
+/* Stop: what was written (also echoed to stderr). */
+static const char *capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+	rewind(captured);
+	n = fread(capture_text, 1, sizeof(capture_text) - 1, captured);
+	capture_text[n] = '\0';
+	fclose(captured);
+	captured = NULL;
+	fputs(capture_text, stderr);
+	return capture_text;
+}
+
+/* How many lines of @text hold @what. */
+static int lines_with(const char *text, const char *what)
+{
+	const char *p = text, *nl;
+	int n = 0;
+
+	for (; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		if (memmem(p, nl - p, what, strlen(what)))
+			n++;
+		if (!*nl)
+			break;
+	}
+	return n;
+}
+
+static int teardown(void **state)
+{
+	if (saved_stderr >= 0) {	/* a test failed while capturing */
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+	if (captured)
+		fclose(captured);
+	captured = NULL;
 	return 0;
 }
 
@@ -191,27 +254,14 @@ static void test_failure_logs_rate_limited(void **state)
 	struct dma_heap_allocation_data d = { .len = 0 };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
-	FILE *tmp = tmpfile();
-	char line[512];
-	int saved, i, lines = 0;
+	int i;
 
-	assert_non_null(tmp);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(tmp), STDERR_FILENO);
+	capture_start();
 	for (i = 0; i < 50; i++)
 		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
 				 -EINVAL);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-
-	rewind(tmp);
-	while (fgets(line, sizeof(line), tmp))
-		if (strstr(line, "invalid allocation request"))
-			lines++;
-	fclose(tmp);
-	assert_in_range(lines, 1, 20);
+	assert_int_equal(lines_with(capture_end(),
+				    "invalid allocation request"), 20);
 }
 
 /* Every buffer is in the ledger from the helper's answer to its release. */
@@ -445,7 +495,6 @@ static void test_process_limit_after_the_helper(void **state)
  * The daemon out of memory when the helper names a process it has not
  * counted yet: ENOMEM, the buffer dropped, and the log says so, not that
  * the process is over MaxBytesPerProcess= (it has one buffer of its limit).
- * The first test run: the log's burst (20 failure lines in 5 s) is whole.
  */
 static void test_out_of_memory_is_not_a_limit(void **state)
 {
@@ -453,38 +502,23 @@ static void test_out_of_memory_is_not_a_limit(void **state)
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
 	uint64_t bytes, buffers;
-	FILE *tmp = tmpfile();
-	char line[512];
-	int saved, oom = 0, limit = 0;
+	const char *log;
 
-	assert_non_null(tmp);
 	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 2 << 20;
 	will_return_count(helper_alloc, 0, 2);
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
 	/* Another process: the heap's and the user's totals exist. */
 	fake_helper_start += 1000;
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(tmp), STDERR_FILENO);
+	capture_start();
 	fake_calloc_fails = 1;
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
 			 -ENOMEM);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
+	log = capture_end();
 	assert_int_equal(fake_calloc_fails, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 1);
-
-	rewind(tmp);
-	while (fgets(line, sizeof(line), tmp)) {
-		fputs(line, stderr);
-		oom += !!strstr(line, "out of memory");
-		limit += !!strstr(line, "MaxBytesPerProcess");
-	}
-	fclose(tmp);
-	assert_int_equal(oom, 1);
-	assert_int_equal(limit, 0);
+	assert_int_equal(lines_with(log, "out of memory"), 1);
+	assert_int_equal(lines_with(log, "MaxBytesPerProcess"), 0);
 }
 
 /*
@@ -572,39 +606,40 @@ static void test_open_rules(void **state)
 	assert_int_equal(heap_open(&test_heap, &c), 0);
 	c.groups = groups + 1;
 	c.n_groups = 1;
+	capture_start();
 	assert_int_equal(heap_open(&test_heap, &c), -EACCES);
+	/* ... and the refusal says what the check went without. */
+	assert_int_equal(lines_with(capture_end(),
+				    "open denied by AllowUsers=/AllowGroups=; 299 of its 300 supplementary groups not read: Cannot allocate memory"),
+			 1);
 }
+
+/* Every test from a fresh heap, its stderr given back if it failed. */
+#define HEAP_TEST(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_out_of_memory_is_not_a_limit,
-				       setup),
-		cmocka_unit_test_setup(test_helper_gets_the_request, setup),
-		cmocka_unit_test_setup(test_compat_flag, setup),
-		cmocka_unit_test_setup(test_region_heap, setup),
-		cmocka_unit_test_setup(test_larger_than_the_heap, setup),
-		cmocka_unit_test_setup(test_helper_errors_reach_caller, setup),
-		cmocka_unit_test_setup(test_invalid_never_reaches_helper, setup),
-		cmocka_unit_test_setup(test_unreachable_fd_allocates_nothing,
-				       setup),
-		cmocka_unit_test_setup(test_failure_logs_rate_limited, setup),
-		cmocka_unit_test_setup(test_ledger_follows_buffers, setup),
-		cmocka_unit_test_setup(test_limits_stop_before_the_helper,
-				       setup),
-		cmocka_unit_test_setup(test_user_limit_keyed_by_namespace_owner,
-				       setup),
-		cmocka_unit_test_setup(test_file_max, setup),
-		cmocka_unit_test_setup(test_process_limit_after_the_helper,
-				       setup),
-		cmocka_unit_test_setup(test_process_limit_follows_the_process,
-				       setup),
-		cmocka_unit_test_setup(test_releases_read_after_replies, setup),
-		cmocka_unit_test_setup(test_release_read_before_reserving,
-				       setup),
-		cmocka_unit_test_setup(test_comm_sanitised, setup),
-		cmocka_unit_test_setup(test_charge_flag, setup),
-		cmocka_unit_test_setup(test_open_rules, setup),
+		HEAP_TEST(test_helper_gets_the_request),
+		HEAP_TEST(test_compat_flag),
+		HEAP_TEST(test_region_heap),
+		HEAP_TEST(test_larger_than_the_heap),
+		HEAP_TEST(test_helper_errors_reach_caller),
+		HEAP_TEST(test_invalid_never_reaches_helper),
+		HEAP_TEST(test_unreachable_fd_allocates_nothing),
+		HEAP_TEST(test_failure_logs_rate_limited),
+		HEAP_TEST(test_ledger_follows_buffers),
+		HEAP_TEST(test_limits_stop_before_the_helper),
+		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
+		HEAP_TEST(test_file_max),
+		HEAP_TEST(test_process_limit_after_the_helper),
+		HEAP_TEST(test_out_of_memory_is_not_a_limit),
+		HEAP_TEST(test_process_limit_follows_the_process),
+		HEAP_TEST(test_releases_read_after_replies),
+		HEAP_TEST(test_release_read_before_reserving),
+		HEAP_TEST(test_comm_sanitised),
+		HEAP_TEST(test_charge_flag),
+		HEAP_TEST(test_open_rules),
 	};
 
 	log_init(false);
