@@ -148,12 +148,8 @@ unsigned long filemax_reads(void)
 	return n;
 }
 
-/*
- * The CapEff: line of the status file @fd, read a piece at a time: it comes
- * after Groups:, a line of up to 65536 gids (720 KiB), skipped as it goes.
- * -ESRCH when the thread is gone, -EIO when the line is not there.
- */
-static int read_capeff(int fd, uint64_t *ret_caps)
+/* Read a piece at a time: Groups: is skipped as it goes (filemax.h). */
+int filemax_read_capeff(int fd, uint64_t *ret_caps)
 {
 	char buf[4096], *line, *nl;
 	bool skip = false;	/* in the rest of a line too long to keep */
@@ -164,8 +160,13 @@ static int read_capeff(int fd, uint64_t *ret_caps)
 		n = read(fd, buf + have, sizeof(buf) - 1 - have);
 		if (n < 0)
 			return errno == ESRCH ? -ESRCH : -EIO;
-		if (n == 0)
-			return -EIO;
+		if (n == 0) {
+			if (!have)
+				return -EIO;
+			/* A last line without its newline: given one. */
+			buf[have] = '\n';
+			n = 1;
+		}
 		have += n;
 		buf[have] = '\0';
 		line = buf;
@@ -198,7 +199,7 @@ int filemax_exempt(pid_t tid)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	r = read_capeff(fd, &caps);
+	r = filemax_read_capeff(fd, &caps);
 	close(fd);
 	if (r < 0)
 		return r;

@@ -22,6 +22,12 @@
 int filemax_parse_nr(const char *text, uint64_t *ret_nr, uint64_t *ret_max);
 /* The "CapEff:" of a /proc/PID/status text: 0 or -EINVAL. */
 int filemax_parse_capeff(const char *status, uint64_t *ret_caps);
+/*
+ * The CapEff: of the status file open at @fd, which comes after Groups:, a
+ * line of up to 65536 gids (720 KiB): 0, -ESRCH when the thread is gone,
+ * -EIO when the line is not there or not a number.
+ */
+int filemax_read_capeff(int fd, uint64_t *ret_caps);
 
 /*
  * A reading of file-nr is used again, without a pread(), while it is less
