@@ -36,8 +36,12 @@ static const unsigned int orders[] = { 8, 4, 0 };
 static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 					size_t size, unsigned int max_order)
 {
-	/* Test hook: a first pass whose every order fails, as at memory.max */
-	bool fail = dmahp_fault("pages_pass");
+	/*
+	 * Test hook: a charged client's first pass fails at every order, as
+	 * at memory.max (not a background export's, which never retries).
+	 */
+	bool fail = buffer->charged && !buffer->background &&
+		    dmahp_fault("pages_pass");
 	struct page *page;
 	int i, tries = 0;
 
