@@ -136,14 +136,22 @@ static bool log_failure_allowed(void)
 	return allowed;
 }
 
-static int log_failure(const struct node *h, const struct caller *c,
-		       uint64_t size, const char *what, int r)
+/* A failure, rate-limited; @known: the caller's process, if known. */
+static int log_failure_known(const struct node *h, const struct caller *c,
+			     const struct who *known, uint64_t size,
+			     const char *what, int r)
 {
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
 
 	if (log_failure_allowed())
-		log_record_full(level, h, c, NULL, size, what, r, NULL);
+		log_record_full(level, h, c, known, size, what, r, NULL);
 	return r;
+}
+
+static int log_failure(const struct node *h, const struct caller *c,
+		       uint64_t size, const char *what, int r)
+{
+	return log_failure_known(h, c, NULL, size, what, r);
 }
 
 /*
@@ -394,12 +402,9 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	if (r == -EDQUOT)
 		return log_limit(h, caller, &w, rq.len,
 				 LIMIT_BYTES_PER_PROCESS, user);
-	if (r < 0) {
-		if (log_failure_allowed())
-			log_record_full(LOG_WARNING, h, caller, &w, rq.len,
-					"out of memory", r, NULL);
-		return r;
-	}
+	if (r < 0)
+		return log_failure_known(h, caller, &w, rq.len, "out of memory",
+					 r);
 	if (log_debug_enabled()) {
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);
