@@ -36,12 +36,10 @@ static const unsigned int orders[] = { 8, 4, 0 };
 static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 					size_t size, unsigned int max_order)
 {
-	/*
-	 * Test hook: a charged client's first pass fails at every order, as
-	 * at memory.max (not a background export's, which never retries).
-	 */
-	bool fail = buffer->charged && !buffer->background &&
-		    dmahp_fault("pages_pass");
+	/* A client's charged buffer; a background export never retries. */
+	bool retries = buffer->charged && !buffer->background;
+	/* Test hook: such a first pass fails at every order, as at memory.max */
+	bool fail = retries && dmahp_fault("pages_pass");
 	struct page *page;
 	int i, tries = 0;
 
@@ -60,8 +58,7 @@ again:
 	}
 	fail = false;
 	/* Twice at most: the refill waits a second after a drop. */
-	if (buffer->charged && !buffer->background && tries++ < 2 &&
-	    dmahp_mpool_drop(buffer->memcg))
+	if (retries && tries++ < 2 && dmahp_mpool_drop(buffer->memcg))
 		goto again;
 	return NULL;
 }
