@@ -46,20 +46,19 @@ int deadline_wait_fd_or(int fd, short events, const int *wake, size_t n_wake,
 			continue;
 		if (r < 0)
 			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
 		/*
 		 * POLLIN only: a closed wake fd (POLLNVAL) wakes nobody, and
-		 * is left out from now on: poll() would count it at once again.
+		 * is left out from now on: poll() would count it at once
+		 * again. The wait goes on until the deadline.
 		 */
 		for (i = 1; i <= n_wake; i++) {
 			if (p[i].revents & POLLIN)
 				return -ECANCELED;
-			if (p[i].revents & POLLNVAL) {
+			if (p[i].revents & POLLNVAL)
 				p[i].fd = -1;
-				r--;
-			}
 		}
-		if (r == 0)
-			return -ETIMEDOUT;
 		if (p[0].revents)
 			return 0;
 	}

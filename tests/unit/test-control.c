@@ -627,6 +627,45 @@ static void test_closed_wake_fd(void **state)
 }
 
 /*
+ * A closed wake fd does not end the wait on the fd itself before its
+ * deadline: a peer that writes 200 ms later is still heard.
+ */
+static void test_closed_wake_fd_waits(void **state)
+{
+	struct timespec deadline, t0, t1;
+	int wake, p[2], r;
+	pid_t pid;
+	long ms;
+
+	(void)state;
+	/* A high number, closed: the pipe does not take it again. */
+	wake = dup2(STDERR_FILENO, 901);
+	assert_int_equal(wake, 901);
+	close(wake);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(200 * 1000);
+		_exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+	}
+	alarm(10);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	deadline_in(&deadline, 5000);
+	r = deadline_wait_fd_or(p[0], POLLIN, &wake, 1, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	alarm(0);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	print_message("woke after %ld ms: %d\n", ms, r);
+	assert_int_equal(r, 0);
+	assert_true(ms >= 150);
+	assert_int_equal(waitpid(pid, &r, 0), pid);
+	assert_int_equal(r, 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
  * As root: a forked peer with @uid, @gid and @groups sends "heaps\n"; the
  * reply it read comes back through a pipe.
  */
@@ -1027,6 +1066,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_big_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_out_of_fds, setup, teardown),
+		cmocka_unit_test(test_closed_wake_fd_waits),
 		cmocka_unit_test_setup_teardown(test_closed_wake_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmaheapctl, setup, teardown),
