@@ -258,7 +258,7 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 	pthread_mutex_lock(&l->lock);
 	p = buffer_slot(l, cookie);
 	b = *p;
-	if (!b)
+	if (!b || b->committed || b->refused)
 		goto out_unlock;
 	if (b->released) {
 		buffer_remove(l, p);
@@ -269,7 +269,7 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 				     start);
 		if (policy_process_over(h, b->len,
 					process ? process->bytes : 0)) {
-			buffer_remove(l, p);
+			b->refused = true;
 			r = -EDQUOT;
 			goto out_unlock;
 		}
@@ -278,7 +278,7 @@ int ledger_commit(struct ledger *l, const struct heap_config *h,
 				    (uint32_t)pid, start, b->len);
 		if (r < 0) {
 			/* Uncounted, no later buffer would meet its limit. */
-			buffer_remove(l, p);
+			b->refused = true;
 			goto out_unlock;
 		}
 		b->pid = pid;
@@ -309,7 +309,7 @@ void ledger_release(struct ledger *l, uint64_t cookie)
 
 	pthread_mutex_lock(&l->lock);
 	p = buffer_slot(l, cookie);
-	if (*p && !(*p)->committed)
+	if (*p && !(*p)->committed && !(*p)->refused)
 		(*p)->released = true;	/* ledger_commit() removes it */
 	else if (*p)
 		buffer_remove(l, p);

@@ -31,6 +31,7 @@ struct ledger_buffer {
 	struct timespec time;	/* CLOCK_REALTIME of the reservation */
 	bool committed;		/* the helper allocated it */
 	bool released;		/* its release came before its commit */
+	bool refused;		/* by ledger_commit(): counted until released */
 	struct ledger_buffer *next;
 };
 
@@ -51,12 +52,14 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 /*
  * The helper allocated it: its id, and the process as the helper saw it,
  * tgid @pid (0: none) started at @start (&dmaheap_helper_alloc.start_time),
- * whose MaxBytesPerProcess= of @h is checked now: -EDQUOT, and the buffer
- * leaves the ledger, when this buffer takes the process past it (the
- * caller then answers ENOMEM, and the helper drops the undelivered
- * buffer); -ENOMEM, and it leaves too, when the process is new and the
- * daemon has no memory to count it. Else 0. Checked and counted under the
- * same key, in one hold of the lock.
+ * whose MaxBytesPerProcess= of @h is checked now: -EDQUOT when this
+ * buffer takes the process past it (the caller then answers ENOMEM, and
+ * the helper drops the undelivered buffer); -ENOMEM when the process is
+ * new and the daemon has no memory to count it. A refused buffer is in
+ * no report and counts to no process, but stays on its heap's and user's
+ * totals until ledger_release(): its pages exist until the helper drops
+ * it. Else 0. Checked and counted under the same key, in one hold of the
+ * lock.
  */
 int ledger_commit(struct ledger *l, const struct heap_config *h,
 		  uint64_t cookie, uint64_t id, pid_t pid, uint64_t start,

@@ -39,6 +39,8 @@ static void test_ledger_limits(void **state)
 	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), 0);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, b, 2, 77, START, "a"), -EDQUOT);
+	/* The helper drops the refused buffer and reports its release. */
+	ledger_release(l, b);
 	/* Another process of the same user fits. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &b, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, b, 3, 78, START, "b"), 0);
@@ -85,10 +87,12 @@ static void test_ledger_process_keyed_by_start(void **state)
 			 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 3, 77, START, "first"),
 			 -EDQUOT);
+	ledger_release(l, k3);	/* the helper dropped it */
 	/* The later one has its own full limit, not a page more. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 4, 77, START + 1, "second"),
 			 -EDQUOT);
+	ledger_release(l, k3);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(bytes, 16384);
 	assert_int_equal(n, 2);
@@ -103,6 +107,7 @@ static void test_ledger_process_keyed_by_start(void **state)
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &k3, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k3, 5, 77, START + 1, "second"),
 			 -EDQUOT);
+	ledger_release(l, k3);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &k4, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, k4, 6, 77, START, "first"), 0);
 	ledger_release(l, k2);
@@ -208,8 +213,9 @@ static void test_ledger_snapshot_lets_allocations_in(void **state)
 
 /*
  * The daemon out of memory when a process is first seen (its total cannot
- * be made): the buffer is refused and leaves the ledger. It was kept with
- * no process, counted against no MaxBytesPerProcess= ever after.
+ * be made): the buffer is refused, and leaves the ledger at its release.
+ * It was kept with no process, counted against no MaxBytesPerProcess=
+ * ever after.
  */
 static void test_ledger_commit_out_of_memory(void **state)
 {
@@ -225,19 +231,73 @@ static void test_ledger_commit_out_of_memory(void **state)
 	fake_calloc_fails = 1;
 	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), -ENOMEM);
 	assert_int_equal(fake_calloc_fails, 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 0);
+	free(snap);
+	ledger_release(l, a);	/* the helper dropped it */
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(bytes, 0);
-	assert_int_equal(ledger_snapshot(l, &snap), 0);
-	free(snap);
 	/* Memory again: the process has its whole limit, and no more. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 8192, &a, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, a, 2, 77, START, "a"), 0);
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -EDQUOT);
+	ledger_release(l, a);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, 8192);
+	ledger_free(l);
+}
+
+/*
+ * A buffer refused at commit (past MaxBytesPerProcess=, or no memory to
+ * count its process) exists until the helper reports its release: it
+ * stays counted to its heap and user until then, so that another
+ * client's reservation cannot take its room meanwhile.
+ */
+static void test_ledger_refused_counts_until_released(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t a, b, c, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES] = 3 << 20;
+	h.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
+	assert_int_equal(ledger_reserve(l, &h, 1000, 1 << 20, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), 0);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 1 << 20, &b, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, b, 2, 77, START, "a"), -EDQUOT);
+	assert_int_equal(ledger_reserve(l, &h, 1000, 1 << 20, &c, &hit), 0);
+	fake_calloc_fails = 1;
+	assert_int_equal(ledger_commit(l, &h, c, 3, 78, START, "b"), -ENOMEM);
+	assert_int_equal(fake_calloc_fails, 0);
+	/* Both refused: still counted, in no report, a commit ignored. */
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(bytes, 3 << 20);
+	assert_int_equal(ledger_snapshot(l, &snap), 1);
+	free(snap);
+	assert_int_equal(ledger_commit(l, &h, b, 2, 79, START, "c"), 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 1);
+	free(snap);
+	assert_int_equal(ledger_reserve(l, &h, 1001, 1 << 20, &a, &hit), -ENOMEM);
+	assert_int_equal(hit, LIMIT_BYTES);
+	/* Released by the helper: gone, and their room is free again. */
+	ledger_release(l, b);
+	ledger_release(l, c);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 1 << 20);
+	assert_int_equal(ledger_reserve(l, &h, 1001, 1 << 20, &a, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 4, 79, START, "c"), 0);
+	/* A cancel (the helper never had it) still takes one at once. */
+	assert_int_equal(ledger_reserve(l, &h, 1001, 1 << 20, &a, &hit), 0);
+	ledger_cancel(l, a);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 2);
 	ledger_free(l);
 }
 
@@ -265,9 +325,10 @@ static void test_ledger_release_before_commit(void **state)
 	/* The process learnt at commit is charged for the per-process limit. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 1 << 20, &a, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, a, 2, 77, START, "a"), 0);
-	/* ... and checked there: past it, the buffer leaves the ledger. */
+	/* ... and checked there: past it, the buffer leaves at its release. */
 	assert_int_equal(ledger_reserve(l, &h, 1000, 4096, &a, &hit), 0);
 	assert_int_equal(ledger_commit(l, &h, a, 3, 77, START, "a"), -EDQUOT);
+	ledger_release(l, a);
 	ledger_heap_usage(l, "cam", &bytes, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes, 1 << 20);
@@ -320,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_process_keyed_by_start),
 		cmocka_unit_test(test_ledger_release_before_commit),
 		cmocka_unit_test(test_ledger_commit_out_of_memory),
+		cmocka_unit_test(test_ledger_refused_counts_until_released),
 		cmocka_unit_test(test_ledger_many),
 		cmocka_unit_test(test_ledger_snapshot_lets_allocations_in),
 	};
