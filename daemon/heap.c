@@ -94,44 +94,117 @@ static void log_record_full(int level, const struct node *h,
 }
 
 /*
- * At most LOG_BURST failure lines per LOG_INTERVAL seconds, so a client
- * looping on a bad request cannot flood the log; then one line that says
- * how many were suppressed.
+ * At most LOG_BURST failure lines per LOG_INTERVAL seconds for each user,
+ * so that one looping on a bad request floods neither the log nor hides
+ * another's denials and limits; LOG_TOTAL for everyone, for many users at
+ * once (a user namespace's range of uids). A window's lines not logged are
+ * counted, and said at the first failure of anyone once it is over.
  */
 #define LOG_INTERVAL	5
 #define LOG_BURST	20
+#define LOG_TOTAL	100
+/* Users with a window at once; past it, the others share one. */
+#define LOG_USERS	32
+
+struct log_window {
+	bool used;
+	uid_t uid;
+	time_t start;
+	unsigned int printed, missed;
+};
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static time_t log_start;
-static unsigned int log_printed, log_missed;
+/* [LOG_USERS]: the other users; [LOG_USERS + 1]: everyone. */
+static struct log_window log_windows[LOG_USERS + 2];
 
 void heap_log_window_reset(void)
 {
 	pthread_mutex_lock(&log_lock);
-	log_start = 0;
-	log_printed = log_missed = 0;
+	memset(log_windows, 0, sizeof(log_windows));
 	pthread_mutex_unlock(&log_lock);
 }
 
-static bool log_failure_allowed(void)
+void heap_log_window_expire(void)
 {
+	size_t i;
+
+	pthread_mutex_lock(&log_lock);
+	for (i = 0; i < ARRAY_SIZE(log_windows); i++)
+		log_windows[i].start -= LOG_INTERVAL;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* Every window over: what it did not log said, and the window freed. */
+static void log_windows_close(time_t now)
+{
+	struct log_window *w;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(log_windows); i++) {
+		w = &log_windows[i];
+		if (!w->used || now - w->start < LOG_INTERVAL)
+			continue;
+		if (w->missed && i < LOG_USERS)
+			log_warning("%u allocation failures of uid %u not logged in a %d s window that began %ld s ago",
+				    w->missed, (unsigned int)w->uid,
+				    LOG_INTERVAL, (long)(now - w->start));
+		else if (w->missed && i == LOG_USERS)
+			log_warning("%u allocation failures of other users not logged in a %d s window that began %ld s ago",
+				    w->missed, LOG_INTERVAL,
+				    (long)(now - w->start));
+		else if (w->missed)
+			log_warning("%u allocation failures not logged past %d lines of all users in a %d s window that began %ld s ago",
+				    w->missed, LOG_TOTAL, LOG_INTERVAL,
+				    (long)(now - w->start));
+		memset(w, 0, sizeof(*w));
+	}
+}
+
+/* @uid's window: its own, a free one, or the other users'. */
+static struct log_window *log_window_of(uid_t uid, time_t now)
+{
+	struct log_window *free = NULL, *w;
+	size_t i;
+
+	for (i = 0; i < LOG_USERS; i++) {
+		w = &log_windows[i];
+		if (w->used && w->uid == uid)
+			return w;
+		if (!w->used && !free)
+			free = w;
+	}
+	w = free ? free : &log_windows[LOG_USERS];
+	if (!w->used) {
+		w->used = true;
+		w->uid = uid;
+		w->start = now;
+	}
+	return w;
+}
+
+static bool log_failure_allowed(uid_t uid)
+{
+	struct log_window *w, *all = &log_windows[LOG_USERS + 1];
 	struct timespec now;
 	bool allowed;
 
 	pthread_mutex_lock(&log_lock);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - log_start >= LOG_INTERVAL) {
-		if (log_missed)
-			log_warning("%u allocation failures not logged in the last %d s",
-				    log_missed, LOG_INTERVAL);
-		log_start = now.tv_sec;
-		log_printed = log_missed = 0;
+	log_windows_close(now.tv_sec);
+	w = log_window_of(uid, now.tv_sec);
+	if (!all->used) {
+		all->used = true;
+		all->start = now.tv_sec;
 	}
-	allowed = log_printed < LOG_BURST;
-	if (allowed)
-		log_printed++;
-	else
-		log_missed++;
+	allowed = w->printed < LOG_BURST && all->printed < LOG_TOTAL;
+	if (allowed) {
+		w->printed++;
+		all->printed++;
+	} else if (w->printed < LOG_BURST) {
+		all->missed++;	/* the user's own budget was not the cause */
+	} else {
+		w->missed++;
+	}
 	pthread_mutex_unlock(&log_lock);
 	return allowed;
 }
@@ -143,7 +216,7 @@ static int log_failure_known(const struct node *h, const struct caller *c,
 {
 	int level = r == -ENOMEM ? LOG_WARNING : LOG_NOTICE;
 
-	if (log_failure_allowed())
+	if (log_failure_allowed(c->uid))
 		log_record_full(level, h, c, known, size, what, r, NULL);
 	return r;
 }
@@ -170,7 +243,7 @@ static int log_limit(const struct node *h, const struct caller *c,
 			 (unsigned int)user);
 	snprintf(what, sizeof(what), "over the heap's %s=%" PRIu64 "%s",
 		 heap_limit_key(l), h->cfg.limits[l], key);
-	if (log_failure_allowed())
+	if (log_failure_allowed(c->uid))
 		log_record_full(LOG_NOTICE, h, c, known, size, what, -ENOMEM,
 				heap_limit_key(l));
 	return -ENOMEM;
@@ -208,7 +281,7 @@ int heap_open(const struct node *h, const struct caller *caller)
 	if (policy_may_open(&h->cfg, caller->uid, caller->gid, caller->groups,
 			    caller->n_groups))
 		return 0;
-	if (!log_failure_allowed())
+	if (!log_failure_allowed(caller->uid))
 		return -EACCES;
 	/* A group not read might have allowed it: say how many, and why. */
 	if (e && caller->n_groups_all > caller->n_groups)

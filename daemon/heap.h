@@ -78,7 +78,11 @@ int heap_alloc(struct node *h, const struct caller *caller,
  */
 void heap_replied(struct node *h);
 
-/* A new window of failure lines, none used yet: for the unit tests. */
+/*
+ * For the unit tests: new windows of failure lines, none used yet; or the
+ * windows' time moved on by their length (their end).
+ */
 void heap_log_window_reset(void);
+void heap_log_window_expire(void);
 
 #endif

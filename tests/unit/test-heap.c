@@ -264,6 +264,84 @@ static void test_failure_logs_rate_limited(void **state)
 				    "invalid allocation request"), 20);
 }
 
+/* @n invalid requests from @uid; the lines logged for them, all in *@log. */
+static int flood_log(uid_t uid, int n, const char **log)
+{
+	struct dma_heap_allocation_data d = { .len = 0 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct caller c = test_caller;
+	struct dh_alloc_request rq;
+	char needle[32];
+	int i;
+
+	c.uid = uid;
+	capture_start();
+	for (i = 0; i < n; i++)
+		assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq), -EINVAL);
+	snprintf(needle, sizeof(needle), "uid %u", (unsigned int)uid);
+	*log = capture_end();
+	return lines_with(*log, needle);
+}
+
+static int flood(uid_t uid, int n)
+{
+	const char *log;
+
+	return flood_log(uid, n, &log);
+}
+
+/*
+ * The budget is each user's: one flooding the log cannot hide another's
+ * denials and limits (a reviewer: one budget for all hid them).
+ */
+static void test_failure_logs_per_user(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 2 << 20 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct caller c = test_caller;
+	struct dh_alloc_request rq;
+
+	assert_int_equal(flood(1000, 50), 20);
+	c.uid = 1001;
+	test_heap.cfg.limits[LIMIT_BYTES] = 1 << 20;
+	capture_start();
+	assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq), -ENOMEM);
+	assert_int_equal(lines_with(capture_end(), "over the heap's MaxBytes="),
+			 1);
+	/* Still none for the first. */
+	assert_int_equal(flood(1000, 1), 0);
+}
+
+/* Many users at once: 100 lines in all per 5 s, not 20 each. */
+static void test_failure_logs_bounded_over_users(void **state)
+{
+	int lines = 0;
+	uid_t uid;
+
+	for (uid = 2000; uid < 2010; uid++)
+		lines += flood(uid, 20);
+	assert_int_equal(lines, 100);
+}
+
+/*
+ * What was not logged is said at the next failure of anyone once its
+ * window is over, with the user and when.
+ */
+static void test_failure_log_summary(void **state)
+{
+	const char *log;
+
+	assert_int_equal(flood(1000, 30), 20);
+	heap_log_window_expire();
+	assert_int_equal(flood_log(1001, 1, &log), 1);
+	assert_int_equal(lines_with(log, "10 allocation failures of uid 1000 not logged"),
+			 1);
+	/* Said once. */
+	heap_log_window_expire();
+	assert_int_equal(flood(1002, 1), 1);
+	assert_int_equal(flood(1000, 1), 1);
+}
+
 /* Every buffer is in the ledger from the helper's answer to its release. */
 static void test_ledger_follows_buffers(void **state)
 {
@@ -651,6 +729,9 @@ int main(void)
 		HEAP_TEST(test_invalid_never_reaches_helper),
 		HEAP_TEST(test_unreachable_fd_allocates_nothing),
 		HEAP_TEST(test_failure_logs_rate_limited),
+		HEAP_TEST(test_failure_logs_per_user),
+		HEAP_TEST(test_failure_logs_bounded_over_users),
+		HEAP_TEST(test_failure_log_summary),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
