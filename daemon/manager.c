@@ -281,6 +281,9 @@ static int handle_events(struct manager *m)
 			return log_errno(LOG_ERR, r,
 					 "node \"%s\": CUSE session ended: %m",
 					 m->nodes[node]->node_name);
+		if (r)
+			return log_errno(LOG_ERR, r,
+					 "a worker thread cannot wait for requests: %m");
 	}
 	return 0;
 }

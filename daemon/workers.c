@@ -33,7 +33,7 @@ static void *worker(void *arg)
 	void *bufs[DH_NODES_MAX] = { NULL };
 	struct timespec now;
 	uint64_t one = 1;
-	size_t i = 0;
+	size_t i = SIZE_MAX;	/* the node an error is blamed on: none */
 	int ep, r = 0;
 
 	/*
@@ -46,10 +46,12 @@ static void *worker(void *arg)
 		goto out;
 	}
 	ev.data.u64 = UINT64_MAX;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_fd, &ev) < 0)
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_fd, &ev) < 0) {
 		r = -errno;
+		goto out_close;
+	}
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	for (i = 0; i < w->n && !r; i++) {
+	for (i = 0; i < w->n; i++) {
 		ev.data.u64 = i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, cuse_node_fd(w->nodes[i]),
 			      &ev) < 0) {
@@ -57,8 +59,6 @@ static void *worker(void *arg)
 			break;	/* the error is node i's */
 		}
 	}
-	if (!r)
-		i = 0;
 	while (!r) {
 		if (epoll_wait(ep, &ev, 1, -1) < 0) {
 			if (errno == EINTR)
@@ -80,6 +80,7 @@ static void *worker(void *arg)
 		}
 		pthread_mutex_unlock(&w->lock);
 	}
+out_close:
 	close(ep);
 out:
 	if (r < 0) {
@@ -115,7 +116,7 @@ int workers_start(struct workers *w, struct node **nodes, size_t n,
 	w->nodes = nodes;
 	w->n = n;
 	w->error = 0;
-	w->error_node = 0;
+	w->error_node = SIZE_MAX;
 	w->stop_fd = eventfd(0, EFD_CLOEXEC);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_fd < 0 || w->done_fd < 0)

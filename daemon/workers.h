@@ -31,7 +31,7 @@ struct workers {
 	int stop_fd;		/* eventfd: written once to stop every worker */
 	int done_fd;		/* eventfd: a worker saw its session end */
 	int error;		/* the first session error, under lock */
-	size_t error_node;
+	size_t error_node;	/* its node; SIZE_MAX: no node's */
 	pthread_mutex_t lock;	/* error, status_time */
 	time_t status_time;
 	pthread_t threads[DH_THREADS_MAX];
@@ -58,7 +58,9 @@ void workers_stop(struct workers *w);
 
 /*
  * The first session that ended under a worker (done_fd became readable):
- * its error, and the index of its node in @ret_node; 0 if none did.
+ * its error, and the index of its node in @ret_node (SIZE_MAX when the
+ * error is no node's: the worker could not make its epoll set); 0 if none
+ * did.
  */
 int workers_error(struct workers *w, size_t *ret_node);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -52,10 +53,49 @@ static void test_watch_fails_names_the_node(void **state)
 	close(fake_cuse_fd);
 }
 
+/*
+ * A worker that cannot make its epoll set (out of fds) names no node: the
+ * error is not a session's (it was blamed on the first node).
+ */
+static void test_epoll_fails_names_no_node(void **state)
+{
+	struct workers w = WORKERS_INIT;
+	struct rlimit old, low;
+	struct pollfd pfd;
+	struct node *node;
+	size_t which = 0;
+	int lowest;
+
+	fake_cuse_fd = eventfd(0, EFD_CLOEXEC);
+	assert_true(fake_cuse_fd >= 0);
+	node = node_new(-1, NULL);
+	assert_non_null(node);
+	node->node_name = "video";
+	/* Room for workers_start()'s two eventfds, none for epoll_create1(). */
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = lowest + 2;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(workers_start(&w, &node, 1, 1), 0);
+	pfd.fd = w.done_fd;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(workers_error(&w, &which), -EMFILE);
+	assert_int_equal(which, SIZE_MAX);
+	workers_stop(&w);
+	node_free(node);
+	close(fake_cuse_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_watch_fails_names_the_node),
+		cmocka_unit_test(test_epoll_fails_names_no_node),
 	};
 
 	return cmocka_run_group_tests_name("workers", tests, NULL, NULL);
