@@ -65,7 +65,11 @@ static DEFINE_KTHREAD_WORK(dmahp_pool_work, dmahp_pool_refill);
  * @site:	its fault site (dmahp_fault())
  *
  * At the lowest priority: a refill uses the CPU time requests leave, and a
- * woken request preempts it at once (docs/pool.md).
+ * woken request preempts it at once (docs/pool.md). Started here, once its
+ * priority is set: since 6.14 kthread_create_worker() leaves the thread
+ * unstarted (kthread_run_worker() starts it), waiting in D state, counted
+ * in the load average, until its first work; before, it started it, and
+ * waking a worker with no work only sends it back to sleep.
  *
  * Return: the worker, or an ERR_PTR.
  */
@@ -75,8 +79,10 @@ struct kthread_worker *dmahp_refill_worker(const char *name, const char *site)
 
 	worker = dmahp_fault(site) ? ERR_PTR(-ENOMEM) :
 		 kthread_create_worker(0, "%s", name);
-	if (!IS_ERR(worker))
+	if (!IS_ERR(worker)) {
 		sched_set_normal(worker->task, MAX_NICE);
+		wake_up_process(worker->task);
+	}
 	return worker;
 }
 

@@ -26,3 +26,18 @@ echo "nodes: $(ls /dev/dma_heap | tr '\n' ' ')"
 echo "$threads threads, VmRSS $rss kB ($(grep -E "^Rss(Anon|File|Shmem)" /proc/"$pid"/status | tr -s "\t " " " | tr "\n" " ")), $((after - before)) context switches in 3 idle seconds"
 [ "$after" -eq "$before" ] || fail "the daemon woke up while idle"
 [ "$rss" -le 4096 ] || fail "resident memory $rss kB above 4 MiB"
+
+# The helper's refill threads, never kicked here with the pool off or
+# unused, sleep interruptibly: a kthread worker never started (since 6.14
+# kthread_create_worker() does not start it) waits in D, which counts in
+# the load average and trips the hung-task detector.
+found=0
+for d in /proc/[0-9]*; do
+	read -r comm <"$d/comm" 2>/dev/null || continue
+	case $comm in dmaheap-*) ;; *) continue ;; esac
+	state=$(sed 's/^.*) \(.\).*$/\1/' "$d/stat")
+	echo "helper thread $comm: state $state"
+	found=$((found + 1))
+	[ "$state" != D ] || fail "helper thread $comm in D state while idle"
+done
+[ "$found" -eq 3 ] || fail "$found helper threads (dmaheap-pool, -mpool, -ready), not 3"
