@@ -107,6 +107,19 @@ out=$($bob "$d/h-hold" $node 4K 1) && fail "bob allowed: $out"
 echo "  bob: $out"
 wait_for logged "open denied by AllowUsers=/AllowGroups=.*uid 1002" ||
 	fail "no log record of bob's denial"
+# Failure records are limited per user: frank's 30 denials do not use up
+# the budget of bob's next one (one budget for everyone, before).
+denials() { grep -c "open denied by AllowUsers=/AllowGroups=.*uid $1" $log; }
+i=0
+while [ $i -lt 30 ]; do
+	$frank "$d/h-hold" $node 4K 1 >/dev/null && fail "frank allowed"
+	i=$((i + 1))
+done
+bob0=$(denials 1002)
+$bob "$d/h-hold" $node 4K 1 >/dev/null && fail "bob allowed"
+wait_for test "$(denials 1002)" -gt "$bob0" ||
+	fail "bob's denial not logged after frank's 30"
+echo "  frank denied 30 times ($(denials 1006) logged), bob's next denial logged all the same"
 
 echo "limits:"
 out=$($alice "$d/h-hold" $node 4M 1) && fail "a 4M buffer passed MaxBufferSize=2M"
