@@ -184,10 +184,20 @@ struct seq_file;
 int dmahp_buffers_show(struct seq_file *m, void *unused);
 void dmahp_hooks_init(void);
 void dmahp_hooks_exit(void);
+void dmahp_hook_pass_failed(void);
+void dmahp_hook_await_failed_pass(void);
 #else
 static inline bool dmahp_fault(const char *site)
 {
 	return false;
+}
+
+static inline void dmahp_hook_pass_failed(void)
+{
+}
+
+static inline void dmahp_hook_await_failed_pass(void)
+{
 }
 
 static inline void dmahp_hooks_init(void)

@@ -8,11 +8,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
@@ -46,6 +49,40 @@ bool dmahp_fault(const char *site)
 	}
 	spin_unlock(&dmahp_fault_lock);
 	return hit;
+}
+
+/* How long a stretched give-back waits for a failed pass, at most. */
+#define DMAHP_GIVE_BACK_DELAY_MS	10000
+
+static atomic_t dmahp_hook_failed_passes = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(dmahp_hook_wq);
+
+/**
+ * dmahp_hook_pass_failed() - a charged client's pass over the orders failed
+ *
+ * Context: process context, before the pass's dmahp_mpool_drop().
+ */
+void dmahp_hook_pass_failed(void)
+{
+	atomic_inc(&dmahp_hook_failed_passes);
+	wake_up_all(&dmahp_hook_wq);
+}
+
+/**
+ * dmahp_hook_await_failed_pass() - the mpool_give_back site's stretch
+ *
+ * Waits until a charged client's pass over the orders fails, or 10 s: pages
+ * detached from a pool and not freed yet meet that client's allocation.
+ *
+ * Context: may sleep.
+ */
+void dmahp_hook_await_failed_pass(void)
+{
+	int n = atomic_read(&dmahp_hook_failed_passes);
+
+	wait_event_timeout(dmahp_hook_wq,
+			   atomic_read(&dmahp_hook_failed_passes) != n,
+			   msecs_to_jiffies(DMAHP_GIVE_BACK_DELAY_MS));
 }
 
 DEFINE_SHOW_ATTRIBUTE(dmahp_buffers);

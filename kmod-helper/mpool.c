@@ -351,13 +351,19 @@ static void dmahp_mpool_free(struct dmahp_mpool *p)
 
 /*
  * Free what was detached. A ready buffer's page goes now, uncharged at
- * once; its file when fput()'s deferred work runs, in a moment.
+ * once; its file when fput()'s deferred work runs, in a moment. Never
+ * under dmahp_mpool_lock. For tests, the time between the detach and the
+ * free can be stretched until a charged client's allocation failed
+ * (mpool_give_back, t-mpool.sh).
  */
 static void dmahp_mpool_give_back(struct dmahp_mpool_out *out)
 {
 	struct dmahp_buffer *buffer, *btmp;
 	struct page *page, *tmp;
 
+	if ((!list_empty(&out->pages) || !list_empty(&out->bufs)) &&
+	    dmahp_fault("mpool_give_back"))
+		dmahp_hook_await_failed_pass();
 	list_for_each_entry_safe(page, tmp, &out->pages, lru) {
 		list_del(&page->lru);
 		__free_pages(page, compound_order(page));

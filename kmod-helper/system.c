@@ -57,6 +57,8 @@ again:
 			return page;
 	}
 	fail = false;
+	if (retries)
+		dmahp_hook_pass_failed();
 	/* Twice at most: the refill waits a second after a drop. */
 	if (retries && tries++ < 2 && dmahp_mpool_drop(buffer->memcg))
 		goto again;

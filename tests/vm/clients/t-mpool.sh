@@ -19,7 +19,9 @@
 #  5. With the test hooks: the pool's struct failing to allocate fails
 #     nothing; a refill failing leaves the pool empty a second, then it
 #     fills; every order failing once drops the pool and tries again,
-#     counting the block asked for once.
+#     counting the block asked for once; pages the reaper has taken out
+#     of the pool and not freed yet (mpool_give_back) are waited for by
+#     an allocation that fails without them, not refused for.
 #  6. A removed cgroup's pool goes, and its parent's reclaim reaches it
 #     meanwhile; drop_caches empties every pool; the
 #     daemon SIGKILLed leaves none, counters back to 0, and the module
@@ -301,6 +303,45 @@ if [ -e $fault ]; then
 	[ $((m1 - m0)) -eq 1 ] || fail "one 64 KiB block counted as $((m1 - m0)) misses"
 	fill_finish "$ca" /tmp/mpool-a
 	ca=
+
+	# Pages taken out of t-a's pool by another thread, not freed yet,
+	# are still charged to t-a. memory.max set 512 KiB above what t-a
+	# uses: the reaper (each second) takes the whole pool out, and
+	# mpool_give_back holds the pages until t-a's next allocation has
+	# failed a pass. That allocation must wait for them rather than get
+	# ENOMEM: then 1 MiB buffers get about what the pool held. When the
+	# reaper ran between memory.max and the fault armed, again.
+	wait_for none_kept || fail "pools not given back before mpool_give_back"
+	tries=3
+	while :; do
+		fill_start t-a /tmp/mpool-a -d 8M 1 1M 32
+		ca=$pid
+		fill_step "$ca" /tmp/mpool-a step1
+		wait_for some_kept || fail "nothing kept for t-a before mpool_give_back"
+		settle t-a
+		echo $((cur + 512 * kib)) >$cg/t-a/memory.max || fail "set memory.max"
+		echo mpool_give_back >$fault
+		wait_for fault_cleared && break
+		echo >$fault
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "mpool_give_back was not reached, three times"
+		fill_finish "$ca" /tmp/mpool-a
+		ca=
+		echo max >$cg/t-a/memory.max
+		wait_for none_kept || fail "t-a's pool not given back"
+	done
+	k1=$(pool_of t-a) c1=$(current t-a)
+	echo "mpool_give_back: $(kib "$kept") KiB kept for t-a taken out of its pool ($(kib "${k1:-0}") KiB left in it), memory.current $(kib "$cur") -> $(kib "$c1") KiB: not freed yet"
+	[ "${k1:-0}" -lt "$mib" ] || fail "$k1 bytes still in t-a's pool once taken out"
+	[ "$kept" -ge $((2 * mib)) ] || fail "only $kept bytes kept for t-a"
+	fill_step "$ca" /tmp/mpool-a step2
+	set -- $(cat /tmp/mpool-a/step2)
+	echo "mpool_give_back: then 1 MiB buffers with 512 KiB left below memory.max: $1 before $2"
+	[ "$1" -ge $((kept / mib - 1)) ] ||
+		fail "only $1 x 1 MiB with $(kib "$kept") KiB being given back: refused because of the pool"
+	fill_finish "$ca" /tmp/mpool-a
+	ca=
+	echo max >$cg/t-a/memory.max
 fi
 
 # 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
