@@ -240,7 +240,8 @@ void dmahp_pool_exit(void);
 struct page *dmahp_mpool_take(struct mem_cgroup *memcg, unsigned int order,
 			      bool again);
 struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task);
-bool dmahp_mpool_drop(struct mem_cgroup *memcg);
+unsigned long dmahp_mpool_given_back(void);
+bool dmahp_mpool_drop(struct mem_cgroup *memcg, unsigned long since);
 void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len);
 void dmahp_mpool_set_max(u64 bytes);
 void dmahp_mpool_ready_retarget(void);

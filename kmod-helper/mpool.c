@@ -64,12 +64,14 @@ static const unsigned int mpool_orders[MPOOL_ORDERS] = { 8, 4 };
 struct dmahp_mpool_out {
 	struct list_head pages;		/* by page->lru */
 	struct list_head bufs;		/* dmahp_buffer.node */
+	unsigned long detached;		/* pages, in dmahp_mpool_detached */
 };
 
 static void dmahp_mpool_out_init(struct dmahp_mpool_out *out)
 {
 	INIT_LIST_HEAD(&out->pages);
 	INIT_LIST_HEAD(&out->bufs);
+	out->detached = 0;
 }
 
 struct dmahp_mpool {
@@ -113,6 +115,18 @@ static const struct cred *dmahp_mpool_cred;
 /* The pool the refill is allocating a block for, or NULL. */
 static const struct dmahp_mpool *dmahp_mpool_inflight;
 static DECLARE_WAIT_QUEUE_HEAD(dmahp_mpool_inflight_wq);
+
+/*
+ * Pages of every pool detached to a struct dmahp_mpool_out and not freed
+ * yet, still charged to their cgroups: dmahp_mpool_drop() waits for them,
+ * woken when none are left. And the give-backs done, for those freed
+ * between an allocation's failure and its drop.
+ */
+static atomic_long_t dmahp_mpool_detached = ATOMIC_LONG_INIT(0);
+static atomic_long_t dmahp_mpool_given = ATOMIC_LONG_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(dmahp_mpool_detached_wq);
+/* A drop waits that long at most: others' give-backs may keep coming. */
+#define MPOOL_DETACHED_WAIT	(HZ / 10)
 
 /*
  * Refills, and the reaper that rotates the windows and frees pools, run on
@@ -251,19 +265,22 @@ static void dmahp_mpool_add(unsigned long bytes)
 static unsigned long dmahp_mpool_detach(struct dmahp_mpool *p, int i,
 					struct dmahp_mpool_out *out)
 {
+	unsigned long pages = 1;
 	struct page *page;
 
 	if (i == MPOOL_READY) {
 		list_move(p->ready.next, &out->bufs);
 		p->n_ready--;
-		dmahp_mpool_sub(PAGE_SIZE);
-		return 1;
+	} else {
+		page = list_first_entry(&p->pages[i], struct page, lru);
+		list_move(&page->lru, &out->pages);
+		p->count[i]--;
+		pages <<= mpool_orders[i];
 	}
-	page = list_first_entry(&p->pages[i], struct page, lru);
-	list_move(&page->lru, &out->pages);
-	p->count[i]--;
-	dmahp_mpool_sub(PAGE_SIZE << mpool_orders[i]);
-	return 1UL << mpool_orders[i];
+	dmahp_mpool_sub(pages << PAGE_SHIFT);
+	out->detached += pages;
+	atomic_long_add(pages, &dmahp_mpool_detached);
+	return pages;
 }
 
 /* Blocks, or with MPOOL_READY ready buffers, that @p holds. */
@@ -352,7 +369,9 @@ static void dmahp_mpool_free(struct dmahp_mpool *p)
 /*
  * Free what was detached. A ready buffer's page goes now, uncharged at
  * once; its file when fput()'s deferred work runs, in a moment. Never
- * under dmahp_mpool_lock. For tests, the time between the detach and the
+ * under dmahp_mpool_lock, nor waiting for another give-back (as
+ * dmahp_mpool_drop() does): it runs in reclaim, and on the refill's
+ * thread. For tests, the time between the detach and the
  * free can be stretched until a charged client's allocation failed
  * (mpool_give_back, t-mpool.sh).
  */
@@ -373,6 +392,12 @@ static void dmahp_mpool_give_back(struct dmahp_mpool_out *out)
 		dmahp_buffer_free_memory(buffer);
 		dma_buf_put(buffer->dmabuf);
 	}
+	if (!out->detached)
+		return;
+	atomic_long_inc(&dmahp_mpool_given);
+	if (atomic_long_sub_and_test(out->detached, &dmahp_mpool_detached))
+		wake_up_all(&dmahp_mpool_detached_wq);
+	out->detached = 0;
 }
 
 static struct dmahp_mpool *dmahp_mpool_find(struct mem_cgroup *memcg)
@@ -580,24 +605,40 @@ struct dma_buf *dmahp_mpool_ready_take(struct task_struct *task)
 }
 
 /**
+ * dmahp_mpool_given_back() - the give-backs done so far
+ *
+ * Return: a count to pass to dmahp_mpool_drop(), read before an
+ * allocation's pass.
+ */
+unsigned long dmahp_mpool_given_back(void)
+{
+	return atomic_long_read(&dmahp_mpool_given);
+}
+
+/**
  * dmahp_mpool_drop() - give back what is kept for @memcg
  * @memcg:	a memory cgroup one of whose allocations failed, or is about
  *		to need more than the room it has left
+ * @since:	dmahp_mpool_given_back() before that allocation
  *
  * So that a client never gets -ENOMEM because of pages kept for it: its
  * allocation tries again after this, and no refill comes for a second. A
  * block the refill is allocating for it meanwhile is waited for: freed,
- * not added.
+ * not added. So are pages another thread took out of a pool (the reaper,
+ * the refill's trim, an eviction, the shrinker) and has not freed yet,
+ * still charged: any pool's, for 100 ms at most, which others' give-backs
+ * coming one after the other cannot stretch.
  *
- * Context: process context; may sleep.
- * Return: true when pages were given back, or a block in flight was.
+ * Context: process context; may sleep. Never from dmahp_mpool_give_back().
+ * Return: true when pages were given back (by this drop, or by anyone
+ * since @since), or a block in flight or detached pages were waited for.
  */
-bool dmahp_mpool_drop(struct mem_cgroup *memcg)
+bool dmahp_mpool_drop(struct mem_cgroup *memcg, unsigned long since)
 {
 	unsigned long pages = 0;
 	const struct dmahp_mpool *q;
 	struct dmahp_mpool *p;
-	bool inflight;
+	bool inflight, detached;
 	struct dmahp_mpool_out out;
 
 	dmahp_mpool_out_init(&out);
@@ -620,7 +661,13 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 	if (inflight)
 		wait_event_killable(dmahp_mpool_inflight_wq,
 				    READ_ONCE(dmahp_mpool_inflight) != q);
-	return pages || inflight;
+	detached = atomic_long_read(&dmahp_mpool_detached);
+	if (detached)
+		wait_event_killable_timeout(dmahp_mpool_detached_wq,
+					    !atomic_long_read(&dmahp_mpool_detached),
+					    MPOOL_DETACHED_WAIT);
+	return pages || inflight || detached ||
+	       atomic_long_read(&dmahp_mpool_given) != since;
 }
 
 /**
@@ -635,7 +682,7 @@ bool dmahp_mpool_drop(struct mem_cgroup *memcg)
 void dmahp_mpool_make_room(struct mem_cgroup *memcg, size_t len)
 {
 	if (READ_ONCE(dmahp_mpool_max) && dmahp_memcg_room(memcg) < len)
-		dmahp_mpool_drop(memcg);
+		dmahp_mpool_drop(memcg, dmahp_mpool_given_back());
 }
 
 /*

@@ -40,10 +40,12 @@ static struct page *dmahp_alloc_largest(struct dmahp_buffer *buffer,
 	bool retries = buffer->charged && !buffer->background;
 	/* Test hook: such a first pass fails at every order, as at memory.max */
 	bool fail = retries && dmahp_fault("pages_pass");
+	unsigned long given;
 	struct page *page;
 	int i, tries = 0;
 
 again:
+	given = dmahp_mpool_given_back();
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		if (size < (PAGE_SIZE << orders[i]) || max_order < orders[i])
 			continue;
@@ -60,7 +62,7 @@ again:
 	if (retries)
 		dmahp_hook_pass_failed();
 	/* Twice at most: the refill waits a second after a drop. */
-	if (retries && tries++ < 2 && dmahp_mpool_drop(buffer->memcg))
+	if (retries && tries++ < 2 && dmahp_mpool_drop(buffer->memcg, given))
 		goto again;
 	return NULL;
 }
