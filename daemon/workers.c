@@ -64,6 +64,7 @@ static void *worker(void *arg)
 			if (errno == EINTR)
 				continue;
 			r = -errno;
+			i = SIZE_MAX;	/* no node's */
 			break;
 		}
 		if (ev.data.u64 == UINT64_MAX)
