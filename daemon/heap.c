@@ -138,24 +138,28 @@ void heap_log_window_expire(void)
 static void log_windows_close(time_t now)
 {
 	struct log_window *w;
+	char whose[48];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(log_windows); i++) {
 		w = &log_windows[i];
 		if (!w->used || now - w->start < LOG_INTERVAL)
 			continue;
-		if (w->missed && i < LOG_USERS)
-			log_warning("%u allocation failures of uid %u not logged in a %d s window that began %ld s ago",
-				    w->missed, (unsigned int)w->uid,
-				    LOG_INTERVAL, (long)(now - w->start));
-		else if (w->missed && i == LOG_USERS)
-			log_warning("%u allocation failures of other users not logged in a %d s window that began %ld s ago",
-				    w->missed, LOG_INTERVAL,
-				    (long)(now - w->start));
-		else if (w->missed)
-			log_warning("%u allocation failures not logged past %d lines of all users in a %d s window that began %ld s ago",
-				    w->missed, LOG_TOTAL, LOG_INTERVAL,
-				    (long)(now - w->start));
+		if (!w->missed) {
+			memset(w, 0, sizeof(*w));
+			continue;
+		}
+		if (i < LOG_USERS)
+			snprintf(whose, sizeof(whose), "of uid %u",
+				 (unsigned int)w->uid);
+		else if (i == LOG_USERS)
+			snprintf(whose, sizeof(whose), "of other users");
+		else
+			snprintf(whose, sizeof(whose),
+				 "past %d lines of all users", LOG_TOTAL);
+		log_warning("%u allocation failures %s not logged in a %d s window that began %ld s ago",
+			    w->missed, whose, LOG_INTERVAL,
+			    (long)(now - w->start));
 		memset(w, 0, sizeof(*w));
 	}
 }
