@@ -32,6 +32,10 @@ struct who {
 	char comm[32];
 };
 
+_Static_assert(sizeof(((struct who *)0)->comm) >=
+	       sizeof(((struct dmaheap_helper_alloc *)0)->comm),
+	       "the helper's name of the caller fits a log record's");
+
 static void caller_who(const struct caller *c, struct who *w)
 {
 	char path[64], line[256];
@@ -430,8 +434,11 @@ static int helper_request(struct node *h, const struct caller *caller,
 		     (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
 	req->node_major = major(h->node);
 	req->node_minor = minor(h->node);
-	/* The exporter name, as the kernel's heaps: the node's name. */
-	snprintf(req->name, sizeof(req->name), "%s", h->node_name);
+	/*
+	 * The exporter name, as the kernel's heaps: the node's name, which
+	 * fits (above). Copied, not printed: this runs on every allocation.
+	 */
+	strcpy(req->name, h->node_name);
 
 	r = helper_alloc(h->helper_fd, req);
 	if (r < 0) {
@@ -468,7 +475,7 @@ int heap_alloc(struct node *h, const struct caller *caller,
 		goto out;
 
 	w.tgid = req.tgid;
-	snprintf(w.comm, sizeof(w.comm), "%s", req.comm);
+	memcpy(w.comm, req.comm, sizeof(req.comm));	/* NUL-terminated */
 	/*
 	 * Past MaxBytesPerProcess=, or no memory to count a new process: the
 	 * error reply makes the helper drop the buffer it queued for

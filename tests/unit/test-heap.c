@@ -676,6 +676,27 @@ static void test_comm_sanitised(void **state)
 	free(snap);
 }
 
+/* The exporter name is the node's, an alias's too, at its longest. */
+static void test_exporter_name(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	char longest[DH_HEAP_NAME_MAX + 1];
+	struct dh_alloc_request rq;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_string_equal(fake_helper_last.name, "system");
+
+	memset(longest, 'n', DH_HEAP_NAME_MAX);
+	longest[DH_HEAP_NAME_MAX] = '\0';
+	test_heap.node_name = longest;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	test_heap.node_name = "system";
+	assert_string_equal(fake_helper_last.name, longest);
+}
+
 static void test_charge_flag(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 4096 };
@@ -742,6 +763,7 @@ int main(void)
 		HEAP_TEST(test_releases_read_after_replies),
 		HEAP_TEST(test_release_read_before_reserving),
 		HEAP_TEST(test_comm_sanitised),
+		HEAP_TEST(test_exporter_name),
 		HEAP_TEST(test_charge_flag),
 		HEAP_TEST(test_open_rules),
 	};
