@@ -58,6 +58,7 @@ static int setup(void **state)
 	fake_filemax_exempt = 0;
 	fake_filemax_exempt_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
+	test_heap.node_name = "system";
 	fake_calloc_fails = 0;
 	heap_log_window_reset();
 	return 0;
@@ -573,14 +574,21 @@ static void test_process_limit_after_the_helper(void **state)
 	uint64_t bytes, buffers;
 
 	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
+	/* The longest name a process has: all of it in the log line. */
+	fake_helper_comm = "fifteen-chars-x";
 	will_return_count(helper_alloc, 0, 2);
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
 	/*
 	 * The helper allocated it, the reply says ENOMEM: it is dropped, and
 	 * counted to the heap until the helper says it is gone.
 	 */
+	capture_start();
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
 			 -ENOMEM);
+	fake_helper_comm = "client";
+	assert_int_equal(lines_with(capture_end(),
+				    "for pid 1200 tid 1234 (fifteen-chars-x) uid 1000"),
+			 1);
 	assert_int_equal(fake_helper_calls, 2);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 2);
