@@ -149,21 +149,19 @@ static void log_windows_close(time_t now)
 		w = &log_windows[i];
 		if (!w->used || now - w->start < LOG_INTERVAL)
 			continue;
-		if (!w->missed) {
-			memset(w, 0, sizeof(*w));
-			continue;
+		if (w->missed) {
+			if (i < LOG_USERS)
+				snprintf(whose, sizeof(whose), "of uid %u",
+					 (unsigned int)w->uid);
+			else if (i == LOG_USERS)
+				snprintf(whose, sizeof(whose), "of other users");
+			else
+				snprintf(whose, sizeof(whose),
+					 "past %d lines of all users", LOG_TOTAL);
+			log_warning("%u allocation failures %s not logged in a %d s window that began %ld s ago",
+				    w->missed, whose, LOG_INTERVAL,
+				    (long)(now - w->start));
 		}
-		if (i < LOG_USERS)
-			snprintf(whose, sizeof(whose), "of uid %u",
-				 (unsigned int)w->uid);
-		else if (i == LOG_USERS)
-			snprintf(whose, sizeof(whose), "of other users");
-		else
-			snprintf(whose, sizeof(whose),
-				 "past %d lines of all users", LOG_TOTAL);
-		log_warning("%u allocation failures %s not logged in a %d s window that began %ld s ago",
-			    w->missed, whose, LOG_INTERVAL,
-			    (long)(now - w->start));
 		memset(w, 0, sizeof(*w));
 	}
 }
