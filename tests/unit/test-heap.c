@@ -59,6 +59,7 @@ static int setup(void **state)
 	fake_filemax_exempt_calls = 0;
 	memset(&fake_helper_last, 0, sizeof(fake_helper_last));
 	test_heap.node_name = "system";
+	fake_helper_comm = "client";
 	fake_calloc_fails = 0;
 	heap_log_window_reset();
 	return 0;
@@ -585,7 +586,6 @@ static void test_process_limit_after_the_helper(void **state)
 	capture_start();
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
 			 -ENOMEM);
-	fake_helper_comm = "client";
 	assert_int_equal(lines_with(capture_end(),
 				    "for pid 1200 tid 1234 (fifteen-chars-x) uid 1000"),
 			 1);
@@ -678,7 +678,6 @@ static void test_comm_sanitised(void **state)
 	fake_helper_comm = "a\nb\033[2J\xc3\xa9";
 	will_return(helper_alloc, 0);
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	fake_helper_comm = "client";
 	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
 	assert_string_equal(snap[0].comm, "a?b?[2J??");
 	free(snap);
@@ -701,7 +700,6 @@ static void test_exporter_name(void **state)
 	test_heap.node_name = longest;
 	will_return(helper_alloc, 0);
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	test_heap.node_name = "system";
 	assert_string_equal(fake_helper_last.name, longest);
 }
 
