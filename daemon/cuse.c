@@ -123,17 +123,32 @@ static void cuse_open(fuse_req_t req, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-/* The kernel's heap nodes have no read or write: vfs answers -EINVAL. */
+/*
+ * The kernel's heap nodes have no read or write: vfs answers -EINVAL. Of
+ * 0 bytes CUSE answers 0 itself, and a position reaches us as 0 where the
+ * kernel says -ESPIPE (docs/ioctl-contract.md).
+ */
+static void cuse_read_write(fuse_req_t req, size_t size, const char *what)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct caller caller = {
+		.tid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid,
+	};
+
+	fuse_reply_err(req, -heap_read_write(fuse_req_userdata(req), &caller,
+					     size, what));
+}
+
 static void cuse_read(fuse_req_t req, size_t size, off_t off,
 		      struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EINVAL);
+	cuse_read_write(req, size, "read() refused: a heap node has none");
 }
 
 static void cuse_write(fuse_req_t req, const char *buf, size_t size,
 		       off_t off, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EINVAL);
+	cuse_read_write(req, size, "write() refused: a heap node has none");
 }
 
 static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,

@@ -305,6 +305,12 @@ int heap_open(const struct node *h, const struct caller *caller)
 	return -EACCES;
 }
 
+int heap_read_write(const struct node *h, const struct caller *caller,
+		    size_t size, const char *what)
+{
+	return log_failure(h, caller, size, what, -EINVAL);
+}
+
 /*
  * The request decoded and checked as the kernel checks it: 0 to allocate,
  * 1 for a command that returns no fd (nothing to allocate), or the errno.

@@ -35,6 +35,14 @@ struct caller {
  */
 int heap_open(const struct node *h, const struct caller *caller);
 
+/*
+ * heap_read_write() - a read() or write() on the node (@what says which):
+ * -EINVAL, as the kernel's nodes, which have neither; logged as a refused
+ * request is, rate-limited with them.
+ */
+int heap_read_write(const struct node *h, const struct caller *caller,
+		    size_t size, const char *what);
+
 /* One ioctl on a heap node, as CUSE hands it over. */
 struct heap_ioctl {
 	unsigned int cmd;

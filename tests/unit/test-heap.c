@@ -266,6 +266,31 @@ static void test_failure_logs_rate_limited(void **state)
 				    "invalid allocation request"), 20);
 }
 
+/*
+ * A read() or write() on the node: EINVAL with a line naming it, counted
+ * in the caller's budget of lines as a refused ioctl.
+ */
+static void test_read_write_logged(void **state)
+{
+	const char *log;
+	int i;
+
+	capture_start();
+	assert_int_equal(heap_read_write(&test_heap, &test_caller, 4096,
+					 "read() refused: a heap node has none"),
+			 -EINVAL);
+	log = capture_end();
+	assert_int_equal(lines_with(log, "read() refused: a heap node has none, size 4096"), 1);
+	assert_int_equal(lines_with(log, "errno=EINVAL"), 1);
+
+	capture_start();
+	for (i = 0; i < 30; i++)
+		assert_int_equal(heap_read_write(&test_heap, &test_caller, 1,
+						 "write() refused"),
+				 -EINVAL);
+	assert_int_equal(lines_with(capture_end(), "write() refused"), 19);
+}
+
 /* @n invalid requests from @uid; the lines logged for them, all in *@log. */
 static int flood_log(uid_t uid, int n, const char **log)
 {
@@ -759,6 +784,7 @@ int main(void)
 		HEAP_TEST(test_failure_logs_per_user),
 		HEAP_TEST(test_failure_logs_bounded_over_users),
 		HEAP_TEST(test_failure_log_summary),
+		HEAP_TEST(test_read_write_logged),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
