@@ -54,6 +54,12 @@
 #define MPOOL_WINDOW	HZ
 /* No refill of a pool for this long after it failed, was dropped or shrunk. */
 #define MPOOL_BACKOFF	HZ
+/*
+ * The refill gives its thread up after this long, queued again behind the
+ * reaper: under sustained demand some pool is always short, and the reaper,
+ * on the same thread, would never run.
+ */
+#define MPOOL_SLICE	max(HZ / 100, 1)
 #define MPOOL_ORDERS	2
 
 static const unsigned int mpool_orders[MPOOL_ORDERS] = { 8, 4 };
@@ -450,9 +456,9 @@ static struct dmahp_mpool *dmahp_mpool_insert(struct mem_cgroup *memcg,
 
 /*
  * The pool of @memcg, made if it has none, moved first (the last used), or
- * NULL when the pools are off or the pool's struct could not be had;
- * returns with dmahp_mpool_lock held either way. What the 17th pool
- * evicted goes to @evicted.
+ * NULL when the pools are off, @memcg is being removed or the pool's struct
+ * could not be had; returns with dmahp_mpool_lock held either way. What
+ * the 17th pool evicted goes to @evicted.
  */
 static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 					   struct dmahp_mpool_out *evicted)
@@ -463,7 +469,9 @@ static struct dmahp_mpool *dmahp_mpool_get(struct mem_cgroup *memcg,
 
 	spin_lock(&dmahp_mpool_lock);
 	p = dmahp_mpool_find(memcg);
-	if (!p && dmahp_mpool_max && dmahp_mpool_running) {
+	/* Not for a cgroup being removed: the reaper would free it unused. */
+	if (!p && dmahp_mpool_max && dmahp_mpool_running &&
+	    !dmahp_memcg_gone(memcg)) {
 		spin_unlock(&dmahp_mpool_lock);
 		/*
 		 * Charged to @memcg, which puts it in @memcg's sublist of
@@ -788,10 +796,12 @@ static struct page *dmahp_mpool_alloc(struct dmahp_mpool *p, int i)
  * one, charged to its cgroup. A pool whose block could not be had (no
  * free block, or its cgroup at its limit) waits a second; the others go
  * on. Ready buffers are made while the daemon has the helper open: its
- * credentials are put only after this work (dmahp_mpool_close()).
+ * credentials are put only after this work (dmahp_mpool_close()). After
+ * MPOOL_SLICE it queues itself again and returns.
  */
 static void dmahp_mpool_refill(struct kthread_work *work)
 {
+	unsigned long start = jiffies;
 	struct dmahp_mpool_out out;
 	const struct cred *cred;
 	struct dmahp_buffer *buffer = NULL;
@@ -854,6 +864,12 @@ static void dmahp_mpool_refill(struct kthread_work *work)
 		/* Only now: dmahp_mpool_drop() waits for the block to go. */
 		spin_lock(&dmahp_mpool_lock);
 		dmahp_mpool_inflight = NULL;
+		if (time_after(jiffies, start + MPOOL_SLICE)) {
+			dmahp_mpool_kick_locked();
+			spin_unlock(&dmahp_mpool_lock);
+			wake_up_all(&dmahp_mpool_inflight_wq);
+			return;
+		}
 		spin_unlock(&dmahp_mpool_lock);
 		wake_up_all(&dmahp_mpool_inflight_wq);
 		cond_resched();

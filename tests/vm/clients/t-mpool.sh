@@ -22,6 +22,8 @@
 #     counting the block asked for once; pages the reaper has taken out
 #     of the pool and not freed yet (mpool_give_back) are waited for by
 #     an allocation that fails without them, not refused for.
+#  5b. Under one cgroup's sustained demand, another's idle pool and a
+#     removed cgroup's pool still go within seconds.
 #  6. A removed cgroup's pool goes, and its parent's reclaim reaches it
 #     meanwhile; drop_caches empties every pool; the
 #     daemon SIGKILLed leaves none, counters back to 0, and the module
@@ -343,6 +345,51 @@ if [ -e $fault ]; then
 	ca=
 	echo max >$cg/t-a/memory.max
 fi
+
+# 5b. The reaper runs under sustained demand: two clients in t-a allocate
+# and close 1 MiB buffers back to back for 20 s, faster than the refill
+# clears them, so it always has a pool to fill. Meanwhile t-b's pool, kept
+# after one 8 MiB buffer, goes once t-b is idle, and t-c's goes with t-c,
+# as without the stream (the refill and the reaper share one thread).
+fill_start t-b /tmp/mpool-b 8M 1
+cb=$pid
+fill_step "$cb" /tmp/mpool-b step1
+kept_b() { k=$(pool_of t-b); [ "${k:-0}" -ge "$mib" ]; }
+wait_for kept_b || fail "nothing kept for t-b after 8 MiB"
+fill_finish "$cb" /tmp/mpool-b
+cb=
+mkdir $cg/t-c || fail "mkdir t-c"
+fill_start t-c /tmp/mpool-c 8M 1
+fill_step "$pid" /tmp/mpool-c step1
+kept_c() { k=$(pool_of t-c); [ "${k:-0}" -ge "$mib" ]; }
+wait_for kept_c || fail "nothing kept for t-c after 8 MiB"
+fill_finish "$pid" /tmp/mpool-c
+rm -f /tmp/mpool-s1 /tmp/mpool-s2
+for i in 1 2; do
+	sh -c "echo \$\$ >$cg/t-a/cgroup.procs && exec $d/h-stream 1M 20 /tmp/mpool-s$i" &
+	eval s$i=\$!
+done
+ca="$s1 $s2"
+sleep 1
+rmdir $cg/t-c || fail "rmdir t-c"
+t0=$(now)
+only_a() {
+	[ -z "$(pool_of t-b)" ] && [ "$(counter memcg_pools)" -le 1 ]
+}
+wait_for only_a
+t1=$(now)
+streaming=yes
+[ -e /tmp/mpool-s1 ] || [ -e /tmp/mpool-s2 ] && streaming=no
+kb=$(pool_of t-b) pools=$(counter memcg_pools)
+wait "$s1" "$s2"
+ca=
+echo "1 MiB streamed in t-a by 2 clients for 20 s: $(cut -d' ' -f1 /tmp/mpool-s1) and $(cut -d' ' -f1 /tmp/mpool-s2) buffers; meanwhile t-b idle and t-c removed: $pools pools left, t-b's ${kb:-given back} $(secs "$t0" "$t1") s after"
+[ -z "$kb" ] && [ "$pools" -le 1 ] ||
+	fail "under t-a's stream, $pools pools still kept ($(kib "${kb:-0}") KiB for idle t-b) $(secs "$t0" "$t1") s after: the reaper did not run"
+[ "$streaming" = yes ] || fail "the stream ended before the pools went: not measured under demand"
+grep -q " 0$" /tmp/mpool-s1 && grep -q " 0$" /tmp/mpool-s2 ||
+	fail "a streaming client failed: $(cat /tmp/mpool-s1 /tmp/mpool-s2)"
+wait_for none_kept || fail "t-a's pool not given back after the stream"
 
 # 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
 mkdir $cg/t-c || fail "mkdir t-c"
