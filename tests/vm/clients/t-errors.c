@@ -129,6 +129,13 @@ static void check_efault(void)
 	       "read-only struct, heap_flags bit 0");
 	expect(_IOR('H', 0, struct dma_heap_allocation_data), NULL, EINVAL,
 	       "read-only ALLOC, NULL struct");
+	/*
+	 * Another number: the kernel refuses it before it reads anything;
+	 * CUSE copies an _IOW argument in before the daemon sees the number
+	 * (docs/ioctl-contract.md).
+	 */
+	expect(_IOWR('H', 1, struct dma_heap_allocation_data), NULL,
+	       heap_is_ours() ? EFAULT : EINVAL, "ioctl number 1, NULL struct");
 	CHECK(!heap_is_ours() ||
 	      helper_counter("deliveries_dropped") == dropped0 + 1,
 	      "refusals dropped a buffer: %lld, was %lld",
