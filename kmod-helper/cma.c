@@ -21,6 +21,7 @@
  * the daemon's thread, waiting, sends SIGKILL once the caller is killed
  * (docs/heap-kinds.md).
  */
+#include <linux/cc_platform.h>
 #include <linux/cma.h>
 #include <linux/completion.h>
 #include <linux/dma-map-ops.h>
@@ -241,9 +242,26 @@ static void dmahp_cma_free(struct dmahp_buffer *buffer)
 #define dmahp_cma_free	dmahp_cma_dma_free
 #endif
 
+/*
+ * Not through dma_alloc_pages() in a guest whose memory is encrypted (AMD
+ * SEV, Intel TDX): it gives the helper's device memory shared with the
+ * host, decrypted, which the buffer's mmap() and vmap() would map
+ * encrypted, as any other page. The daemon's contiguous heaps then take
+ * the page allocator's blocks instead (docs/heap-kinds.md).
+ */
+static bool dmahp_cma_usable(void)
+{
+#ifdef DMAHP_HAVE_CMA_EXPORTS
+	if (!dmahp_cma_use_dma_api())
+		return true;
+#endif
+	return !cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+}
+
 const struct dmahp_kind dmahp_cma_kind = {
 	.name = "dmaheapd-cma",
 	.allocate = dmahp_cma_allocate,
 	.free = dmahp_cma_free,
+	.usable = dmahp_cma_usable,
 	.chargeable = true,
 };

@@ -43,6 +43,8 @@ struct dmahp_kind {
 	int (*allocate)(struct dmahp_buffer *buffer,
 			struct task_struct *caller);
 	void (*free)(struct dmahp_buffer *buffer);
+	/* NULL, or false where the kind must not be offered on this system. */
+	bool (*usable)(void);
 	bool chargeable;
 };
 

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -43,6 +44,17 @@ static const struct dmahp_kind *const dmahp_kinds[] = {
 	[DMAHEAP_HELPER_KIND_CMA] = DMAHP_CMA_KIND,
 	[DMAHEAP_HELPER_KIND_REGION] = DMAHP_REGION_KIND,
 };
+
+/* The kind numbered @kind, if built and usable here; or NULL. */
+static const struct dmahp_kind *dmahp_kind(u32 kind)
+{
+	const struct dmahp_kind *k;
+
+	if (kind >= ARRAY_SIZE(dmahp_kinds))
+		return NULL;
+	k = dmahp_kinds[array_index_nospec(kind, ARRAY_SIZE(dmahp_kinds))];
+	return k && (!k->usable || k->usable()) ? k : NULL;
+}
 
 static int dmahp_open(struct inode *inode, struct file *file)
 {
@@ -100,7 +112,7 @@ static u64 dmahp_features(void)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(dmahp_kinds); i++)
-		if (dmahp_kinds[i])
+		if (dmahp_kind(i))
 			features |= 1ULL << i;
 	return features;
 }
@@ -130,7 +142,7 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (!req->len || !PAGE_ALIGNED(req->len) || req->len > SIZE_MAX)
 		return -EINVAL;
-	if (req->kind >= ARRAY_SIZE(dmahp_kinds) || !dmahp_kinds[req->kind])
+	if (!dmahp_kind(req->kind))
 		return -EOPNOTSUPP;
 	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
 	    !dmahp_region_get(req->region) : req->region != 0)
