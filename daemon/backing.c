@@ -222,7 +222,7 @@ static int resolve_kind(const struct config *c, const struct heap_config *hc,
 		}
 		ret->kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
 		ret->max_len = info->contig_max;
-		log_info("heap \"%s\": contiguous, from the page allocator (no CMA): at most %" PRIu64 " KiB a buffer",
+		log_info("heap \"%s\": contiguous, from the page allocator (no CMA area, or the helper offers no CMA kind here: docs/heap-kinds.md): at most %" PRIu64 " KiB a buffer",
 			 hc->name, (uint64_t)info->contig_max >> 10);
 		return 0;
 	case HEAP_KIND_REGION:

@@ -244,10 +244,13 @@ static void dmahp_cma_free(struct dmahp_buffer *buffer)
 
 /*
  * Not through dma_alloc_pages() in a guest whose memory is encrypted (AMD
- * SEV, Intel TDX): it gives the helper's device memory shared with the
- * host, decrypted, which the buffer's mmap() and vmap() would map
- * encrypted, as any other page. The daemon's contiguous heaps then take
- * the page allocator's blocks instead (docs/heap-kinds.md).
+ * SEV, Intel TDX, an arm64 Realm): it gives the helper's device memory
+ * shared with the host, decrypted, which the buffer's mmap() and vmap()
+ * would map encrypted, as any other page. The daemon's contiguous heaps
+ * then take the page allocator's blocks instead (docs/heap-kinds.md).
+ * arm64 answers only CC_ATTR_MEM_ENCRYPT, in a Realm; on x86 that one is
+ * also true for a host's own encryption (SME), which leaves this device
+ * alone.
  */
 static bool dmahp_cma_usable(void)
 {
@@ -255,6 +258,8 @@ static bool dmahp_cma_usable(void)
 	if (!dmahp_cma_use_dma_api())
 		return true;
 #endif
+	if (IS_ENABLED(CONFIG_ARM64))
+		return !cc_platform_has(CC_ATTR_MEM_ENCRYPT);
 	return !cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
 }
 

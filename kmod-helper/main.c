@@ -129,7 +129,9 @@ static long dmahp_ioctl_info(void __user *uarg)
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
+/* 0 and the kind that serves @req in *@ret_kind, or the errno. */
+static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req,
+			     const struct dmahp_kind **ret_kind)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
 			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
@@ -142,7 +144,8 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req)
 		return -EINVAL;
 	if (!req->len || !PAGE_ALIGNED(req->len) || req->len > SIZE_MAX)
 		return -EINVAL;
-	if (!dmahp_kind(req->kind))
+	*ret_kind = dmahp_kind(req->kind);
+	if (!*ret_kind)
 		return -EOPNOTSUPP;
 	if (req->kind == DMAHEAP_HELPER_KIND_REGION ?
 	    !dmahp_region_get(req->region) : req->region != 0)
@@ -236,12 +239,13 @@ static bool dmahp_ready_fits(const struct dmaheap_helper_alloc *req)
 }
 
 /*
- * The buffer @req asks for: a ready one if it fits, else exported now.
+ * The buffer @req asks for: a ready one if it fits, else exported now by
+ * @kind, the one dmahp_check_alloc() found.
  * Return: the buffer, or an ERR_PTR, counted in alloc_failures.
  */
 static struct dma_buf *
 dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
-		   struct task_struct *caller)
+		   const struct dmahp_kind *kind, struct task_struct *caller)
 {
 	unsigned int flags = 0;
 	struct dma_buf *dmabuf;
@@ -252,7 +256,7 @@ dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
 		 flags & DMAHP_BUF_CHARGE ? dmahp_mpool_ready_take(caller) :
 		 dmahp_ready_take();
 	if (!dmabuf)
-		dmabuf = dmahp_buffer_export(dmahp_kinds[req->kind],
+		dmabuf = dmahp_buffer_export(kind,
 					     dmahp_region_get(req->region),
 					     req->len, req->fd_flags, caller,
 					     NULL, flags);
@@ -282,6 +286,7 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 			      struct dmaheap_helper_alloc __user *uarg)
 {
 	struct dmaheap_helper_alloc req;
+	const struct dmahp_kind *kind;
 	struct dmahp_event *event = NULL;
 	struct dmahp_delivery *delivery;
 	struct dmahp_caller caller;
@@ -292,7 +297,7 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	ret = dmahp_check_alloc(&req);
+	ret = dmahp_check_alloc(&req, &kind);
 	if (ret)
 		return ret;
 
@@ -315,7 +320,7 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 		}
 	}
 
-	dmabuf = dmahp_alloc_buffer(&req, caller.task);
+	dmabuf = dmahp_alloc_buffer(&req, kind, caller.task);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;

@@ -348,9 +348,17 @@ fi
 
 # 5b. The reaper runs under sustained demand: two clients in t-a allocate
 # and close 1 MiB buffers back to back for 20 s, faster than the refill
-# clears them, so it always has a pool to fill. Meanwhile t-b's pool, kept
-# after one 8 MiB buffer, goes once t-b is idle, and t-c's goes with t-c,
-# as without the stream (the refill and the reaper share one thread).
+# clears them (memcg_pool_misses grows), so it always has a pool to fill.
+# Meanwhile t-b's pool, kept after one 8 MiB buffer and still there as
+# the stream begins, goes once t-b is idle, and t-c's goes with t-c, as
+# without the stream (the refill and the reaper share one thread).
+mkdir $cg/t-c || fail "mkdir t-c"
+fill_start t-c /tmp/mpool-c 8M 1
+cb=$pid
+fill_step "$cb" /tmp/mpool-c step1
+kept_c() { k=$(pool_of t-c); [ "${k:-0}" -ge "$mib" ]; }
+wait_for kept_c || fail "nothing kept for t-c after 8 MiB"
+fill_finish "$cb" /tmp/mpool-c
 fill_start t-b /tmp/mpool-b 8M 1
 cb=$pid
 fill_step "$cb" /tmp/mpool-b step1
@@ -358,35 +366,36 @@ kept_b() { k=$(pool_of t-b); [ "${k:-0}" -ge "$mib" ]; }
 wait_for kept_b || fail "nothing kept for t-b after 8 MiB"
 fill_finish "$cb" /tmp/mpool-b
 cb=
-mkdir $cg/t-c || fail "mkdir t-c"
-fill_start t-c /tmp/mpool-c 8M 1
-fill_step "$pid" /tmp/mpool-c step1
-kept_c() { k=$(pool_of t-c); [ "${k:-0}" -ge "$mib" ]; }
-wait_for kept_c || fail "nothing kept for t-c after 8 MiB"
-fill_finish "$pid" /tmp/mpool-c
 rm -f /tmp/mpool-s1 /tmp/mpool-s2
+misses0=$(counter memcg_pool_misses)
 for i in 1 2; do
 	sh -c "echo \$\$ >$cg/t-a/cgroup.procs && exec $d/h-stream 1M 20 /tmp/mpool-s$i" &
 	eval s$i=\$!
 done
 ca="$s1 $s2"
-sleep 1
+sleep 0.5
 rmdir $cg/t-c || fail "rmdir t-c"
 t0=$(now)
+kb0=$(pool_of t-b)
+[ -n "$kb0" ] || fail "t-b's pool went before the stream began: nothing to measure"
 only_a() {
 	[ -z "$(pool_of t-b)" ] && [ "$(counter memcg_pools)" -le 1 ]
 }
 wait_for only_a
 t1=$(now)
+kb=$(pool_of t-b) pools=$(counter memcg_pools)
+misses=$(($(counter memcg_pool_misses) - misses0))
 streaming=yes
 [ -e /tmp/mpool-s1 ] || [ -e /tmp/mpool-s2 ] && streaming=no
-kb=$(pool_of t-b) pools=$(counter memcg_pools)
 wait "$s1" "$s2"
 ca=
-echo "1 MiB streamed in t-a by 2 clients for 20 s: $(cut -d' ' -f1 /tmp/mpool-s1) and $(cut -d' ' -f1 /tmp/mpool-s2) buffers; meanwhile t-b idle and t-c removed: $pools pools left, t-b's ${kb:-given back} $(secs "$t0" "$t1") s after"
+echo "1 MiB streamed in t-a by 2 clients for 20 s: $(cut -d' ' -f1 /tmp/mpool-s1) and $(cut -d' ' -f1 /tmp/mpool-s2) buffers, $misses found t-a's pool empty by then; meanwhile t-b idle ($(kib "$kb0") KiB kept as it began) and t-c removed: $pools pools left, t-b's ${kb:-given back} $(secs "$t0" "$t1") s after"
 [ -z "$kb" ] && [ "$pools" -le 1 ] ||
 	fail "under t-a's stream, $pools pools still kept ($(kib "${kb:-0}") KiB for idle t-b) $(secs "$t0" "$t1") s after: the reaper did not run"
-[ "$streaming" = yes ] || fail "the stream ended before the pools went: not measured under demand"
+[ "$streaming" = yes ] ||
+	fail "t-b's and t-c's pools went only once the stream had ended, $(secs "$t0" "$t1") s after: the reaper did not run under demand"
+[ "$misses" -ge 100 ] ||
+	fail "only $misses takes found t-a's pool empty: the refill kept up, not measured under its full load"
 grep -q " 0$" /tmp/mpool-s1 && grep -q " 0$" /tmp/mpool-s2 ||
 	fail "a streaming client failed: $(cat /tmp/mpool-s1 /tmp/mpool-s2)"
 wait_for none_kept || fail "t-a's pool not given back after the stream"

@@ -3,7 +3,8 @@
  * Sustained demand (t-mpool.sh): h-stream SIZE SECONDS FILE allocates and
  * closes buffers of SIZE (K and M suffixes) back to back for SECONDS, then
  * writes "N ERR" to FILE: N buffers allocated, ERR "0" or the errno name
- * of the failure that stopped it early. Exits 0 either way.
+ * of the failure that stopped it early, and exits 0 (1 when it cannot
+ * open the node or FILE).
  */
 #include <time.h>
 
