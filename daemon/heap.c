@@ -267,11 +267,16 @@ static atomic_uint replies_since_drain;
 
 void heap_drain_releases(int helper_fd, struct ledger *l)
 {
+	static atomic_bool told;
 	struct dmaheap_helper_event ev[64];
 	ssize_t n, i;
 
 	do {
 		n = helper_events(helper_fd, ev, ARRAY_SIZE(ev));
+		/* The helper has no such error; if it ever had, say it once. */
+		if (n < 0 && !atomic_exchange(&told, true))
+			log_error("cannot read the helper's release events: %s; released buffers still count against the heaps' limits",
+				  strerror((int)-n));
 		for (i = 0; i < n; i++)
 			if (ev[i].type == DMAHEAP_HELPER_EVENT_RELEASED)
 				ledger_release(l, ev[i].cookie);

@@ -51,13 +51,20 @@ uint64_t helper_counter(const char *name)
 	       fake_helper_counter_value;
 }
 
-/* Release events the next helper_events() returns, then none. */
+/*
+ * Release events the next helper_events() returns, then none; or, while
+ * fake_helper_events_error is set, that error.
+ */
 struct dmaheap_helper_event fake_helper_events[8];
 size_t fake_helper_n_events;
+int fake_helper_events_error;
 
 ssize_t helper_events(int fd, struct dmaheap_helper_event *ev, size_t n)
 {
 	size_t k = fake_helper_n_events < n ? fake_helper_n_events : n;
+
+	if (fake_helper_events_error)
+		return -fake_helper_events_error;
 
 	memcpy(ev, fake_helper_events, k * sizeof(*ev));
 	fake_helper_n_events = 0;

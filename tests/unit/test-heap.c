@@ -23,6 +23,7 @@ extern int fake_helper_calls;
 extern const char *fake_helper_comm;
 extern uint64_t fake_helper_start;
 extern struct dmaheap_helper_event fake_helper_events[8];
+extern int fake_helper_events_error;
 extern size_t fake_helper_n_events;
 extern uid_t fake_userns_key;
 extern int fake_userns_error;
@@ -50,6 +51,7 @@ static int setup(void **state)
 	test_heap.charge = false;
 	fake_helper_calls = 0;
 	fake_helper_n_events = 0;
+	fake_helper_events_error = 0;
 	fake_helper_start = 4200000000;
 	fake_userns_key = (uid_t)-1;
 	fake_userns_error = 0;
@@ -409,6 +411,22 @@ static void test_ledger_follows_buffers(void **state)
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(bytes, 0);
 	assert_int_equal(buffers, 0);
+}
+
+/*
+ * The helper's release events cannot be read: said once, not on every
+ * drain (every 64th reply), and the drain returns.
+ */
+static void test_release_events_error_logged_once(void **state)
+{
+	int i;
+
+	fake_helper_events_error = EIO;
+	capture_start();
+	for (i = 0; i < 3; i++)
+		heap_drain_releases(test_heap.helper_fd, test_heap.ledger);
+	assert_int_equal(lines_with(capture_end(),
+				    "cannot read the helper's release events"), 1);
 }
 
 /*
@@ -785,6 +803,7 @@ int main(void)
 		HEAP_TEST(test_failure_logs_bounded_over_users),
 		HEAP_TEST(test_failure_log_summary),
 		HEAP_TEST(test_read_write_logged),
+		HEAP_TEST(test_release_events_error_logged_once),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
