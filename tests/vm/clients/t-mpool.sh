@@ -403,9 +403,11 @@ wait_for none_kept || fail "t-a's pool not given back after the stream"
 # 6. Given back: a removed cgroup's pool, drop_caches, the daemon killed.
 mkdir $cg/t-c || fail "mkdir t-c"
 fill_start t-c /tmp/mpool-c 8M 1
-fill_step "$pid" /tmp/mpool-c step1
+cb=$pid
+fill_step "$cb" /tmp/mpool-c step1
 wait_for some_kept || fail "nothing kept for t-c"
-fill_finish "$pid" /tmp/mpool-c
+fill_finish "$cb" /tmp/mpool-c
+cb=
 rmdir $cg/t-c || fail "rmdir t-c"
 wait_for none_kept || fail "t-c removed, $(counter memcg_pool_bytes) bytes still kept"
 echo "t-c removed with its pool: given back"
@@ -421,9 +423,11 @@ tries=5
 while :; do
 	mkdir $cg/t-p/t-c || fail "mkdir t-p/t-c"
 	fill_start t-p/t-c /tmp/mpool-c 8M 1
-	fill_step "$pid" /tmp/mpool-c step1
+	cb=$pid
+	fill_step "$cb" /tmp/mpool-c step1
 	wait_for some_kept || fail "nothing kept for t-p/t-c"
-	fill_finish "$pid" /tmp/mpool-c
+	fill_finish "$cb" /tmp/mpool-c
+	cb=
 	echo 1 >/proc/sys/vm/drop_caches
 	ooms0=$(ooms) oom0=$(event t-p oom)
 	rmdir $cg/t-p/t-c || fail "rmdir t-p/t-c"
