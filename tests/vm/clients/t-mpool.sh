@@ -352,20 +352,19 @@ fi
 # Meanwhile t-b's pool, kept after one 8 MiB buffer and still there as
 # the stream begins, goes once t-b is idle, and t-c's goes with t-c, as
 # without the stream (the refill and the reaper share one thread).
+kept_mib() { k=$(pool_of "$1"); [ "${k:-0}" -ge "$mib" ]; }
+# pool_after CG: one 8 MiB buffer in CG, held until a pool is kept for it.
+pool_after() {
+	fill_start "$1" "/tmp/mpool-$1" 8M 1
+	cb=$pid
+	fill_step "$cb" "/tmp/mpool-$1" step1
+	wait_for kept_mib "$1" || fail "nothing kept for $1 after 8 MiB"
+	fill_finish "$cb" "/tmp/mpool-$1"
+	cb=
+}
 mkdir $cg/t-c || fail "mkdir t-c"
-fill_start t-c /tmp/mpool-c 8M 1
-cb=$pid
-fill_step "$cb" /tmp/mpool-c step1
-kept_c() { k=$(pool_of t-c); [ "${k:-0}" -ge "$mib" ]; }
-wait_for kept_c || fail "nothing kept for t-c after 8 MiB"
-fill_finish "$cb" /tmp/mpool-c
-fill_start t-b /tmp/mpool-b 8M 1
-cb=$pid
-fill_step "$cb" /tmp/mpool-b step1
-kept_b() { k=$(pool_of t-b); [ "${k:-0}" -ge "$mib" ]; }
-wait_for kept_b || fail "nothing kept for t-b after 8 MiB"
-fill_finish "$cb" /tmp/mpool-b
-cb=
+pool_after t-c
+pool_after t-b
 rm -f /tmp/mpool-s1 /tmp/mpool-s2
 misses0=$(counter memcg_pool_misses)
 for i in 1 2; do
