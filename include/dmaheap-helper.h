@@ -23,7 +23,7 @@
  */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		6
+#define DMAHEAP_HELPER_VERSION		7
 
 /* Room for a heap's name in &dmaheap_helper_alloc, its NUL included. */
 #define DMAHEAP_HELPER_NAME_LEN		72
@@ -82,7 +82,8 @@ struct dmaheap_helper_info {
  * @fd_flags:	in: O_CLOEXEC and O_ACCMODE bits only
  * @tid:	in: caller's thread id as the daemon sees it (its pid namespace)
  * @cmd:	in: the ioctl command the caller issued on the heap node
- * @flags:	in: DMAHEAP_HELPER_ALLOC_* bits
+ * @flags:	in: DMAHEAP_HELPER_ALLOC_* bits; out: DEFERRED added when the
+ *		buffer is deferred (below)
  * @node_major:	in: major number of the heap node the caller's ioctl is on
  * @node_minor:	in: its minor number
  * @region:	in: region id for kind REGION, else zero
@@ -115,6 +116,19 @@ struct dmaheap_helper_info {
  * other syscall returning first gets nothing and the buffer is dropped. The
  * daemon must call this before it replies. One delivery per thread at a
  * time: a second one for the same thread gets -EBUSY.
+ *
+ * With DMAHEAP_HELPER_ALLOC_DEFER, a request that a buffer made ahead can
+ * serve (one page of kind SYSTEM, read-write) gets its delivery queued and
+ * its @id and caller's details now, and DMAHEAP_HELPER_ALLOC_DEFERRED set
+ * in @flags; the buffer itself is made by DMAHEAP_HELPER_IOC_FILL, which
+ * the daemon calls right after its reply, while the caller is still being
+ * woken up. The caller's delivery waits for it: briefly spinning, then
+ * asleep, until FILL, a fatal signal, or the exit of the daemon's thread
+ * that made the ALLOC. A delivery that ends without a buffer (the caller's
+ * ioctl failed or ended first, FILL failed, the daemon is gone) still
+ * queues the release event of @cookie, with @id and @len, so that every
+ * ALLOC that succeeded ends in one event. Other requests are served at
+ * once, as without the flag.
  *
  * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
  * cgroup of the caller (kinds SYSTEM and CONTIGUOUS, and a CMA block that
@@ -255,6 +269,30 @@ struct dmaheap_helper_memcg_pools {
 #define DMAHEAP_HELPER_ALLOC_COMPAT	_BITUL(0)
 /* Charge the buffer's pages to the caller's memory cgroup. */
 #define DMAHEAP_HELPER_ALLOC_CHARGE	_BITUL(1)
+/* In: the buffer may come later, by DMAHEAP_HELPER_IOC_FILL. */
+#define DMAHEAP_HELPER_ALLOC_DEFER	_BITUL(2)
+/* Out, with DEFER: it will; call DMAHEAP_HELPER_IOC_FILL after the reply. */
+#define DMAHEAP_HELPER_ALLOC_DEFERRED	_BITUL(3)
+
+/**
+ * struct dmaheap_helper_fill - make the buffer of a deferred ALLOC
+ * @id:		in: &dmaheap_helper_alloc.id the deferred ALLOC returned
+ * @tid:	in: &dmaheap_helper_alloc.tid it was given
+ * @reserved0:	in: zero
+ * @reserved:	in: zero
+ *
+ * Only the file that made the ALLOC can fill it. Errors: -ESRCH if that
+ * delivery is gone (the caller's ioctl failed or returned first, the
+ * caller died, or it was filled already); the buffer's own errors
+ * (-ENOMEM), which the caller's ioctl then returns too. Either way the
+ * release event of the ALLOC's cookie follows.
+ */
+struct dmaheap_helper_fill {
+	__u64 id;
+	__u32 tid;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
 
 /**
  * struct dmaheap_helper_event - what read() on the helper's fd returns
@@ -295,5 +333,7 @@ struct dmaheap_helper_event {
 	_IOW(DMAHEAP_HELPER_IOC_MAGIC, 4, struct dmaheap_helper_pool)
 #define DMAHEAP_HELPER_IOC_MEMCG_POOLS \
 	_IOWR(DMAHEAP_HELPER_IOC_MAGIC, 5, struct dmaheap_helper_memcg_pools)
+#define DMAHEAP_HELPER_IOC_FILL \
+	_IOW(DMAHEAP_HELPER_IOC_MAGIC, 6, struct dmaheap_helper_fill)
 
 #endif /* _UAPI_DMAHEAP_HELPER_H */
