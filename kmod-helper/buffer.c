@@ -517,21 +517,30 @@ out_free_buffer:
 }
 
 /**
+ * dmahp_buffer_new_id() - the id of a buffer about to be published
+ *
+ * Return: an id no other buffer has had since the module was loaded.
+ */
+u64 dmahp_buffer_new_id(void)
+{
+	return atomic64_inc_return(&dmahp_next_id);
+}
+
+/**
  * dmahp_buffer_publish() - an exported buffer goes to a caller: make it live
  * @dmabuf:	from dmahp_buffer_export()
+ * @id:		from dmahp_buffer_new_id()
  * @event:	posted when the buffer is released, or NULL; taken over
  * @name:	the heap's name, kept by dmahp_name_get(), for the exporter
  *		name; NULL keeps the kind's
  *
- * It gets its id and enters the live counters (and, with the test hooks,
+ * It takes its id and enters the live counters (and, with the test hooks,
  * the debugfs list). A ready buffer was exported before anyone knew the
  * heap it would go to: its exporter name is set here, before its fd
  * exists.
- *
- * Return: the buffer's id.
  */
-u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
-			 const char *name)
+void dmahp_buffer_publish(struct dma_buf *dmabuf, u64 id,
+			  struct dmahp_event *event, const char *name)
 {
 	struct dmahp_buffer *buffer = dmabuf->priv;
 
@@ -541,7 +550,7 @@ u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 	 */
 	if (name)
 		WRITE_ONCE(dmabuf->exp_name, name);
-	buffer->id = atomic64_inc_return(&dmahp_next_id);
+	buffer->id = id;
 	buffer->event = event;
 	buffer->live = true;
 	dmahp_live_add(buffer);
@@ -549,5 +558,4 @@ u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
 	atomic64_inc(&dmahp_counters.allocations);
 	atomic64_inc(&dmahp_counters.live_buffers);
 	atomic64_add(buffer->len, &dmahp_counters.live_bytes);
-	return buffer->id;
 }

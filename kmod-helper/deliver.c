@@ -3,10 +3,20 @@
  * Delivery of a dma-buf fd into the thread that asked the CUSE heap node:
  * task work that runs when that thread's ioctl returns, checks that it is
  * the very ioctl the daemon answered, and installs the fd there.
+ *
+ * A deferred delivery is queued before its buffer exists: the daemon
+ * replies, then FILL makes the buffer while the caller is being woken up.
+ * Its task work waits for FILL if it comes first. Under dmahp_pending_lock
+ * its state goes WAITING (queued) -> FILLING (FILL making the buffer) ->
+ * DONE (a buffer, or FILL's errno), and then the task work claims it; a
+ * task work that claims it while FILLING marks it ABANDONED and leaves it to
+ * FILL to end. Whoever ends a deferred delivery without a buffer posts its
+ * release event, so that the daemon's ALLOC still ends in one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/file.h>
@@ -26,6 +36,21 @@
 #include "dmaheap_helper.h"
 
 #define DMAHP_TAIL_DELAY_MS	5000
+/*
+ * How long a deferred delivery spins for FILL before it sleeps. FILL comes
+ * right after the daemon's reply and takes a buffer made ahead: usually it
+ * is done before the caller has woken up, and a sleep would cost another
+ * wake-up. A buffer exported in place under TCG takes some tens of us.
+ */
+#define DMAHP_FILL_SPIN_NS	(100 * NSEC_PER_USEC)
+
+enum dmahp_fill {
+	DMAHP_FILL_NONE,	/* not deferred: the buffer came queued */
+	DMAHP_FILL_WAITING,
+	DMAHP_FILL_FILLING,
+	DMAHP_FILL_DONE,
+	DMAHP_FILL_ABANDONED,
+};
 
 struct dmahp_delivery {
 	struct callback_head work;
@@ -37,6 +62,12 @@ struct dmahp_delivery {
 	u32 cmd;
 	u32 fd_flags;
 	bool compat;
+	bool deferred;			/* by dmahp_deliver_defer() */
+	/* Deferred deliveries: under dmahp_pending_lock until claimed. */
+	enum dmahp_fill fill;
+	int fill_err;			/* DONE without a buffer */
+	struct completion filled;	/* DONE */
+	struct dmahp_deferred def;	/* its ctx held */
 };
 
 /*
@@ -63,6 +94,8 @@ struct dmahp_delivery *dmahp_deliver_reserve(struct task_struct *task)
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->tid = tid;
+	d->deferred = false;
+	d->fill = DMAHP_FILL_NONE;
 
 	spin_lock(&dmahp_pending_lock);
 	hash_for_each_possible(dmahp_pending, other, node, tid) {
@@ -251,6 +284,76 @@ static int dmahp_deliver_get_fd(struct dmahp_delivery *d)
 	return fd;
 }
 
+/* Free @d; a deferred one's context last, which may let the module go. */
+static void dmahp_deliver_free(struct dmahp_delivery *d)
+{
+	struct dmahp_ctx *ctx = d->deferred ? d->def.ctx : NULL;
+
+	kfree(d);
+	if (ctx)
+		dmahp_ctx_put(ctx);
+}
+
+/*
+ * A deferred delivery ends without a buffer: its event tells the daemon,
+ * as a buffer's release would have.
+ */
+static void dmahp_deliver_end_unfilled(struct dmahp_delivery *d)
+{
+	if (d->def.event)
+		dmahp_event_post(d->def.event, d->def.id, d->def.req.len);
+	d->def.event = NULL;
+}
+
+/* Wait for FILL: spin a little, then sleep until it or a fatal signal. */
+static void dmahp_deliver_wait(struct dmahp_delivery *d)
+{
+	u64 end = ktime_get_ns() + DMAHP_FILL_SPIN_NS;
+
+	while (READ_ONCE(d->fill) < DMAHP_FILL_DONE) {
+		if (ktime_get_ns() > end) {
+			wait_for_completion_killable(&d->filled);
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+/*
+ * Take a deferred delivery over from FILL, after waiting for it if @wait.
+ * Return: 0 with its buffer in d->dmabuf; an errno, the delivery ended
+ * without a buffer; -EINPROGRESS if FILL is still making it and now ends it
+ * (@d is no longer current's).
+ */
+static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait)
+{
+	int ret;
+
+	if (wait)
+		dmahp_deliver_wait(d);
+
+	spin_lock(&dmahp_pending_lock);
+	hash_del(&d->node);
+	switch (d->fill) {
+	case DMAHP_FILL_FILLING:
+		WRITE_ONCE(d->fill, DMAHP_FILL_ABANDONED);
+		spin_unlock(&dmahp_pending_lock);
+		return -EINPROGRESS;
+	case DMAHP_FILL_DONE:
+		ret = d->fill_err;
+		break;
+	default:	/* not waited for, or killed while waiting */
+		ret = -EIO;
+		break;
+	}
+	spin_unlock(&dmahp_pending_lock);
+
+	put_task_struct(d->def.caller);
+	if (!d->dmabuf)
+		dmahp_deliver_end_unfilled(d);
+	return ret;
+}
+
 static void dmahp_deliver_work(struct callback_head *head)
 {
 	struct dmahp_delivery *d = container_of(head, struct dmahp_delivery,
@@ -258,18 +361,29 @@ static void dmahp_deliver_work(struct callback_head *head)
 	struct pt_regs *regs = task_pt_regs(current);
 	unsigned int node_fd;
 	struct file *file;
-	bool stretch;
-	int ret, fd;
-
-	dmahp_deliver_unlist(d);
+	bool stretch, ours;
+	int ret = 0, fd;
 
 	/*
 	 * Another syscall, or ours failed (daemon error, FUSE copy): drop,
 	 * and leave its result alone.
 	 */
-	if (!dmahp_is_the_ioctl(d, regs, &node_fd) ||
-	    syscall_get_return_value(current, regs) != 0)
+	ours = dmahp_is_the_ioctl(d, regs, &node_fd) &&
+	       syscall_get_return_value(current, regs) == 0;
+	if (!d->deferred) {
+		dmahp_deliver_unlist(d);
+	} else {
+		/* A caller being killed does not wait: its fd would not last. */
+		ret = dmahp_deliver_claim(d, ours &&
+					  !(current->flags & PF_EXITING) &&
+					  !fatal_signal_pending(current));
+		if (ret == -EINPROGRESS)
+			return;
+	}
+	if (!ours)
 		goto out_drop;
+	if (ret)
+		goto out_fail;
 
 	/*
 	 * From here on, the caller's ioctl returns 0 unless told otherwise: a
@@ -297,7 +411,7 @@ static void dmahp_deliver_work(struct callback_head *head)
 	 */
 	stretch = dmahp_fault("installed");
 	file = get_file(d->dmabuf->file);
-	kfree(d);
+	dmahp_deliver_free(d);
 	atomic64_inc(&dmahp_counters.fds_installed);
 	fd_install(fd, file);
 	if (stretch)
@@ -311,8 +425,9 @@ out_drop:
 	atomic64_inc(&dmahp_counters.deliveries_dropped);
 	pr_debug("dropped buffer for %s[%d]\n", current->comm,
 		 task_pid_nr(current));
-	dma_buf_put(d->dmabuf);
-	kfree(d);
+	if (d->dmabuf)
+		dma_buf_put(d->dmabuf);
+	dmahp_deliver_free(d);
 }
 
 /**
@@ -356,4 +471,140 @@ int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 		dma_buf_put(dmabuf);
 	}
 	return ret;
+}
+
+/**
+ * dmahp_deliver_defer() - queue the delivery of a buffer FILL will make
+ * @d:		the delivery dmahp_deliver_reserve() returned for the caller
+ * @def:	what FILL makes, copied; on success @d takes over its caller
+ *		reference and its event, and holds its ctx
+ * @node:	device number of the heap node
+ * @compat:	the caller is in a 32-bit syscall
+ * @cmd:	the ioctl command the daemon saw
+ * @user_addr:	the caller's struct dma_heap_allocation_data
+ * @fd_flags:	flags for the new fd
+ *
+ * Return: 0 when queued; -ESRCH if the caller is exiting, @d unreserved
+ * and nothing of @def taken over.
+ */
+int dmahp_deliver_defer(struct dmahp_delivery *d,
+			const struct dmahp_deferred *def, dev_t node,
+			bool compat, u32 cmd, u64 user_addr, u32 fd_flags)
+{
+	int ret;
+
+	d->dmabuf = NULL;
+	d->user_addr = user_addr;
+	d->node_dev = node;
+	d->cmd = cmd;
+	d->fd_flags = fd_flags;
+	d->compat = compat;
+	d->def = *def;
+	d->deferred = true;
+	d->fill_err = 0;
+	init_completion(&d->filled);
+	init_task_work(&d->work, dmahp_deliver_work);
+	dmahp_ctx_get(def->ctx);
+
+	/* FILL finds it from now on: its id is not known outside yet. */
+	spin_lock(&dmahp_pending_lock);
+	WRITE_ONCE(d->fill, DMAHP_FILL_WAITING);
+	spin_unlock(&dmahp_pending_lock);
+
+	ret = dmahp_fault("task_work") ? -ESRCH :
+	      task_work_add(def->caller, &d->work, TWA_RESUME);
+	if (ret) {
+		dmahp_deliver_unlist(d);
+		atomic64_inc(&dmahp_counters.deliveries_dropped);
+		dmahp_deliver_free(d);
+	}
+	return ret;
+}
+
+/**
+ * dmahp_deliver_fill_begin() - find the deferred delivery FILL names
+ * @ctx:	the file FILL came through
+ * @tid:	the caller, global tid
+ * @id:		the buffer id its ALLOC returned
+ *
+ * Return: what to make the buffer of, for dmahp_deliver_fill_end(); NULL
+ * if there is no such delivery waiting (its caller left, or it was filled).
+ */
+struct dmahp_deferred *dmahp_deliver_fill_begin(struct dmahp_ctx *ctx,
+						pid_t tid, u64 id)
+{
+	struct dmahp_delivery *d;
+
+	spin_lock(&dmahp_pending_lock);
+	hash_for_each_possible(dmahp_pending, d, node, tid) {
+		if (d->tid == tid && d->fill == DMAHP_FILL_WAITING &&
+		    d->def.ctx == ctx && d->def.id == id) {
+			WRITE_ONCE(d->fill, DMAHP_FILL_FILLING);
+			spin_unlock(&dmahp_pending_lock);
+			return &d->def;
+		}
+	}
+	spin_unlock(&dmahp_pending_lock);
+	return NULL;
+}
+
+/**
+ * dmahp_deliver_fill_end() - hand FILL's buffer to the waiting delivery
+ * @def:	from dmahp_deliver_fill_begin()
+ * @dmabuf:	the buffer, published, its reference consumed; or an ERR_PTR
+ *
+ * Return: 0 when handed over; the errno of @dmabuf, which the caller's
+ * ioctl returns too; -ESRCH if the caller left meanwhile (the buffer
+ * dropped).
+ */
+int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf)
+{
+	struct dmahp_delivery *d = container_of(def, struct dmahp_delivery,
+						def);
+	int err = PTR_ERR_OR_ZERO(dmabuf);
+
+	spin_lock(&dmahp_pending_lock);
+	if (d->fill == DMAHP_FILL_FILLING) {
+		d->dmabuf = err ? NULL : dmabuf;
+		d->fill_err = err;
+		WRITE_ONCE(d->fill, DMAHP_FILL_DONE);
+		/* Under the lock: the claim that frees @d takes it first. */
+		complete(&d->filled);
+		spin_unlock(&dmahp_pending_lock);
+		return err;
+	}
+	spin_unlock(&dmahp_pending_lock);
+
+	/* ABANDONED: unlisted, and ours to end. */
+	atomic64_inc(&dmahp_counters.deliveries_dropped);
+	put_task_struct(def->caller);
+	if (err)
+		dmahp_deliver_end_unfilled(d);
+	else
+		dma_buf_put(dmabuf);
+	dmahp_deliver_free(d);
+	return -ESRCH;
+}
+
+/**
+ * dmahp_deliver_close() - the file @ctx is released: nothing will FILL
+ * @ctx:	its context
+ *
+ * Deferred deliveries still waiting for it end now, with -EIO, and their
+ * callers stop waiting.
+ */
+void dmahp_deliver_close(struct dmahp_ctx *ctx)
+{
+	struct dmahp_delivery *d;
+	int bkt;
+
+	spin_lock(&dmahp_pending_lock);
+	hash_for_each(dmahp_pending, bkt, d, node) {
+		if (d->fill == DMAHP_FILL_WAITING && d->def.ctx == ctx) {
+			d->fill_err = -EIO;
+			WRITE_ONCE(d->fill, DMAHP_FILL_DONE);
+			complete(&d->filled);
+		}
+	}
+	spin_unlock(&dmahp_pending_lock);
 }

@@ -20,6 +20,8 @@
 #include <linux/gfp.h>
 #include <linux/sched/signal.h>
 
+#include "dmaheap-helper.h"
+
 struct attribute_group;
 struct dma_buf;
 struct file;
@@ -219,8 +221,9 @@ struct dma_buf *dmahp_buffer_export(const struct dmahp_kind *kind, void *pool,
 				    struct task_struct *caller,
 				    struct mem_cgroup *memcg,
 				    unsigned int flags);
-u64 dmahp_buffer_publish(struct dma_buf *dmabuf, struct dmahp_event *event,
-			 const char *name);
+u64 dmahp_buffer_new_id(void);
+void dmahp_buffer_publish(struct dma_buf *dmabuf, u64 id,
+			  struct dmahp_event *event, const char *name);
 int dmahp_sg_set_contiguous(struct sg_table *table, struct page *page,
 			    size_t len);
 void dmahp_buffer_free_memory(struct dmahp_buffer *buffer);
@@ -271,6 +274,8 @@ void dmahp_ready_exit(void);
  * where the events of the buffers it allocated with a cookie are queued.
  */
 struct dmahp_ctx *dmahp_ctx_create(void);
+void dmahp_ctx_get(struct dmahp_ctx *ctx);
+void dmahp_ctx_put(struct dmahp_ctx *ctx);
 void dmahp_ctx_close(struct dmahp_ctx *ctx);
 ssize_t dmahp_ctx_read(struct dmahp_ctx *ctx, char __user *buf, size_t count,
 		       bool nonblock);
@@ -288,5 +293,27 @@ void dmahp_deliver_unreserve(struct dmahp_delivery *d);
 int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 		  struct dma_buf *dmabuf, dev_t node, bool compat, u32 cmd,
 		  u64 user_addr, u32 fd_flags);
+
+/*
+ * A deferred delivery (DMAHEAP_HELPER_ALLOC_DEFER): what FILL makes the
+ * buffer of, and for whom.
+ */
+struct dmahp_deferred {
+	struct dmaheap_helper_alloc req;	/* as ALLOC got it */
+	const struct dmahp_kind *kind;
+	struct task_struct *caller;		/* held */
+	struct dmahp_event *event;		/* or NULL; the buffer takes it */
+	const char *name;			/* exporter name, or NULL */
+	struct dmahp_ctx *ctx;			/* the file that may FILL */
+	u64 id;
+};
+
+int dmahp_deliver_defer(struct dmahp_delivery *d,
+			const struct dmahp_deferred *def, dev_t node,
+			bool compat, u32 cmd, u64 user_addr, u32 fd_flags);
+struct dmahp_deferred *dmahp_deliver_fill_begin(struct dmahp_ctx *ctx,
+						pid_t tid, u64 id);
+int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf);
+void dmahp_deliver_close(struct dmahp_ctx *ctx);
 
 #endif /* DMAHEAP_HELPER_INTERNAL_H */

@@ -5,6 +5,9 @@
  * and poll() on that file. The event is allocated with the buffer, so its
  * release, which cannot fail, only has to queue it.
  */
+#include <linux/anon_inodes.h>
+#include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -17,13 +20,24 @@
 #include "dmaheap-helper.h"
 #include "dmaheap_helper.h"
 
-/* One open file of the helper: its file->private_data. */
+/*
+ * One open file of the helper: its file->private_data. It outlives the file
+ * while an event or a deferred delivery refers to it, and so does the
+ * module: @pin is a file of the module's own, whose last fput() drops the
+ * module's reference only after the code that put the context has
+ * returned (__fput() runs as task work or from a workqueue).
+ */
 struct dmahp_ctx {
-	struct kref ref;		/* the file's, one per unqueued event */
+	struct kref ref;		/* the file's, each unqueued event's */
 	spinlock_t lock;		/* events, closed */
 	struct list_head events;	/* queued, oldest first */
 	wait_queue_head_t wait;		/* readers and pollers */
 	bool closed;			/* the file was released */
+	struct file *pin;		/* holds the module */
+};
+
+static const struct file_operations dmahp_pin_fops = {
+	.owner = THIS_MODULE,
 };
 
 struct dmahp_event {
@@ -44,6 +58,12 @@ struct dmahp_ctx *dmahp_ctx_create(void)
 	ctx = dmahp_fault("open") ? NULL : kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return NULL;
+	ctx->pin = anon_inode_getfile("[dmaheap-helper]", &dmahp_pin_fops,
+				      NULL, O_RDONLY);
+	if (IS_ERR(ctx->pin)) {
+		kfree(ctx);
+		return NULL;
+	}
 	kref_init(&ctx->ref);
 	spin_lock_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->events);
@@ -53,10 +73,29 @@ struct dmahp_ctx *dmahp_ctx_create(void)
 
 static void dmahp_ctx_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct dmahp_ctx, ref));
+	struct dmahp_ctx *ctx = container_of(ref, struct dmahp_ctx, ref);
+	struct file *pin = ctx->pin;
+
+	kfree(ctx);
+	fput(pin);
 }
 
-static void dmahp_ctx_put(struct dmahp_ctx *ctx)
+/**
+ * dmahp_ctx_get() - another reference on @ctx, and so on the module
+ * @ctx:	a context with a reference held by the caller
+ */
+void dmahp_ctx_get(struct dmahp_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/**
+ * dmahp_ctx_put() - drop a reference on @ctx
+ * @ctx:	the context
+ *
+ * The last one frees it and lets the module go once the caller returns.
+ */
+void dmahp_ctx_put(struct dmahp_ctx *ctx)
 {
 	kref_put(&ctx->ref, dmahp_ctx_free);
 }

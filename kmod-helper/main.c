@@ -89,6 +89,7 @@ static int dmahp_release(struct inode *inode, struct file *file)
 	dmahp_mpool_close();
 	dmahp_ready_close();
 	dmahp_pool_close();
+	dmahp_deliver_close(file->private_data);
 	dmahp_ctx_close(file->private_data);
 	atomic_set(&dmahp_opened, 0);
 	return 0;
@@ -134,7 +135,8 @@ static int dmahp_check_alloc(const struct dmaheap_helper_alloc *req,
 			     const struct dmahp_kind **ret_kind)
 {
 	if (req->flags & ~(DMAHEAP_HELPER_ALLOC_COMPAT |
-			   DMAHEAP_HELPER_ALLOC_CHARGE) || req->id ||
+			   DMAHEAP_HELPER_ALLOC_CHARGE |
+			   DMAHEAP_HELPER_ALLOC_DEFER) || req->id ||
 	    req->tgid || req->reserved0 || req->start_time ||
 	    memchr_inv(req->comm, 0, sizeof(req->comm)) ||
 	    !memchr(req->name, 0, sizeof(req->name)) ||
@@ -265,15 +267,64 @@ dmahp_alloc_buffer(const struct dmaheap_helper_alloc *req,
 	return dmabuf;
 }
 
-/* ALLOC's answer to the daemon, the buffer's id and caller: 0 or -EFAULT. */
+/*
+ * ALLOC's answer to the daemon, the buffer's id and caller, and its flags
+ * with DEFERRED if the buffer comes with FILL: 0 or -EFAULT.
+ */
 static int dmahp_alloc_answer(struct dmaheap_helper_alloc __user *uarg,
-			      u64 id, const struct dmahp_caller *caller)
+			      u64 id, u32 flags,
+			      const struct dmahp_caller *caller)
 {
-	if (put_user(id, &uarg->id) || put_user(caller->tgid, &uarg->tgid) ||
+	if (put_user(id, &uarg->id) || put_user(flags, &uarg->flags) ||
+	    put_user(caller->tgid, &uarg->tgid) ||
 	    put_user(caller->start, &uarg->start_time) ||
 	    copy_to_user(uarg->comm, caller->comm, sizeof(uarg->comm)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * ALLOC with DEFER, for a buffer made ahead: the delivery queued now, the
+ * buffer made by FILL once the daemon has replied. Consumes @event, the
+ * reservation @delivery and @caller's reference, whatever the result.
+ */
+static long dmahp_alloc_defer(struct dmahp_ctx *ctx,
+			      struct dmaheap_helper_alloc __user *uarg,
+			      const struct dmaheap_helper_alloc *req,
+			      const struct dmahp_kind *kind,
+			      struct dmahp_event *event, const char *name,
+			      u64 id, struct dmahp_delivery *delivery,
+			      struct dmahp_caller *caller)
+{
+	struct dmahp_deferred def = {
+		.req = *req,
+		.kind = kind,
+		.caller = caller->task,
+		.event = event,
+		.name = name,
+		.ctx = ctx,
+		.id = id,
+	};
+	int ret;
+
+	/* As below: no delivery for a daemon that cannot be told the id. */
+	ret = dmahp_alloc_answer(uarg, id,
+				 req->flags | DMAHEAP_HELPER_ALLOC_DEFERRED,
+				 caller);
+	if (!ret)
+		ret = dmahp_deliver_defer(delivery, &def,
+					  MKDEV(req->node_major,
+						req->node_minor),
+					  req->flags & DMAHEAP_HELPER_ALLOC_COMPAT,
+					  req->cmd, req->user_addr,
+					  req->fd_flags);
+	else
+		dmahp_deliver_unreserve(delivery);
+	if (ret) {
+		dmahp_event_free(event);
+		put_task_struct(caller->task);
+	}
+	return ret;
 }
 
 /*
@@ -320,19 +371,24 @@ static long dmahp_ioctl_alloc(struct dmahp_ctx *ctx,
 		}
 	}
 
+	name = req.name[0] ? dmahp_name_get(req.name) : NULL;
+	id = dmahp_buffer_new_id();
+	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFER && dmahp_ready_fits(&req))
+		return dmahp_alloc_defer(ctx, uarg, &req, kind, event, name, id,
+					 delivery, &caller);
+
 	dmabuf = dmahp_alloc_buffer(&req, kind, caller.task);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto out_free_event;
 	}
-	name = req.name[0] ? dmahp_name_get(req.name) : NULL;
-	id = dmahp_buffer_publish(dmabuf, event, name);
+	dmahp_buffer_publish(dmabuf, id, event, name);
 
 	/*
 	 * The answer before the delivery: a daemon that cannot be told the
 	 * buffer's id must not have it delivered.
 	 */
-	ret = dmahp_alloc_answer(uarg, id, &caller);
+	ret = dmahp_alloc_answer(uarg, id, req.flags, &caller);
 	if (ret) {
 		atomic64_inc(&dmahp_counters.deliveries_dropped);
 		dma_buf_put(dmabuf);
@@ -356,6 +412,36 @@ out_put_caller:
 	return ret;
 }
 
+/* FILL: the buffer of a deferred ALLOC, handed to its waiting delivery. */
+static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
+			     const struct dmaheap_helper_fill __user *uarg)
+{
+	struct dmaheap_helper_fill req;
+	struct dmahp_deferred *def;
+	struct dma_buf *dmabuf;
+	pid_t tid;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (!req.id || req.reserved0 ||
+	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
+	/* The delivery is listed by global tid; the daemon gave its own. */
+	rcu_read_lock();
+	tid = pid_nr(find_vpid(req.tid));
+	rcu_read_unlock();
+	def = tid ? dmahp_deliver_fill_begin(ctx, tid, req.id) : NULL;
+	if (!def)
+		return -ESRCH;
+
+	dmabuf = dmahp_alloc_buffer(&def->req, def->kind, def->caller);
+	if (!IS_ERR(dmabuf)) {
+		dmahp_buffer_publish(dmabuf, def->id, def->event, def->name);
+		def->event = NULL;
+	}
+	return dmahp_deliver_fill_end(def, dmabuf);
+}
+
 static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -365,6 +451,8 @@ static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return dmahp_ioctl_info(uarg);
 	case DMAHEAP_HELPER_IOC_ALLOC:
 		return dmahp_ioctl_alloc(file->private_data, uarg);
+	case DMAHEAP_HELPER_IOC_FILL:
+		return dmahp_ioctl_fill(file->private_data, uarg);
 	case DMAHEAP_HELPER_IOC_REGION_ADD:
 		return dmahp_ioctl_region_add(uarg);
 	case DMAHEAP_HELPER_IOC_POOL:
