@@ -145,7 +145,9 @@ struct config {
 	const char *cuse_path;		/* /dev/cuse */
 	const char *dev_dir;		/* /dev: nodes are dev_dir/dma_heap/NAME */
 	/* Testing only: what to do after the helper allocated. */
-	enum fault { FAULT_NONE, FAULT_REPLY_ERROR, FAULT_REPLY_DELAY } fault;
+	enum fault {
+		FAULT_NONE, FAULT_REPLY_ERROR, FAULT_REPLY_DELAY, FAULT_FILL_DELAY
+	} fault;
 	/* The files settings came from, for struct config_origin. */
 	char files[DH_FILES_MAX][DH_PATH_MAX];
 	size_t n_files;

@@ -169,15 +169,18 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		.out_size = out_bufsz,
 	};
 	struct dh_alloc_request rq;
+	struct heap_fill fill;
 	struct iovec iov[2];
 	int r;
 
-	r = heap_alloc(h, &caller, &io, &rq);
+	r = heap_alloc(h, &caller, &io, &rq, &fill);
 	if (r == 0 && h->fault == FAULT_REPLY_ERROR)
 		r = -EIO;
 	if (r == 0 && h->fault == FAULT_REPLY_DELAY)
 		usleep(500 * 1000);
 	if (r < 0) {
+		/* A deferred delivery then ends by itself, its caller failed. */
+		fill.pending = false;
 		fuse_reply_err(req, -r);
 	} else if (in_bufsz >= out_bufsz) {
 		/* Echoed, as the kernel copies the struct back out. */
@@ -190,7 +193,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		iov[1].iov_len = out_bufsz - in_bufsz;
 		fuse_reply_ioctl_iov(req, 0, iov, 2);
 	}
-	heap_replied(h);
+	heap_replied(h, &caller, &fill);
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #include "heap.h"
@@ -439,8 +440,13 @@ static int helper_request(struct node *h, const struct caller *caller,
 	req->fd_flags = rq->fd_flags;
 	req->tid = caller->tid;
 	req->cmd = io->cmd;
+	/*
+	 * DEFER: a buffer made ahead is taken after the reply, while the
+	 * caller is being woken up (heap_replied()); others are made now.
+	 */
 	req->flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) |
-		     (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0);
+		     (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0) |
+		     DMAHEAP_HELPER_ALLOC_DEFER;
 	req->node_major = major(h->node);
 	req->node_minor = minor(h->node);
 	/*
@@ -463,7 +469,8 @@ static int helper_request(struct node *h, const struct caller *caller,
 }
 
 int heap_alloc(struct node *h, const struct caller *caller,
-	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req)
+	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req,
+	       struct heap_fill *ret_fill)
 {
 	struct dmaheap_helper_alloc req = { 0 };
 	struct dh_alloc_request rq;
@@ -473,6 +480,7 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	struct who w;
 	int r;
 
+	ret_fill->pending = false;
 	r = check_request(h, caller, io, &rq);
 	if (r == 0)
 		r = check_caller(h, caller, rq.len, &user);
@@ -488,7 +496,8 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	/*
 	 * Past MaxBytesPerProcess=, or no memory to count a new process: the
 	 * error reply makes the helper drop the buffer it queued for
-	 * delivery, and its release event follows.
+	 * delivery (or, deferred, never make it), and its release event
+	 * follows.
 	 */
 	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
 			  (pid_t)req.tgid, req.start_time, req.comm);
@@ -498,6 +507,13 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	if (r < 0)
 		return log_failure_known(h, caller, &w, rq.len, "out of memory",
 					 r);
+	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFERRED) {
+		ret_fill->pending = true;
+		ret_fill->id = req.id;
+		ret_fill->len = rq.len;
+		ret_fill->tgid = w.tgid;
+		memcpy(ret_fill->comm, req.comm, sizeof(ret_fill->comm));
+	}
 	if (log_debug_enabled()) {
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
 			 (uint64_t)req.id);
@@ -512,8 +528,34 @@ out:
 	return 0;
 }
 
-void heap_replied(struct node *h)
+/*
+ * The deferred buffer of @fill. Its delivery ends without one if this
+ * fails, and its release event tells the ledger: only the log is left.
+ */
+static void heap_fill(struct node *h, const struct caller *caller,
+		      const struct heap_fill *fill)
 {
+	struct who w = { .tgid = fill->tgid };
+	int r;
+
+	if (h->fault == FAULT_FILL_DELAY)
+		usleep(500 * 1000);
+	r = helper_fill(h->helper_fd, fill->id, caller->tid);
+	if (r == 0)
+		return;
+	_Static_assert(sizeof(w.comm) > sizeof(fill->comm), "fits");
+	memcpy(w.comm, fill->comm, sizeof(fill->comm));
+	w.comm[sizeof(fill->comm)] = '\0';
+	log_failure_known(h, caller, &w, fill->len,
+			  r == -ESRCH ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
+			  "allocation failed", r);
+}
+
+void heap_replied(struct node *h, const struct caller *caller,
+		  const struct heap_fill *fill)
+{
+	if (fill->pending)
+		heap_fill(h, caller, fill);
 	if (!policy_has_limits(&h->cfg) &&
 	    !(atomic_fetch_add(&replies_since_drain, 1) % DRAIN_EVERY))
 		heap_drain_releases(h->helper_fd, h->ledger);

@@ -63,28 +63,44 @@ struct heap_ioctl {
  */
 void heap_drain_releases(int helper_fd, struct ledger *l);
 
+/*
+ * A buffer the helper deferred (DMAHEAP_HELPER_ALLOC_DEFER): made once the
+ * reply is out, by heap_replied().
+ */
+struct heap_fill {
+	bool pending;
+	uint64_t id;
+	uint64_t len;
+	long tgid;		/* the caller's process, for the log */
+	char comm[16];
+};
+
 /**
  * heap_alloc() - serve DMA_HEAP_IOCTL_ALLOC for @caller
  *
  * Validates like the kernel, asks the helper for the buffer and queues the
- * fd delivery into the caller; the reply must follow this call. Logs every
- * failure.
+ * fd delivery into the caller; the reply must follow this call, and then
+ * heap_replied() with @ret_fill. Logs every failure.
  *
  * Return: 0 and the decoded request in @ret_req (the reply echoes it), or a
  * negative errno for the caller.
  */
 int heap_alloc(struct node *h, const struct caller *caller,
-	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req);
+	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req,
+	       struct heap_fill *ret_fill);
 
 /*
  * heap_replied() - the reply to a heap_alloc() is sent, success or error
  *
- * What can wait until the caller has its answer: the release events of a
- * heap without limits, every 64 replies (heap.c). Errors count too: a
- * buffer the helper dropped after allocating it (its caller exiting) has
- * its release event queued all the same.
+ * A buffer the helper deferred is made now, while the caller wakes up; its
+ * delivery waits for it (a failure reaches the caller as its ioctl's errno,
+ * and is logged here). Then what can wait until the caller has its answer:
+ * the release events of a heap without limits, every 64 replies (heap.c).
+ * Errors count too: a buffer the helper dropped after allocating it (its
+ * caller exiting) has its release event queued all the same.
  */
-void heap_replied(struct node *h);
+void heap_replied(struct node *h, const struct caller *caller,
+		  const struct heap_fill *fill);
 
 /*
  * For the unit tests: new windows of failure lines, none used yet; or the

@@ -49,9 +49,10 @@ static void usage(FILE *f)
 		"                      beside its control socket for udev, wait\n"
 		"                      for udev's rules, then exit (the unit's\n"
 		"                      ExecStartPost= and ExecReload=)\n"
-		"      --fault-inject=reply-error|reply-delay\n"
+		"      --fault-inject=reply-error|reply-delay|fill-delay\n"
 		"                      for tests: after the helper allocated, answer EIO\n"
-		"                      or wait 500 ms before answering\n"
+		"                      or wait 500 ms before answering; or wait 500 ms\n"
+		"                      between the answer and a deferred buffer\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n",
 		DH_THREADS_MIN_DEFAULT, DH_THREADS_MAX_DEFAULT,
@@ -81,9 +82,11 @@ static int set_fault(struct config *c, const char *name)
 		c->fault = FAULT_REPLY_ERROR;
 	else if (!strcmp(name, "reply-delay"))
 		c->fault = FAULT_REPLY_DELAY;
+	else if (!strcmp(name, "fill-delay"))
+		c->fault = FAULT_FILL_DELAY;
 	else
 		return log_errno(LOG_ERR, -EINVAL,
-				 "unknown fault \"%s\": use reply-error or reply-delay",
+				 "unknown fault \"%s\": use reply-error, reply-delay or fill-delay",
 				 name);
 	log_warning("fault injection \"%s\": for tests only", name);
 	return 0;

@@ -26,6 +26,9 @@ int helper_open(const char *path, struct dmaheap_helper_info *ret_info)
 	return -ENOSYS;
 }
 
+/* Whether ALLOC defers the buffer it was allowed to defer. */
+int fake_helper_defer;
+
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 {
 	int r = mock_type(int);
@@ -33,12 +36,29 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	fake_helper_calls++;
 	fake_helper_last = *req;
 	if (r == 0) {
+		if (fake_helper_defer &&
+		    req->flags & DMAHEAP_HELPER_ALLOC_DEFER)
+			req->flags |= DMAHEAP_HELPER_ALLOC_DEFERRED;
 		req->id = 42;
 		req->tgid = 1200;
 		req->start_time = fake_helper_start;
 		snprintf(req->comm, sizeof(req->comm), "%s", fake_helper_comm);
 	}
 	return r;
+}
+
+/* The last FILL's arguments, how many, and what it answers. */
+uint64_t fake_helper_fill_id;
+pid_t fake_helper_fill_tid;
+int fake_helper_fill_calls;
+int fake_helper_fill_error;
+
+int helper_fill(int fd, uint64_t id, pid_t tid)
+{
+	fake_helper_fill_calls++;
+	fake_helper_fill_id = id;
+	fake_helper_fill_tid = tid;
+	return -fake_helper_fill_error;
 }
 
 /* The helper's counters: this one has this value, every other 0. */

@@ -32,6 +32,11 @@ extern int fake_filemax_reached;
 extern int fake_filemax_exempt;
 extern int fake_filemax_exempt_calls;
 extern int fake_calloc_fails;
+extern int fake_helper_defer;
+extern uint64_t fake_helper_fill_id;
+extern pid_t fake_helper_fill_tid;
+extern int fake_helper_fill_calls;
+extern int fake_helper_fill_error;
 
 static struct node test_heap = {
 	.cfg = { .name = "system" },
@@ -42,6 +47,7 @@ static struct node test_heap = {
 	.node = (246 << 8) | 3,		/* makedev(246, 3) */
 };
 static const struct caller test_caller = { .tid = 1234, .uid = 1000 };
+static struct heap_fill test_fill;
 
 static int setup(void **state)
 {
@@ -63,6 +69,9 @@ static int setup(void **state)
 	test_heap.node_name = "system";
 	fake_helper_comm = "client";
 	fake_calloc_fails = 0;
+	fake_helper_defer = 0;
+	fake_helper_fill_calls = 0;
+	fake_helper_fill_error = 0;
 	heap_log_window_reset();
 	return 0;
 }
@@ -147,7 +156,7 @@ static void test_helper_gets_the_request(void **state)
 	struct dh_alloc_request rq;
 
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_calls, 1);
 	assert_int_equal(fake_helper_last.len, 8192);
 	assert_int_equal(fake_helper_last.user_addr, 0x7ffd0000);
@@ -155,7 +164,7 @@ static void test_helper_gets_the_request(void **state)
 	assert_int_equal(fake_helper_last.fd_flags, O_RDWR | O_CLOEXEC);
 	assert_int_equal(fake_helper_last.tid, 1234);
 	assert_int_equal(fake_helper_last.cmd, DMA_HEAP_IOCTL_ALLOC);
-	assert_int_equal(fake_helper_last.flags, 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_DEFER);
 	assert_int_equal(fake_helper_last.node_major, 246);
 	assert_int_equal(fake_helper_last.node_minor, 3);
 	assert_int_equal(fake_helper_last.id, 0);
@@ -173,7 +182,7 @@ static void test_region_heap(void **state)
 	h.helper_kind = DMAHEAP_HELPER_KIND_REGION;
 	h.region_id = 3;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_last.kind, DMAHEAP_HELPER_KIND_REGION);
 	assert_int_equal(fake_helper_last.region, 3);
 	assert_int_equal(fake_helper_last.len, 1 << 20);
@@ -188,12 +197,12 @@ static void test_larger_than_the_heap(void **state)
 
 	h.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
 	h.max_len = 4 << 20;
-	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), -ENOMEM);
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq, &test_fill), -ENOMEM);
 	assert_int_equal(fake_helper_calls, 0);
 
 	d.len = 4 << 20;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_calls, 1);
 	assert_int_equal(fake_helper_last.len, 4 << 20);
 }
@@ -206,8 +215,9 @@ static void test_compat_flag(void **state)
 
 	io.compat = true;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_COMPAT);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_COMPAT |
+						 DMAHEAP_HELPER_ALLOC_DEFER);
 }
 
 static void test_helper_errors_reach_caller(void **state)
@@ -220,7 +230,7 @@ static void test_helper_errors_reach_caller(void **state)
 
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
 		will_return(helper_alloc, errs[i]);
-		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 				 errs[i]);
 	}
 }
@@ -231,10 +241,10 @@ static void test_invalid_never_reaches_helper(void **state)
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
 
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), -EINVAL);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), -EINVAL);
 	d.heap_flags = 0;
 	io = io_for(&d, _IOWR('H', 1, struct dma_heap_allocation_data));
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), -EINVAL);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), -EINVAL);
 	assert_int_equal(fake_helper_calls, 0);
 }
 
@@ -247,7 +257,7 @@ static void test_unreachable_fd_allocates_nothing(void **state)
 	struct dh_alloc_request rq;
 
 	io.out_size = 0;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_false(rq.fd_reachable);
 	assert_int_equal(fake_helper_calls, 0);
 }
@@ -262,7 +272,7 @@ static void test_failure_logs_rate_limited(void **state)
 
 	capture_start();
 	for (i = 0; i < 50; i++)
-		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 				 -EINVAL);
 	assert_int_equal(lines_with(capture_end(),
 				    "invalid allocation request"), 20);
@@ -306,7 +316,7 @@ static int flood_log(uid_t uid, int n, const char **log)
 	c.uid = uid;
 	capture_start();
 	for (i = 0; i < n; i++)
-		assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq), -EINVAL);
+		assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq, &test_fill), -EINVAL);
 	snprintf(needle, sizeof(needle), "uid %u", (unsigned int)uid);
 	*log = capture_end();
 	return lines_with(*log, needle);
@@ -334,7 +344,7 @@ static void test_failure_logs_per_user(void **state)
 	c.uid = 1001;
 	test_heap.cfg.limits[LIMIT_BYTES] = 1 << 20;
 	capture_start();
-	assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq), -ENOMEM);
+	assert_int_equal(heap_alloc(&test_heap, &c, &io, &rq, &test_fill), -ENOMEM);
 	assert_int_equal(lines_with(capture_end(), "over the heap's MaxBytes="),
 			 1);
 	/* Still none for the first. */
@@ -381,7 +391,7 @@ static void test_ledger_follows_buffers(void **state)
 	uint64_t bytes, buffers, cookie;
 
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	cookie = fake_helper_last.cookie;
 	assert_int_not_equal(cookie, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
@@ -396,7 +406,7 @@ static void test_ledger_follows_buffers(void **state)
 
 	/* A failed allocation leaves nothing behind. */
 	will_return(helper_alloc, -ENOMEM);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 1);
@@ -417,6 +427,67 @@ static void test_ledger_follows_buffers(void **state)
  * The helper's release events cannot be read: said once, not on every
  * drain (every 64th reply), and the drain returns.
  */
+/*
+ * A buffer the helper deferred is made after the reply, once, for the
+ * id and thread of its ALLOC; one it did not defer is not asked for.
+ */
+static void test_deferred_buffer_filled_after_reply(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_false(test_fill.pending);
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	assert_int_equal(fake_helper_fill_calls, 0);
+
+	fake_helper_defer = 1;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_true(test_fill.pending);
+	assert_int_equal(fake_helper_fill_calls, 0);
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	assert_int_equal(fake_helper_fill_calls, 1);
+	assert_int_equal(fake_helper_fill_id, 42);
+	assert_int_equal(fake_helper_fill_tid, 1234);
+}
+
+/*
+ * A failed FILL is logged with its errno, which the caller's ioctl gets
+ * from the helper; a caller that left first is said to have.
+ */
+static void test_failed_fill_logged(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	const char *log;
+
+	fake_helper_defer = 1;
+	will_return_count(helper_alloc, 0, 3);
+	capture_start();
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	fake_helper_fill_error = ENOMEM;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	fake_helper_fill_error = ESRCH;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	log = capture_end();
+	assert_int_equal(fake_helper_fill_calls, 3);
+	assert_int_equal(lines_with(log, "allocation failed"), 1);
+	assert_int_equal(lines_with(log, "Cannot allocate memory"), 1);
+	assert_int_equal(lines_with(log, "the caller's ioctl ended before its buffer was made"), 1);
+	assert_int_equal(lines_with(log, "(client)"), 2);
+}
+
 static void test_release_events_error_logged_once(void **state)
 {
 	int i;
@@ -456,7 +527,7 @@ static void test_releases_read_after_replies(void **state)
 	int i;
 
 	will_return_count(helper_alloc, 0, 65);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	first = fake_helper_last.cookie;
 	fake_helper_events[0] = (struct dmaheap_helper_event){
 		.cookie = first, .len = 4096,
@@ -465,11 +536,11 @@ static void test_releases_read_after_replies(void **state)
 	fake_helper_n_events = 1;
 	for (i = 0; i < 64; i++)
 		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io,
-					    &rq), 0);
+					    &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_n_events, 1);
 
 	for (i = 0; i < 64 && fake_helper_n_events; i++)
-		heap_replied(&test_heap);
+		heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 64);
@@ -478,9 +549,9 @@ static void test_releases_read_after_replies(void **state)
 	fake_helper_events[0].cookie = fake_helper_last.cookie;
 	fake_helper_n_events = 1;
 	for (i = 0; i < 63; i++)
-		heap_replied(&test_heap);
+		heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 1);
-	heap_replied(&test_heap);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 63);
@@ -495,15 +566,15 @@ static void test_release_read_before_reserving(void **state)
 
 	test_heap.cfg.limits[LIMIT_BYTES] = 1 << 20;
 	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	fake_helper_events[0] = (struct dmaheap_helper_event){
 		.cookie = fake_helper_last.cookie,
 		.type = DMAHEAP_HELPER_EVENT_RELEASED,
 	};
 	fake_helper_n_events = 1;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_calls, 2);
 }
 
@@ -516,9 +587,9 @@ static void test_limits_stop_before_the_helper(void **state)
 
 	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = 2 << 20;
 	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	assert_int_equal(fake_helper_calls, 2);
 
@@ -526,13 +597,13 @@ static void test_limits_stop_before_the_helper(void **state)
 	test_heap.cfg.limits[LIMIT_BYTES] = 3 << 20;
 	other.uid = 1001;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), 0);
-	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), -ENOMEM);
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq, &test_fill), 0);
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq, &test_fill), -ENOMEM);
 	assert_int_equal(fake_helper_calls, 3);
 
 	test_heap.cfg.limits[LIMIT_BUFFER_SIZE] = 4096;
 	d.len = 8192;
-	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq), -ENOMEM);
+	assert_int_equal(heap_alloc(&test_heap, &other, &io, &rq, &test_fill), -ENOMEM);
 	assert_int_equal(fake_helper_calls, 3);
 }
 
@@ -552,7 +623,7 @@ static void test_user_limit_keyed_by_namespace_owner(void **state)
 
 	/* without the limit: no lookup, the caller's uid */
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_userns_calls, 0);
 	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
 	assert_int_equal(snap[0].uid, 200000);
@@ -562,8 +633,8 @@ static void test_user_limit_keyed_by_namespace_owner(void **state)
 	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = 1 << 20;
 	fake_userns_key = 1000;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq), 0);
-	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq), -ENOMEM);
+	assert_int_equal(heap_alloc(&test_heap, &sub0, &io, &rq, &test_fill), 0);
+	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq, &test_fill), -ENOMEM);
 	assert_int_equal(fake_helper_calls, 2);
 	assert_int_equal(fake_userns_calls, 2);
 	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
@@ -572,7 +643,7 @@ static void test_user_limit_keyed_by_namespace_owner(void **state)
 
 	/* the caller's thread gone before the lookup: failed, no buffer */
 	fake_userns_error = -ESRCH;
-	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq), -ESRCH);
+	assert_int_equal(heap_alloc(&test_heap, &sub1, &io, &rq, &test_fill), -ESRCH);
 	assert_int_equal(fake_helper_calls, 2);
 }
 
@@ -589,11 +660,11 @@ static void test_file_max(void **state)
 	uint64_t bytes, buffers;
 
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_filemax_exempt_calls, 0);
 
 	fake_filemax_reached = 1;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENFILE);
 	assert_int_equal(fake_helper_calls, 1);
 	assert_int_equal(fake_filemax_exempt_calls, 1);
@@ -601,11 +672,11 @@ static void test_file_max(void **state)
 	assert_int_equal(buffers, 1);
 
 	fake_filemax_exempt = -ESRCH;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ESRCH);
 	fake_filemax_exempt = 1;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(fake_helper_calls, 2);
 }
 
@@ -621,13 +692,13 @@ static void test_process_limit_after_the_helper(void **state)
 	/* The longest name a process has: all of it in the log line. */
 	fake_helper_comm = "fifteen-chars-x";
 	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	/*
 	 * The helper allocated it, the reply says ENOMEM: it is dropped, and
 	 * counted to the heap until the helper says it is gone.
 	 */
 	capture_start();
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	assert_int_equal(lines_with(capture_end(),
 				    "for pid 1200 tid 1234 (fifteen-chars-x) uid 1000"),
@@ -655,12 +726,12 @@ static void test_out_of_memory_is_not_a_limit(void **state)
 
 	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 2 << 20;
 	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	/* Another process: the heap's and the user's totals exist. */
 	fake_helper_start += 1000;
 	capture_start();
 	fake_calloc_fails = 1;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	log = capture_end();
 	assert_int_equal(fake_calloc_fails, 0);
@@ -686,18 +757,18 @@ static void test_process_limit_follows_the_process(void **state)
 
 	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 1 << 20;
 	will_return_count(helper_alloc, 0, 4);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	/* It exits, a keeper holds the buffer; pid 1200 is given again. */
 	fake_helper_start += 1000;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	/* Its own full limit, and not a page more. */
 	d.len = 4096;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	release_last();
 	/* Nor for the first process, were it still there. */
 	fake_helper_start -= 1000;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq),
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill),
 			 -ENOMEM);
 	release_last();
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
@@ -720,7 +791,7 @@ static void test_comm_sanitised(void **state)
 
 	fake_helper_comm = "a\nb\033[2J\xc3\xa9";
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
 	assert_string_equal(snap[0].comm, "a?b?[2J??");
 	free(snap);
@@ -735,14 +806,14 @@ static void test_exporter_name(void **state)
 	struct dh_alloc_request rq;
 
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_string_equal(fake_helper_last.name, "system");
 
 	memset(longest, 'n', DH_HEAP_NAME_MAX);
 	longest[DH_HEAP_NAME_MAX] = '\0';
 	test_heap.node_name = longest;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
 	assert_string_equal(fake_helper_last.name, longest);
 }
 
@@ -754,8 +825,9 @@ static void test_charge_flag(void **state)
 
 	test_heap.charge = true;
 	will_return(helper_alloc, 0);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq), 0);
-	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_CHARGE);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_CHARGE |
+						 DMAHEAP_HELPER_ALLOC_DEFER);
 }
 
 static void test_open_rules(void **state)
@@ -804,6 +876,8 @@ int main(void)
 		HEAP_TEST(test_failure_log_summary),
 		HEAP_TEST(test_read_write_logged),
 		HEAP_TEST(test_release_events_error_logged_once),
+		HEAP_TEST(test_deferred_buffer_filled_after_reply),
+		HEAP_TEST(test_failed_fill_logged),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
