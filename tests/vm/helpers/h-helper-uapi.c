@@ -9,6 +9,9 @@
  * Release events: read() and poll() with none queued, one per buffer with a
  * cookie once it is freed (delivered or dropped), read exactly once, none
  * for a file closed meanwhile, and the "event" and "open" fault sites.
+ * A deferred ALLOC (DEFER): FILL's refusals, its delivery waiting for FILL
+ * from another thread, one not deferred, one dropped before FILL (its event
+ * all the same).
  */
 #include <poll.h>
 #include <signal.h>
@@ -555,6 +558,138 @@ static void check_closed_file(struct dmaheap_helper_alloc good)
 	       "buffer outliving its helper file");
 }
 
+struct filler {
+	struct dmaheap_helper_alloc *a;	/* its id appears when ALLOC answers */
+	pid_t tid;
+	int bad[4];			/* FILL's errno for the bad ones */
+	int r;				/* the good one's */
+	int again;			/* a second one's errno */
+};
+
+static int fill(uint64_t id, pid_t tid, uint32_t res0, uint64_t res1)
+{
+	struct dmaheap_helper_fill f = {
+		.id = id, .tid = (uint32_t)tid, .reserved0 = res0,
+		.reserved = { res1 },
+	};
+
+	return ioctl(helper, DMAHEAP_HELPER_IOC_FILL, &f) ? errno : 0;
+}
+
+/*
+ * Another thread of the caller's, FILLing once the caller's ALLOC has
+ * answered: the caller is then in its delivery, waiting for this.
+ */
+static void *filler(void *arg)
+{
+	struct filler *f = arg;
+	uint64_t id;
+
+	while (!(id = __atomic_load_n(&f->a->id, __ATOMIC_SEQ_CST)))
+		sleep_ms(1);
+	sleep_ms(50);
+	f->bad[0] = fill(id, f->tid, 1, 0);
+	f->bad[1] = fill(id, f->tid, 0, 1);
+	f->bad[2] = fill(id + 1000, f->tid, 0, 0);
+	f->bad[3] = fill(id, (pid_t)syscall(SYS_gettid), 0, 0);
+	f->r = fill(id, f->tid, 0, 0);
+	f->again = fill(id, f->tid, 0, 0);
+	return NULL;
+}
+
+static void check_deferred(struct dmaheap_helper_alloc good)
+{
+	long long installed0 = helper_counter("fds_installed");
+	long long allocs0 = helper_counter("allocations");
+	long long dropped0 = helper_counter("deliveries_dropped");
+	long long live0 = helper_counter("live_buffers");
+	struct dmaheap_helper_event ev;
+	struct dmaheap_helper_alloc a;
+	struct filler f = { .a = &a };
+	struct stat st;
+	pthread_t t;
+	uint64_t id;
+	int fd;
+
+	CHECK(fill(0, (pid_t)syscall(SYS_gettid), 0, 0) == EINVAL, "FILL id 0");
+	CHECK(fill(1, (pid_t)syscall(SYS_gettid), 0, 0) == ESRCH,
+	      "FILL of nothing deferred");
+
+	/* The helper's own ALLOC as the heap ioctl, FILLed by another thread. */
+	CHECK(fstat(helper, &st) == 0, "fstat helper");
+	a = good;
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a.user_addr = (uintptr_t)&a;
+	a.node_major = major(st.st_rdev);
+	a.node_minor = minor(st.st_rdev);
+	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
+	f.tid = (pid_t)a.tid;
+	CHECK(pthread_create(&t, NULL, filler, &f) == 0, "filler thread");
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "deferred ALLOC");
+	pthread_join(t, NULL);
+	CHECK(a.flags == (DMAHEAP_HELPER_ALLOC_DEFER |
+			  DMAHEAP_HELPER_ALLOC_DEFERRED), "flags %#x", a.flags);
+	CHECK(f.bad[0] == EINVAL && f.bad[1] == EINVAL,
+	      "FILL with reserved fields: %s, %s", strerror(f.bad[0]),
+	      strerror(f.bad[1]));
+	CHECK(f.bad[2] == ESRCH && f.bad[3] == ESRCH,
+	      "FILL of another id, another thread: %s, %s",
+	      strerror(f.bad[2]), strerror(f.bad[3]));
+	CHECK(f.r == 0, "FILL: %s", strerror(f.r));
+	CHECK(f.again == ESRCH, "a second FILL: %s", strerror(f.again));
+	fd = (int)(uint32_t)a.user_addr;	/* offset 8: user_addr's low half */
+	CHECK(dmabuf_size(fd) == good.len, "fd %d is not the buffer", fd);
+	CHECK(helper_counter("fds_installed") == installed0 + 1 &&
+	      helper_counter("allocations") == allocs0 + 1,
+	      "installed %lld, allocated %lld",
+	      helper_counter("fds_installed") - installed0,
+	      helper_counter("allocations") - allocs0);
+	close(fd);
+	printf("%-40s -> waited for FILL from another thread, delivered; FILL refusals EINVAL, ESRCH\n",
+	       "deferred 4 KiB ALLOC");
+
+	/* Not a buffer made ahead: not deferred, delivered at once. */
+	a = good;
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a.user_addr = (uintptr_t)&a;
+	a.node_major = major(st.st_rdev);
+	a.node_minor = minor(st.st_rdev);
+	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
+	a.len = 16 * KiB;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC 16 KiB");
+	CHECK(a.flags == DMAHEAP_HELPER_ALLOC_DEFER, "16 KiB deferred");
+	fd = (int)(uint32_t)a.user_addr;
+	CHECK(dmabuf_size(fd) == 16 * KiB, "fd %d is not the buffer", fd);
+	close(fd);
+	printf("%-40s -> not deferred\n", "DEFER for 16 KiB");
+
+	/* Dropped before FILL (not the heap ioctl): no buffer, one event. */
+	dropped0 = helper_counter("deliveries_dropped");
+	allocs0 = helper_counter("allocations");
+	expect_no_event("before a deferred drop");
+	a = good;
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
+	a.cookie = 0x3333;
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
+	id = a.id;
+	CHECK(a.flags & DMAHEAP_HELPER_ALLOC_DEFERRED, "not deferred");
+	CHECK(helper_counter("deliveries_dropped") == dropped0 + 1,
+	      "not dropped on the helper ioctl's return");
+	CHECK(fill(id, (pid_t)syscall(SYS_gettid), 0, 0) == ESRCH,
+	      "FILL after the drop");
+	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
+	      "no event for the dropped deferred ALLOC");
+	expect_event(&ev, 0x3333, id, good.len);
+	CHECK(helper_counter("allocations") == allocs0, "a buffer was made");
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
+	      helper_counter("live_buffers"));
+	printf("%-40s -> no buffer, its event, FILL ESRCH\n",
+	       "deferred ALLOC dropped before FILL");
+}
+
 int main(void)
 {
 	struct dmaheap_helper_info info;
@@ -611,8 +746,10 @@ int main(void)
 	expect_alloc(a, EINVAL, "comm set on input");
 	a = good; a.start_time = 1;
 	expect_alloc(a, EINVAL, "start_time set on input");
-	a = good; a.flags = 4;
+	a = good; a.flags = 1u << 4;
 	expect_alloc(a, EINVAL, "unknown flag");
+	a = good; a.flags = DMAHEAP_HELPER_ALLOC_DEFERRED;
+	expect_alloc(a, EINVAL, "DEFERRED set on input");
 	a = good; a.len = 0;
 	expect_alloc(a, EINVAL, "len 0");
 	a = good; a.len = 4095;
@@ -659,6 +796,7 @@ int main(void)
 	printf("%-40s -> dropped, no fd\n", "buffer for a thread not in a heap ioctl");
 	check_node_matters(good);
 	check_events(good);
+	check_deferred(good);
 	check_closed_file(good);
 
 	check_region_add(&info);
