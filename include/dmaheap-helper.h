@@ -123,12 +123,12 @@ struct dmaheap_helper_info {
  * in @flags; the buffer itself is made by DMAHEAP_HELPER_IOC_FILL, which
  * the daemon calls right after its reply, while the caller is still being
  * woken up. The caller's delivery waits for it: briefly spinning, then
- * asleep, until FILL, a fatal signal, or the exit of the daemon's thread
- * that made the ALLOC. A delivery that ends without a buffer (the caller's
- * ioctl failed or ended first, FILL failed, the daemon is gone) still
- * queues the release event of @cookie, with @id and @len, so that every
- * ALLOC that succeeded ends in one event. Other requests are served at
- * once, as without the flag.
+ * asleep, until FILL, a fatal signal, or the release of the helper's file
+ * that made the ALLOC (-EIO). A delivery that ends without a buffer (the
+ * caller's ioctl failed or ended first, FILL failed, the file was
+ * released) still queues the release event of @cookie, with @id and @len,
+ * so that every ALLOC that succeeded ends in one event. Other requests are
+ * served at once, as without the flag.
  *
  * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
  * cgroup of the caller (kinds SYSTEM and CONTIGUOUS, and a CMA block that
@@ -281,11 +281,13 @@ struct dmaheap_helper_memcg_pools {
  * @reserved0:	in: zero
  * @reserved:	in: zero
  *
- * Only the file that made the ALLOC can fill it. Errors: -ESRCH if that
- * delivery is gone (the caller's ioctl failed or returned first, the
- * caller died, or it was filled already); the buffer's own errors
- * (-ENOMEM), which the caller's ioctl then returns too. Either way the
- * release event of the ALLOC's cookie follows.
+ * Only the file that made the ALLOC can fill it. Errors: -EINVAL for a
+ * zero @id or reserved fields set; -ESRCH if no such delivery is waiting
+ * (another id or thread; the caller's ioctl failed or returned first, or
+ * the caller died: that delivery has ended already, its event queued; or
+ * it was filled already); the buffer's own errors (-ENOMEM; -EIO for an
+ * allocation the daemon's death interrupted), which the caller's ioctl
+ * then returns too, and the ALLOC's release event follows.
  */
 struct dmaheap_helper_fill {
 	__u64 id;

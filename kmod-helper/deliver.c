@@ -44,12 +44,13 @@
  */
 #define DMAHP_FILL_SPIN_NS	(100 * NSEC_PER_USEC)
 
+/* In this order: a delivery waits while its state is below DONE. */
 enum dmahp_fill {
 	DMAHP_FILL_NONE,	/* not deferred: the buffer came queued */
 	DMAHP_FILL_WAITING,
 	DMAHP_FILL_FILLING,
 	DMAHP_FILL_DONE,
-	DMAHP_FILL_ABANDONED,
+	DMAHP_FILL_ABANDONED,	/* set by the claim only, after it waited */
 };
 
 struct dmahp_delivery {
@@ -305,14 +306,20 @@ static void dmahp_deliver_end_unfilled(struct dmahp_delivery *d)
 	d->def.event = NULL;
 }
 
-/* Wait for FILL: spin a little, then sleep until it or a fatal signal. */
+/*
+ * Wait for FILL: spin a little, unless another task wants this CPU (it may
+ * be the daemon, about to FILL), then sleep until FILL, the helper's file
+ * closing or a fatal signal; the claim reads which. Freezable: a daemon
+ * frozen between its reply and FILL must not hold a suspend up.
+ */
 static void dmahp_deliver_wait(struct dmahp_delivery *d)
 {
 	u64 end = ktime_get_ns() + DMAHP_FILL_SPIN_NS;
 
 	while (READ_ONCE(d->fill) < DMAHP_FILL_DONE) {
-		if (ktime_get_ns() > end) {
-			wait_for_completion_killable(&d->filled);
+		if (need_resched() || ktime_get_ns() > end) {
+			wait_for_completion_state(&d->filled, TASK_KILLABLE |
+						  TASK_FREEZABLE);
 			return;
 		}
 		cpu_relax();
@@ -323,9 +330,11 @@ static void dmahp_deliver_wait(struct dmahp_delivery *d)
  * Take a deferred delivery over from FILL, after waiting for it if @wait.
  * Return: 0 with its buffer in d->dmabuf; an errno, the delivery ended
  * without a buffer; -EINPROGRESS if FILL is still making it and now ends it
- * (@d is no longer current's).
+ * (@d is no longer current's): then *@ret_ctx holds a reference of
+ * current's on its context, the module's, to put last.
  */
-static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait)
+static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait,
+			       struct dmahp_ctx **ret_ctx)
 {
 	int ret;
 
@@ -337,6 +346,8 @@ static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait)
 	switch (d->fill) {
 	case DMAHP_FILL_FILLING:
 		WRITE_ONCE(d->fill, DMAHP_FILL_ABANDONED);
+		*ret_ctx = d->def.ctx;
+		dmahp_ctx_get(*ret_ctx);
 		spin_unlock(&dmahp_pending_lock);
 		return -EINPROGRESS;
 	case DMAHP_FILL_DONE:
@@ -359,6 +370,7 @@ static void dmahp_deliver_work(struct callback_head *head)
 	struct dmahp_delivery *d = container_of(head, struct dmahp_delivery,
 						work);
 	struct pt_regs *regs = task_pt_regs(current);
+	struct dmahp_ctx *ctx;
 	unsigned int node_fd;
 	struct file *file;
 	bool stretch, ours;
@@ -376,9 +388,12 @@ static void dmahp_deliver_work(struct callback_head *head)
 		/* A caller being killed does not wait: its fd would not last. */
 		ret = dmahp_deliver_claim(d, ours &&
 					  !(current->flags & PF_EXITING) &&
-					  !fatal_signal_pending(current));
-		if (ret == -EINPROGRESS)
+					  !fatal_signal_pending(current), &ctx);
+		if (ret == -EINPROGRESS) {
+			/* A killed caller: FILL ends it. Last: may free. */
+			dmahp_ctx_put(ctx);
 			return;
+		}
 	}
 	if (!ours)
 		goto out_drop;
@@ -423,7 +438,7 @@ out_fail:
 	syscall_set_return_value(current, regs, ret, 0);
 out_drop:
 	atomic64_inc(&dmahp_counters.deliveries_dropped);
-	pr_debug("dropped buffer for %s[%d]\n", current->comm,
+	pr_debug("dropped the delivery to %s[%d]\n", current->comm,
 		 task_pid_nr(current));
 	if (d->dmabuf)
 		dma_buf_put(d->dmabuf);
@@ -476,16 +491,15 @@ int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 /**
  * dmahp_deliver_defer() - queue the delivery of a buffer FILL will make
  * @d:		the delivery dmahp_deliver_reserve() returned for the caller
- * @def:	what FILL makes, copied; on success @d takes over its caller
- *		reference and its event, and holds its ctx
+ * @def:	what FILL makes, copied; its caller reference and its event
+ *		are consumed, whatever the result, and its ctx held
  * @node:	device number of the heap node
  * @compat:	the caller is in a 32-bit syscall
  * @cmd:	the ioctl command the daemon saw
  * @user_addr:	the caller's struct dma_heap_allocation_data
  * @fd_flags:	flags for the new fd
  *
- * Return: 0 when queued; -ESRCH if the caller is exiting, @d unreserved
- * and nothing of @def taken over.
+ * Return: 0 when queued; -ESRCH if the caller is exiting, @d unreserved.
  */
 int dmahp_deliver_defer(struct dmahp_delivery *d,
 			const struct dmahp_deferred *def, dev_t node,
@@ -506,18 +520,33 @@ int dmahp_deliver_defer(struct dmahp_delivery *d,
 	init_task_work(&d->work, dmahp_deliver_work);
 	dmahp_ctx_get(def->ctx);
 
-	/* FILL finds it from now on: its id is not known outside yet. */
+	/*
+	 * FILL may find it from now on: before the task work is queued,
+	 * which may run at once if the daemon named a thread that is not
+	 * its caller. The daemon was told the id already.
+	 */
 	spin_lock(&dmahp_pending_lock);
 	WRITE_ONCE(d->fill, DMAHP_FILL_WAITING);
 	spin_unlock(&dmahp_pending_lock);
 
 	ret = dmahp_fault("task_work") ? -ESRCH :
 	      task_work_add(def->caller, &d->work, TWA_RESUME);
-	if (ret) {
-		dmahp_deliver_unlist(d);
-		atomic64_inc(&dmahp_counters.deliveries_dropped);
-		dmahp_deliver_free(d);
+	if (!ret)
+		return 0;
+
+	spin_lock(&dmahp_pending_lock);
+	hash_del(&d->node);
+	if (d->fill == DMAHP_FILL_FILLING) {
+		/* A FILL the daemon sent before ALLOC answered: it ends @d. */
+		WRITE_ONCE(d->fill, DMAHP_FILL_ABANDONED);
+		spin_unlock(&dmahp_pending_lock);
+		return ret;
 	}
+	spin_unlock(&dmahp_pending_lock);
+	atomic64_inc(&dmahp_counters.deliveries_dropped);
+	dmahp_event_free(d->def.event);
+	put_task_struct(d->def.caller);
+	dmahp_deliver_free(d);
 	return ret;
 }
 
@@ -563,6 +592,12 @@ int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf)
 						def);
 	int err = PTR_ERR_OR_ZERO(dmabuf);
 
+	/*
+	 * Made in the daemon's context: a daemon being killed interrupts it,
+	 * which is no signal of the caller's.
+	 */
+	if (err == -EINTR)
+		err = -EIO;
 	spin_lock(&dmahp_pending_lock);
 	if (d->fill == DMAHP_FILL_FILLING) {
 		d->dmabuf = err ? NULL : dmabuf;

@@ -311,20 +311,17 @@ static long dmahp_alloc_defer(struct dmahp_ctx *ctx,
 	ret = dmahp_alloc_answer(uarg, id,
 				 req->flags | DMAHEAP_HELPER_ALLOC_DEFERRED,
 				 caller);
-	if (!ret)
-		ret = dmahp_deliver_defer(delivery, &def,
-					  MKDEV(req->node_major,
-						req->node_minor),
-					  req->flags & DMAHEAP_HELPER_ALLOC_COMPAT,
-					  req->cmd, req->user_addr,
-					  req->fd_flags);
-	else
-		dmahp_deliver_unreserve(delivery);
 	if (ret) {
+		dmahp_deliver_unreserve(delivery);
 		dmahp_event_free(event);
 		put_task_struct(caller->task);
+		return ret;
 	}
-	return ret;
+	/* Takes over the reservation, the event and the caller. */
+	return dmahp_deliver_defer(delivery, &def,
+				   MKDEV(req->node_major, req->node_minor),
+				   req->flags & DMAHEAP_HELPER_ALLOC_COMPAT,
+				   req->cmd, req->user_addr, req->fd_flags);
 }
 
 /*
