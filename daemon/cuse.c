@@ -179,6 +179,8 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 	if (r == 0 && h->fault == FAULT_REPLY_DELAY)
 		usleep(500 * 1000);
 	if (r < 0) {
+		/* A deferred delivery then ends by itself, its caller failed. */
+		fill.pending = false;
 		fuse_reply_err(req, -r);
 	} else if (in_bufsz >= out_bufsz) {
 		/* Echoed, as the kernel copies the struct back out. */
@@ -191,7 +193,7 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		iov[1].iov_len = out_bufsz - in_bufsz;
 		fuse_reply_ioctl_iov(req, 0, iov, 2);
 	}
-	heap_replied(h, &caller, &fill, r < 0);
+	heap_replied(h, &caller, &fill);
 }
 
 static const struct cuse_lowlevel_ops cuse_ops = {

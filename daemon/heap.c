@@ -481,7 +481,6 @@ int heap_alloc(struct node *h, const struct caller *caller,
 	int r;
 
 	ret_fill->pending = false;
-	ret_fill->commit = false;
 	r = check_request(h, caller, io, &rq);
 	if (r == 0)
 		r = check_caller(h, caller, rq.len, &user);
@@ -494,41 +493,26 @@ int heap_alloc(struct node *h, const struct caller *caller,
 
 	w.tgid = req.tgid;
 	memcpy(w.comm, req.comm, sizeof(req.comm));	/* NUL-terminated */
-	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFERRED) {
-		ret_fill->pending = true;
-		ret_fill->cookie = req.cookie;
-		ret_fill->id = req.id;
-		ret_fill->len = rq.len;
-		ret_fill->tgid = req.tgid;
-		ret_fill->start = req.start_time;
-		memcpy(ret_fill->comm, req.comm, sizeof(ret_fill->comm));
-		/*
-		 * Without MaxBytesPerProcess= nothing can refuse the buffer
-		 * any more: its commit waits for the reply too. A release
-		 * event read before it (a caller killed at once) marks the
-		 * reservation released, and the commit removes it.
-		 */
-		ret_fill->commit = h->cfg.limits[LIMIT_BYTES_PER_PROCESS] ==
-				   DH_NO_LIMIT;
-	}
 	/*
 	 * Past MaxBytesPerProcess=, or no memory to count a new process: the
 	 * error reply makes the helper drop the buffer it queued for
 	 * delivery (or, deferred, never make it), and its release event
 	 * follows.
 	 */
-	r = ret_fill->commit ? 0 :
-	    ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
+	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
 			  (pid_t)req.tgid, req.start_time, req.comm);
-	if (r == -EDQUOT) {
-		ret_fill->pending = false;
+	if (r == -EDQUOT)
 		return log_limit(h, caller, &w, rq.len,
 				 LIMIT_BYTES_PER_PROCESS, user);
-	}
-	if (r < 0) {
-		ret_fill->pending = false;
+	if (r < 0)
 		return log_failure_known(h, caller, &w, rq.len, "out of memory",
 					 r);
+	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFERRED) {
+		ret_fill->pending = true;
+		ret_fill->id = req.id;
+		ret_fill->len = rq.len;
+		ret_fill->tgid = w.tgid;
+		memcpy(ret_fill->comm, req.comm, sizeof(ret_fill->comm));
 	}
 	if (log_debug_enabled()) {
 		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
@@ -544,15 +528,6 @@ out:
 	return 0;
 }
 
-/* @fill's caller, for its log lines. */
-static void fill_who(const struct heap_fill *fill, struct who *w)
-{
-	_Static_assert(sizeof(w->comm) > sizeof(fill->comm), "fits");
-	w->tgid = fill->tgid;
-	memcpy(w->comm, fill->comm, sizeof(fill->comm));
-	w->comm[sizeof(fill->comm)] = '\0';
-}
-
 /*
  * The deferred buffer of @fill. Its delivery ends without one if this
  * fails, and its release event tells the ledger: only the log is left.
@@ -560,7 +535,7 @@ static void fill_who(const struct heap_fill *fill, struct who *w)
 static void heap_fill(struct node *h, const struct caller *caller,
 		      const struct heap_fill *fill)
 {
-	struct who w;
+	struct who w = { .tgid = fill->tgid };
 	int r;
 
 	if (h->fault == FAULT_FILL_DELAY)
@@ -568,32 +543,18 @@ static void heap_fill(struct node *h, const struct caller *caller,
 	r = helper_fill(h->helper_fd, fill->id, caller->tid);
 	if (r == 0)
 		return;
-	fill_who(fill, &w);
+	_Static_assert(sizeof(w.comm) > sizeof(fill->comm), "fits");
+	memcpy(w.comm, fill->comm, sizeof(fill->comm));
+	w.comm[sizeof(fill->comm)] = '\0';
 	log_failure_known(h, caller, &w, fill->len,
 			  r == -ESRCH ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
 			  "allocation failed", r);
 }
 
 void heap_replied(struct node *h, const struct caller *caller,
-		  const struct heap_fill *fill, bool replied_error)
+		  const struct heap_fill *fill)
 {
-	struct who w;
-
-	/*
-	 * A commit left for now (no MaxBytesPerProcess=) can only fail for
-	 * memory: the buffer still counts to the heap and its user, not to
-	 * its process, until its release event.
-	 */
-	if (fill->pending && fill->commit &&
-	    ledger_commit(h->ledger, &h->cfg, fill->cookie, fill->id,
-			  (pid_t)fill->tgid, fill->start, fill->comm) < 0) {
-		fill_who(fill, &w);
-		log_failure_known(h, caller, &w, fill->len,
-				  "out of memory: the buffer is not counted to its process",
-				  -ENOMEM);
-	}
-	/* After an error reply its delivery ends by itself, with its event. */
-	if (fill->pending && !replied_error)
+	if (fill->pending)
 		heap_fill(h, caller, fill);
 	if (!policy_has_limits(&h->cfg) &&
 	    !(atomic_fetch_add(&replies_since_drain, 1) % DRAIN_EVERY))

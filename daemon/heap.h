@@ -69,12 +69,9 @@ void heap_drain_releases(int helper_fd, struct ledger *l);
  */
 struct heap_fill {
 	bool pending;
-	bool commit;		/* the ledger's commit left for after the reply */
-	uint64_t cookie;
 	uint64_t id;
 	uint64_t len;
-	uint32_t tgid;		/* the caller's process, as the helper names it */
-	uint64_t start;
+	long tgid;		/* the caller's process, for the log */
 	char comm[16];
 };
 
@@ -95,18 +92,15 @@ int heap_alloc(struct node *h, const struct caller *caller,
 /*
  * heap_replied() - the reply to a heap_alloc() is sent, success or error
  *
- * A buffer the helper deferred is committed to the ledger (unless that was
- * done before the reply: MaxBytesPerProcess=) and made now, while the
- * caller wakes up; its delivery waits for it (a failure reaches the caller
- * as its ioctl's errno, and is logged here). After an error reply,
- * @replied_error, it is only committed: its delivery ends without it, and
- * its release event follows. Then what can wait until the caller has its answer:
+ * A buffer the helper deferred is made now, while the caller wakes up; its
+ * delivery waits for it (a failure reaches the caller as its ioctl's errno,
+ * and is logged here). Then what can wait until the caller has its answer:
  * the release events of a heap without limits, every 64 replies (heap.c).
  * Errors count too: a buffer the helper dropped after allocating it (its
  * caller exiting) has its release event queued all the same.
  */
 void heap_replied(struct node *h, const struct caller *caller,
-		  const struct heap_fill *fill, bool replied_error);
+		  const struct heap_fill *fill);
 
 /*
  * For the unit tests: new windows of failure lines, none used yet; or the

@@ -441,7 +441,7 @@ static void test_deferred_buffer_filled_after_reply(void **state)
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
 				    &test_fill), 0);
 	assert_false(test_fill.pending);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_fill_calls, 0);
 
 	fake_helper_defer = 1;
@@ -449,7 +449,7 @@ static void test_deferred_buffer_filled_after_reply(void **state)
 				    &test_fill), 0);
 	assert_true(test_fill.pending);
 	assert_int_equal(fake_helper_fill_calls, 0);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_fill_calls, 1);
 	assert_int_equal(fake_helper_fill_id, 42);
 	assert_int_equal(fake_helper_fill_tid, 1234);
@@ -471,89 +471,21 @@ static void test_failed_fill_logged(void **state)
 	capture_start();
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
 				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	fake_helper_fill_error = ENOMEM;
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
 				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	fake_helper_fill_error = ESRCH;
 	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
 				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	log = capture_end();
 	assert_int_equal(fake_helper_fill_calls, 3);
 	assert_int_equal(lines_with(log, "allocation failed"), 1);
 	assert_int_equal(lines_with(log, "Cannot allocate memory"), 1);
 	assert_int_equal(lines_with(log, "the caller's ioctl ended before its buffer was made"), 1);
 	assert_int_equal(lines_with(log, "(client)"), 2);
-}
-
-static void release_last(void);
-
-/*
- * Without MaxBytesPerProcess= a deferred buffer is committed after the
- * reply, before its FILL; after an error reply it is committed and not
- * made, and its release event takes it out of the totals.
- */
-static void test_deferred_commit_after_reply(void **state)
-{
-	struct dma_heap_allocation_data d = { .len = 4096 };
-	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
-	struct ledger_buffer *snap;
-	struct dh_alloc_request rq;
-	uint64_t bytes, buffers;
-
-	fake_helper_defer = 1;
-	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
-	assert_int_equal(buffers, 1);
-	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 0);
-	free(snap);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
-	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
-	assert_int_equal(snap[0].pid, 1200);
-	assert_int_equal(snap[0].id, 42);
-	assert_string_equal(snap[0].comm, "client");
-	free(snap);
-	assert_int_equal(fake_helper_fill_calls, 1);
-
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill, true);
-	assert_int_equal(fake_helper_fill_calls, 1);
-	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
-	assert_int_equal(buffers, 2);
-	release_last();
-	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
-	assert_int_equal(buffers, 1);
-}
-
-/*
- * With MaxBytesPerProcess= a deferred buffer is committed before the
- * reply, which refuses one past the limit; nothing is made for it.
- */
-static void test_deferred_process_limit(void **state)
-{
-	struct dma_heap_allocation_data d = { .len = 4096 };
-	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
-	struct dh_alloc_request rq;
-
-	fake_helper_defer = 1;
-	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 4096;
-	will_return_count(helper_alloc, 0, 2);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	assert_true(test_fill.pending);
-	assert_false(test_fill.commit);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
-	assert_int_equal(fake_helper_fill_calls, 1);
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), -ENOMEM);
-	assert_false(test_fill.pending);
-	heap_replied(&test_heap, &test_caller, &test_fill, true);
-	assert_int_equal(fake_helper_fill_calls, 1);
 }
 
 static void test_release_events_error_logged_once(void **state)
@@ -608,7 +540,7 @@ static void test_releases_read_after_replies(void **state)
 	assert_int_equal(fake_helper_n_events, 1);
 
 	for (i = 0; i < 64 && fake_helper_n_events; i++)
-		heap_replied(&test_heap, &test_caller, &test_fill, false);
+		heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 64);
@@ -617,9 +549,9 @@ static void test_releases_read_after_replies(void **state)
 	fake_helper_events[0].cookie = fake_helper_last.cookie;
 	fake_helper_n_events = 1;
 	for (i = 0; i < 63; i++)
-		heap_replied(&test_heap, &test_caller, &test_fill, false);
+		heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 1);
-	heap_replied(&test_heap, &test_caller, &test_fill, false);
+	heap_replied(&test_heap, &test_caller, &test_fill);
 	assert_int_equal(fake_helper_n_events, 0);
 	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
 	assert_int_equal(buffers, 63);
@@ -946,8 +878,6 @@ int main(void)
 		HEAP_TEST(test_release_events_error_logged_once),
 		HEAP_TEST(test_deferred_buffer_filled_after_reply),
 		HEAP_TEST(test_failed_fill_logged),
-		HEAP_TEST(test_deferred_commit_after_reply),
-		HEAP_TEST(test_deferred_process_limit),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),
