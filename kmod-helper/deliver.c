@@ -445,6 +445,19 @@ out_drop:
 	dmahp_deliver_free(d);
 }
 
+/*
+ * Queue @d's task work on @task. TWA_RESUME: no wake-up, no signal, so FUSE
+ * does not see an interrupt; the work runs on the way back to user mode,
+ * or in do_exit() if the caller is killed. 0, or -ESRCH if @task is exiting.
+ */
+static int dmahp_deliver_queue(struct dmahp_delivery *d,
+			       struct task_struct *task)
+{
+	init_task_work(&d->work, dmahp_deliver_work);
+	return dmahp_fault("task_work") ? -ESRCH :
+	       task_work_add(task, &d->work, TWA_RESUME);
+}
+
 /**
  * dmahp_deliver() - queue the fd delivery of @dmabuf on @task
  * @d:		the delivery dmahp_deliver_reserve() returned for @task;
@@ -471,15 +484,7 @@ int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
 	d->cmd = cmd;
 	d->fd_flags = fd_flags;
 	d->compat = compat;
-	init_task_work(&d->work, dmahp_deliver_work);
-
-	/*
-	 * TWA_RESUME: no wake-up, no signal, so FUSE does not see an
-	 * interrupt; the work runs on the way back to user mode, or in
-	 * do_exit() if the caller is killed.
-	 */
-	ret = dmahp_fault("task_work") ? -ESRCH :
-	      task_work_add(task, &d->work, TWA_RESUME);
+	ret = dmahp_deliver_queue(d, task);
 	if (ret) {
 		dmahp_deliver_unreserve(d);
 		atomic64_inc(&dmahp_counters.deliveries_dropped);
@@ -492,32 +497,28 @@ int dmahp_deliver(struct dmahp_delivery *d, struct task_struct *task,
  * dmahp_deliver_defer() - queue the delivery of a buffer FILL will make
  * @d:		the delivery dmahp_deliver_reserve() returned for the caller
  * @def:	what FILL makes, copied; its caller reference and its event
- *		are consumed, whatever the result, and its ctx held
- * @node:	device number of the heap node
- * @compat:	the caller is in a 32-bit syscall
- * @cmd:	the ioctl command the daemon saw
- * @user_addr:	the caller's struct dma_heap_allocation_data
- * @fd_flags:	flags for the new fd
+ *		are consumed, whatever the result, and its ctx held. The
+ *		ioctl to deliver into is its request's (node, compat, command,
+ *		struct, fd flags), as dmahp_deliver() is told them.
  *
  * Return: 0 when queued; -ESRCH if the caller is exiting, @d unreserved.
  */
 int dmahp_deliver_defer(struct dmahp_delivery *d,
-			const struct dmahp_deferred *def, dev_t node,
-			bool compat, u32 cmd, u64 user_addr, u32 fd_flags)
+			const struct dmahp_deferred *def)
 {
+	const struct dmaheap_helper_alloc *req = &def->req;
 	int ret;
 
 	d->dmabuf = NULL;
-	d->user_addr = user_addr;
-	d->node_dev = node;
-	d->cmd = cmd;
-	d->fd_flags = fd_flags;
-	d->compat = compat;
+	d->user_addr = req->user_addr;
+	d->node_dev = MKDEV(req->node_major, req->node_minor);
+	d->cmd = req->cmd;
+	d->fd_flags = req->fd_flags;
+	d->compat = req->flags & DMAHEAP_HELPER_ALLOC_COMPAT;
 	d->def = *def;
 	d->deferred = true;
 	d->fill_err = 0;
 	init_completion(&d->filled);
-	init_task_work(&d->work, dmahp_deliver_work);
 	dmahp_ctx_get(def->ctx);
 
 	/*
@@ -529,8 +530,7 @@ int dmahp_deliver_defer(struct dmahp_delivery *d,
 	WRITE_ONCE(d->fill, DMAHP_FILL_WAITING);
 	spin_unlock(&dmahp_pending_lock);
 
-	ret = dmahp_fault("task_work") ? -ESRCH :
-	      task_work_add(def->caller, &d->work, TWA_RESUME);
+	ret = dmahp_deliver_queue(d, def->caller);
 	if (!ret)
 		return 0;
 

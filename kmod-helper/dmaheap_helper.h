@@ -309,8 +309,7 @@ struct dmahp_deferred {
 };
 
 int dmahp_deliver_defer(struct dmahp_delivery *d,
-			const struct dmahp_deferred *def, dev_t node,
-			bool compat, u32 cmd, u64 user_addr, u32 fd_flags);
+			const struct dmahp_deferred *def);
 struct dmahp_deferred *dmahp_deliver_fill_begin(struct dmahp_ctx *ctx,
 						pid_t tid, u64 id);
 int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf);

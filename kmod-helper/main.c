@@ -318,10 +318,7 @@ static long dmahp_alloc_defer(struct dmahp_ctx *ctx,
 		return ret;
 	}
 	/* Takes over the reservation, the event and the caller. */
-	return dmahp_deliver_defer(delivery, &def,
-				   MKDEV(req->node_major, req->node_minor),
-				   req->flags & DMAHEAP_HELPER_ALLOC_COMPAT,
-				   req->cmd, req->user_addr, req->fd_flags);
+	return dmahp_deliver_defer(delivery, &def);
 }
 
 /*
