@@ -424,10 +424,6 @@ static void test_ledger_follows_buffers(void **state)
 }
 
 /*
- * The helper's release events cannot be read: said once, not on every
- * drain (every 64th reply), and the drain returns.
- */
-/*
  * A buffer the helper deferred is made after the reply, once, for the
  * id and thread of its ALLOC; one it did not defer is not asked for.
  */
@@ -463,23 +459,20 @@ static void test_failed_fill_logged(void **state)
 {
 	struct dma_heap_allocation_data d = { .len = 4096 };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	static const int fill_errors[] = { 0, ENOMEM, ESRCH };
 	struct dh_alloc_request rq;
 	const char *log;
+	size_t i;
 
 	fake_helper_defer = 1;
-	will_return_count(helper_alloc, 0, 3);
+	will_return_count(helper_alloc, 0, ARRAY_SIZE(fill_errors));
 	capture_start();
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill);
-	fake_helper_fill_error = ENOMEM;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill);
-	fake_helper_fill_error = ESRCH;
-	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
-				    &test_fill), 0);
-	heap_replied(&test_heap, &test_caller, &test_fill);
+	for (i = 0; i < ARRAY_SIZE(fill_errors); i++) {
+		fake_helper_fill_error = fill_errors[i];
+		assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+					    &test_fill), 0);
+		heap_replied(&test_heap, &test_caller, &test_fill);
+	}
 	log = capture_end();
 	assert_int_equal(fake_helper_fill_calls, 3);
 	assert_int_equal(lines_with(log, "allocation failed"), 1);
@@ -488,6 +481,10 @@ static void test_failed_fill_logged(void **state)
 	assert_int_equal(lines_with(log, "(client)"), 2);
 }
 
+/*
+ * The helper's release events cannot be read: said once, not on every
+ * drain (every 64th reply), and the drain returns.
+ */
 static void test_release_events_error_logged_once(void **state)
 {
 	int i;

@@ -115,6 +115,15 @@ static int fill_wait(void)
 	return 0;
 }
 
+/* No buffer made since @allocs0, and the live ones back to @live0. */
+static void check_none_made(long long allocs0, long long live0)
+{
+	CHECK(helper_counter("allocations") == allocs0, "allocations %lld",
+	      helper_counter("allocations") - allocs0);
+	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld, was %lld",
+	      helper_counter("live_buffers"), live0);
+}
+
 static int fill_client_kill(void)
 {
 	long long live0 = helper_counter("live_buffers");
@@ -131,12 +140,9 @@ static int fill_client_kill(void)
 	      "status %d", status);
 	/* FILL comes and finds the delivery gone: no buffer is made. */
 	sleep_ms(700);
-	CHECK(helper_counter("allocations") == allocs0, "allocations %lld",
-	      helper_counter("allocations") - allocs0);
 	CHECK(helper_counter("deliveries_dropped") == dropped0 + 1,
 	      "dropped %lld", helper_counter("deliveries_dropped") - dropped0);
-	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld, was %lld",
-	      helper_counter("live_buffers"), live0);
+	check_none_made(allocs0, live0);
 	printf("caller killed while waiting for its buffer: gone in %ld ms, no buffer made\n",
 	       took);
 	return 0;
@@ -155,10 +161,7 @@ static int fill_daemon_kill(pid_t daemon)
 	status = reap_within(pid, 2000, &took);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 100 + EIO,
 	      "caller status %d, want EIO", status);
-	CHECK(helper_counter("allocations") == allocs0, "allocations %lld",
-	      helper_counter("allocations") - allocs0);
-	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld, was %lld",
-	      helper_counter("live_buffers"), live0);
+	check_none_made(allocs0, live0);
 	printf("daemon killed while a caller waited for its buffer: EIO in %ld ms, none left\n",
 	       took);
 	return 0;

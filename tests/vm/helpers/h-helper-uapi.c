@@ -261,6 +261,34 @@ static void *sleeper(void *arg)
 }
 
 /*
+ * @a as the heap ioctl of this thread: the helper's own ALLOC on the
+ * helper's device, delivering into @a itself.
+ */
+static void as_own_heap_ioctl(struct dmaheap_helper_alloc *a)
+{
+	struct stat st;
+
+	CHECK(fstat(helper, &st) == 0, "fstat helper");
+	a->tid = (uint32_t)syscall(SYS_gettid);
+	a->cmd = DMAHEAP_HELPER_IOC_ALLOC;
+	a->user_addr = (uintptr_t)a;
+	a->node_major = major(st.st_rdev);
+	a->node_minor = minor(st.st_rdev);
+}
+
+/* The helper's own ALLOC as the heap ioctl: delivered, fd returned. */
+static int alloc_delivered(struct dmaheap_helper_alloc *a)
+{
+	long long installed0 = helper_counter("fds_installed");
+
+	as_own_heap_ioctl(a);
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, a) == 0, "ALLOC");
+	CHECK(helper_counter("fds_installed") == installed0 + 1,
+	      "not delivered");
+	return (int)(uint32_t)a->user_addr;
+}
+
+/*
  * The delivery checks the ioctl's fd is the heap node it was told. Here the
  * "caller" is this thread's own ALLOC ioctl on the helper, which returns 0
  * with the right number, command and address: told another node, nothing
@@ -272,13 +300,11 @@ static void check_node_matters(struct dmaheap_helper_alloc good)
 	long long installed0 = helper_counter("fds_installed");
 	long long dropped0 = helper_counter("deliveries_dropped");
 	struct dmaheap_helper_alloc a = good;
-	struct stat st;
-	uint32_t fd;
+	int fd;
 
-	CHECK(fstat(helper, &st) == 0, "fstat helper");
-	a.tid = (uint32_t)syscall(SYS_gettid);
-	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
-	a.user_addr = (uintptr_t)&a;
+	as_own_heap_ioctl(&a);
+	a.node_major = good.node_major;
+	a.node_minor = good.node_minor;
 	/*
 	 * The same ioctl, command and struct on another file: to the helper
 	 * this is the caller's ioctl after another thread put something else
@@ -292,18 +318,11 @@ static void check_node_matters(struct dmaheap_helper_alloc good)
 	      helper_counter("deliveries_dropped") == dropped0 + 1,
 	      "ioctl on another device was not refused");
 
+	/* Delivered at offset 8, user_addr's low half. */
 	a = good;
-	a.tid = (uint32_t)syscall(SYS_gettid);
-	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
-	a.user_addr = (uintptr_t)&a;
-	a.node_major = major(st.st_rdev);
-	a.node_minor = minor(st.st_rdev);
-	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC");
-	CHECK(helper_counter("fds_installed") == installed0 + 1,
-	      "not delivered with every check satisfied");
-	fd = (uint32_t)a.user_addr;	/* offset 8 is user_addr's low half */
-	CHECK(dmabuf_size((int)fd) == good.len, "fd %u is not the buffer", fd);
-	close((int)fd);
+	fd = alloc_delivered(&a);
+	CHECK(dmabuf_size(fd) == good.len, "fd %d is not the buffer", fd);
+	close(fd);
 	printf("%-40s -> dropped, EIO; on the node told: delivered\n",
 	       "ioctl on another device than the node");
 }
@@ -405,24 +424,6 @@ static void expect_event(const struct dmaheap_helper_event *ev,
 	      (unsigned long long)ev->cookie, (unsigned long long)ev->id,
 	      (unsigned long long)ev->len, ev->type, (unsigned long long)cookie,
 	      (unsigned long long)id, (unsigned long long)len);
-}
-
-/* The helper's own ALLOC as the heap ioctl: delivered, fd returned. */
-static int alloc_delivered(struct dmaheap_helper_alloc *a)
-{
-	long long installed0 = helper_counter("fds_installed");
-	struct stat st;
-
-	CHECK(fstat(helper, &st) == 0, "fstat helper");
-	a->tid = (uint32_t)syscall(SYS_gettid);
-	a->cmd = DMAHEAP_HELPER_IOC_ALLOC;
-	a->user_addr = (uintptr_t)a;
-	a->node_major = major(st.st_rdev);
-	a->node_minor = minor(st.st_rdev);
-	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, a) == 0, "ALLOC");
-	CHECK(helper_counter("fds_installed") == installed0 + 1,
-	      "not delivered");
-	return (int)(uint32_t)a->user_addr;
 }
 
 struct reader {
@@ -606,7 +607,6 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a;
 	struct filler f = { .a = &a };
-	struct stat st;
 	pthread_t t;
 	uint64_t id;
 	int fd;
@@ -616,13 +616,8 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	      "FILL of nothing deferred");
 
 	/* The helper's own ALLOC as the heap ioctl, FILLed by another thread. */
-	CHECK(fstat(helper, &st) == 0, "fstat helper");
 	a = good;
-	a.tid = (uint32_t)syscall(SYS_gettid);
-	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
-	a.user_addr = (uintptr_t)&a;
-	a.node_major = major(st.st_rdev);
-	a.node_minor = minor(st.st_rdev);
+	as_own_heap_ioctl(&a);
 	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
 	f.tid = (pid_t)a.tid;
 	CHECK(pthread_create(&t, NULL, filler, &f) == 0, "filler thread");
@@ -651,16 +646,10 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 
 	/* Not a buffer made ahead: not deferred, delivered at once. */
 	a = good;
-	a.tid = (uint32_t)syscall(SYS_gettid);
-	a.cmd = DMAHEAP_HELPER_IOC_ALLOC;
-	a.user_addr = (uintptr_t)&a;
-	a.node_major = major(st.st_rdev);
-	a.node_minor = minor(st.st_rdev);
 	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
 	a.len = 16 * KiB;
-	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == 0, "ALLOC 16 KiB");
+	fd = alloc_delivered(&a);
 	CHECK(a.flags == DMAHEAP_HELPER_ALLOC_DEFER, "16 KiB deferred");
-	fd = (int)(uint32_t)a.user_addr;
 	CHECK(dmabuf_size(fd) == 16 * KiB, "fd %d is not the buffer", fd);
 	close(fd);
 	printf("%-40s -> not deferred\n", "DEFER for 16 KiB");
