@@ -127,8 +127,9 @@ struct dmaheap_helper_info {
  * that made the ALLOC (-EIO). A delivery that ends without a buffer (the
  * caller's ioctl failed or ended first, FILL failed, the file was
  * released) still queues the release event of @cookie, with @id and @len,
- * so that every ALLOC that succeeded ends in one event. Other requests are
- * served at once, as without the flag.
+ * so that every ALLOC that succeeded ends in one event. So does one that
+ * failed (-ESRCH) after another thread's FILL had found its delivery. Other
+ * requests are served at once, as without the flag.
  *
  * With DMAHEAP_HELPER_ALLOC_CHARGE, the pages are charged to the memory
  * cgroup of the caller (kinds SYSTEM and CONTIGUOUS, and a CMA block that

@@ -43,6 +43,8 @@
  * wake-up. A buffer exported in place under TCG takes some tens of us.
  */
 #define DMAHP_FILL_SPIN_NS	(100 * NSEC_PER_USEC)
+/* The defer_filled fault site: how long it waits for a FILL, at most. */
+#define DMAHP_DEFER_FILLED_WAIT	(10 * HZ)
 
 /* In this order: a delivery waits while its state is below DONE. */
 enum dmahp_fill {
@@ -507,6 +509,7 @@ int dmahp_deliver_defer(struct dmahp_delivery *d,
 			const struct dmahp_deferred *def)
 {
 	const struct dmaheap_helper_alloc *req = &def->req;
+	bool filled;
 	int ret;
 
 	d->dmabuf = NULL;
@@ -530,22 +533,42 @@ int dmahp_deliver_defer(struct dmahp_delivery *d,
 	WRITE_ONCE(d->fill, DMAHP_FILL_WAITING);
 	spin_unlock(&dmahp_pending_lock);
 
-	ret = dmahp_deliver_queue(d, def->caller);
+	/*
+	 * For tests, a FILL from another thread of the daemon's first, then
+	 * a failed queue, as for an exiting caller.
+	 */
+	if (dmahp_fault("defer_filled")) {
+		wait_for_completion_timeout(&d->filled,
+					    DMAHP_DEFER_FILLED_WAIT);
+		ret = -ESRCH;
+	} else {
+		ret = dmahp_deliver_queue(d, def->caller);
+	}
 	if (!ret)
 		return 0;
 
+	/*
+	 * A FILL from another thread of the daemon's, sent before this ALLOC
+	 * returned, may be making the buffer: it then ends @d. Or it has
+	 * made it, or failed: the ALLOC's event follows all the same.
+	 */
 	spin_lock(&dmahp_pending_lock);
 	hash_del(&d->node);
 	if (d->fill == DMAHP_FILL_FILLING) {
-		/* A FILL the daemon sent before ALLOC answered: it ends @d. */
 		WRITE_ONCE(d->fill, DMAHP_FILL_ABANDONED);
 		spin_unlock(&dmahp_pending_lock);
 		return ret;
 	}
+	filled = d->fill == DMAHP_FILL_DONE;
 	spin_unlock(&dmahp_pending_lock);
 	atomic64_inc(&dmahp_counters.deliveries_dropped);
-	dmahp_event_free(d->def.event);
 	put_task_struct(d->def.caller);
+	if (d->dmabuf)
+		dma_buf_put(d->dmabuf);
+	else if (filled)
+		dmahp_deliver_end_unfilled(d);
+	else
+		dmahp_event_free(d->def.event);
 	dmahp_deliver_free(d);
 	return ret;
 }

@@ -679,6 +679,68 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	       "deferred ALLOC dropped before FILL");
 }
 
+struct racer {
+	const struct dmaheap_helper_alloc *a;
+	pid_t tid;
+	int r;
+};
+
+/* FILL as soon as the ALLOC has answered, before it returns. */
+static void *early_filler(void *arg)
+{
+	struct racer *f = arg;
+	uint64_t id;
+
+	while (!(id = __atomic_load_n(&f->a->id, __ATOMIC_SEQ_CST)))
+		sleep_ms(1);
+	f->r = fill(id, f->tid, 0, 0);
+	return NULL;
+}
+
+/*
+ * A daemon that FILLs from another thread before its deferred ALLOC has
+ * returned, and that ALLOC then fails to queue the delivery (the
+ * defer_filled site: it waits for the FILL, then fails as task_work_add()
+ * does for an exiting caller): the buffer FILL made is dropped, not
+ * leaked, and the ALLOC's event follows it.
+ */
+static void check_fill_before_failed_alloc(struct dmaheap_helper_alloc good)
+{
+	long long dropped0 = helper_counter("deliveries_dropped");
+	long long allocs0 = helper_counter("allocations");
+	long long live0 = helper_counter("live_buffers");
+	struct dmaheap_helper_event ev;
+	struct dmaheap_helper_alloc a = good;
+	struct racer f = { .a = &a };
+	pthread_t t;
+
+	expect_no_event("before a FILL racing a failed ALLOC");
+	a.tid = (uint32_t)syscall(SYS_gettid);
+	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
+	a.cookie = 0x4444;
+	f.tid = (pid_t)a.tid;
+	fault_arm("defer_filled");
+	CHECK(pthread_create(&t, NULL, early_filler, &f) == 0, "filler");
+	CHECK(ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a) == -1 &&
+	      errno == ESRCH, "ALLOC did not fail with ESRCH: %s",
+	      strerror(errno));
+	pthread_join(t, NULL);
+	CHECK(!fault_armed(), "defer_filled not reached");
+	CHECK(f.r == 0, "FILL: %s", strerror(f.r));
+	CHECK(helper_counter("allocations") == allocs0 + 1, "no buffer made");
+	CHECK(helper_counter("deliveries_dropped") == dropped0 + 1,
+	      "dropped %lld", helper_counter("deliveries_dropped") - dropped0);
+	CHECK(wait_live_buffers(live0, 2000) == live0,
+	      "FILL's buffer leaked: live buffers %lld, was %lld",
+	      helper_counter("live_buffers"), live0);
+	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
+	      "no event for FILL's buffer");
+	expect_event(&ev, 0x4444, a.id, good.len);
+	expect_no_event("after a FILL racing a failed ALLOC");
+	printf("%-40s -> ALLOC ESRCH, FILL's buffer dropped, its event\n",
+	       "FILL before a failed deferred ALLOC");
+}
+
 int main(void)
 {
 	struct dmaheap_helper_info info;
@@ -786,6 +848,7 @@ int main(void)
 	check_node_matters(good);
 	check_events(good);
 	check_deferred(good);
+	check_fill_before_failed_alloc(good);
 	check_closed_file(good);
 
 	check_region_add(&info);
