@@ -577,6 +577,16 @@ static int fill(uint64_t id, pid_t tid, uint32_t res0, uint64_t res1)
 	return ioctl(helper, DMAHEAP_HELPER_IOC_FILL, &f) ? errno : 0;
 }
 
+/* The id @a's ALLOC answers, once it has (from another thread). */
+static uint64_t answered_id(const struct dmaheap_helper_alloc *a)
+{
+	uint64_t id;
+
+	while (!(id = __atomic_load_n(&a->id, __ATOMIC_SEQ_CST)))
+		sleep_ms(1);
+	return id;
+}
+
 /*
  * Another thread of the caller's, FILLing once the caller's ALLOC has
  * answered: the caller is then in its delivery, waiting for this.
@@ -584,10 +594,8 @@ static int fill(uint64_t id, pid_t tid, uint32_t res0, uint64_t res1)
 static void *filler(void *arg)
 {
 	struct filler *f = arg;
-	uint64_t id;
+	uint64_t id = answered_id(f->a);
 
-	while (!(id = __atomic_load_n(&f->a->id, __ATOMIC_SEQ_CST)))
-		sleep_ms(1);
 	sleep_ms(50);
 	f->bad[0] = fill(id, f->tid, 1, 0);
 	f->bad[1] = fill(id, f->tid, 0, 1);
@@ -679,21 +687,12 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	       "deferred ALLOC dropped before FILL");
 }
 
-struct racer {
-	const struct dmaheap_helper_alloc *a;
-	pid_t tid;
-	int r;
-};
-
 /* FILL as soon as the ALLOC has answered, before it returns. */
 static void *early_filler(void *arg)
 {
-	struct racer *f = arg;
-	uint64_t id;
+	struct filler *f = arg;
 
-	while (!(id = __atomic_load_n(&f->a->id, __ATOMIC_SEQ_CST)))
-		sleep_ms(1);
-	f->r = fill(id, f->tid, 0, 0);
+	f->r = fill(answered_id(f->a), f->tid, 0, 0);
 	return NULL;
 }
 
@@ -711,7 +710,7 @@ static void check_fill_before_failed_alloc(struct dmaheap_helper_alloc good)
 	long long live0 = helper_counter("live_buffers");
 	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a = good;
-	struct racer f = { .a = &a };
+	struct filler f = { .a = &a };
 	pthread_t t;
 
 	expect_no_event("before a FILL racing a failed ALLOC");
