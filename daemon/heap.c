@@ -540,7 +540,7 @@ static void heap_fill(struct node *h, const struct caller *caller,
 
 	if (h->fault == FAULT_FILL_DELAY)
 		usleep(500 * 1000);
-	r = helper_fill(h->helper_fd, fill->id, caller->tid);
+	r = helper_fill(h->helper_fd, fill->id, caller->tid, 0);
 	if (r == 0)
 		return;
 	_Static_assert(sizeof(w.comm) > sizeof(fill->comm), "fits");

@@ -40,9 +40,11 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 	return ioctl(fd, DMAHEAP_HELPER_IOC_ALLOC, req) < 0 ? -errno : 0;
 }
 
-int helper_fill(int fd, uint64_t id, pid_t tid)
+int helper_fill(int fd, uint64_t id, pid_t tid, int error)
 {
-	struct dmaheap_helper_fill fill = { .id = id, .tid = (uint32_t)tid };
+	struct dmaheap_helper_fill fill = {
+		.id = id, .tid = (uint32_t)tid, .error = error,
+	};
 
 	return ioctl(fd, DMAHEAP_HELPER_IOC_FILL, &fill) < 0 ? -errno : 0;
 }

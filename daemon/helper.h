@@ -18,8 +18,11 @@
 /* Open @path and check the module's version; returns the fd or -errno. */
 int helper_open(const char *path, struct dmaheap_helper_info *ret_info);
 int helper_alloc(int fd, struct dmaheap_helper_alloc *req);
-/* The buffer of a deferred ALLOC @id for thread @tid: 0 or -errno. */
-int helper_fill(int fd, uint64_t id, pid_t tid);
+/*
+ * The buffer of a deferred ALLOC @id for thread @tid: 0 or -errno. With
+ * @error (a negative errno) none: the caller's ioctl returns @error.
+ */
+int helper_fill(int fd, uint64_t id, pid_t tid, int error);
 /*
  * The helper's counter @name (DMAHEAP_HELPER_SYSFS/@name, root only): 0
  * when it cannot be read, as for a helper that does not have it.

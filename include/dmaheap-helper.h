@@ -279,21 +279,25 @@ struct dmaheap_helper_memcg_pools {
  * struct dmaheap_helper_fill - make the buffer of a deferred ALLOC
  * @id:		in: &dmaheap_helper_alloc.id the deferred ALLOC returned
  * @tid:	in: &dmaheap_helper_alloc.tid it was given
- * @reserved0:	in: zero
+ * @error:	in: 0 to make the buffer; or a user-space errno, negative
+ *		(-511..-1), for the caller's ioctl to return instead: the
+ *		daemon's refusal, when it checks its policy after its reply
  * @reserved:	in: zero
  *
  * Only the file that made the ALLOC can fill it. Errors: -EINVAL for a
- * zero @id or reserved fields set; -ESRCH if no such delivery is waiting
- * (another id or thread; the caller's ioctl failed or returned first, or
- * the caller died: that delivery has ended already, its event queued; or
- * it was filled already); the buffer's own errors (-ENOMEM; -EIO for an
- * allocation the daemon's death interrupted), which the caller's ioctl
- * then returns too, and the ALLOC's release event follows.
+ * zero @id, an @error out of its range or reserved fields set; -ESRCH if
+ * no such delivery is waiting (another id or thread; the caller's ioctl
+ * failed or returned first, or the caller died: that delivery has ended
+ * already, its event queued; or it was filled already); the buffer's own
+ * errors (-ENOMEM; -EIO for an allocation the daemon's death interrupted),
+ * which the caller's ioctl then returns too, and the ALLOC's release event
+ * follows. With @error, no buffer is made: the caller's ioctl returns
+ * @error, the ALLOC's release event follows, and FILL returns 0.
  */
 struct dmaheap_helper_fill {
 	__u64 id;
 	__u32 tid;
-	__u32 reserved0;
+	__s32 error;
 	__u64 reserved[2];
 };
 

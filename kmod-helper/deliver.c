@@ -615,12 +615,6 @@ int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf)
 						def);
 	int err = PTR_ERR_OR_ZERO(dmabuf);
 
-	/*
-	 * Made in the daemon's context: a daemon being killed interrupts it,
-	 * which is no signal of the caller's.
-	 */
-	if (err == -EINTR)
-		err = -EIO;
 	spin_lock(&dmahp_pending_lock);
 	if (d->fill == DMAHP_FILL_FILLING) {
 		d->dmabuf = err ? NULL : dmabuf;

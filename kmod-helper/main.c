@@ -414,10 +414,12 @@ static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
 	struct dmahp_deferred *def;
 	struct dma_buf *dmabuf;
 	pid_t tid;
+	int ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	if (!req.id || req.reserved0 ||
+	/* A refusal is a user-space errno: none of the kernel's restarts. */
+	if (!req.id || req.error > 0 || req.error <= -ERESTARTSYS ||
 	    memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 	/* The delivery is listed by global tid; the daemon gave its own. */
@@ -428,10 +430,20 @@ static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
 	if (!def)
 		return -ESRCH;
 
+	if (req.error) {
+		ret = dmahp_deliver_fill_end(def, ERR_PTR(req.error));
+		return ret == req.error ? 0 : ret;
+	}
 	dmabuf = dmahp_alloc_buffer(&def->req, def->kind, def->caller);
 	if (!IS_ERR(dmabuf)) {
 		dmahp_buffer_publish(dmabuf, def->id, def->event, def->name);
 		def->event = NULL;
+	} else if (PTR_ERR(dmabuf) == -EINTR) {
+		/*
+		 * Made in the daemon's context: a daemon being killed
+		 * interrupts it, which is no signal of the caller's.
+		 */
+		dmabuf = ERR_PTR(-EIO);
 	}
 	return dmahp_deliver_fill_end(def, dmabuf);
 }

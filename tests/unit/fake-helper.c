@@ -50,14 +50,16 @@ int helper_alloc(int fd, struct dmaheap_helper_alloc *req)
 /* The last FILL's arguments, how many, and what it answers. */
 uint64_t fake_helper_fill_id;
 pid_t fake_helper_fill_tid;
+int fake_helper_fill_refusal;	/* its @error: what the daemon refused */
 int fake_helper_fill_calls;
 int fake_helper_fill_error;
 
-int helper_fill(int fd, uint64_t id, pid_t tid)
+int helper_fill(int fd, uint64_t id, pid_t tid, int error)
 {
 	fake_helper_fill_calls++;
 	fake_helper_fill_id = id;
 	fake_helper_fill_tid = tid;
+	fake_helper_fill_refusal = error;
 	return -fake_helper_fill_error;
 }
 

@@ -11,7 +11,8 @@
  * for a file closed meanwhile, and the "event" and "open" fault sites.
  * A deferred ALLOC (DEFER): FILL's refusals, its delivery waiting for FILL
  * from another thread, one not deferred, one dropped before FILL (its event
- * all the same).
+ * all the same), one FILL refuses with an errno (the caller's ioctl returns
+ * it, no buffer, its event).
  */
 #include <poll.h>
 #include <signal.h>
@@ -567,10 +568,10 @@ struct filler {
 	int again;			/* a second one's errno */
 };
 
-static int fill(uint64_t id, pid_t tid, uint32_t res0, uint64_t res1)
+static int fill(uint64_t id, pid_t tid, int32_t error, uint64_t res1)
 {
 	struct dmaheap_helper_fill f = {
-		.id = id, .tid = (uint32_t)tid, .reserved0 = res0,
+		.id = id, .tid = (uint32_t)tid, .error = error,
 		.reserved = { res1 },
 	};
 
@@ -634,7 +635,7 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	CHECK(a.flags == (DMAHEAP_HELPER_ALLOC_DEFER |
 			  DMAHEAP_HELPER_ALLOC_DEFERRED), "flags %#x", a.flags);
 	CHECK(f.bad[0] == EINVAL && f.bad[1] == EINVAL,
-	      "FILL with reserved fields: %s, %s", strerror(f.bad[0]),
+	      "FILL with error 1, reserved fields: %s, %s", strerror(f.bad[0]),
 	      strerror(f.bad[1]));
 	CHECK(f.bad[2] == ESRCH && f.bad[3] == ESRCH,
 	      "FILL of another id, another thread: %s, %s",
@@ -685,6 +686,72 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	      helper_counter("live_buffers"));
 	printf("%-40s -> no buffer, its event, FILL ESRCH\n",
 	       "deferred ALLOC dropped before FILL");
+}
+
+/*
+ * Another thread refusing the caller's deferred buffer, as the daemon's
+ * policy does after its reply: first with errors FILL refuses (positive,
+ * past a user-space errno), then -ENFILE, then again.
+ */
+static void *refuser(void *arg)
+{
+	struct filler *f = arg;
+	uint64_t id = answered_id(f->a);
+
+	sleep_ms(50);
+	f->bad[0] = fill(id, f->tid, 1, 0);
+	f->bad[1] = fill(id, f->tid, -512, 0);	/* -ERESTARTSYS */
+	f->bad[2] = fill(id, f->tid, INT32_MIN, 0);
+	f->r = fill(id, f->tid, -ENFILE, 0);
+	f->again = fill(id, f->tid, 0, 0);
+	return NULL;
+}
+
+/*
+ * FILL with an error: the caller's ioctl returns it, no buffer is made, no
+ * fd goes out, and the ALLOC's release event follows, as for a FILL whose
+ * allocation failed.
+ */
+static void check_fill_refusal(struct dmaheap_helper_alloc good)
+{
+	long long installed0 = helper_counter("fds_installed");
+	long long allocs0 = helper_counter("allocations");
+	long long live0 = helper_counter("live_buffers");
+	struct dmaheap_helper_event ev;
+	struct dmaheap_helper_alloc a;
+	struct filler f = { .a = &a };
+	pthread_t t;
+	int r;
+
+	expect_no_event("before a refused deferred ALLOC");
+	a = good;
+	as_own_heap_ioctl(&a);
+	a.flags = DMAHEAP_HELPER_ALLOC_DEFER;
+	a.cookie = 0x7777;
+	f.tid = (pid_t)a.tid;
+	CHECK(pthread_create(&t, NULL, refuser, &f) == 0, "refuser thread");
+	r = ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a);
+	CHECK(r == -1 && errno == ENFILE, "refused deferred ALLOC: %s, not ENFILE",
+	      r ? strerror(errno) : "success");
+	pthread_join(t, NULL);
+	CHECK(f.bad[0] == EINVAL && f.bad[1] == EINVAL && f.bad[2] == EINVAL,
+	      "FILL with error 1, -512, INT32_MIN: %s, %s, %s",
+	      strerror(f.bad[0]), strerror(f.bad[1]), strerror(f.bad[2]));
+	CHECK(f.r == 0, "FILL with -ENFILE: %s", strerror(f.r));
+	CHECK(f.again == ESRCH, "FILL after the refusal: %s", strerror(f.again));
+	CHECK(helper_counter("fds_installed") == installed0 &&
+	      helper_counter("allocations") == allocs0,
+	      "refused, yet installed %lld, allocated %lld",
+	      helper_counter("fds_installed") - installed0,
+	      helper_counter("allocations") - allocs0);
+	CHECK(helper_counter("live_buffers") == live0, "live buffers %lld, was %lld",
+	      helper_counter("live_buffers"), live0);
+	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
+	      "no event for the refused ALLOC");
+	expect_event(&ev, 0x7777, a.id, good.len);
+	expect_no_event("after a refused deferred ALLOC");
+	printf("%-40s -> caller ENFILE, no buffer, its event; bad errors EINVAL\n",
+	       "FILL with an error (a refusal)");
 }
 
 /* FILL as soon as the ALLOC has answered, before it returns. */
@@ -847,6 +914,7 @@ int main(void)
 	check_node_matters(good);
 	check_events(good);
 	check_deferred(good);
+	check_fill_refusal(good);
 	check_fill_before_failed_alloc(good);
 	check_closed_file(good);
 
