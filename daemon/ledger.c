@@ -163,16 +163,11 @@ static struct ledger_buffer **buffer_slot(struct ledger *l, uint64_t cookie)
 	return p;
 }
 
-int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
-		   uint64_t len, uint64_t *ret_cookie,
-		   enum heap_limit *ret_limit)
+int ledger_open(struct ledger *l, const struct heap_config *h, uint64_t len,
+		uint64_t *ret_cookie)
 {
-	struct policy_usage u = { 0 };
 	struct ledger_buffer *b;
-	struct total *heap_total, *user_total;
 	struct timespec now;
-	enum heap_limit hit;
-	int r = -ENOMEM;
 
 	/*
 	 * Coarse: a buffer's age is shown in seconds, and where the clock
@@ -181,49 +176,102 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	 */
 	clock_gettime(CLOCK_REALTIME_COARSE, &now);
 	pthread_mutex_lock(&l->lock);
-	/* Each total looked up once, for the check and the count. */
-	heap_total = total_find(l, h->name, TOTAL_HEAP, 0, 0);
-	user_total = total_find(l, h->name, TOTAL_USER, uid, 0);
-	u.heap = heap_total ? heap_total->bytes : 0;
-	u.user = user_total ? user_total->bytes : 0;
-	/* u.process: checked by ledger_commit(), when the helper named it */
-	hit = policy_check_alloc(h, len, &u);
-	*ret_limit = hit;
-	if (hit != _LIMIT_MAX)
-		goto out_unlock;
-
 	b = l->spare;
 	if (b) {
 		l->spare = b->next;
 		l->n_spare--;
 	} else {
 		b = malloc(sizeof(*b));
-		if (!b)
-			goto out_unlock;
+		if (!b) {
+			pthread_mutex_unlock(&l->lock);
+			return -ENOMEM;
+		}
 	}
 	memset(b, 0, sizeof(*b));
 	strcpy(b->heap, h->name);
-	b->uid = uid;
 	b->len = len;
 	b->time = now;
-	if (total_add_found(l, heap_total, h->name, TOTAL_HEAP, 0, 0,
-			    len) < 0) {
-		free(b);
-		goto out_unlock;
-	}
-	if (total_add_found(l, user_total, h->name, TOTAL_USER, uid, 0,
-			    len) < 0) {
-		total_add(l, h->name, TOTAL_HEAP, 0, 0, len, -1);
-		free(b);
-		goto out_unlock;
-	}
 	b->cookie = ++l->next_cookie;
 	*ret_cookie = b->cookie;
 	b->next = l->buffers[b->cookie % BUFFER_BUCKETS];
 	l->buffers[b->cookie % BUFFER_BUCKETS] = b;
+	pthread_mutex_unlock(&l->lock);
+	return 0;
+}
+
+/* Back on the spare list, or freed. */
+static void buffer_put(struct ledger *l, struct ledger_buffer *b)
+{
+	if (l->n_spare < SPARE_MAX) {
+		b->next = l->spare;
+		l->spare = b;
+		l->n_spare++;
+	} else {
+		free(b);
+	}
+}
+
+int ledger_count(struct ledger *l, const struct heap_config *h,
+		 uint64_t cookie, uid_t uid, enum heap_limit *ret_limit)
+{
+	struct policy_usage u = { 0 };
+	struct total *heap_total, *user_total;
+	struct ledger_buffer **p, *b;
+	int r = -ENOMEM;
+
+	*ret_limit = _LIMIT_MAX;
+	pthread_mutex_lock(&l->lock);
+	p = buffer_slot(l, cookie);
+	b = *p;
+	if (!b || b->counted) {
+		r = b ? 0 : -ESRCH;
+		goto out_unlock;
+	}
+	if (b->released) {
+		*p = b->next;
+		buffer_put(l, b);
+		r = -ESRCH;
+		goto out_unlock;
+	}
+	/* Each total looked up once, for the check and the count. */
+	heap_total = total_find(l, b->heap, TOTAL_HEAP, 0, 0);
+	user_total = total_find(l, b->heap, TOTAL_USER, uid, 0);
+	u.heap = heap_total ? heap_total->bytes : 0;
+	u.user = user_total ? user_total->bytes : 0;
+	/* u.process: checked by ledger_commit(), when the helper named it */
+	*ret_limit = policy_check_alloc(h, b->len, &u);
+	if (*ret_limit != _LIMIT_MAX)
+		goto out_unlock;
+	if (total_add_found(l, heap_total, b->heap, TOTAL_HEAP, 0, 0,
+			    b->len) < 0)
+		goto out_unlock;
+	if (total_add_found(l, user_total, b->heap, TOTAL_USER, uid, 0,
+			    b->len) < 0) {
+		total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
+		goto out_unlock;
+	}
+	b->uid = uid;
+	b->counted = true;
 	r = 0;
 out_unlock:
 	pthread_mutex_unlock(&l->lock);
+	return r;
+}
+
+int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
+		   uint64_t len, uint64_t *ret_cookie,
+		   enum heap_limit *ret_limit)
+{
+	int r;
+
+	*ret_limit = _LIMIT_MAX;
+	r = ledger_open(l, h, len, ret_cookie);
+	if (r < 0)
+		return r;
+	/* Not released yet: nobody else has its cookie. */
+	r = ledger_count(l, h, *ret_cookie, uid, ret_limit);
+	if (r < 0)
+		ledger_cancel(l, *ret_cookie);
 	return r;
 }
 
@@ -233,18 +281,14 @@ static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
 	struct ledger_buffer *b = *p;
 
 	*p = b->next;
-	total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
-	total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
+	if (b->counted) {
+		total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
+		total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
+	}
 	if (b->pid)
 		total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
 			  b->start, b->len, -1);
-	if (l->n_spare < SPARE_MAX) {
-		b->next = l->spare;
-		l->spare = b;
-		l->n_spare++;
-	} else {
-		free(b);
-	}
+	buffer_put(l, b);
 }
 
 int ledger_commit(struct ledger *l, const struct heap_config *h,

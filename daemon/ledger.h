@@ -29,6 +29,7 @@ struct ledger_buffer {
 	uint64_t start;		/* and its start (dmaheap_helper_alloc) */
 	char comm[16];
 	struct timespec time;	/* CLOCK_REALTIME of the reservation */
+	bool counted;		/* on its heap's and user's totals */
 	bool committed;		/* the helper allocated it */
 	bool released;		/* its release came before its commit */
 	bool refused;		/* by ledger_commit(): counted until released */
@@ -44,11 +45,27 @@ void ledger_free(struct ledger *l);
  * Reserve @len bytes on heap @h for @uid: 0 and the buffer's cookie, or
  * -ENOMEM and the limit it would pass in *@ret_limit. Every limit; of
  * MaxBytesPerProcess= only that one buffer is no larger: the process it
- * counts against is the one the helper names (ledger_commit()).
+ * counts against is the one the helper names (ledger_commit()). The same
+ * as ledger_open() and ledger_count().
  */
 int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 		   uint64_t len, uint64_t *ret_cookie,
 		   enum heap_limit *ret_limit);
+/*
+ * A buffer of @len on heap @h that the helper makes before the limits are
+ * checked (one it defers): 0 and its cookie, on no total yet, or -ENOMEM.
+ * Its release may come before ledger_count(): it is then kept, marked.
+ */
+int ledger_open(struct ledger *l, const struct heap_config *h, uint64_t len,
+		uint64_t *ret_cookie);
+/*
+ * Check and count the bytes of @cookie, from ledger_open(), for @uid: 0;
+ * -ENOMEM and the limit it would pass in *@ret_limit (_LIMIT_MAX: no
+ * memory), the buffer still uncounted, for ledger_cancel(); -ESRCH if it
+ * was released already (its delivery ended): it is gone from the ledger.
+ */
+int ledger_count(struct ledger *l, const struct heap_config *h,
+		 uint64_t cookie, uid_t uid, enum heap_limit *ret_limit);
 /*
  * The helper allocated it: its id, and the process as the helper saw it,
  * tgid @pid (0: none) started at @start (&dmaheap_helper_alloc.start_time),
@@ -64,7 +81,7 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 int ledger_commit(struct ledger *l, const struct heap_config *h,
 		  uint64_t cookie, uint64_t id, pid_t pid, uint64_t start,
 		  const char *comm);
-/* The helper did not allocate it. */
+/* The helper did not allocate it, or its caller was refused before counting. */
 void ledger_cancel(struct ledger *l, uint64_t cookie);
 /* The helper reports it released (possibly before ledger_commit()). */
 void ledger_release(struct ledger *l, uint64_t cookie);

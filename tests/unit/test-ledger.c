@@ -341,6 +341,72 @@ static void test_ledger_release_before_commit(void **state)
 	ledger_free(l);
 }
 
+/*
+ * A buffer opened before its limits are checked (the helper deferred it):
+ * on no total until counted; its release before the count leaves nothing,
+ * and the count says so; refused at the count, it is cancelled; counted,
+ * it is as reserved.
+ */
+static void test_ledger_open_then_count(void **state)
+{
+	struct ledger *l = ledger_new();
+	struct ledger_buffer *snap;
+	struct heap_config h;
+	enum heap_limit hit;
+	uint64_t a, b, bytes, n;
+
+	heap_config_init(&h, "cam");
+	h.limits[LIMIT_BYTES_PER_USER] = 8192;
+	assert_int_equal(ledger_open(l, &h, 4096, &a), 0);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(ledger_snapshot(l, &snap), 0);
+
+	/* Released first (its caller died after ALLOC): the count finds it gone. */
+	ledger_release(l, a);
+	assert_int_equal(ledger_count(l, &h, a, 1000, &hit), -ESRCH);
+	assert_int_equal(hit, _LIMIT_MAX);
+	assert_int_equal(ledger_count(l, &h, a, 1000, &hit), -ESRCH);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 0);
+
+	/* Counted: on the totals, then committed as any. */
+	assert_int_equal(ledger_open(l, &h, 4096, &a), 0);
+	assert_int_equal(ledger_count(l, &h, a, 1000, &hit), 0);
+	assert_int_equal(ledger_commit(l, &h, a, 1, 77, START, "a"), 0);
+	assert_int_equal(ledger_open(l, &h, 8192, &b), 0);
+	assert_int_not_equal(a, b);
+	/* Past MaxBytesPerUser=: refused, uncounted, then cancelled. */
+	assert_int_equal(ledger_count(l, &h, b, 1000, &hit), -ENOMEM);
+	assert_int_equal(hit, LIMIT_BYTES_PER_USER);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 4096);
+	ledger_cancel(l, b);
+	/* Its release event after the cancel: nothing to take away. */
+	ledger_release(l, b);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 4096);
+	assert_int_equal(ledger_count(l, &h, b, 1000, &hit), -ESRCH);
+
+	/* Another user fits. Released after the count, before the commit. */
+	assert_int_equal(ledger_open(l, &h, 8192, &b), 0);
+	assert_int_equal(ledger_count(l, &h, b, 1001, &hit), 0);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(bytes, 4096 + 8192);
+	ledger_release(l, b);
+	ledger_commit(l, &h, b, 2, 78, START, "b");
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(bytes, 4096);
+	ledger_release(l, a);
+	ledger_heap_usage(l, "cam", &bytes, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(bytes, 0);
+	ledger_free(l);
+}
+
 static void test_ledger_many(void **state)
 {
 	struct ledger *l = ledger_new();
@@ -380,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_ledger_limits),
 		cmocka_unit_test(test_ledger_process_keyed_by_start),
 		cmocka_unit_test(test_ledger_release_before_commit),
+		cmocka_unit_test(test_ledger_open_then_count),
 		cmocka_unit_test(test_ledger_commit_out_of_memory),
 		cmocka_unit_test(test_ledger_refused_counts_until_released),
 		cmocka_unit_test(test_ledger_many),
