@@ -180,8 +180,15 @@ static void cuse_ioctl(fuse_req_t req, int cmd, void *arg,
 		usleep(500 * 1000);
 	if (r < 0) {
 		/* A deferred delivery then ends by itself, its caller failed. */
-		fill.pending = false;
+		heap_reply_failed(h, &fill);
 		fuse_reply_err(req, -r);
+	} else if (fill.pending && in_bufsz >= out_bufsz) {
+		/*
+		 * Deferred: the helper writes the fd, or the policy's errno
+		 * is the ioctl's. An echo would give a read-only struct
+		 * EFAULT instead.
+		 */
+		fuse_reply_ioctl(req, 0, NULL, 0);
 	} else if (in_bufsz >= out_bufsz) {
 		/* Echoed, as the kernel copies the struct back out. */
 		fuse_reply_ioctl(req, 0, in_buf, out_bufsz);

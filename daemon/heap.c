@@ -6,6 +6,7 @@
  * what failed and why.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -423,11 +424,23 @@ static int reserve(struct node *h, const struct caller *caller, uint64_t len,
 	return 0;
 }
 
+/*
+ * A request the helper defers (its dmahp_ready_fits()): one page of the
+ * system kind, read-write, which a buffer made ahead serves. Its policy is
+ * checked after the reply, while the caller wakes up (docs/policy.md).
+ */
+static bool deferrable(const struct node *h, const struct dh_alloc_request *rq)
+{
+	return h->helper_kind == DMAHEAP_HELPER_KIND_SYSTEM &&
+	       rq->len == h->page_size &&
+	       (rq->fd_flags & O_ACCMODE) == O_RDWR;
+}
+
 /* The helper allocates and queues the delivery; the caller's name cleaned. */
 static int helper_request(struct node *h, const struct caller *caller,
 			  const struct heap_ioctl *io,
 			  const struct dh_alloc_request *rq, uint64_t cookie,
-			  struct dmaheap_helper_alloc *req)
+			  bool defer, struct dmaheap_helper_alloc *req)
 {
 	char *p;
 	int r;
@@ -446,7 +459,7 @@ static int helper_request(struct node *h, const struct caller *caller,
 	 */
 	req->flags = (io->compat ? DMAHEAP_HELPER_ALLOC_COMPAT : 0) |
 		     (h->charge ? DMAHEAP_HELPER_ALLOC_CHARGE : 0) |
-		     DMAHEAP_HELPER_ALLOC_DEFER;
+		     (defer ? DMAHEAP_HELPER_ALLOC_DEFER : 0);
 	req->node_major = major(h->node);
 	req->node_minor = minor(h->node);
 	/*
@@ -468,84 +481,178 @@ static int helper_request(struct node *h, const struct caller *caller,
 	return 0;
 }
 
+static void who_of(const struct heap_fill *f, struct who *w)
+{
+	_Static_assert(sizeof(w->comm) > sizeof(f->comm), "fits");
+	w->tgid = f->tgid;
+	memcpy(w->comm, f->comm, sizeof(f->comm));
+	w->comm[sizeof(f->comm)] = '\0';
+}
+
+/*
+ * The helper's buffer @f in the ledger, counted to its process. Past
+ * MaxBytesPerProcess=, or no memory to count a new process: refused (the
+ * helper drops the buffer, or never makes it, and its release event
+ * follows).
+ */
+static int commit(struct node *h, const struct caller *caller,
+		  const struct heap_fill *f, uid_t user)
+{
+	struct who w;
+	int r;
+
+	r = ledger_commit(h->ledger, &h->cfg, f->cookie, f->id,
+			  (pid_t)f->tgid, f->start, f->comm);
+	if (r == 0)
+		return 0;
+	who_of(f, &w);
+	if (r == -EDQUOT)
+		return log_limit(h, caller, &w, f->len,
+				 LIMIT_BYTES_PER_PROCESS, user);
+	return log_failure_known(h, caller, &w, f->len, "out of memory", r);
+}
+
+/*
+ * The policy of a buffer the helper was asked for first (a deferrable
+ * one, ledger_open()): fs.file-max and the limits, then its commit, as
+ * check_caller(), reserve() and commit() do for the others. Refused, it
+ * leaves the ledger (or, refused at the commit, leaves it at its release).
+ */
+static int admit(struct node *h, const struct caller *caller,
+		 const struct heap_fill *f)
+{
+	enum heap_limit limit;
+	struct who w;
+	uid_t user;
+	int r;
+
+	r = check_caller(h, caller, f->len, &user);
+	if (r < 0) {
+		ledger_cancel(h->ledger, f->cookie);
+		return r;
+	}
+	if (policy_has_limits(&h->cfg))
+		heap_drain_releases(h->helper_fd, h->ledger);
+	r = ledger_count(h->ledger, &h->cfg, f->cookie, user, &limit);
+	if (r == 0)
+		return commit(h, caller, f, user);
+	who_of(f, &w);
+	/* Released already: its delivery ended, and it left the ledger. */
+	if (r == -ESRCH)
+		return log_failure_known(h, caller, &w, f->len,
+					 "allocation dropped: the caller's ioctl ended before its buffer was made",
+					 r);
+	ledger_cancel(h->ledger, f->cookie);
+	if (limit != _LIMIT_MAX)
+		return log_limit(h, caller, &w, f->len, limit, user);
+	return log_failure_known(h, caller, &w, f->len, "out of memory", r);
+}
+
+static void log_allocated(const struct node *h, const struct caller *caller,
+			  const struct heap_fill *f)
+{
+	char what[40];
+	struct who w;
+
+	if (!log_debug_enabled())
+		return;
+	who_of(f, &w);
+	snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated", f->id);
+	log_record_full(LOG_DEBUG, h, caller, &w, f->len, what, 0, NULL);
+}
+
 int heap_alloc(struct node *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req,
 	       struct heap_fill *ret_fill)
 {
 	struct dmaheap_helper_alloc req = { 0 };
 	struct dh_alloc_request rq;
-	uint64_t cookie;
-	char what[40];
+	struct heap_fill f = { 0 };
 	uid_t user = caller->uid;
-	struct who w;
+	uint64_t cookie;
+	bool defer;
 	int r;
 
 	ret_fill->pending = false;
 	r = check_request(h, caller, io, &rq);
-	if (r == 0)
-		r = check_caller(h, caller, rq.len, &user);
-	if (r == 0)
-		r = reserve(h, caller, rq.len, user, &cookie);
-	if (r == 0)
-		r = helper_request(h, caller, io, &rq, cookie, &req);
-	if (r)
-		goto out;
-
-	w.tgid = req.tgid;
-	memcpy(w.comm, req.comm, sizeof(req.comm));	/* NUL-terminated */
-	/*
-	 * Past MaxBytesPerProcess=, or no memory to count a new process: the
-	 * error reply makes the helper drop the buffer it queued for
-	 * delivery (or, deferred, never make it), and its release event
-	 * follows.
-	 */
-	r = ledger_commit(h->ledger, &h->cfg, req.cookie, req.id,
-			  (pid_t)req.tgid, req.start_time, req.comm);
-	if (r == -EDQUOT)
-		return log_limit(h, caller, &w, rq.len,
-				 LIMIT_BYTES_PER_PROCESS, user);
-	if (r < 0)
-		return log_failure_known(h, caller, &w, rq.len, "out of memory",
-					 r);
-	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFERRED) {
-		ret_fill->pending = true;
-		ret_fill->id = req.id;
-		ret_fill->len = rq.len;
-		ret_fill->tgid = w.tgid;
-		memcpy(ret_fill->comm, req.comm, sizeof(ret_fill->comm));
-	}
-	if (log_debug_enabled()) {
-		snprintf(what, sizeof(what), "buffer %" PRIu64 " allocated",
-			 (uint64_t)req.id);
-		log_record_full(LOG_DEBUG, h, caller, &w, rq.len, what, 0,
-				NULL);
-	}
-out:
 	if (r < 0)
 		return r;
-	/* Allocated (r 0), or a command that returns no fd (r 1): echoed. */
+	if (r == 1)	/* a command that returns no fd: echoed */
+		goto out;
+	/*
+	 * A deferrable buffer is asked of the helper first, its policy
+	 * checked after the reply (heap_replied()), while the caller is woken
+	 * up; any other is reserved before the helper allocates it.
+	 */
+	defer = deferrable(h, &rq);
+	if (defer) {
+		r = ledger_open(h->ledger, &h->cfg, rq.len, &cookie);
+		if (r < 0)
+			return log_failure(h, caller, rq.len, "out of memory",
+					   r);
+	} else {
+		r = check_caller(h, caller, rq.len, &user);
+		if (r == 0)
+			r = reserve(h, caller, rq.len, user, &cookie);
+		if (r < 0)
+			return r;
+	}
+	r = helper_request(h, caller, io, &rq, cookie, defer, &req);
+	if (r < 0)
+		return r;
+
+	f.id = req.id;
+	f.cookie = cookie;
+	f.len = rq.len;
+	f.tgid = req.tgid;
+	f.start = req.start_time;
+	memcpy(f.comm, req.comm, sizeof(f.comm));	/* NUL-terminated */
+	if (req.flags & DMAHEAP_HELPER_ALLOC_DEFERRED) {
+		f.pending = true;
+		*ret_fill = f;
+		goto out;
+	}
+	/*
+	 * Refused, the error reply makes the helper drop the buffer it
+	 * queued for delivery, and its release event follows.
+	 */
+	r = defer ? admit(h, caller, &f) : commit(h, caller, &f, user);
+	if (r < 0)
+		return r;
+	log_allocated(h, caller, &f);
+out:
 	*ret_req = rq;
 	return 0;
 }
 
+void heap_reply_failed(struct node *h, struct heap_fill *fill)
+{
+	if (fill->pending)
+		ledger_cancel(h->ledger, fill->cookie);
+	fill->pending = false;
+}
+
 /*
- * The deferred buffer of @fill. Its delivery ends without one if this
- * fails, and its release event tells the ledger: only the log is left.
+ * The deferred buffer of @fill, once its policy passed; else the refusal,
+ * which the caller's ioctl returns. Either way its delivery ends, and its
+ * release event tells the ledger if it must: only the log is left.
  */
 static void heap_fill(struct node *h, const struct caller *caller,
 		      const struct heap_fill *fill)
 {
-	struct who w = { .tgid = fill->tgid };
-	int r;
+	struct who w;
+	int refused, r;
 
 	if (h->fault == FAULT_FILL_DELAY)
 		usleep(500 * 1000);
-	r = helper_fill(h->helper_fd, fill->id, caller->tid, 0);
-	if (r == 0)
+	refused = admit(h, caller, fill);
+	r = helper_fill(h->helper_fd, fill->id, caller->tid, refused);
+	if (r == 0 && !refused)
+		log_allocated(h, caller, fill);
+	/* A refusal is logged; its caller gone meanwhile changes nothing. */
+	if (r == 0 || refused)
 		return;
-	_Static_assert(sizeof(w.comm) > sizeof(fill->comm), "fits");
-	memcpy(w.comm, fill->comm, sizeof(fill->comm));
-	w.comm[sizeof(fill->comm)] = '\0';
+	who_of(fill, &w);
 	log_failure_known(h, caller, &w, fill->len,
 			  r == -ESRCH ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
 			  "allocation failed", r);

@@ -64,37 +64,48 @@ struct heap_ioctl {
 void heap_drain_releases(int helper_fd, struct ledger *l);
 
 /*
- * A buffer the helper deferred (DMAHEAP_HELPER_ALLOC_DEFER): made once the
- * reply is out, by heap_replied().
+ * A buffer the helper deferred (DMAHEAP_HELPER_ALLOC_DEFER): its policy
+ * checked and the buffer made, or refused, once the reply is out, by
+ * heap_replied().
  */
 struct heap_fill {
 	bool pending;
-	uint64_t id;
+	uint64_t id;		/* the helper's */
+	uint64_t cookie;	/* the ledger's */
 	uint64_t len;
-	long tgid;		/* the caller's process, for the log */
-	char comm[16];
+	long tgid;		/* the caller's process, */
+	uint64_t start;		/* its start time (the ledger's key), */
+	char comm[16];		/* and name, for the log */
 };
 
 /**
  * heap_alloc() - serve DMA_HEAP_IOCTL_ALLOC for @caller
  *
- * Validates like the kernel, asks the helper for the buffer and queues the
- * fd delivery into the caller; the reply must follow this call, and then
- * heap_replied() with @ret_fill. Logs every failure.
+ * Validates like the kernel, checks the policy, asks the helper for the
+ * buffer and queues the fd delivery into the caller; the reply must follow
+ * this call, and then heap_replied() with @ret_fill (or, should the reply
+ * be an error after all, heap_reply_failed()). Logs every failure. A
+ * buffer the helper deferred (@ret_fill->pending) has its policy checked
+ * by heap_replied(): its reply echoes nothing, as the helper's delivery
+ * writes the fd, or the refusal's errno is the ioctl's.
  *
- * Return: 0 and the decoded request in @ret_req (the reply echoes it), or a
- * negative errno for the caller.
+ * Return: 0 and the decoded request in @ret_req (the reply echoes it,
+ * unless deferred), or a negative errno for the caller.
  */
 int heap_alloc(struct node *h, const struct caller *caller,
 	       const struct heap_ioctl *io, struct dh_alloc_request *ret_req,
 	       struct heap_fill *ret_fill);
 
+/* The reply to a successful heap_alloc() is an error: @fill forgotten. */
+void heap_reply_failed(struct node *h, struct heap_fill *fill);
+
 /*
  * heap_replied() - the reply to a heap_alloc() is sent, success or error
  *
- * A buffer the helper deferred is made now, while the caller wakes up; its
- * delivery waits for it (a failure reaches the caller as its ioctl's errno,
- * and is logged here). Then what can wait until the caller has its answer:
+ * A buffer the helper deferred has its policy checked now, while the
+ * caller wakes up, and is made, or refused; its delivery waits for it (a
+ * refusal or failure reaches the caller as its ioctl's errno, and is
+ * logged here). Then what can wait until the caller has its answer:
  * the release events of a heap without limits, every 64 replies (heap.c).
  * Errors count too: a buffer the helper dropped after allocating it (its
  * caller exiting) has its release event queued all the same.

@@ -37,6 +37,7 @@ extern uint64_t fake_helper_fill_id;
 extern pid_t fake_helper_fill_tid;
 extern int fake_helper_fill_calls;
 extern int fake_helper_fill_error;
+extern int fake_helper_fill_refusal;
 
 static struct node test_heap = {
 	.cfg = { .name = "system" },
@@ -164,7 +165,8 @@ static void test_helper_gets_the_request(void **state)
 	assert_int_equal(fake_helper_last.fd_flags, O_RDWR | O_CLOEXEC);
 	assert_int_equal(fake_helper_last.tid, 1234);
 	assert_int_equal(fake_helper_last.cmd, DMA_HEAP_IOCTL_ALLOC);
-	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_DEFER);
+	/* Two pages: nothing made ahead serves it, nothing to defer. */
+	assert_int_equal(fake_helper_last.flags, 0);
 	assert_int_equal(fake_helper_last.node_major, 246);
 	assert_int_equal(fake_helper_last.node_minor, 3);
 	assert_int_equal(fake_helper_last.id, 0);
@@ -209,7 +211,7 @@ static void test_larger_than_the_heap(void **state)
 
 static void test_compat_flag(void **state)
 {
-	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
 
@@ -429,7 +431,7 @@ static void test_ledger_follows_buffers(void **state)
  */
 static void test_deferred_buffer_filled_after_reply(void **state)
 {
-	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
 
@@ -452,12 +454,227 @@ static void test_deferred_buffer_filled_after_reply(void **state)
 }
 
 /*
+ * Only what the helper defers is asked to be: one page, read-write, of the
+ * system kind (its dmahp_ready_fits()).
+ */
+static void test_defer_asked_for_one_page_read_write(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct node h = test_heap;
+	struct dh_alloc_request rq;
+
+	will_return_count(helper_alloc, 0, 5);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_DEFER);
+	d.fd_flags = O_RDWR | O_CLOEXEC;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, DMAHEAP_HELPER_ALLOC_DEFER);
+	d.fd_flags = O_RDONLY;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, 0);
+	d.fd_flags = O_RDWR;
+	d.len = 8192;
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, 0);
+	d.len = 4096;
+	h.helper_kind = DMAHEAP_HELPER_KIND_CONTIGUOUS;
+	assert_int_equal(heap_alloc(&h, &test_caller, &io, &rq, &test_fill), 0);
+	assert_int_equal(fake_helper_last.flags, 0);
+}
+
+static void release_last(void);
+
+static void usage_is(uint64_t want_buffers, uint64_t want_bytes)
+{
+	uint64_t bytes, buffers;
+
+	ledger_heap_usage(test_heap.ledger, "system", &bytes, &buffers);
+	assert_int_equal(buffers, want_buffers);
+	assert_int_equal(bytes, want_bytes);
+}
+
+/* One deferred 4 KiB allocation by @c, replied to: FILL's refusal. */
+static int deferred(const struct caller *c)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	int calls = fake_helper_fill_calls;
+
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, c, &io, &rq, &test_fill), 0);
+	assert_true(test_fill.pending);
+	heap_replied(&test_heap, c, &test_fill);
+	assert_int_equal(fake_helper_fill_calls, calls + 1);
+	assert_int_equal(fake_helper_fill_id, 42);
+	return fake_helper_fill_refusal;
+}
+
+/*
+ * A deferred buffer's policy is checked after the reply: not counted
+ * before it, counted and committed after, FILLed with no refusal.
+ */
+static void test_deferred_policy_after_reply(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct ledger_buffer *snap;
+	struct dh_alloc_request rq;
+
+	fake_helper_defer = 1;
+	fake_filemax_reached = 1;	/* past file-max: checked after */
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_true(test_fill.pending);
+	assert_int_equal(fake_helper_calls, 1);
+	assert_int_equal(fake_filemax_exempt_calls, 0);
+	usage_is(0, 0);
+	fake_filemax_exempt = 1;
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	assert_int_equal(fake_filemax_exempt_calls, 1);
+	assert_int_equal(fake_helper_fill_calls, 1);
+	assert_int_equal(fake_helper_fill_refusal, 0);
+	usage_is(1, 4096);
+	assert_int_equal(ledger_snapshot(test_heap.ledger, &snap), 1);
+	assert_int_equal(snap[0].pid, 1200);
+	assert_int_equal(snap[0].id, 42);
+	assert_int_equal(snap[0].cookie, fake_helper_last.cookie);
+	free(snap);
+}
+
+/*
+ * Each refusal of the policy reaches a deferred buffer's caller through
+ * FILL, with the errno a buffer made at once gets, and its log line; the
+ * ledger keeps nothing of it (a refused commit: until its release).
+ */
+static void test_deferred_refusals(void **state)
+{
+	struct caller sub = { .tid = 1235, .uid = 200000 };
+	const char *log;
+
+	fake_helper_defer = 1;
+	capture_start();
+	/* fs.file-max */
+	fake_filemax_reached = 1;
+	assert_int_equal(deferred(&test_caller), -ENFILE);
+	usage_is(0, 0);
+	fake_filemax_exempt = -ESRCH;
+	assert_int_equal(deferred(&test_caller), -ESRCH);
+	fake_filemax_reached = 0;
+
+	/* MaxBytes=, MaxBytesPerUser=, counted after the reply */
+	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = 4096;
+	fake_userns_key = 1000;
+	assert_int_equal(deferred(&test_caller), 0);
+	usage_is(1, 4096);
+	assert_int_equal(deferred(&test_caller), -ENOMEM);
+	usage_is(1, 4096);
+	/* the user behind a namespace, not read: its errno */
+	fake_userns_error = -EACCES;
+	assert_int_equal(deferred(&sub), -EACCES);
+	fake_userns_error = 0;
+	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = DH_NO_LIMIT;
+	test_heap.cfg.limits[LIMIT_BYTES] = 4096;
+	assert_int_equal(deferred(&sub), -ENOMEM);
+	test_heap.cfg.limits[LIMIT_BYTES] = DH_NO_LIMIT;
+	usage_is(1, 4096);
+
+	/* MaxBytesPerProcess=: refused at the commit, counted until released */
+	test_heap.cfg.limits[LIMIT_BYTES_PER_PROCESS] = 4096;
+	assert_int_equal(deferred(&test_caller), -ENOMEM);
+	usage_is(2, 8192);
+	release_last();
+	usage_is(1, 4096);
+	log = capture_end();
+	assert_int_equal(lines_with(log, "over fs.file-max"), 1);
+	assert_int_equal(lines_with(log, "the caller is gone"), 1);
+	assert_int_equal(lines_with(log, "over the heap's MaxBytesPerUser=4096"), 1);
+	assert_int_equal(lines_with(log, "without CAP_SYS_PTRACE"), 1);
+	assert_int_equal(lines_with(log, "over the heap's MaxBytes=4096"), 1);
+	assert_int_equal(lines_with(log, "over the heap's MaxBytesPerProcess=4096"), 1);
+	/* logged once each: not again as a failed FILL */
+	assert_int_equal(lines_with(log, "heap \"system\""), 6);
+	assert_int_equal(fake_helper_fill_calls, 7);
+}
+
+/*
+ * The caller killed between the helper's ALLOC and the daemon's policy:
+ * its delivery ends, and its release event may be read first (another
+ * worker's drain). The ledger keeps nothing of it.
+ */
+static void test_deferred_released_before_policy(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+	enum heap_limit hit;
+	const char *log;
+
+	fake_helper_defer = 1;
+	fake_helper_fill_error = ESRCH;
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	release_last();
+	capture_start();
+	heap_replied(&test_heap, &test_caller, &test_fill);
+	log = capture_end();
+	assert_int_equal(lines_with(log, "the caller's ioctl ended before its buffer was made"), 1);
+	assert_int_equal(fake_helper_fill_refusal, -ESRCH);
+	usage_is(0, 0);
+	assert_int_equal(ledger_count(test_heap.ledger, &test_heap.cfg,
+				      test_fill.cookie, 1000, &hit), -ESRCH);
+
+	/* An error reply after all: the ledger forgets it at once. */
+	will_return(helper_alloc, 0);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	heap_reply_failed(&test_heap, &test_fill);
+	assert_false(test_fill.pending);
+	assert_int_equal(ledger_count(test_heap.ledger, &test_heap.cfg,
+				      fake_helper_last.cookie, 1000, &hit),
+			 -ESRCH);
+	usage_is(0, 0);
+}
+
+/*
+ * Deferrable, yet made at once (a helper that did not defer it): its
+ * policy is checked before the reply all the same, the refusal its errno.
+ */
+static void test_deferrable_not_deferred(void **state)
+{
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
+	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
+	struct dh_alloc_request rq;
+
+	test_heap.cfg.limits[LIMIT_BYTES] = 4096;
+	will_return_count(helper_alloc, 0, 2);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), 0);
+	assert_false(test_fill.pending);
+	usage_is(1, 4096);
+	assert_int_equal(heap_alloc(&test_heap, &test_caller, &io, &rq,
+				    &test_fill), -ENOMEM);
+	assert_false(test_fill.pending);
+	usage_is(1, 4096);
+	release_last();	/* the refused one's, dropped by the error reply */
+	usage_is(1, 4096);
+	assert_int_equal(fake_helper_fill_calls, 0);
+}
+
+/*
  * A failed FILL is logged with its errno, which the caller's ioctl gets
  * from the helper; a caller that left first is said to have.
  */
 static void test_failed_fill_logged(void **state)
 {
-	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	static const int fill_errors[] = { 0, ENOMEM, ESRCH };
 	struct dh_alloc_request rq;
@@ -816,7 +1033,7 @@ static void test_exporter_name(void **state)
 
 static void test_charge_flag(void **state)
 {
-	struct dma_heap_allocation_data d = { .len = 4096 };
+	struct dma_heap_allocation_data d = { .len = 4096, .fd_flags = O_RDWR };
 	struct heap_ioctl io = io_for(&d, DMA_HEAP_IOCTL_ALLOC);
 	struct dh_alloc_request rq;
 
@@ -875,6 +1092,11 @@ int main(void)
 		HEAP_TEST(test_release_events_error_logged_once),
 		HEAP_TEST(test_deferred_buffer_filled_after_reply),
 		HEAP_TEST(test_failed_fill_logged),
+		HEAP_TEST(test_defer_asked_for_one_page_read_write),
+		HEAP_TEST(test_deferred_policy_after_reply),
+		HEAP_TEST(test_deferred_refusals),
+		HEAP_TEST(test_deferred_released_before_policy),
+		HEAP_TEST(test_deferrable_not_deferred),
 		HEAP_TEST(test_ledger_follows_buffers),
 		HEAP_TEST(test_limits_stop_before_the_helper),
 		HEAP_TEST(test_user_limit_keyed_by_namespace_owner),

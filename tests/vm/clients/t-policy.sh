@@ -132,6 +132,17 @@ wait_for logged "over the heap's MaxBytesPerProcess" ||
 	fail "no MaxBytesPerProcess record"
 echo "  MaxBytesPerProcess=4M, 3 x 2M: $out, logged"
 wait_for live_is 0 || fail "live $(live) after the client exited"
+# A 4 KiB buffer is made ahead and deferred: its limits are checked after
+# the reply (docs/policy.md), the refusal reaching the caller through the
+# helper. The 1025th page of one process is past MaxBytesPerProcess=4M
+# only: refused when the ledger commits it.
+n0=$(grep -c "over the heap's MaxBytesPerProcess" $log)
+out=$(ulimit -n 2048 && $alice "$d/h-hold" $node 4K 1025)
+[ "$out" = "alloc 1025: ENOMEM" ] || fail "1025 x 4K in one process: $out"
+wait_for test "$(grep -c "over the heap's MaxBytesPerProcess" $log)" -gt "$n0" ||
+	fail "no MaxBytesPerProcess record for the 4K buffer"
+wait_for live_is 0 || fail "live $(live) after the 4K client exited"
+echo "  MaxBytesPerProcess=4M, 1025 x 4K (deferred): $out, logged"
 hold a1 "$alice" 2M 2
 expect a1 "allocated 2"
 hold a2 "$alice" 2M 2
@@ -144,6 +155,9 @@ out=$($carol "$d/h-hold" $node 2M 1)
 [ "$out" = "alloc 1: ENOMEM" ] || fail "2M past MaxBytes=8M: $out"
 wait_for logged "over the heap's MaxBytes=" || fail "no MaxBytes record"
 echo "  MaxBytes=8M (alice 6M, carol 2M): carol's next: $out"
+out=$($carol "$d/h-hold" $node 4K 1)
+[ "$out" = "alloc 1: ENOMEM" ] || fail "4K past MaxBytes=8M: $out"
+echo "  MaxBytes=8M full, a 4K buffer (deferred): $out"
 
 echo "dmaheapctl against the clients:"
 dmaheapctl buffers | sed 's/^/    /'
