@@ -23,7 +23,7 @@
  */
 #define DMAHEAP_HELPER_SYSFS		"/sys/class/misc/" DMAHEAP_HELPER_DEVNAME
 
-#define DMAHEAP_HELPER_VERSION		7
+#define DMAHEAP_HELPER_VERSION		8
 
 /* Room for a heap's name in &dmaheap_helper_alloc, its NUL included. */
 #define DMAHEAP_HELPER_NAME_LEN		72
@@ -292,7 +292,8 @@ struct dmaheap_helper_memcg_pools {
  * errors (-ENOMEM; -EIO for an allocation the daemon's death interrupted),
  * which the caller's ioctl then returns too, and the ALLOC's release event
  * follows. With @error, no buffer is made: the caller's ioctl returns
- * @error, the ALLOC's release event follows, and FILL returns 0.
+ * @error, the ALLOC's release event follows, and FILL returns 0 (or
+ * -ESRCH, as above). @error came with version 8.
  */
 struct dmaheap_helper_fill {
 	__u64 id;

@@ -331,15 +331,17 @@ static void dmahp_deliver_wait(struct dmahp_delivery *d)
 /*
  * Take a deferred delivery over from FILL, after waiting for it if @wait.
  * Return: 0 with its buffer in d->dmabuf; an errno, the delivery ended
- * without a buffer; -EINPROGRESS if FILL is still making it and now ends it
- * (@d is no longer current's): then *@ret_ctx holds a reference of
- * current's on its context, the module's, to put last.
+ * without a buffer (FILL's, which may be any the daemon refused with).
+ * If FILL is still making it and now ends it (@d is no longer current's),
+ * *@ret_ctx holds a reference of current's on its context, the module's,
+ * to put last; else it is NULL.
  */
 static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait,
 			       struct dmahp_ctx **ret_ctx)
 {
 	int ret;
 
+	*ret_ctx = NULL;
 	if (wait)
 		dmahp_deliver_wait(d);
 
@@ -351,7 +353,7 @@ static int dmahp_deliver_claim(struct dmahp_delivery *d, bool wait,
 		*ret_ctx = d->def.ctx;
 		dmahp_ctx_get(*ret_ctx);
 		spin_unlock(&dmahp_pending_lock);
-		return -EINPROGRESS;
+		return 0;
 	case DMAHP_FILL_DONE:
 		ret = d->fill_err;
 		break;
@@ -391,7 +393,7 @@ static void dmahp_deliver_work(struct callback_head *head)
 		ret = dmahp_deliver_claim(d, ours &&
 					  !(current->flags & PF_EXITING) &&
 					  !fatal_signal_pending(current), &ctx);
-		if (ret == -EINPROGRESS) {
+		if (ctx) {
 			/* A killed caller: FILL ends it. Last: may free. */
 			dmahp_ctx_put(ctx);
 			return;
@@ -605,9 +607,9 @@ struct dmahp_deferred *dmahp_deliver_fill_begin(struct dmahp_ctx *ctx,
  * @def:	from dmahp_deliver_fill_begin()
  * @dmabuf:	the buffer, published, its reference consumed; or an ERR_PTR
  *
- * Return: 0 when handed over; the errno of @dmabuf, which the caller's
- * ioctl returns too; -ESRCH if the caller left meanwhile (the buffer
- * dropped).
+ * Return: 0 when handed over, the buffer or the errno of @dmabuf, which
+ * the caller's ioctl then returns; -ESRCH if the caller left meanwhile (the
+ * buffer dropped).
  */
 int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf)
 {
@@ -623,7 +625,7 @@ int dmahp_deliver_fill_end(struct dmahp_deferred *def, struct dma_buf *dmabuf)
 		/* Under the lock: the claim that frees @d takes it first. */
 		complete(&d->filled);
 		spin_unlock(&dmahp_pending_lock);
-		return err;
+		return 0;
 	}
 	spin_unlock(&dmahp_pending_lock);
 

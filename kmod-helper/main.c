@@ -414,7 +414,7 @@ static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
 	struct dmahp_deferred *def;
 	struct dma_buf *dmabuf;
 	pid_t tid;
-	int ret;
+	int err, ret;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -430,10 +430,8 @@ static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
 	if (!def)
 		return -ESRCH;
 
-	if (req.error) {
-		ret = dmahp_deliver_fill_end(def, ERR_PTR(req.error));
-		return ret == req.error ? 0 : ret;
-	}
+	if (req.error)
+		return dmahp_deliver_fill_end(def, ERR_PTR(req.error));
 	dmabuf = dmahp_alloc_buffer(&def->req, def->kind, def->caller);
 	if (!IS_ERR(dmabuf)) {
 		dmahp_buffer_publish(dmabuf, def->id, def->event, def->name);
@@ -445,7 +443,9 @@ static long dmahp_ioctl_fill(struct dmahp_ctx *ctx,
 		 */
 		dmabuf = ERR_PTR(-EIO);
 	}
-	return dmahp_deliver_fill_end(def, dmabuf);
+	err = PTR_ERR_OR_ZERO(dmabuf);
+	ret = dmahp_deliver_fill_end(def, dmabuf);
+	return ret ? ret : err;
 }
 
 static long dmahp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -566,6 +566,7 @@ struct filler {
 	int bad[4];			/* FILL's errno for the bad ones */
 	int r;				/* the good one's */
 	int again;			/* a second one's errno */
+	int refusal;			/* the errno a refuser FILLs with */
 };
 
 static int fill(uint64_t id, pid_t tid, int32_t error, uint64_t res1)
@@ -691,7 +692,7 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 /*
  * Another thread refusing the caller's deferred buffer, as the daemon's
  * policy does after its reply: first with errors FILL refuses (positive,
- * past a user-space errno), then -ENFILE, then again.
+ * past a user-space errno), then with f->refusal, then again.
  */
 static void *refuser(void *arg)
 {
@@ -702,7 +703,7 @@ static void *refuser(void *arg)
 	f->bad[0] = fill(id, f->tid, 1, 0);
 	f->bad[1] = fill(id, f->tid, -512, 0);	/* -ERESTARTSYS */
 	f->bad[2] = fill(id, f->tid, INT32_MIN, 0);
-	f->r = fill(id, f->tid, -ENFILE, 0);
+	f->r = fill(id, f->tid, -f->refusal, 0);
 	f->again = fill(id, f->tid, 0, 0);
 	return NULL;
 }
@@ -710,16 +711,17 @@ static void *refuser(void *arg)
 /*
  * FILL with an error: the caller's ioctl returns it, no buffer is made, no
  * fd goes out, and the ALLOC's release event follows, as for a FILL whose
- * allocation failed.
+ * allocation failed. Any user-space errno, EINPROGRESS too (the helper's
+ * claim once told an abandoned delivery by it).
  */
-static void check_fill_refusal(struct dmaheap_helper_alloc good)
+static void check_fill_refusal(struct dmaheap_helper_alloc good, int refusal)
 {
 	long long installed0 = helper_counter("fds_installed");
 	long long allocs0 = helper_counter("allocations");
 	long long live0 = helper_counter("live_buffers");
 	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a;
-	struct filler f = { .a = &a };
+	struct filler f = { .a = &a, .refusal = refusal };
 	pthread_t t;
 	int r;
 
@@ -731,13 +733,13 @@ static void check_fill_refusal(struct dmaheap_helper_alloc good)
 	f.tid = (pid_t)a.tid;
 	CHECK(pthread_create(&t, NULL, refuser, &f) == 0, "refuser thread");
 	r = ioctl(helper, DMAHEAP_HELPER_IOC_ALLOC, &a);
-	CHECK(r == -1 && errno == ENFILE, "refused deferred ALLOC: %s, not ENFILE",
-	      r ? strerror(errno) : "success");
+	CHECK(r == -1 && errno == refusal, "refused deferred ALLOC: %s, not %s",
+	      r ? strerror(errno) : "success", strerror(refusal));
 	pthread_join(t, NULL);
 	CHECK(f.bad[0] == EINVAL && f.bad[1] == EINVAL && f.bad[2] == EINVAL,
 	      "FILL with error 1, -512, INT32_MIN: %s, %s, %s",
 	      strerror(f.bad[0]), strerror(f.bad[1]), strerror(f.bad[2]));
-	CHECK(f.r == 0, "FILL with -ENFILE: %s", strerror(f.r));
+	CHECK(f.r == 0, "FILL with -%d: %s", refusal, strerror(f.r));
 	CHECK(f.again == ESRCH, "FILL after the refusal: %s", strerror(f.again));
 	CHECK(helper_counter("fds_installed") == installed0 &&
 	      helper_counter("allocations") == allocs0,
@@ -750,8 +752,8 @@ static void check_fill_refusal(struct dmaheap_helper_alloc good)
 	      "no event for the refused ALLOC");
 	expect_event(&ev, 0x7777, a.id, good.len);
 	expect_no_event("after a refused deferred ALLOC");
-	printf("%-40s -> caller ENFILE, no buffer, its event; bad errors EINVAL\n",
-	       "FILL with an error (a refusal)");
+	printf("FILL with error -%-23d -> caller %s, no buffer, its event; bad errors EINVAL\n",
+	       refusal, strerror(refusal));
 }
 
 /* FILL as soon as the ALLOC has answered, before it returns. */
@@ -914,7 +916,8 @@ int main(void)
 	check_node_matters(good);
 	check_events(good);
 	check_deferred(good);
-	check_fill_refusal(good);
+	check_fill_refusal(good, ENFILE);
+	check_fill_refusal(good, EINPROGRESS);
 	check_fill_before_failed_alloc(good);
 	check_closed_file(good);
 
