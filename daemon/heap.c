@@ -3,7 +3,8 @@
  * The requests of a node: open checked against the heap's access rules,
  * and the allocation path: decode the caller's request, check it and the
  * caller, reserve in the ledger, have the helper allocate and deliver, log
- * what failed and why.
+ * what failed and why. A 4 KiB buffer the helper defers is asked for
+ * first, and checked after the reply (heap_replied()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -540,7 +541,8 @@ static int admit(struct node *h, const struct caller *caller,
 	/* Released already: its delivery ended, and it left the ledger. */
 	if (r == -ESRCH)
 		return log_failure_known(h, caller, &w, f->len,
-					 "allocation dropped: the caller's ioctl ended before its buffer was made",
+					 f->pending ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
+					 "allocation dropped: the helper dropped the buffer before it was counted",
 					 r);
 	ledger_cancel(h->ledger, f->cookie);
 	if (limit != _LIMIT_MAX)
@@ -650,12 +652,17 @@ static void heap_fill(struct node *h, const struct caller *caller,
 	if (r == 0 && !refused)
 		log_allocated(h, caller, fill);
 	/* A refusal is logged; its caller gone meanwhile changes nothing. */
-	if (r == 0 || refused)
+	if (r == 0 || (refused && r == -ESRCH))
 		return;
 	who_of(fill, &w);
-	log_failure_known(h, caller, &w, fill->len,
-			  r == -ESRCH ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
-			  "allocation failed", r);
+	if (refused)	/* the helper has no error FILL: the caller waits on */
+		log_failure_known(h, caller, &w, fill->len,
+				  "the helper did not take the refusal (FILL with an error)",
+				  r);
+	else
+		log_failure_known(h, caller, &w, fill->len,
+				  r == -ESRCH ? "allocation dropped: the caller's ioctl ended before its buffer was made" :
+				  "allocation failed", r);
 }
 
 void heap_replied(struct node *h, const struct caller *caller,

@@ -28,10 +28,10 @@ struct ledger_buffer {
 	pid_t pid;		/* the process: 0 until known, */
 	uint64_t start;		/* and its start (dmaheap_helper_alloc) */
 	char comm[16];
-	struct timespec time;	/* CLOCK_REALTIME of the reservation */
+	struct timespec time;	/* CLOCK_REALTIME of the reservation (open) */
 	bool counted;		/* on its heap's and user's totals */
 	bool committed;		/* the helper allocated it */
-	bool released;		/* its release came before its commit */
+	bool released;		/* its release came before its count or commit */
 	bool refused;		/* by ledger_commit(): counted until released */
 	struct ledger_buffer *next;
 };

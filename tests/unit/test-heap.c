@@ -498,6 +498,17 @@ static void usage_is(uint64_t want_buffers, uint64_t want_bytes)
 	assert_int_equal(bytes, want_bytes);
 }
 
+/* The ledger keeps no entry of the last ALLOC, counted or not. */
+static void last_gone(void)
+{
+	enum heap_limit hit;
+
+	/* an uncounted entry left behind would be counted now: 0 */
+	assert_int_equal(ledger_count(test_heap.ledger, &test_heap.cfg,
+				      fake_helper_last.cookie, 1000, &hit),
+			 -ESRCH);
+}
+
 /* One deferred 4 KiB allocation by @c, replied to: FILL's refusal. */
 static int deferred(const struct caller *c)
 {
@@ -564,8 +575,10 @@ static void test_deferred_refusals(void **state)
 	fake_filemax_reached = 1;
 	assert_int_equal(deferred(&test_caller), -ENFILE);
 	usage_is(0, 0);
+	last_gone();
 	fake_filemax_exempt = -ESRCH;
 	assert_int_equal(deferred(&test_caller), -ESRCH);
+	last_gone();
 	fake_filemax_reached = 0;
 
 	/* MaxBytes=, MaxBytesPerUser=, counted after the reply */
@@ -575,13 +588,16 @@ static void test_deferred_refusals(void **state)
 	usage_is(1, 4096);
 	assert_int_equal(deferred(&test_caller), -ENOMEM);
 	usage_is(1, 4096);
+	last_gone();
 	/* the user behind a namespace, not read: its errno */
 	fake_userns_error = -EACCES;
 	assert_int_equal(deferred(&sub), -EACCES);
+	last_gone();
 	fake_userns_error = 0;
 	test_heap.cfg.limits[LIMIT_BYTES_PER_USER] = DH_NO_LIMIT;
 	test_heap.cfg.limits[LIMIT_BYTES] = 4096;
 	assert_int_equal(deferred(&sub), -ENOMEM);
+	last_gone();
 	test_heap.cfg.limits[LIMIT_BYTES] = DH_NO_LIMIT;
 	usage_is(1, 4096);
 
@@ -591,6 +607,7 @@ static void test_deferred_refusals(void **state)
 	usage_is(2, 8192);
 	release_last();
 	usage_is(1, 4096);
+	last_gone();
 	log = capture_end();
 	assert_int_equal(lines_with(log, "over fs.file-max"), 1);
 	assert_int_equal(lines_with(log, "the caller is gone"), 1);
@@ -601,6 +618,14 @@ static void test_deferred_refusals(void **state)
 	/* logged once each: not again as a failed FILL */
 	assert_int_equal(lines_with(log, "heap \"system\""), 6);
 	assert_int_equal(fake_helper_fill_calls, 7);
+
+	/* A helper that does not take the refusal: said, as it leaves the caller waiting. */
+	fake_helper_fill_error = EINVAL;
+	capture_start();
+	assert_int_equal(deferred(&sub), -ENOMEM);
+	log = capture_end();
+	assert_int_equal(lines_with(log, "the helper did not take the refusal"), 1);
+	assert_int_equal(lines_with(log, "errno=EINVAL"), 1);
 }
 
 /*
@@ -665,6 +690,7 @@ static void test_deferrable_not_deferred(void **state)
 	usage_is(1, 4096);
 	release_last();	/* the refused one's, dropped by the error reply */
 	usage_is(1, 4096);
+	last_gone();
 	assert_int_equal(fake_helper_fill_calls, 0);
 }
 

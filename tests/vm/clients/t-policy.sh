@@ -155,9 +155,12 @@ out=$($carol "$d/h-hold" $node 2M 1)
 [ "$out" = "alloc 1: ENOMEM" ] || fail "2M past MaxBytes=8M: $out"
 wait_for logged "over the heap's MaxBytes=" || fail "no MaxBytes record"
 echo "  MaxBytes=8M (alice 6M, carol 2M): carol's next: $out"
+n0=$(grep -c "over the heap's MaxBytes=.*size 4096" $log)
 out=$($carol "$d/h-hold" $node 4K 1)
 [ "$out" = "alloc 1: ENOMEM" ] || fail "4K past MaxBytes=8M: $out"
-echo "  MaxBytes=8M full, a 4K buffer (deferred): $out"
+wait_for test "$(grep -c "over the heap's MaxBytes=.*size 4096" $log)" -gt "$n0" ||
+	fail "no MaxBytes record for the 4K buffer"
+echo "  MaxBytes=8M full, a 4K buffer (deferred): $out, logged"
 
 echo "dmaheapctl against the clients:"
 dmaheapctl buffers | sed 's/^/    /'
