@@ -8,7 +8,8 @@
  * round trip of an ioctl the heap rejects at once, and allocations per
  * second at 4 KiB with 1 and 2 client threads. Last, alloc+close
  * sustained: each size allocated and closed back to back, at least
- * SUSTAINED_MIN times in a row on one heap.
+ * SUSTAINED_MIN times in a row on one heap. With --split, the sustained
+ * allocation and close timed apart too, each its own row.
  *
  * "After a wake-up" times alloc+close just after the bench slept in a pipe
  * read until another process answered: what a request costs when the task
@@ -28,7 +29,8 @@
  * rounds' ratios, followed by their range: one run's ratios move with the
  * machine's load.
  *
- * Usage: dmaheap-bench [--json] [--time-per-size MS] [--sizes LIST] [--rounds N] HEAP [HEAP]
+ * Usage: dmaheap-bench [--json] [--time-per-size MS] [--sizes LIST] [--rounds N]
+ *                      [--split] HEAP [HEAP]
  *        HEAP is a node path or a name below /dev/dma_heap.
  */
 #include <errno.h>
@@ -58,6 +60,9 @@ static const char *heap_paths[MAX_HEAPS];
 static int heap_fds[MAX_HEAPS];
 static int n_heaps;
 static double time_per_size = 1.0;	/* seconds, per heap and measure */
+/* --split: the last M_ALLOC's ioctl alone, of the time once() returned. */
+static bool split;
+static double last_ioctl;
 static int wake_to[2] = { -1, -1 }, wake_from[2] = { -1, -1 };
 
 static double now(void)
@@ -169,6 +174,8 @@ static double once(enum measure m, int h, uint64_t len, void *scratch)
 		fd = alloc_fd(heap_fds[h], len);
 		if (fd < 0)
 			die(heap_paths[h], -fd);
+		if (split)	/* one clock read more, only then */
+			last_ioctl = now() - t0;
 		close(fd);
 		break;
 	case M_TOUCH:
@@ -239,9 +246,11 @@ static void run(enum measure m, uint64_t len, struct samples *out, int heaps)
  * spent time_per_size seconds and allocated SUSTAINED_MIN times, or has
  * MAX_SAMPLES samples: long enough to drain what a heap prepares while
  * idle (a pool, ready buffers), and to time what it does once drained.
+ * With --split, the ioctl and the close of each also in @ioctls, @closes.
  */
 static void run_sustained(uint64_t len, struct samples *out, int heaps,
-			  int first)
+			  int first, struct samples *ioctls,
+			  struct samples *closes)
 {
 	double spent;
 	int i, h;
@@ -249,12 +258,17 @@ static void run_sustained(uint64_t len, struct samples *out, int heaps,
 	for (i = 0; i < heaps; i++) {
 		h = (first + i) % heaps;
 		out[h].n = 0;
+		ioctls[h].n = closes[h].n = 0;
 		spent = 0;
 		once(M_ALLOC, h, len, NULL);	/* warm up */
 		while (out[h].n < MAX_SAMPLES &&
 		       (out[h].n < SUSTAINED_MIN || spent < time_per_size)) {
 			double t = once(M_ALLOC, h, len, NULL);
 
+			if (split) {
+				ioctls[h].v[ioctls[h].n++] = last_ioctl;
+				closes[h].v[closes[h].n++] = t - last_ioctl;
+			}
 			out[h].v[out[h].n++] = t;
 			spent += t;
 		}
@@ -335,7 +349,7 @@ static bool json;
 
 #define MAX_ROUNDS	9
 #define MAX_SIZES	16
-#define MAX_ROWS	(5 * MAX_SIZES + 3)	/* 5 per size, round trip, 2 rates */
+#define MAX_ROWS	(7 * MAX_SIZES + 3)	/* 7 per size, round trip, 2 rates */
 
 /* One printed row: a latency (percentiles) or a rate (one value). */
 struct row {
@@ -463,6 +477,8 @@ static void usage(FILE *f)
 		"  --time-per-size=MS   time per measurement and heap (default 1000)\n"
 		"  --rounds=N           measure everything N times (at most 9): medians\n"
 		"                       of the rounds, and the range of their ratios\n"
+		"  --split              the sustained ioctl and close timed apart too,\n"
+		"                       rows 'alloc sustained' and 'close sustained'\n"
 		"  --json               one JSON array instead of the table\n");
 }
 
@@ -480,10 +496,11 @@ int main(int argc, char **argv)
 		{ "time-per-size", required_argument, NULL, 't' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "split", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static struct samples s[MAX_HEAPS];
+	static struct samples s[MAX_HEAPS], ioctls[MAX_HEAPS], closes[MAX_HEAPS];
 	uint64_t sizes[MAX_SIZES] = { 4 << 10, 64 << 10, 1 << 20, 8 << 20, 64 << 20 };
 	int n_sizes = 5, opt, i, h;
 	double tp[MAX_HEAPS];
@@ -519,6 +536,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'S':
+			split = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -597,8 +617,15 @@ int main(int argc, char **argv)
 		}
 		/* Last: a drained pool would weigh on the rows after it. */
 		for (i = 0; i < n_sizes; i++) {
-			run_sustained(sizes[i], s, n_heaps, cur_round % n_heaps);
+			run_sustained(sizes[i], s, n_heaps, cur_round % n_heaps,
+				      ioctls, closes);
 			report("alloc+close sustained", sizes[i], "us", s,
+			       n_heaps, NULL);
+			if (!split)
+				continue;
+			report("alloc sustained", sizes[i], "us", ioctls,
+			       n_heaps, NULL);
+			report("close sustained", sizes[i], "us", closes,
 			       n_heaps, NULL);
 		}
 	}

@@ -64,8 +64,22 @@ for sz in "4 KiB" "64 KiB"; do
 	n=$(grep -c "^alloc+close sustained $sz \( *[0-9][0-9.]*\)\{6\} *[0-9][0-9.]*x   us\$" /tmp/bench2.txt)
 	[ "$n" -eq 1 ] || fail "$n sustained $sz lines side by side, expected 1: $(cat /tmp/bench2.txt)"
 done
+# --split: the sustained ioctl and close apart, two more lines per size,
+# each a part of the sustained line's time.
+timeout 60 "$bench" --split --sizes=4K --time-per-size=20 "$node" "$node" >/tmp/bench3.txt ||
+	fail "dmaheap-bench --split: exit $?"
+med() { sed -n "s/^$1 sustained 4 KiB *\([0-9][0-9.]*\) .*/\1/p" /tmp/bench3.txt; }
+for t in alloc close; do
+	n=$(grep -c "^$t sustained 4 KiB \( *[0-9][0-9.]*\)\{6\} *[0-9][0-9.]*x   us\$" /tmp/bench3.txt)
+	[ "$n" -eq 1 ] || fail "$n '$t sustained' lines with --split, expected 1: $(cat /tmp/bench3.txt)"
+done
+awk -v a="$(med alloc)" -v c="$(med close)" -v s="$(med alloc+close)" \
+	'BEGIN { exit !(a > 0 && c > 0 && a < s && c < s) }' ||
+	fail "--split: ioctl $(med alloc), close $(med close), not each under the sustained $(med alloc+close)"
+! grep -q "^\(alloc\|close\) sustained" /tmp/bench2.txt ||
+	fail "split lines without --split"
 
 ! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
 wait_for counter_is live_buffers "$base" ||
 	fail "live_buffers $(counter live_buffers), was $base before the bench"
-echo "13 rows (sustained too) alone and side by side over 2 rounds, the sustained lines in the table, --rounds=0 refused, live_buffers back to $base"
+echo "13 rows (sustained too) alone and side by side over 2 rounds, the sustained lines in the table, --split's two more, --rounds=0 refused, live_buffers back to $base"
