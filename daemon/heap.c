@@ -402,6 +402,16 @@ static int check_caller(const struct node *h, const struct caller *caller,
 	return 0;
 }
 
+/* A reservation or count refused: past @limit, or no memory to count it. */
+static int log_refused(const struct node *h, const struct caller *caller,
+		       const struct who *known, uint64_t len,
+		       enum heap_limit limit, uid_t user, int r)
+{
+	if (limit != _LIMIT_MAX)
+		return log_limit(h, caller, known, len, limit, user);
+	return log_failure_known(h, caller, known, len, "out of memory", r);
+}
+
 /*
  * Reserve the bytes before the helper allocates, so that concurrent
  * requests cannot pass a limit together. The caller's process is not known
@@ -418,10 +428,8 @@ static int reserve(struct node *h, const struct caller *caller, uint64_t len,
 	if (policy_has_limits(&h->cfg))
 		heap_drain_releases(h->helper_fd, h->ledger);
 	r = ledger_reserve(h->ledger, &h->cfg, user, len, ret_cookie, &limit);
-	if (r < 0 && limit != _LIMIT_MAX)
-		return log_limit(h, caller, NULL, len, limit, user);
 	if (r < 0)
-		return log_failure(h, caller, len, "out of memory", r);
+		return log_refused(h, caller, NULL, len, limit, user, r);
 	return 0;
 }
 
@@ -545,9 +553,7 @@ static int admit(struct node *h, const struct caller *caller,
 					 "allocation dropped: the helper dropped the buffer before it was counted",
 					 r);
 	ledger_cancel(h->ledger, f->cookie);
-	if (limit != _LIMIT_MAX)
-		return log_limit(h, caller, &w, f->len, limit, user);
-	return log_failure_known(h, caller, &w, f->len, "out of memory", r);
+	return log_refused(h, caller, &w, f->len, limit, user, r);
 }
 
 static void log_allocated(const struct node *h, const struct caller *caller,

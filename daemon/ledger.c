@@ -211,6 +211,22 @@ static void buffer_put(struct ledger *l, struct ledger_buffer *b)
 	}
 }
 
+/* Unlink *@p and take its bytes off every total. */
+static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
+{
+	struct ledger_buffer *b = *p;
+
+	*p = b->next;
+	if (b->counted) {
+		total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
+		total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
+	}
+	if (b->pid)
+		total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
+			  b->start, b->len, -1);
+	buffer_put(l, b);
+}
+
 int ledger_count(struct ledger *l, const struct heap_config *h,
 		 uint64_t cookie, uid_t uid, enum heap_limit *ret_limit)
 {
@@ -228,8 +244,7 @@ int ledger_count(struct ledger *l, const struct heap_config *h,
 		goto out_unlock;
 	}
 	if (b->released) {
-		*p = b->next;
-		buffer_put(l, b);
+		buffer_remove(l, p);	/* uncounted: nothing off the totals */
 		r = -ESRCH;
 		goto out_unlock;
 	}
@@ -273,22 +288,6 @@ int ledger_reserve(struct ledger *l, const struct heap_config *h, uid_t uid,
 	if (r < 0)
 		ledger_cancel(l, *ret_cookie);
 	return r;
-}
-
-/* Unlink *@p and take its bytes off every total. */
-static void buffer_remove(struct ledger *l, struct ledger_buffer **p)
-{
-	struct ledger_buffer *b = *p;
-
-	*p = b->next;
-	if (b->counted) {
-		total_add(l, b->heap, TOTAL_HEAP, 0, 0, b->len, -1);
-		total_add(l, b->heap, TOTAL_USER, b->uid, 0, b->len, -1);
-	}
-	if (b->pid)
-		total_add(l, b->heap, TOTAL_PROCESS, (uint32_t)b->pid,
-			  b->start, b->len, -1);
-	buffer_put(l, b);
 }
 
 int ledger_commit(struct ledger *l, const struct heap_config *h,

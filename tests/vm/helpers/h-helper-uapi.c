@@ -427,6 +427,17 @@ static void expect_event(const struct dmaheap_helper_event *ev,
 	      (unsigned long long)id, (unsigned long long)len);
 }
 
+/* The next event, read without waiting: @what's, for @cookie, @id, @len. */
+static void expect_next_event(const char *what, uint64_t cookie, uint64_t id,
+			      uint64_t len)
+{
+	struct dmaheap_helper_event ev;
+
+	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
+	      "no event for %s", what);
+	expect_event(&ev, cookie, id, len);
+}
+
 struct reader {
 	struct dmaheap_helper_event ev;
 	ssize_t r;
@@ -614,7 +625,6 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	long long allocs0 = helper_counter("allocations");
 	long long dropped0 = helper_counter("deliveries_dropped");
 	long long live0 = helper_counter("live_buffers");
-	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a;
 	struct filler f = { .a = &a };
 	pthread_t t;
@@ -679,9 +689,7 @@ static void check_deferred(struct dmaheap_helper_alloc good)
 	      "not dropped on the helper ioctl's return");
 	CHECK(fill(id, (pid_t)syscall(SYS_gettid), 0, 0) == ESRCH,
 	      "FILL after the drop");
-	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
-	      "no event for the dropped deferred ALLOC");
-	expect_event(&ev, 0x3333, id, good.len);
+	expect_next_event("the dropped deferred ALLOC", 0x3333, id, good.len);
 	CHECK(helper_counter("allocations") == allocs0, "a buffer was made");
 	CHECK(wait_live_buffers(live0, 2000) == live0, "live buffers %lld",
 	      helper_counter("live_buffers"));
@@ -719,7 +727,6 @@ static void check_fill_refusal(struct dmaheap_helper_alloc good, int refusal)
 	long long installed0 = helper_counter("fds_installed");
 	long long allocs0 = helper_counter("allocations");
 	long long live0 = helper_counter("live_buffers");
-	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a;
 	struct filler f = { .a = &a, .refusal = refusal };
 	pthread_t t;
@@ -748,9 +755,7 @@ static void check_fill_refusal(struct dmaheap_helper_alloc good, int refusal)
 	      helper_counter("allocations") - allocs0);
 	CHECK(helper_counter("live_buffers") == live0, "live buffers %lld, was %lld",
 	      helper_counter("live_buffers"), live0);
-	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
-	      "no event for the refused ALLOC");
-	expect_event(&ev, 0x7777, a.id, good.len);
+	expect_next_event("the refused ALLOC", 0x7777, a.id, good.len);
 	expect_no_event("after a refused deferred ALLOC");
 	printf("FILL with error -%-23d -> caller %s, no buffer, its event; bad errors EINVAL\n",
 	       refusal, strerror(refusal));
@@ -777,7 +782,6 @@ static void check_fill_before_failed_alloc(struct dmaheap_helper_alloc good)
 	long long dropped0 = helper_counter("deliveries_dropped");
 	long long allocs0 = helper_counter("allocations");
 	long long live0 = helper_counter("live_buffers");
-	struct dmaheap_helper_event ev;
 	struct dmaheap_helper_alloc a = good;
 	struct filler f = { .a = &a };
 	pthread_t t;
@@ -801,9 +805,7 @@ static void check_fill_before_failed_alloc(struct dmaheap_helper_alloc good)
 	CHECK(wait_live_buffers(live0, 2000) == live0,
 	      "FILL's buffer leaked: live buffers %lld, was %lld",
 	      helper_counter("live_buffers"), live0);
-	CHECK(read_nonblock(helper, &ev, sizeof(ev)) == sizeof(ev),
-	      "no event for FILL's buffer");
-	expect_event(&ev, 0x4444, a.id, good.len);
+	expect_next_event("FILL's buffer", 0x4444, a.id, good.len);
 	expect_no_event("after a FILL racing a failed ALLOC");
 	printf("%-40s -> ALLOC ESRCH, FILL's buffer dropped, its event\n",
 	       "FILL before a failed deferred ALLOC");
