@@ -79,7 +79,31 @@ awk -v a="$(med alloc)" -v c="$(med close)" -v s="$(med alloc+close)" \
 ! grep -q "^\(alloc\|close\) sustained" /tmp/bench2.txt ||
 	fail "split lines without --split"
 
+# --targets: each target judged on the numbers it prints, one not measured
+# said so; refused with one heap or with --json.
+timeout 60 "$bench" --targets --sizes=4K,1M --time-per-size=20 "$node" "$node" >/tmp/bench4.txt ||
+	fail "dmaheap-bench --targets: exit $?"
+grep -q "^# sustained 8 MiB: not measured\$" /tmp/bench4.txt ||
+	fail "--targets: no 'not measured' line for 8 MiB: $(cat /tmp/bench4.txt)"
+grep -q "^# sustained 1 MiB: [0-9.]*x <= 0.50x: \(met\|MISSED\) (rounds met: [01] of 1)\$" /tmp/bench4.txt ||
+	fail "--targets: no 1 MiB verdict: $(cat /tmp/bench4.txt)"
+line=$(grep "^# sustained 4 KiB: " /tmp/bench4.txt) ||
+	fail "--targets: no 4 KiB verdict: $(cat /tmp/bench4.txt)"
+echo "$line" | awk '{
+	o = $5 + 0; k = $8 + 0; rt = $14 + 0; b = $16 + 0; v = $17; d = $18 + 0
+	e = o <= b ? b - o : o - b
+	if (b < k + 1.2 * rt - 0.2 || b > k + 1.2 * rt + 0.2) exit 1
+	if (e > 0.2 && (o <= b) != (v == "met,")) exit 1
+	if (d < e - 0.2 || d > e + 0.2) exit 1
+}' || fail "--targets: the 4 KiB verdict does not follow from its numbers: $line"
+"$bench" --targets "$node" >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "--targets with one heap: exit $rc, expected 2"
+"$bench" --targets --json "$node" "$node" >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || fail "--targets --json: exit $rc, expected 2"
+
 ! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
 wait_for counter_is live_buffers "$base" ||
 	fail "live_buffers $(counter live_buffers), was $base before the bench"
-echo "13 rows (sustained too) alone and side by side over 2 rounds, the sustained lines in the table, --split's two more, --rounds=0 refused, live_buffers back to $base"
+echo "13 rows (sustained too) alone and side by side over 2 rounds, the sustained lines in the table, --split's two more, --rounds=0 refused, --targets' verdicts ($line), live_buffers back to $base"
