@@ -85,8 +85,14 @@ timeout 60 "$bench" --targets --sizes=4K,1M --time-per-size=20 "$node" "$node" >
 	fail "dmaheap-bench --targets: exit $?"
 grep -q "^# sustained 8 MiB: not measured\$" /tmp/bench4.txt ||
 	fail "--targets: no 'not measured' line for 8 MiB: $(cat /tmp/bench4.txt)"
-grep -q "^# sustained 1 MiB: [0-9.]*x <= 0.50x: \(met\|MISSED\) (rounds met: [01] of 1)\$" /tmp/bench4.txt ||
+line=$(grep "^# sustained 1 MiB: [0-9.]*x <= 0.50x: \(met\|MISSED\) (rounds met: [01] of 1)\$" /tmp/bench4.txt) ||
 	fail "--targets: no 1 MiB verdict: $(cat /tmp/bench4.txt)"
+# One round: it met the target alone if and only if the run did.
+echo "$line" | awk '{
+	r = $5 + 0; m = $8 == "met"
+	if ((r < 0.495 || r > 0.505) && (r <= 0.5) != m) exit 1
+	if ($11 + 0 != m) exit 1
+}' || fail "--targets: the 1 MiB verdict does not follow from its numbers: $line"
 line=$(grep "^# sustained 4 KiB: " /tmp/bench4.txt) ||
 	fail "--targets: no 4 KiB verdict: $(cat /tmp/bench4.txt)"
 echo "$line" | awk '{
@@ -95,6 +101,7 @@ echo "$line" | awk '{
 	if (b < k + 1.2 * rt - 0.2 || b > k + 1.2 * rt + 0.2) exit 1
 	if (e > 0.2 && (o <= b) != (v == "met,")) exit 1
 	if (d < e - 0.2 || d > e + 0.2) exit 1
+	if (($19 == "under") != (v == "met,") || $22 + 0 != (v == "met,")) exit 1
 }' || fail "--targets: the 4 KiB verdict does not follow from its numbers: $line"
 "$bench" --targets "$node" >/dev/null 2>&1
 rc=$?
