@@ -11,6 +11,14 @@ bench=$(dirname "$0")/dmaheap-bench
 node=$(heap_node)
 base=$(counter live_buffers)
 
+usage_error() {	# WHAT ARG...: dmaheap-bench ARG... refused, exit 2
+	what=$1
+	shift
+	"$bench" "$@" >/dev/null 2>&1
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2"
+}
+
 check() {	# FILE HEAPS ROUNDS: the JSON of one run
 	[ "$(head -n 1 "$1")" = "[" ] && [ "$(tail -n 1 "$1")" = "]" ] ||
 		fail "not one JSON array: $(cat "$1")"
@@ -48,9 +56,7 @@ timeout 120 "$bench" --json --sizes=4K,64K --time-per-size=40 --rounds=2 "$node"
 check /tmp/bench2.json 2 2
 n=$(grep -c '"ratio_min": [0-9.]*, "ratio_max": [0-9.]*, "rounds": 2}' /tmp/bench2.json)
 [ "$n" -eq 13 ] || fail "$n rows with the range of 2 rounds' ratios, expected 13"
-"$bench" --rounds=0 "$node" 2>/dev/null
-rc=$?
-[ "$rc" -eq 2 ] || fail "--rounds=0: exit $rc, expected 2"
+usage_error --rounds=0 --rounds=0 "$node"
 # The table: a sustained line per size, alone and with a ratio side by side.
 timeout 60 "$bench" --sizes=4K,64K --time-per-size=20 "$node" >/tmp/bench1.txt ||
 	fail "dmaheap-bench, the table: exit $?"
@@ -103,12 +109,8 @@ echo "$line" | awk '{
 	if (d < e - 0.2 || d > e + 0.2) exit 1
 	if (($19 == "under") != (v == "met,") || $22 + 0 != (v == "met,")) exit 1
 }' || fail "--targets: the 4 KiB verdict does not follow from its numbers: $line"
-"$bench" --targets "$node" >/dev/null 2>&1
-rc=$?
-[ "$rc" -eq 2 ] || fail "--targets with one heap: exit $rc, expected 2"
-"$bench" --targets --json "$node" "$node" >/dev/null 2>&1
-rc=$?
-[ "$rc" -eq 2 ] || fail "--targets --json: exit $rc, expected 2"
+usage_error "--targets with one heap" --targets "$node"
+usage_error "--targets --json" --targets --json "$node" "$node"
 
 ! pidof dmaheap-bench >/dev/null || fail "a dmaheap-bench process is left"
 wait_for counter_is live_buffers "$base" ||
